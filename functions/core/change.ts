@@ -1,0 +1,298 @@
+import { z } from 'zod';
+import type { CloudTrailRecord } from './cloudtrail.js';
+import { UnsupportedEventError } from './errors.js';
+import type { RouteDestination, RouteTarget } from './network.js';
+
+/**
+ * A CloudTrail record's request, read into the change it asked for. Only ids and the requested
+ * permissions are taken from the event; the decision is always made on live state.
+ */
+
+/** One requested ingress permission, flattened to a single source (as EC2 stores it as one rule). */
+export interface RequestedRule {
+  readonly protocol: string;
+  readonly fromPort?: number;
+  readonly toPort?: number;
+  readonly cidrIpv4?: string;
+  readonly cidrIpv6?: string;
+  readonly prefixListId?: string;
+  readonly referencedGroupId?: string;
+  /** The rule id, where the event names it (response of Authorize, request of Modify). */
+  readonly ruleId?: string;
+}
+
+export type Change =
+  | {
+      readonly kind: 'sg-ingress';
+      readonly eventName: 'AuthorizeSecurityGroupIngress' | 'ModifySecurityGroupRules';
+      readonly groupId?: string;
+      readonly groupName?: string;
+      readonly rules: readonly RequestedRule[];
+    }
+  | {
+      readonly kind: 'route';
+      readonly eventName: 'CreateRoute' | 'ReplaceRoute';
+      readonly routeTableId: string;
+      readonly destination: RouteDestination;
+      readonly target: RouteTarget;
+    }
+  | {
+      readonly kind: 'association';
+      readonly eventName: 'AssociateRouteTable' | 'ReplaceRouteTableAssociation';
+      readonly routeTableId: string;
+      readonly subnetId?: string;
+      /** The association the call replaced (ReplaceRouteTableAssociation). */
+      readonly previousAssociationId?: string;
+      /** The association the call made, from the response. */
+      readonly associationId?: string;
+    };
+
+const text = z.string().max(1024);
+const port = z.coerce.number().int().min(-1).max(65535);
+const sgId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id like sg-0abc1234');
+const ruleId = z.string().regex(/^sgr-[0-9a-f]{8,17}$/, 'expected a rule id like sgr-0abc1234');
+const rtbId = z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id like rtb-0abc1234');
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id like subnet-0abc1234');
+const assocId = z.string().regex(/^rtbassoc-[0-9a-f]{8,17}$/, 'expected an association id like rtbassoc-0abc1234');
+const cidr4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected an IPv4 CIDR');
+const cidr6 = z.string().regex(/^[0-9a-fA-F:]+\/\d{1,3}$/, 'expected an IPv6 CIDR');
+
+/** CloudTrail writes lists as `{ items: [...] }`, and an empty list as `{}`. */
+const items = <T extends z.ZodType>(item: T) =>
+  z
+    .looseObject({ items: z.array(item).max(1000).optional() })
+    .optional()
+    .transform((v) => v?.items ?? []);
+
+const IpPermissionSchema = z.looseObject({
+  ipProtocol: text,
+  fromPort: port.optional(),
+  toPort: port.optional(),
+  ipRanges: items(z.looseObject({ cidrIp: cidr4, description: text.optional() })),
+  ipv6Ranges: items(z.looseObject({ cidrIpv6: cidr6, description: text.optional() })),
+  prefixListIds: items(z.looseObject({ prefixListId: text, description: text.optional() })),
+  groups: items(z.looseObject({ groupId: text.optional(), groupName: text.optional(), userId: text.optional() })),
+});
+
+const AuthorizeRequestSchema = z
+  .looseObject({
+    groupId: sgId.optional(),
+    groupName: text.optional(),
+    ipPermissions: items(IpPermissionSchema),
+  })
+  .refine((r) => r.groupId !== undefined || r.groupName !== undefined, 'needs groupId or groupName');
+
+const ResponseRuleSchema = z.looseObject({
+  securityGroupRuleId: ruleId,
+  isEgress: z.boolean().optional(),
+  ipProtocol: text.optional(),
+  fromPort: port.optional(),
+  toPort: port.optional(),
+  cidrIpv4: cidr4.optional(),
+  cidrIpv6: cidr6.optional(),
+  prefixListId: text.optional(),
+  referencedGroupInfo: z.looseObject({ groupId: text.optional() }).optional(),
+});
+
+const AuthorizeResponseSchema = z
+  .looseObject({ securityGroupRuleSet: items(ResponseRuleSchema) })
+  .nullish()
+  .transform((r) => r?.securityGroupRuleSet ?? []);
+
+const ModifiedRuleSchema = z.looseObject({
+  SecurityGroupRuleId: ruleId,
+  SecurityGroupRule: z.looseObject({
+    IpProtocol: text,
+    FromPort: port.optional(),
+    ToPort: port.optional(),
+    CidrIpv4: cidr4.optional(),
+    CidrIpv6: cidr6.optional(),
+    PrefixListId: text.optional(),
+    ReferencedGroupId: text.optional(),
+    Description: text.optional(),
+  }),
+});
+
+const ModifyRequestSchema = z.looseObject({
+  ModifySecurityGroupRulesRequest: z.looseObject({
+    GroupId: sgId,
+    // One rule serialises as an object, several as an array.
+    SecurityGroupRule: z.union([ModifiedRuleSchema, z.array(ModifiedRuleSchema).min(1).max(1000)]),
+  }),
+});
+
+const RouteRequestSchema = z
+  .looseObject({
+    routeTableId: rtbId,
+    destinationCidrBlock: cidr4.optional(),
+    destinationIpv6CidrBlock: cidr6.optional(),
+    destinationPrefixListId: z.string().regex(/^pl-[0-9a-f]+$/).optional(),
+    gatewayId: text.optional(),
+    natGatewayId: text.optional(),
+    egressOnlyInternetGatewayId: text.optional(),
+    transitGatewayId: text.optional(),
+    vpcPeeringConnectionId: text.optional(),
+    networkInterfaceId: text.optional(),
+    instanceId: text.optional(),
+    vpcEndpointId: text.optional(),
+    carrierGatewayId: text.optional(),
+    localGatewayId: text.optional(),
+    coreNetworkArn: text.optional(),
+  })
+  .refine(
+    (r) =>
+      [r.destinationCidrBlock, r.destinationIpv6CidrBlock, r.destinationPrefixListId].filter(Boolean).length === 1,
+    'needs exactly one destination',
+  );
+
+const AssociateRequestSchema = z.looseObject({ routeTableId: rtbId, subnetId: subnetId.optional(), gatewayId: text.optional() });
+const AssociateResponseSchema = z.looseObject({ associationId: assocId.optional() }).nullish();
+const ReplaceAssociationRequestSchema = z.looseObject({ associationId: assocId, routeTableId: rtbId });
+const ReplaceAssociationResponseSchema = z.looseObject({ newAssociationId: assocId.optional() }).nullish();
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const detail = result.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new UnsupportedEventError(`malformed ${what}: ${detail}`);
+  }
+  return result.data;
+}
+
+const definedOnly = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+function authorizeChange(record: CloudTrailRecord): Change {
+  const request = parse(AuthorizeRequestSchema, record.requestParameters, 'AuthorizeSecurityGroupIngress request');
+  const response = parse(AuthorizeResponseSchema, record.responseElements, 'AuthorizeSecurityGroupIngress response');
+  const requested: RequestedRule[] = request.ipPermissions.flatMap((p) => {
+    const base = { protocol: p.ipProtocol, fromPort: p.fromPort, toPort: p.toPort };
+    return [
+      ...p.ipRanges.map((r) => definedOnly({ ...base, cidrIpv4: r.cidrIp })),
+      ...p.ipv6Ranges.map((r) => definedOnly({ ...base, cidrIpv6: r.cidrIpv6 })),
+      ...p.prefixListIds.map((r) => definedOnly({ ...base, prefixListId: r.prefixListId })),
+      ...p.groups.map((g) => definedOnly({ ...base, referencedGroupId: g.groupId ?? g.groupName })),
+    ];
+  });
+  // The response names the rules that were created, with their ids: the most exact record of the change.
+  const created: RequestedRule[] = response
+    .filter((r) => r.isEgress !== true)
+    .map((r) =>
+      definedOnly({
+        ruleId: r.securityGroupRuleId,
+        protocol: r.ipProtocol ?? '-1',
+        fromPort: r.fromPort,
+        toPort: r.toPort,
+        cidrIpv4: r.cidrIpv4,
+        cidrIpv6: r.cidrIpv6,
+        prefixListId: r.prefixListId,
+        referencedGroupId: r.referencedGroupInfo?.groupId,
+      }),
+    );
+  return definedOnly({
+    kind: 'sg-ingress' as const,
+    eventName: 'AuthorizeSecurityGroupIngress' as const,
+    groupId: request.groupId,
+    groupName: request.groupName,
+    rules: created.length > 0 ? created : requested,
+  });
+}
+
+function modifyChange(record: CloudTrailRecord): Change {
+  const { ModifySecurityGroupRulesRequest: request } = parse(
+    ModifyRequestSchema,
+    record.requestParameters,
+    'ModifySecurityGroupRules request',
+  );
+  const updates = Array.isArray(request.SecurityGroupRule) ? request.SecurityGroupRule : [request.SecurityGroupRule];
+  return {
+    kind: 'sg-ingress',
+    eventName: 'ModifySecurityGroupRules',
+    groupId: request.GroupId,
+    rules: updates.map((u) =>
+      definedOnly({
+        ruleId: u.SecurityGroupRuleId,
+        protocol: u.SecurityGroupRule.IpProtocol,
+        fromPort: u.SecurityGroupRule.FromPort,
+        toPort: u.SecurityGroupRule.ToPort,
+        cidrIpv4: u.SecurityGroupRule.CidrIpv4,
+        cidrIpv6: u.SecurityGroupRule.CidrIpv6,
+        prefixListId: u.SecurityGroupRule.PrefixListId,
+        referencedGroupId: u.SecurityGroupRule.ReferencedGroupId,
+      }),
+    ),
+  };
+}
+
+function routeChange(record: CloudTrailRecord, eventName: 'CreateRoute' | 'ReplaceRoute'): Change {
+  const r = parse(RouteRequestSchema, record.requestParameters, `${eventName} request`);
+  return {
+    kind: 'route',
+    eventName,
+    routeTableId: r.routeTableId,
+    destination: definedOnly({
+      cidrIpv4: r.destinationCidrBlock,
+      cidrIpv6: r.destinationIpv6CidrBlock,
+      prefixListId: r.destinationPrefixListId,
+    }),
+    target: definedOnly({
+      gatewayId: r.gatewayId,
+      natGatewayId: r.natGatewayId,
+      egressOnlyInternetGatewayId: r.egressOnlyInternetGatewayId,
+      transitGatewayId: r.transitGatewayId,
+      vpcPeeringConnectionId: r.vpcPeeringConnectionId,
+      networkInterfaceId: r.networkInterfaceId,
+      instanceId: r.instanceId,
+      vpcEndpointId: r.vpcEndpointId,
+      carrierGatewayId: r.carrierGatewayId,
+      localGatewayId: r.localGatewayId,
+      coreNetworkArn: r.coreNetworkArn,
+    }),
+  };
+}
+
+function associateChange(record: CloudTrailRecord): Change {
+  const r = parse(AssociateRequestSchema, record.requestParameters, 'AssociateRouteTable request');
+  const response = parse(AssociateResponseSchema, record.responseElements, 'AssociateRouteTable response');
+  return definedOnly({
+    kind: 'association' as const,
+    eventName: 'AssociateRouteTable' as const,
+    routeTableId: r.routeTableId,
+    subnetId: r.subnetId,
+    associationId: response?.associationId,
+  });
+}
+
+function replaceAssociationChange(record: CloudTrailRecord): Change {
+  const r = parse(ReplaceAssociationRequestSchema, record.requestParameters, 'ReplaceRouteTableAssociation request');
+  const response = parse(ReplaceAssociationResponseSchema, record.responseElements, 'ReplaceRouteTableAssociation response');
+  return definedOnly({
+    kind: 'association' as const,
+    eventName: 'ReplaceRouteTableAssociation' as const,
+    routeTableId: r.routeTableId,
+    previousAssociationId: r.associationId,
+    associationId: response?.newAssociationId,
+  });
+}
+
+/** Reads the change a (successful, supported) record asked for; throws `UnsupportedEventError` if malformed. */
+export function toChange(record: CloudTrailRecord): Change {
+  switch (record.eventName) {
+    case 'AuthorizeSecurityGroupIngress':
+      return authorizeChange(record);
+    case 'ModifySecurityGroupRules':
+      return modifyChange(record);
+    case 'CreateRoute':
+    case 'ReplaceRoute':
+      return routeChange(record, record.eventName);
+    case 'AssociateRouteTable':
+      return associateChange(record);
+    case 'ReplaceRouteTableAssociation':
+      return replaceAssociationChange(record);
+    default:
+      throw new UnsupportedEventError(`unsupported eventName "${record.eventName}"`);
+  }
+}

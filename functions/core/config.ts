@@ -1,0 +1,45 @@
+import { ConfigError } from './errors.js';
+import { type Policy, parsePolicy } from './policy.js';
+
+/** What a handler reads from its environment, once, at cold start. */
+export interface HandlerConfig {
+  readonly policy: Policy;
+  /** SNS topic for people; notifications are skipped (and said so) when unset. */
+  readonly topicArn?: string;
+  /** EventBridge bus for machines; outcomes are not published when unset. */
+  readonly eventBusName?: string;
+  /** DynamoDB table that makes each trigger's remediation and notification happen once. */
+  readonly idempotencyTable?: string;
+}
+
+/** Environment variable names: the stack sets them, the handlers read them. */
+export const ENV = {
+  policy: 'LAYERGUARD_POLICY',
+  topicArn: 'LAYERGUARD_TOPIC_ARN',
+  eventBusName: 'LAYERGUARD_EVENT_BUS',
+  idempotencyTable: 'LAYERGUARD_IDEMPOTENCY_TABLE',
+} as const;
+
+const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+/** Reads and validates the handler configuration; throws `ConfigError` with the variable's name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
+  let policyInput: unknown = {};
+  const raw = optional(env, ENV.policy);
+  if (raw) {
+    try {
+      policyInput = JSON.parse(raw);
+    } catch (error) {
+      throw new ConfigError(`${ENV.policy} is not valid JSON`, { cause: error });
+    }
+  }
+  return {
+    policy: parsePolicy(policyInput),
+    topicArn: optional(env, ENV.topicArn),
+    eventBusName: optional(env, ENV.eventBusName),
+    idempotencyTable: optional(env, ENV.idempotencyTable),
+  };
+}

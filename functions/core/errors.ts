@@ -1,0 +1,45 @@
+/** Base of every error LayerGuard raises on purpose; `cause` keeps the original. */
+export class LayerGuardError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LayerGuardError';
+  }
+}
+
+/** Input that is not a trigger LayerGuard understands: dropped with a clear reason, never retried. */
+export class UnsupportedEventError extends LayerGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnsupportedEventError';
+  }
+}
+
+/** Configuration or policy that fails validation: fails at cold start or `cdk synth`. */
+export class ConfigError extends LayerGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** An AWS call that failed for a reason other than "already gone": the outcome is `failed`. */
+export class AwsCallError extends LayerGuardError {
+  readonly code: string;
+  readonly operation: string;
+  readonly retryable: boolean;
+  constructor(operation: string, code: string, message: string, options?: ErrorOptions & { retryable?: boolean }) {
+    super(`${operation} failed: ${code}: ${message}`, options);
+    this.name = 'AwsCallError';
+    this.code = code;
+    this.operation = operation;
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/** The revert ran but the state read afterwards still holds the drift. */
+export class VerificationError extends LayerGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'VerificationError';
+  }
+}

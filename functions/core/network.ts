@@ -1,0 +1,117 @@
+/**
+ * The network as LayerGuard sees it, and the `NetworkApi` port through which it reads and changes it.
+ * The EC2 adapter and the simulated account both implement the port; nothing in `core` calls AWS.
+ */
+
+export type Tags = Readonly<Record<string, string>>;
+
+/** A security group, without its rules (those come from `listRules`, with their ids). */
+export interface SecurityGroup {
+  readonly groupId: string;
+  readonly groupName: string;
+  readonly vpcId?: string;
+  readonly tags: Tags;
+}
+
+/** One security group rule, as DescribeSecurityGroupRules returns it. `protocol` is EC2's: '-1', 'tcp', '6'... */
+export interface SgRule {
+  readonly ruleId: string;
+  readonly groupId: string;
+  readonly isEgress: boolean;
+  readonly protocol: string;
+  readonly fromPort?: number;
+  readonly toPort?: number;
+  readonly cidrIpv4?: string;
+  readonly cidrIpv6?: string;
+  readonly prefixListId?: string;
+  readonly referencedGroupId?: string;
+  readonly description?: string;
+}
+
+/** What a route sends traffic to. Exactly one field is set for a real route. */
+export interface RouteTarget {
+  readonly gatewayId?: string; // igw-..., vgw-..., or 'local'
+  readonly natGatewayId?: string;
+  readonly egressOnlyInternetGatewayId?: string;
+  readonly transitGatewayId?: string;
+  readonly vpcPeeringConnectionId?: string;
+  readonly networkInterfaceId?: string;
+  readonly instanceId?: string;
+  readonly vpcEndpointId?: string;
+  readonly carrierGatewayId?: string;
+  readonly localGatewayId?: string;
+  readonly coreNetworkArn?: string;
+}
+
+/** A route's destination: one of an IPv4 CIDR, an IPv6 CIDR or a prefix list. */
+export interface RouteDestination {
+  readonly cidrIpv4?: string;
+  readonly cidrIpv6?: string;
+  readonly prefixListId?: string;
+}
+
+export interface Route extends RouteDestination, RouteTarget {
+  readonly state?: 'active' | 'blackhole';
+  readonly origin?: 'CreateRouteTable' | 'CreateRoute' | 'EnableVgwRoutePropagation';
+}
+
+export interface RouteTableAssociation {
+  readonly associationId: string;
+  readonly routeTableId: string;
+  readonly main: boolean;
+  readonly subnetId?: string;
+  readonly gatewayId?: string;
+}
+
+export interface RouteTable {
+  readonly routeTableId: string;
+  readonly vpcId: string;
+  readonly routes: readonly Route[];
+  readonly associations: readonly RouteTableAssociation[];
+  readonly tags: Tags;
+}
+
+export interface Subnet {
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly cidrIpv4?: string;
+  readonly tags: Tags;
+}
+
+/** What came of a mutating call: done, or the thing was already gone (idempotent success). */
+export type ChangeResult = 'done' | 'already-gone';
+
+/** What RevokeSecurityGroupIngress answered. `confirmedRuleIds` is set when the response lists the revoked rules. */
+export interface RevokeResult {
+  readonly result: ChangeResult;
+  readonly confirmedRuleIds?: readonly string[];
+}
+
+export interface ReplaceAssociationResult {
+  readonly result: ChangeResult;
+  readonly newAssociationId?: string;
+}
+
+/**
+ * The port: every read and write LayerGuard makes on a network. Implementations map EC2's
+ * "already gone" error codes to `already-gone` and throw `AwsCallError` for anything else.
+ */
+export interface NetworkApi {
+  /** One group by id, or by name (optionally within a VPC); `undefined` when it does not exist. */
+  getSecurityGroup(ref: { groupId?: string; groupName?: string; vpcId?: string }): Promise<SecurityGroup | undefined>;
+  /** Every rule of the group (ingress and egress), with rule ids. */
+  listRules(groupId: string): Promise<SgRule[]>;
+  /** Revoke ingress rules by `SecurityGroupRuleIds`, never by permission, so nothing else in the group goes. */
+  revokeIngress(groupId: string, ruleIds: readonly string[]): Promise<RevokeResult>;
+
+  getRouteTable(routeTableId: string): Promise<RouteTable | undefined>;
+  listRouteTables(vpcId: string): Promise<RouteTable[]>;
+  listSubnets(vpcId: string): Promise<Subnet[]>;
+  deleteRoute(routeTableId: string, destination: RouteDestination): Promise<ChangeResult>;
+  replaceRouteTableAssociation(associationId: string, routeTableId: string): Promise<ReplaceAssociationResult>;
+
+  /** Security groups page by page, for sweeps (optionally one VPC). */
+  pageSecurityGroups(filter?: { vpcId?: string }): AsyncIterable<SecurityGroup[]>;
+  /** Route tables page by page, for sweeps (optionally one VPC). */
+  pageRouteTables(filter?: { vpcId?: string }): AsyncIterable<RouteTable[]>;
+}

@@ -1,0 +1,98 @@
+import type { RouteDestination, RouteTarget, SgRule } from './network.js';
+
+/** The stable vocabulary of what came of one trigger (logs, notifications, CLI and tests use it). */
+export const OUTCOME_STATUSES = [
+  'remediated',
+  'already-compliant',
+  'ignored',
+  'exempt',
+  'dry-run',
+  'alert-only',
+  'failed',
+] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+/** Who changed what, when and from where: copied from the CloudTrail record, never interpreted. */
+export interface Trigger {
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly eventTime: string;
+  readonly eventSource: string;
+  /** `aws.ec2` (CloudTrail), `layerguard.gameday`, or `runbook`. */
+  readonly source: string;
+  readonly actorArn?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/** Drift: a state the policy forbids, found in the live network. */
+export type Drift =
+  | {
+      readonly kind: 'sg-world-open';
+      readonly groupId: string;
+      readonly rules: readonly SgRule[];
+    }
+  | {
+      readonly kind: 'internet-route-on-isolated-subnet';
+      readonly routeTableId: string;
+      readonly destination: RouteDestination;
+      readonly target: RouteTarget;
+      /** The isolated subnets that use the table (explicitly or through the main table). */
+      readonly subnetIds: readonly string[];
+    }
+  | {
+      readonly kind: 'isolated-subnet-on-internet-table';
+      readonly subnetId: string;
+      readonly associationId: string;
+      readonly routeTableId: string;
+      /** Where the subnet goes back to; absent when no single isolated table is known (alert only). */
+      readonly isolatedRouteTableId?: string;
+    };
+
+/** A change LayerGuard makes (or would make, in dry-run). `result` is set once it has run. */
+export type Action =
+  | {
+      readonly type: 'revoke-ingress';
+      readonly groupId: string;
+      readonly ruleIds: readonly string[];
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      readonly type: 'delete-route';
+      readonly routeTableId: string;
+      readonly destination: RouteDestination;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      readonly type: 'replace-association';
+      readonly associationId: string;
+      readonly subnetId: string;
+      readonly fromRouteTableId: string;
+      readonly toRouteTableId: string;
+      readonly newAssociationId?: string;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    };
+
+/** What one trigger came to. Serialisable as JSON; the CLI's `--json` prints it as it is. */
+export interface Outcome {
+  readonly outcome: OutcomeStatus;
+  readonly reason: string;
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly trigger: Trigger;
+  /** Resource ids the outcome is about (group, route table, subnets). */
+  readonly resources: readonly string[];
+  readonly drift: readonly Drift[];
+  readonly actions: readonly Action[];
+  /** The relevant state before and after (rules, routes, associations); free-form per resource kind. */
+  readonly before?: unknown;
+  readonly after?: unknown;
+  /** Seconds from the change (the event's time) to the verified revert. */
+  readonly secondsOpen?: number;
+  /** What a person must do, when LayerGuard could not (alert-only, failed). */
+  readonly humanAction?: string;
+  /** The error, for `failed`. */
+  readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
+}

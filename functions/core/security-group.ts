@@ -1,0 +1,121 @@
+import type { RequestedRule } from './change.js';
+import { isBroaderThan } from './cidr.js';
+import { readExemption } from './exemption.js';
+import type { SecurityGroup, SgRule } from './network.js';
+import type { Action, Drift } from './outcome.js';
+import { hasAnyTag, type Policy } from './policy.js';
+
+/** A rule's source and permission, whether requested in an event or read live. */
+type RuleShape = Omit<RequestedRule, 'ruleId'> & { readonly isEgress?: boolean };
+
+const PROTOCOL_NAMES: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmpv6', all: '-1' };
+
+/** EC2 accepts protocol names and numbers; compare them in one form. */
+export const normaliseProtocol = (protocol: string): string => {
+  const p = protocol.toLowerCase();
+  return PROTOCOL_NAMES[p] ?? p;
+};
+
+/** Ingress whose source is the internet, or a slice of it broader than the policy's bounds. */
+export const isWorldOpen = (rule: RuleShape, policy: Policy): boolean =>
+  rule.isEgress !== true &&
+  (isBroaderThan(rule.cidrIpv4, policy.worldOpen.ipv4MinPrefix) ||
+    isBroaderThan(rule.cidrIpv6, policy.worldOpen.ipv6MinPrefix));
+
+/** True when the group is the public tier. */
+export const isPublicTier = (group: SecurityGroup, policy: Policy): boolean =>
+  hasAnyTag(group.tags, policy.publicTier.groupTags);
+
+/** The public tier may be open on exactly the allowed ports (one port per rule, not a range around it). */
+export const isAllowedPublic = (rule: RuleShape, group: SecurityGroup, policy: Policy): boolean =>
+  isPublicTier(group, policy) &&
+  policy.publicTier.allowedPorts.some(
+    (a) => normaliseProtocol(rule.protocol) === a.protocol && rule.fromPort === a.port && rule.toPort === a.port,
+  );
+
+/** Same permission and source: how a live rule is found for a requested one that has no rule id. */
+export const isSamePermission = (live: SgRule, requested: RuleShape): boolean =>
+  !live.isEgress &&
+  normaliseProtocol(live.protocol) === normaliseProtocol(requested.protocol) &&
+  // EC2 omits ports for protocol -1; CloudTrail may carry -1 or nothing.
+  (normaliseProtocol(live.protocol) === '-1' ||
+    ((live.fromPort ?? -1) === (requested.fromPort ?? -1) && (live.toPort ?? -1) === (requested.toPort ?? -1))) &&
+  live.cidrIpv4 === requested.cidrIpv4 &&
+  live.cidrIpv6 === requested.cidrIpv6 &&
+  live.prefixListId === requested.prefixListId &&
+  live.referencedGroupId === requested.referencedGroupId;
+
+/** The requested rules that could be drift, judged from the event alone (no I/O needed to rule the rest out). */
+export const worldOpenCandidates = (rules: readonly RequestedRule[], policy: Policy): RequestedRule[] =>
+  rules.filter((r) => isWorldOpen(r, policy));
+
+/** What the live state says about a change's world-open candidates. */
+export type SgDecision =
+  | { readonly status: 'exempt'; readonly reason: string }
+  | { readonly status: 'ignored'; readonly reason: string }
+  | { readonly status: 'already-compliant'; readonly reason: string }
+  | { readonly status: 'drift'; readonly drift: Extract<Drift, { kind: 'sg-world-open' }>; readonly reason: string };
+
+const describeRule = (r: RuleShape): string => {
+  const source = r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId ?? r.referencedGroupId ?? '?';
+  const protocol = normaliseProtocol(r.protocol);
+  if (protocol === '-1') return `all traffic from ${source}`;
+  const ports = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
+  return `${protocol}/${ports} from ${source}`;
+};
+export { describeRule };
+
+/**
+ * Decides, on live state, which of the change's candidate rules are drift: they still exist, are
+ * world-open, and the policy does not allow them. Pure: the caller reads the group and its rules.
+ */
+export function evaluateSecurityGroup(
+  candidates: readonly RequestedRule[],
+  group: SecurityGroup | undefined,
+  liveRules: readonly SgRule[],
+  policy: Policy,
+  now: Date,
+): SgDecision {
+  if (!group) return { status: 'already-compliant', reason: 'the security group no longer exists' };
+  const exemption = readExemption(group.tags, policy.exemption.tagKey, now);
+  if (exemption.exempt) {
+    return { status: 'exempt', reason: `${group.groupId} is exempt until ${exemption.until}: ${exemption.reason}` };
+  }
+  const matched = new Map<string, SgRule>();
+  let allowed = 0;
+  for (const candidate of candidates) {
+    const live = candidate.ruleId
+      ? liveRules.filter((r) => r.ruleId === candidate.ruleId)
+      : liveRules.filter((r) => isSamePermission(r, candidate));
+    for (const rule of live) {
+      if (!isWorldOpen(rule, policy)) continue; // modified again since: no longer world-open
+      if (isAllowedPublic(rule, group, policy)) allowed += 1;
+      else matched.set(rule.ruleId, rule);
+    }
+  }
+  if (matched.size === 0) {
+    if (allowed > 0) {
+      return { status: 'ignored', reason: `${group.groupId} is the public tier and the rule is on an allowed port` };
+    }
+    return { status: 'already-compliant', reason: 'the world-open rules are already gone' };
+  }
+  const rules = [...matched.values()];
+  const note = exemption.problem ? ` (${exemption.problem})` : '';
+  return {
+    status: 'drift',
+    drift: { kind: 'sg-world-open', groupId: group.groupId, rules },
+    reason: `${group.groupId} admits ${rules.map(describeRule).join(', ')}${note}`,
+  };
+}
+
+/** Every world-open ingress rule the policy does not allow: what a sweep reverts without an event. */
+export function findWorldOpenRules(group: SecurityGroup, liveRules: readonly SgRule[], policy: Policy): SgRule[] {
+  return liveRules.filter((r) => !r.isEgress && isWorldOpen(r, policy) && !isAllowedPublic(r, group, policy));
+}
+
+/** The revert: revoke exactly the drift's rules, by id. */
+export const planSgRevert = (drift: Extract<Drift, { kind: 'sg-world-open' }>): Action => ({
+  type: 'revoke-ingress',
+  groupId: drift.groupId,
+  ruleIds: drift.rules.map((r) => r.ruleId),
+});
