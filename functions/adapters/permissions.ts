@@ -1,0 +1,20 @@
+/**
+ * The EC2 actions each function needs, kept next to the adapter that makes the calls so that the
+ * stack's IAM policy cannot drift from the code. Reads cannot be scoped by resource; writes are
+ * scoped by account and region in the stack.
+ */
+export const SECURITY_GROUP_ACTIONS = {
+  read: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules'],
+  write: ['ec2:RevokeSecurityGroupIngress'],
+} as const;
+
+export const ROUTE_TABLE_ACTIONS = {
+  read: ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets'],
+  write: ['ec2:DeleteRoute', 'ec2:ReplaceRouteTableAssociation'],
+} as const;
+
+/** The runbook does what both handlers do (it reuses their pipelines). */
+export const RUNBOOK_ACTIONS = {
+  read: [...SECURITY_GROUP_ACTIONS.read, ...ROUTE_TABLE_ACTIONS.read],
+  write: [...SECURITY_GROUP_ACTIONS.write, ...ROUTE_TABLE_ACTIONS.write],
+} as const;
