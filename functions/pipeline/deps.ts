@@ -1,0 +1,21 @@
+import type { Change } from '../core/change.js';
+import type { NetworkApi } from '../core/network.js';
+import type { Outcome, Trigger } from '../core/outcome.js';
+import type { Policy } from '../core/policy.js';
+
+/** What a remediation needs: the network, the policy, and a clock (injected so tests and game days control time). */
+export interface PipelineDeps {
+  readonly network: NetworkApi;
+  readonly policy: Policy;
+  readonly clock: () => Date;
+}
+
+/** Observe, evaluate, plan, apply and verify one kind of change. */
+export type Remediator<K extends Change['kind'] = Change['kind']> = (
+  change: Extract<Change, { kind: K }>,
+  trigger: Trigger,
+  deps: PipelineDeps,
+) => Promise<Outcome>;
+
+/** The remediators a function serves, by change kind; a kind it does not serve is unsupported input there. */
+export type Remediators = { readonly [K in Change['kind']]?: Remediator<K> };

@@ -1,0 +1,78 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import { parseTrigger } from '../core/cloudtrail.js';
+import type { Notifier } from '../core/notifier.js';
+import type { Outcome } from '../core/outcome.js';
+import type { PipelineDeps, Remediators } from './deps.js';
+import { remediate } from './remediate.js';
+
+/** A `failed` outcome, thrown so that its idempotency record is dropped and a retry runs the pipeline again. */
+export class FailedOutcomeError extends Error {
+  constructor(readonly outcome: Outcome) {
+    super(outcome.reason);
+    this.name = 'FailedOutcomeError';
+  }
+}
+
+export interface EngineDeps extends PipelineDeps {
+  readonly notifier: Notifier;
+  readonly remediators: Remediators;
+  /** Where "this trigger was handled" is remembered: DynamoDB when deployed, memory locally. */
+  readonly store: BasePersistenceLayer;
+  /** How long a trigger is remembered: longer than EventBridge and Lambda keep retrying it (24 h). */
+  readonly rememberSeconds?: number;
+}
+
+export interface Engine {
+  /** Handles one trigger end to end; returns its outcome (also `failed`: the caller decides to throw). */
+  handle(input: unknown, context?: Context): Promise<Outcome>;
+}
+
+const DAY = 86_400;
+
+/**
+ * Wires the pipeline to the notifier with two idempotent steps keyed on the CloudTrail event id:
+ * the remediation (a redelivered event returns the first outcome without touching the network) and
+ * the notification (sent once per event and outcome, and retried alone when only it failed).
+ */
+export function createEngine(deps: EngineDeps): Engine {
+  const config = (key: string) =>
+    new IdempotencyConfig({ eventKeyJmesPath: key, expiresAfterSeconds: deps.rememberSeconds ?? 2 * DAY });
+  const remediationConfig = config('eventId');
+  const notificationConfig = config('[eventId, outcome]');
+
+  const remediateOnce = makeIdempotent(
+    async (_key: { eventId: string }, parsed: ReturnType<typeof parseTrigger>): Promise<Outcome> => {
+      const outcome = await remediate(parsed, deps.remediators, deps);
+      if (outcome.outcome === 'failed') throw new FailedOutcomeError(outcome);
+      return outcome;
+    },
+    { persistenceStore: deps.store, config: remediationConfig, dataIndexArgument: 0, keyPrefix: 'remediate' },
+  );
+
+  const notifyOnce = makeIdempotent(
+    async (_key: { eventId: string; outcome: string }, outcome: Outcome) => deps.notifier.notify(outcome),
+    { persistenceStore: deps.store, config: notificationConfig, dataIndexArgument: 0, keyPrefix: 'notify' },
+  );
+
+  return {
+    async handle(input, context) {
+      if (context) {
+        remediationConfig.registerLambdaContext(context);
+        notificationConfig.registerLambdaContext(context);
+      }
+      const parsed = parseTrigger(input);
+      const eventId = parsed.record.eventID;
+      let outcome: Outcome;
+      try {
+        outcome = await remediateOnce({ eventId }, parsed);
+      } catch (error) {
+        if (!(error instanceof FailedOutcomeError)) throw error;
+        outcome = error.outcome;
+      }
+      await notifyOnce({ eventId, outcome: outcome.outcome }, outcome);
+      return outcome;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { Change } from '../core/change.js';
+import { VerificationError } from '../core/errors.js';
+import type { SgRule } from '../core/network.js';
+import type { Action, Outcome, Trigger } from '../core/outcome.js';
+import { evaluateSecurityGroup, planSgRevert, worldOpenCandidates } from '../core/security-group.js';
+import type { PipelineDeps } from './deps.js';
+import { makeOutcome, secondsSince } from './outcomes.js';
+
+type SgChange = Extract<Change, { kind: 'sg-ingress' }>;
+
+const ingressOnly = (rules: readonly SgRule[]): SgRule[] => rules.filter((r) => !r.isEgress);
+const state = (groupId: string, rules: readonly SgRule[]) => ({ groupId, ingress: ingressOnly(rules) });
+
+/**
+ * Reverts world-open ingress that a change added: two reads in parallel (the group's tags, its
+ * rules), one revoke by rule id, verified by the revoke's own response where EC2 lists the revoked
+ * rules, else by reading the rules again.
+ */
+export async function remediateSecurityGroup(change: SgChange, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
+  const { network, policy } = deps;
+  const candidates = worldOpenCandidates(change.rules, policy);
+  const named = change.groupId ?? change.groupName ?? '';
+  if (candidates.length === 0) {
+    // Decided from the request alone: nothing it asked for is open to the internet, so no call is needed.
+    return makeOutcome(trigger, 'ignored', 'no rule in the request is open to the internet', { resources: [named] });
+  }
+
+  const [group, liveRules] = change.groupId
+    ? await Promise.all([network.getSecurityGroup({ groupId: change.groupId }), network.listRules(change.groupId)])
+    : await network.getSecurityGroup({ groupName: change.groupName }).then(async (g) => [g, g ? await network.listRules(g.groupId) : []] as const);
+
+  const groupId = group?.groupId ?? named;
+  const before = state(groupId, liveRules);
+  const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock());
+  if (decision.status !== 'drift') {
+    return makeOutcome(trigger, decision.status, decision.reason, { resources: [groupId], before, after: before });
+  }
+
+  const plan = planSgRevert(decision.drift);
+  if (policy.mode === 'dry-run') {
+    return makeOutcome(trigger, 'dry-run', `would revoke: ${decision.reason}`, {
+      resources: [groupId],
+      drift: [decision.drift],
+      actions: [{ ...plan, result: 'skipped' }],
+      before,
+      after: before,
+    });
+  }
+
+  const ruleIds = decision.drift.rules.map((r) => r.ruleId);
+  const revoke = await network.revokeIngress(groupId, ruleIds);
+  let result = revoke.result;
+  let after: SgRule[];
+  let verifiedBy: 'revoke-response' | 'read-back';
+  if (revoke.result === 'done' && ruleIds.every((id) => revoke.confirmedRuleIds?.includes(id))) {
+    after = liveRules.filter((r) => !ruleIds.includes(r.ruleId));
+    verifiedBy = 'revoke-response';
+  } else {
+    // EC2 fails the whole call when one id is gone, so some of the others may still be there.
+    after = await network.listRules(groupId);
+    const left = ruleIds.filter((id) => after.some((r) => r.ruleId === id));
+    if (left.length > 0 && revoke.result === 'already-gone') {
+      const retry = await network.revokeIngress(groupId, left);
+      if (retry.result === 'done') result = 'done';
+      after = await network.listRules(groupId);
+    }
+    const still = ruleIds.filter((id) => after.some((r) => r.ruleId === id));
+    if (still.length > 0) throw new VerificationError(`rules ${still.join(', ')} of ${groupId} are still present after the revoke`);
+    verifiedBy = 'read-back';
+  }
+
+  const action: Action = { ...plan, result };
+  const now = deps.clock();
+  if (result === 'already-gone') {
+    return makeOutcome(trigger, 'already-compliant', 'the world-open rules were gone before LayerGuard revoked them', {
+      resources: [groupId],
+      drift: [decision.drift],
+      actions: [action],
+      before,
+      after: { ...state(groupId, after), verifiedBy },
+    });
+  }
+  return makeOutcome(trigger, 'remediated', `revoked: ${decision.reason}`, {
+    resources: [groupId],
+    drift: [decision.drift],
+    actions: [action],
+    before,
+    after: { ...state(groupId, after), verifiedBy },
+    secondsOpen: secondsSince(trigger.eventTime, now),
+  });
+}
