@@ -1,0 +1,66 @@
+import { SimulatedAccount } from './account.js';
+import { BASELINE } from './ids.js';
+
+/**
+ * Seeds the SEC05-BP01 three-tier network: web (public) subnets on a table routed to the internet
+ * gateway, application (private) subnets routed to a NAT gateway, database (isolated) subnets on a
+ * table with only the local route; a security group per tier, only the web tier open to the world on
+ * 80 and 443; and one group whose exemption tag is valid, for the negative controls.
+ */
+export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
+  const b = BASELINE;
+  const vpc = account.createVpc(b.vpcCidr, {
+    vpcId: b.vpcId,
+    mainRouteTableId: b.routeTables.main,
+    tags: { Name: 'MainVPC', Environment: 'Production' },
+  });
+  const subnet = (id: string, cidr: string, name: string, tier: string) =>
+    account.createSubnet(vpc, cidr, { subnetId: id, tags: { Name: name, Tier: tier } });
+  subnet(b.subnets.public1, '10.0.1.0/24', 'Public-Subnet-1', 'Web');
+  subnet(b.subnets.public2, '10.0.2.0/24', 'Public-Subnet-2', 'Web');
+  subnet(b.subnets.private1, '10.0.11.0/24', 'Private-Subnet-1', 'Application');
+  subnet(b.subnets.private2, '10.0.12.0/24', 'Private-Subnet-2', 'Application');
+  subnet(b.subnets.database1, '10.0.21.0/24', 'Database-Subnet-1', 'Database');
+  subnet(b.subnets.database2, '10.0.22.0/24', 'Database-Subnet-2', 'Database');
+
+  const igw = account.createInternetGateway({ internetGatewayId: b.internetGatewayId, vpcId: vpc });
+  const nat = account.createNatGateway(b.subnets.public1, { natGatewayId: b.natGatewayId });
+
+  const table = (id: string, name: string, tags: Record<string, string> = {}) =>
+    account.createRouteTable(vpc, { routeTableId: id, tags: { Name: name, ...tags } });
+  table(b.routeTables.public, 'Public-Route-Table', { Tier: 'Web' });
+  table(b.routeTables.private, 'Private-Route-Table', { Tier: 'Application' });
+  table(b.routeTables.database, 'Database-Route-Table', { Tier: 'Database' });
+  account.createRoute(b.routeTables.public, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: igw });
+  account.createRoute(b.routeTables.private, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: nat });
+  account.associateRouteTable(b.routeTables.public, b.subnets.public1);
+  account.associateRouteTable(b.routeTables.public, b.subnets.public2);
+  account.associateRouteTable(b.routeTables.private, b.subnets.private1);
+  account.associateRouteTable(b.routeTables.private, b.subnets.private2);
+  account.associateRouteTable(b.routeTables.database, b.subnets.database1);
+  account.associateRouteTable(b.routeTables.database, b.subnets.database2);
+
+  const sg = b.securityGroups;
+  account.createSecurityGroup(vpc, 'web-tier', { groupId: sg.web, tags: { Name: 'web-tier', Tier: 'Web' } });
+  account.createSecurityGroup(vpc, 'app-tier', { groupId: sg.app, tags: { Name: 'app-tier', Tier: 'Application' } });
+  account.createSecurityGroup(vpc, 'db-tier', { groupId: sg.db, tags: { Name: 'db-tier', Tier: 'Database' } });
+  account.createSecurityGroup(vpc, 'vendor-load-test', {
+    groupId: sg.exempt,
+    tags: { Name: 'vendor-load-test', 'layerguard:exempt': 'until=2099-12-31;reason=vendor load test' },
+  });
+  account.authorizeIngress(sg.web, [
+    { protocol: 'tcp', fromPort: 80, toPort: 80, cidrIpv4: '0.0.0.0/0', description: 'HTTP from the internet' },
+    { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0', description: 'HTTPS from the internet' },
+  ]);
+  account.authorizeIngress(sg.app, [
+    { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: sg.web, description: 'from the web tier' },
+  ]);
+  account.authorizeIngress(sg.db, [
+    { protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: sg.app, description: 'MySQL from the app tier' },
+  ]);
+  for (const id of Object.values(sg)) account.authorizeEgress(id, [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }]);
+  return account;
+}
+
+/** A fresh simulated account holding the three-tier baseline. */
+export const threeTierAccount = (): SimulatedAccount => seedThreeTier(new SimulatedAccount());

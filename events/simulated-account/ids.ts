@@ -1,0 +1,39 @@
+/** The three-tier baseline's fixed ids (SEC05-BP01): samples in events/cloudtrail name these. */
+export const BASELINE = {
+  account: '111122223333',
+  region: 'us-east-1',
+  vpcId: 'vpc-0a1b2c3d4e5f60001',
+  vpcCidr: '10.0.0.0/16',
+  internetGatewayId: 'igw-0a1b2c3d4e5f65001',
+  natGatewayId: 'nat-0a1b2c3d4e5f66001',
+  subnets: {
+    public1: 'subnet-0a1b2c3d4e5f61001',
+    public2: 'subnet-0a1b2c3d4e5f61002',
+    private1: 'subnet-0a1b2c3d4e5f62001',
+    private2: 'subnet-0a1b2c3d4e5f62002',
+    database1: 'subnet-0a1b2c3d4e5f63001',
+    database2: 'subnet-0a1b2c3d4e5f63002',
+  },
+  routeTables: {
+    main: 'rtb-0a1b2c3d4e5f64000',
+    public: 'rtb-0a1b2c3d4e5f64001',
+    private: 'rtb-0a1b2c3d4e5f64002',
+    database: 'rtb-0a1b2c3d4e5f64003',
+  },
+  securityGroups: {
+    web: 'sg-0a1b2c3d4e5f67001',
+    app: 'sg-0a1b2c3d4e5f67002',
+    db: 'sg-0a1b2c3d4e5f67003',
+    exempt: 'sg-0a1b2c3d4e5f67004',
+  },
+} as const;
+
+/** Makes EC2-shaped ids (`sgr-` + 17 hex digits), unique within one account and reproducible. */
+export class IdMaker {
+  #next = 0x1000;
+  constructor(private readonly salt: number = 0xb) {}
+  make(prefix: string): string {
+    this.#next += 1;
+    return `${prefix}-${this.salt.toString(16)}${this.#next.toString(16).padStart(16, '0')}`;
+  }
+}

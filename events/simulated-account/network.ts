@@ -1,0 +1,183 @@
+import { AwsCallError } from '../../functions/core/errors.js';
+import type { ChangeResult, NetworkApi, RouteTable, SecurityGroup } from '../../functions/core/network.js';
+import type { SimulatedAccount } from './account.js';
+import { Ec2Error } from './ec2-error.js';
+import type { Ec2Throttle } from './throttle.js';
+
+/** The EC2 operation behind each port method, and the throttling bucket it draws from. */
+const OPERATIONS = {
+  getSecurityGroup: ['DescribeSecurityGroups', 'reads'],
+  listRules: ['DescribeSecurityGroupRules', 'reads'],
+  revokeIngress: ['RevokeSecurityGroupIngress', 'sgIngress'],
+  getRouteTable: ['DescribeRouteTables', 'reads'],
+  listRouteTables: ['DescribeRouteTables', 'reads'],
+  listSubnets: ['DescribeSubnets', 'reads'],
+  deleteRoute: ['DeleteRoute', 'mutating'],
+  replaceRouteTableAssociation: ['ReplaceRouteTableAssociation', 'mutating'],
+  pageSecurityGroups: ['DescribeSecurityGroups', 'reads'],
+  pageRouteTables: ['DescribeRouteTables', 'reads'],
+} as const satisfies Record<keyof NetworkApi, readonly [string, keyof Ec2Throttle]>;
+
+export type Operation = (typeof OPERATIONS)[keyof typeof OPERATIONS][0];
+
+/** One EC2 call as the simulated account saw it. */
+export interface CallRecord {
+  readonly operation: Operation;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly result: 'ok' | 'error';
+  readonly errorCode?: string;
+  readonly attempt: number;
+}
+
+export interface SimulatedNetworkOptions {
+  /** Added to every call, as a network round trip would be (ms). */
+  readonly latencyMs?: number;
+  /** EC2's request-rate buckets; throttled calls answer `RequestLimitExceeded`. */
+  readonly throttle?: Ec2Throttle;
+  /** A fault to inject into a call, or `undefined` to let it run. */
+  readonly fault?: (operation: Operation, attempt: number) => Error | undefined;
+  /** Retries on throttling and 5xx, with exponential backoff and jitter, as the SDK's standard mode. */
+  readonly retry?: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+}
+
+const NOT_FOUND: Partial<Record<keyof NetworkApi, readonly string[]>> = {
+  revokeIngress: ['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'],
+  deleteRoute: ['InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound'],
+  replaceRouteTableAssociation: ['InvalidAssociationID.NotFound'],
+};
+const RETRYABLE = new Set(['RequestLimitExceeded', 'Throttling', 'InternalError', 'ServiceUnavailable', 'Unavailable', 'TimeoutError']);
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+const PAGE = 100;
+
+/** The simulated account behind the `NetworkApi` port, with latency, throttling, faults and a call log. */
+export class SimulatedNetwork implements NetworkApi {
+  readonly calls: CallRecord[] = [];
+  constructor(
+    readonly account: SimulatedAccount,
+    readonly options: SimulatedNetworkOptions = {},
+  ) {}
+
+  /** How many calls each operation received (attempts, not logical calls). */
+  countCalls(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const c of this.calls) counts[c.operation] = (counts[c.operation] ?? 0) + 1;
+    return counts;
+  }
+
+  private async call<T>(method: keyof NetworkApi, run: () => T): Promise<T> {
+    const [operation, bucket] = OPERATIONS[method];
+    const retry = this.options.retry ?? { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+    for (let attempt = 1; ; attempt += 1) {
+      const startedAt = performance.now();
+      await sleep(this.options.latencyMs ?? 0);
+      let error: Error | undefined = this.options.fault?.(operation, attempt);
+      if (!error && this.options.throttle && !this.options.throttle[bucket].take()) {
+        error = new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
+      }
+      let value: T | undefined;
+      if (!error) {
+        try {
+          value = run();
+        } catch (e) {
+          error = e as Error;
+        }
+      }
+      const code = error ? (error instanceof AwsCallError ? error.code : error.name) : undefined;
+      this.calls.push({ operation, startedAt, endedAt: performance.now(), result: error ? 'error' : 'ok', errorCode: code, attempt });
+      if (!error) return value as T;
+      if (NOT_FOUND[method]?.includes(code ?? '')) throw new AlreadyGone();
+      const retryable = RETRYABLE.has(code ?? '') || (error as { $fault?: string }).$fault === 'server';
+      if (retryable && attempt < retry.maxAttempts) {
+        const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        await sleep(Math.random() * cap);
+        continue;
+      }
+      if (error instanceof AwsCallError) throw error;
+      throw new AwsCallError(operation, code ?? 'Unknown', error.message, { cause: error, retryable });
+    }
+  }
+
+  private async change(method: keyof NetworkApi, run: () => void): Promise<ChangeResult> {
+    try {
+      await this.call(method, run);
+      return 'done';
+    } catch (e) {
+      if (e instanceof AlreadyGone) return 'already-gone';
+      throw e;
+    }
+  }
+
+  getSecurityGroup(ref: { groupId?: string; groupName?: string; vpcId?: string }) {
+    return this.call('getSecurityGroup', () => {
+      const g = this.account.findGroup(ref);
+      return g ? { ...g, tags: { ...g.tags } } : undefined;
+    });
+  }
+
+  listRules(groupId: string) {
+    return this.call('listRules', () => this.account.rulesOf(groupId).map((r) => ({ ...r })));
+  }
+
+  async revokeIngress(groupId: string, ruleIds: readonly string[]) {
+    try {
+      const revoked = await this.call('revokeIngress', () => this.account.revokeIngress(groupId, ruleIds));
+      return { result: 'done' as const, confirmedRuleIds: revoked.map((r) => r.ruleId) };
+    } catch (e) {
+      if (e instanceof AlreadyGone) return { result: 'already-gone' as const };
+      throw e;
+    }
+  }
+
+  getRouteTable(routeTableId: string) {
+    return this.call('getRouteTable', () => this.account.routeTable(routeTableId));
+  }
+
+  listRouteTables(vpcId: string) {
+    return this.call('listRouteTables', () =>
+      [...this.account.routeTables.values()]
+        .filter((t) => t.vpcId === vpcId)
+        .map((t) => this.account.routeTable(t.routeTableId) as RouteTable),
+    );
+  }
+
+  listSubnets(vpcId: string) {
+    return this.call('listSubnets', () =>
+      [...this.account.subnets.values()].filter((s) => s.vpcId === vpcId).map((s) => ({ ...s, tags: { ...s.tags } })),
+    );
+  }
+
+  deleteRoute(routeTableId: string, destination: Parameters<NetworkApi['deleteRoute']>[1]) {
+    return this.change('deleteRoute', () => this.account.deleteRoute(routeTableId, destination));
+  }
+
+  async replaceRouteTableAssociation(associationId: string, routeTableId: string) {
+    try {
+      const id = await this.call('replaceRouteTableAssociation', () => this.account.replaceAssociation(associationId, routeTableId));
+      return { result: 'done' as const, newAssociationId: id };
+    } catch (e) {
+      if (e instanceof AlreadyGone) return { result: 'already-gone' as const };
+      throw e;
+    }
+  }
+
+  async *pageSecurityGroups(filter: { vpcId?: string } = {}): AsyncIterable<SecurityGroup[]> {
+    const all = [...this.account.groups.values()].filter((g) => !filter.vpcId || g.vpcId === filter.vpcId);
+    for (let i = 0; i === 0 || i < all.length; i += PAGE) {
+      yield await this.call('pageSecurityGroups', () => all.slice(i, i + PAGE).map((g) => ({ ...g })));
+    }
+  }
+
+  async *pageRouteTables(filter: { vpcId?: string } = {}): AsyncIterable<RouteTable[]> {
+    const all = [...this.account.routeTables.values()].filter((t) => !filter.vpcId || t.vpcId === filter.vpcId);
+    for (let i = 0; i === 0 || i < all.length; i += PAGE) {
+      yield await this.call('pageRouteTables', () =>
+        all.slice(i, i + PAGE).map((t) => this.account.routeTable(t.routeTableId) as RouteTable),
+      );
+    }
+  }
+}
+
+/** Internal signal: the call hit EC2's "already gone" for this operation. */
+class AlreadyGone extends Error {}
