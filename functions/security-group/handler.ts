@@ -1,4 +1,5 @@
-// Placeholder while the handler is written; replaced in the next commits.
-export const handler = async (_event: unknown): Promise<never> => {
-  throw new Error('not wired yet');
-};
+import { createAwsEngine, createLambdaHandler } from '../adapters/lambda-handler.js';
+import { remediateSecurityGroup } from '../pipeline/security-group.js';
+
+/** Reverts world-open ingress from AuthorizeSecurityGroupIngress and ModifySecurityGroupRules events. */
+export const handler = createLambdaHandler('security-group', createAwsEngine({ 'sg-ingress': remediateSecurityGroup }));

@@ -1,0 +1,98 @@
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { loadConfig } from '../core/config.js';
+import { LayerGuardError, UnsupportedEventError } from '../core/errors.js';
+import type { Outcome } from '../core/outcome.js';
+import type { Remediators } from '../pipeline/deps.js';
+import { createEngine, type Engine } from '../pipeline/engine.js';
+import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
+import { ec2Client, eventBridgeClient, snsClient } from './clients.js';
+import { createEc2Network } from './ec2-network.js';
+import { createAwsNotifier } from './notifier.js';
+
+/** Thrown for a `failed` outcome so that Lambda retries the event and, in the end, dead-letters it. */
+export class RemediationFailedError extends LayerGuardError {
+  constructor(readonly outcome: Outcome) {
+    super(`${outcome.eventName} ${outcome.eventId}: ${outcome.reason}`);
+    this.name = 'RemediationFailedError';
+  }
+}
+
+/** What the handler returns for input it cannot read: no action, no retry, a clear reason. */
+export interface Rejected {
+  readonly outcome: 'ignored';
+  readonly reason: string;
+  readonly eventId?: string;
+}
+
+const eventIdOf = (event: unknown): string | undefined => {
+  const e = event as { detail?: { eventID?: unknown }; eventID?: unknown } | null;
+  const id = e?.detail?.eventID ?? e?.eventID;
+  return typeof id === 'string' ? id.slice(0, 128) : undefined;
+};
+
+/** The engine a deployed function runs: EC2, SNS and EventBridge through the SDK, idempotency in DynamoDB. */
+export function createAwsEngine(remediators: Remediators): Engine {
+  const config = loadConfig();
+  return createEngine({
+    network: createEc2Network(ec2Client()),
+    notifier: createAwsNotifier({
+      sns: snsClient(),
+      eventBridge: eventBridgeClient(),
+      topicArn: config.topicArn,
+      eventBusName: config.eventBusName,
+    }),
+    policy: config.policy,
+    clock: () => new Date(),
+    remediators,
+    store: config.idempotencyTable
+      ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable })
+      : new MemoryIdempotencyStore(),
+  });
+}
+
+/**
+ * A thin Middy handler around an engine: logs with the CloudTrail event id as correlation id, counts
+ * each outcome, returns the outcome, and throws on `failed` (and on a concurrent duplicate still in
+ * progress) so that Lambda retries; unreadable input is answered with `ignored` and never retried.
+ */
+export function createLambdaHandler(name: string, engine: Engine) {
+  const logger = new Logger({ serviceName: 'layerguard' });
+  const metrics = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard' });
+  metrics.setDefaultDimensions({ function: name });
+
+  return middy(async (event: unknown, context: Context): Promise<Outcome | Rejected> => {
+    const eventId = eventIdOf(event);
+    if (eventId) logger.setCorrelationId(eventId);
+    let outcome: Outcome;
+    try {
+      outcome = await engine.handle(event, context);
+    } catch (error) {
+      if (error instanceof UnsupportedEventError) {
+        logger.warn('unsupported event: no action taken', { reason: error.message, eventId });
+        metrics.addMetric('unsupported', MetricUnit.Count, 1);
+        return { outcome: 'ignored', reason: error.message, ...(eventId ? { eventId } : {}) };
+      }
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        logger.info('the same event is being handled by another invocation; retrying later', { eventId });
+      } else {
+        logger.error('trigger not handled', { error: error as Error, eventId });
+        metrics.addMetric('error', MetricUnit.Count, 1);
+      }
+      throw error;
+    }
+    logger.info('outcome', { outcome });
+    metrics.addMetric(outcome.outcome, MetricUnit.Count, 1);
+    if (outcome.secondsOpen !== undefined) metrics.addMetric('secondsOpen', MetricUnit.Seconds, outcome.secondsOpen);
+    if (outcome.outcome === 'failed') throw new RemediationFailedError(outcome);
+    return outcome;
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
