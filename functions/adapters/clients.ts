@@ -1,0 +1,65 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+
+/**
+ * Module-scope AWS clients, created on first use and reused across warm Lambda invocations.
+ *
+ * They are constructed without region, endpoint or credentials, so the SDK's standard chain decides:
+ * `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL` (a local emulator such as moto) and the Lambda
+ * role all work unchanged. `mockClient(EC2Client)` patches the class prototype, so tests can mock
+ * these singletons too.
+ *
+ * Retries: the SDK's `standard` retry mode. Its error classification (@smithy/core, submodule
+ * `retry/service-error-classification/constants.js`, THROTTLING_ERROR_CODES) lists
+ * `RequestLimitExceeded`, EC2's throttling code, so a throttled EC2 call is retried with
+ * exponential backoff and jitter (throttling base delay 1 s, capped at 20 s), as are 5xx, timeouts
+ * and connection resets (TRANSIENT_ERROR_* and NODEJS_TIMEOUT_ERROR_CODES). The SDK's default is
+ * 3 attempts; we allow 5 because a revert that gives up on throttling leaves drift open, and
+ * reverts happen exactly when someone else may be hammering the API. `AWS_MAX_ATTEMPTS`, when set,
+ * wins.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The retry settings every client gets (exported for tests). */
+export function retryConfig(env: NodeJS.ProcessEnv = process.env): {
+  retryMode: 'standard';
+  maxAttempts?: number;
+} {
+  return env.AWS_MAX_ATTEMPTS?.trim()
+    ? { retryMode: 'standard' }
+    : { retryMode: 'standard', maxAttempts: DEFAULT_MAX_ATTEMPTS };
+}
+
+let ec2: EC2Client | undefined;
+let sns: SNSClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
+
+/** The shared EC2 client. */
+export function ec2Client(): EC2Client {
+  ec2 ??= new EC2Client({ ...retryConfig() });
+  return ec2;
+}
+
+/** The shared SNS client. */
+export function snsClient(): SNSClient {
+  sns ??= new SNSClient({ ...retryConfig() });
+  return sns;
+}
+
+/** The shared EventBridge client. */
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= new EventBridgeClient({ ...retryConfig() });
+  return eventBridge;
+}
+
+/**
+ * Forgets the singletons so that the next getter builds new clients from the current environment
+ * (tests that point `AWS_ENDPOINT_URL` at an emulator after import). Does not destroy sockets of
+ * clients still in use elsewhere.
+ */
+export function resetClients(): void {
+  ec2 = undefined;
+  sns = undefined;
+  eventBridge = undefined;
+}
