@@ -1,0 +1,374 @@
+import { describe, expect, it } from 'vitest';
+import { type Change, toChange } from '../../functions/core/change.js';
+import { type CloudTrailRecord, parseTrigger } from '../../functions/core/cloudtrail.js';
+import { UnsupportedEventError } from '../../functions/core/errors.js';
+import { loadEvent, manifest, recordOf } from '../support/events.js';
+
+type Json = Record<string, unknown>;
+
+const APP = 'sg-0a1b2c3d4e5f67002';
+const DB = 'sg-0a1b2c3d4e5f67003';
+const WEB = 'sg-0a1b2c3d4e5f67001';
+const EXEMPT = 'sg-0a1b2c3d4e5f67004';
+const IGW = 'igw-0a1b2c3d4e5f65001';
+const NAT = 'nat-0a1b2c3d4e5f66001';
+const RTB = { main: 'rtb-0a1b2c3d4e5f64000', public: 'rtb-0a1b2c3d4e5f64001', private: 'rtb-0a1b2c3d4e5f64002', db: 'rtb-0a1b2c3d4e5f64003' };
+
+type Rules = Extract<Change, { kind: 'sg-ingress' }>['rules'];
+
+const ingress = (groupId: string, rules: Rules): Change => ({
+  kind: 'sg-ingress',
+  eventName: 'AuthorizeSecurityGroupIngress',
+  groupId,
+  rules,
+});
+const modify = (groupId: string, rules: Rules): Change => ({
+  kind: 'sg-ingress',
+  eventName: 'ModifySecurityGroupRules',
+  groupId,
+  rules,
+});
+const createRoute = (routeTableId: string, destination: Json, target: Json): Change =>
+  ({ kind: 'route', eventName: 'CreateRoute', routeTableId, destination, target }) as Change;
+
+/** The exact Change of every sample that parses (the manifest's other samples are rejected earlier). */
+const EXPECTED: Record<string, Change> = {
+  'AuthorizeSecurityGroupIngress/world-open-ssh.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69101', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/world-open-rdp.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69102', protocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/ipv6-world-all-traffic.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69103', protocol: '-1', fromPort: -1, toPort: -1, cidrIpv6: '::/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/split-world.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69104', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' },
+    { ruleId: 'sgr-0a1b2c3d4e5f69105', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' },
+  ]),
+  'AuthorizeSecurityGroupIngress/multi-permission.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69106', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f69107', protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '10.0.11.0/24' },
+  ]),
+  // No securityGroupRuleSet in the response: the requested permissions, without rule ids.
+  'AuthorizeSecurityGroupIngress/no-rule-ids.json': ingress(APP, [
+    { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/group-name-only.json': {
+    kind: 'sg-ingress',
+    eventName: 'AuthorizeSecurityGroupIngress',
+    groupName: 'launch-wizard-3',
+    rules: [{ ruleId: 'sgr-0a1b2c3d4e5f69108', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
+  },
+  'AuthorizeSecurityGroupIngress/narrow-cidr.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69109', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '10.0.11.0/24' },
+  ]),
+  'AuthorizeSecurityGroupIngress/group-reference.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6910a', protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: APP },
+  ]),
+  'AuthorizeSecurityGroupIngress/prefix-list.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6910b', protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-0a1b2c3d4e5f6a001' },
+  ]),
+  'AuthorizeSecurityGroupIngress/web-tier-443.json': ingress(WEB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6910c', protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/web-tier-22.json': ingress(WEB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6910d', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/exempt-group.json': ingress(EXEMPT, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6910e', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  // A failed call has no response: the request is what it asked for (the guards ignore it anyway).
+  'AuthorizeSecurityGroupIngress/failed-call.json': ingress(DB, [
+    { protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/own-action.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6910f', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/bare-record.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69110', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'ModifySecurityGroupRules/world-open-db-port.json': modify(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'ModifySecurityGroupRules/narrow.json': modify(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '10.0.12.0/24' },
+  ]),
+  'ModifySecurityGroupRules/multiple-rules.json': modify(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69201', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f69202', protocol: 'tcp', fromPort: 8443, toPort: 8443, cidrIpv4: '10.0.12.0/24' },
+  ]),
+  // The request does not say the rule is egress: only the live rule does.
+  'ModifySecurityGroupRules/egress-rule.json': modify(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69309', protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'CreateRoute/igw-on-database-table.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
+  'CreateRoute/igw-on-main-table.json': createRoute(RTB.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
+  'CreateRoute/igw-on-public-table.json': createRoute(RTB.public, { cidrIpv6: '::/0' }, { gatewayId: IGW }),
+  'CreateRoute/nat-on-database-table.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: NAT }),
+  'CreateRoute/ipv6-igw-on-database-table.json': createRoute(RTB.db, { cidrIpv6: '::/0' }, { gatewayId: IGW }),
+  'CreateRoute/prefix-list-igw.json': createRoute(RTB.db, { prefixListId: 'pl-0a1b2c3d4e5f6a002' }, { gatewayId: IGW }),
+  'CreateRoute/failed-call.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
+  'ReplaceRoute/nat-to-igw-on-database-table.json': {
+    kind: 'route',
+    eventName: 'ReplaceRoute',
+    routeTableId: RTB.db,
+    destination: { cidrIpv4: '0.0.0.0/0' },
+    target: { gatewayId: IGW },
+  },
+  'AssociateRouteTable/database-subnet-to-public-table.json': {
+    kind: 'association',
+    eventName: 'AssociateRouteTable',
+    routeTableId: RTB.public,
+    subnetId: 'subnet-0a1b2c3d4e5f63002',
+    associationId: 'rtbassoc-0a1b2c3d4e5f68101',
+  },
+  'AssociateRouteTable/app-subnet-to-private-table.json': {
+    kind: 'association',
+    eventName: 'AssociateRouteTable',
+    routeTableId: RTB.private,
+    subnetId: 'subnet-0a1b2c3d4e5f62002',
+    associationId: 'rtbassoc-0a1b2c3d4e5f68103',
+  },
+  // Refused: no response, so no association id.
+  'AssociateRouteTable/failed-call.json': {
+    kind: 'association',
+    eventName: 'AssociateRouteTable',
+    routeTableId: RTB.public,
+    subnetId: 'subnet-0a1b2c3d4e5f63001',
+  },
+  'ReplaceRouteTableAssociation/database-subnet-to-public-table.json': {
+    kind: 'association',
+    eventName: 'ReplaceRouteTableAssociation',
+    routeTableId: RTB.public,
+    previousAssociationId: 'rtbassoc-0a1b2c3d4e5f68031',
+    associationId: 'rtbassoc-0a1b2c3d4e5f68102',
+  },
+  '_malformed/hostile-user-agent.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69114', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+};
+
+const changeOf = (file: string): Change => toChange(parseTrigger(loadEvent(file)).record);
+
+describe('toChange: every sample', () => {
+  it.each(Object.entries(EXPECTED))('%s', (file, expected) => {
+    expect(changeOf(file)).toStrictEqual(expected);
+  });
+
+  it('covers every manifest sample that parses', () => {
+    const parses = manifest().filter((e) => {
+      try {
+        parseTrigger(loadEvent(e.file));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(parses.map((e) => e.file).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+});
+
+/** A record built from a sample with its request/response replaced. */
+function variant(file: string, patch: Partial<CloudTrailRecord>): CloudTrailRecord {
+  return { ...(parseTrigger(loadEvent(file)).record as CloudTrailRecord), ...patch };
+}
+const requestOf = (file: string): Json => recordOf(loadEvent(file)).requestParameters as Json;
+
+describe('toChange: AuthorizeSecurityGroupIngress shapes', () => {
+  const ssh = 'AuthorizeSecurityGroupIngress/world-open-ssh.json';
+
+  it('skips egress rules in the response and reads the requested ones when none are left', () => {
+    const record = variant(ssh, {
+      responseElements: {
+        _return: true,
+        securityGroupRuleSet: { items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69999', isEgress: true, cidrIpv4: '0.0.0.0/0' }] },
+      },
+    });
+    expect(toChange(record)).toStrictEqual(
+      ingress(APP, [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }]),
+    );
+  });
+
+  it('reads a response rule without ipProtocol as all traffic', () => {
+    const record = variant(ssh, {
+      responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69998', cidrIpv4: '0.0.0.0/0' }] } },
+    });
+    expect(toChange(record)).toStrictEqual(ingress(APP, [{ ruleId: 'sgr-0a1b2c3d4e5f69998', protocol: '-1', cidrIpv4: '0.0.0.0/0' }]));
+  });
+
+  it('reads an empty list written as {} and a missing one alike', () => {
+    const record = variant(ssh, { requestParameters: { groupId: APP, ipPermissions: {} }, responseElements: null });
+    expect(toChange(record)).toStrictEqual(ingress(APP, []));
+    expect(toChange(variant(ssh, { requestParameters: { groupId: APP }, responseElements: null }))).toStrictEqual(ingress(APP, []));
+  });
+
+  it('flattens every source of a permission into one rule each, ports as strings included', () => {
+    const record = variant(ssh, {
+      requestParameters: {
+        groupId: APP,
+        ipPermissions: {
+          items: [
+            {
+              ipProtocol: '6',
+              fromPort: '1024',
+              toPort: '2048',
+              ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] },
+              ipv6Ranges: { items: [{ cidrIpv6: '::/0' }] },
+              prefixListIds: { items: [{ prefixListId: 'pl-0a1b2c3d4e5f6a001' }] },
+              groups: { items: [{ groupName: 'legacy-peer', userId: '111122223333' }] },
+            },
+          ],
+        },
+      },
+      responseElements: { requestId: 'r', _return: true },
+    });
+    const base = { protocol: '6', fromPort: 1024, toPort: 2048 };
+    expect(toChange(record)).toStrictEqual(
+      ingress(APP, [
+        { ...base, cidrIpv4: '0.0.0.0/0' },
+        { ...base, cidrIpv6: '::/0' },
+        { ...base, prefixListId: 'pl-0a1b2c3d4e5f6a001' },
+        { ...base, referencedGroupId: 'legacy-peer' },
+      ]),
+    );
+  });
+
+  it.each<[string, Json | null | undefined, RegExp]>([
+    ['neither groupId nor groupName', { ipPermissions: {} }, /needs groupId or groupName/],
+    ['a groupId that is not one', { groupId: 'sg-XYZ' }, /groupId: expected a security group id/],
+    ['a CIDR that is not one', { groupId: APP, ipPermissions: { items: [{ ipProtocol: 'tcp', ipRanges: { items: [{ cidrIp: 'anywhere' }] } }] } }, /cidrIp: expected an IPv4 CIDR/],
+    ['a port out of range', { groupId: APP, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 70000 }] } }, /fromPort/],
+    ['no requestParameters', null, /^malformed AuthorizeSecurityGroupIngress request/],
+  ])('rejects a request with %s', (_name, requestParameters, message) => {
+    const record = variant(ssh, { requestParameters });
+    expect(() => toChange(record)).toThrow(UnsupportedEventError);
+    expect(() => toChange(record)).toThrow(message);
+  });
+
+  it('rejects a response whose rule id is not one', () => {
+    const record = variant(ssh, { responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: 'rule-1' }] } } });
+    expect(() => toChange(record)).toThrow(/^malformed AuthorizeSecurityGroupIngress response: securityGroupRuleSet.items.0.securityGroupRuleId/);
+  });
+});
+
+describe('toChange: ModifySecurityGroupRules shapes', () => {
+  const file = 'ModifySecurityGroupRules/world-open-db-port.json';
+
+  it('reads IPv6, prefix-list and group-reference updates', () => {
+    const rule = (id: string, r: Json) => ({ SecurityGroupRuleId: id, SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ...r } });
+    const record = variant(file, {
+      requestParameters: {
+        ModifySecurityGroupRulesRequest: {
+          GroupId: DB,
+          SecurityGroupRule: [
+            rule('sgr-0a1b2c3d4e5f69401', { CidrIpv6: '::/0' }),
+            rule('sgr-0a1b2c3d4e5f69402', { PrefixListId: 'pl-0a1b2c3d4e5f6a001' }),
+            rule('sgr-0a1b2c3d4e5f69403', { ReferencedGroupId: APP }),
+          ],
+        },
+      },
+    });
+    const base = { protocol: 'tcp', fromPort: 22, toPort: 22 };
+    expect(toChange(record)).toStrictEqual(
+      modify(DB, [
+        { ruleId: 'sgr-0a1b2c3d4e5f69401', ...base, cidrIpv6: '::/0' },
+        { ruleId: 'sgr-0a1b2c3d4e5f69402', ...base, prefixListId: 'pl-0a1b2c3d4e5f6a001' },
+        { ruleId: 'sgr-0a1b2c3d4e5f69403', ...base, referencedGroupId: APP },
+      ]),
+    );
+  });
+
+  it.each<[string, Json]>([
+    ['a flat groupId (the Authorize shape)', { groupId: DB }],
+    ['no GroupId', { ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69301', SecurityGroupRule: { IpProtocol: 'tcp' } } } }],
+    ['an empty rule array', { ModifySecurityGroupRulesRequest: { GroupId: DB, SecurityGroupRule: [] } }],
+    ['a rule without its id', { ModifySecurityGroupRulesRequest: { GroupId: DB, SecurityGroupRule: { SecurityGroupRule: { IpProtocol: 'tcp' } } } }],
+  ])('rejects a request with %s', (_name, requestParameters) => {
+    expect(() => toChange(variant(file, { requestParameters }))).toThrow(/^malformed ModifySecurityGroupRules request: /);
+  });
+});
+
+describe('toChange: route and association shapes', () => {
+  it('reads every kind of route target', () => {
+    const targets = {
+      egressOnlyInternetGatewayId: 'eigw-0a1b2c3d4e5f65002',
+      transitGatewayId: 'tgw-0a1b2c3d4e5f65003',
+      vpcPeeringConnectionId: 'pcx-0a1b2c3d4e5f65004',
+      networkInterfaceId: 'eni-0a1b2c3d4e5f65005',
+      instanceId: 'i-0a1b2c3d4e5f65006',
+      vpcEndpointId: 'vpce-0a1b2c3d4e5f65007',
+      carrierGatewayId: 'cagw-0a1b2c3d4e5f65008',
+      localGatewayId: 'lgw-0a1b2c3d4e5f65009',
+      coreNetworkArn: 'arn:aws:networkmanager::111122223333:core-network/core-network-0a1b2c3d4e5f6',
+    };
+    for (const [key, value] of Object.entries(targets)) {
+      const record = variant('CreateRoute/igw-on-database-table.json', {
+        requestParameters: { routeTableId: RTB.db, destinationCidrBlock: '10.1.0.0/16', [key]: value },
+      });
+      expect(toChange(record)).toStrictEqual(createRoute(RTB.db, { cidrIpv4: '10.1.0.0/16' }, { [key]: value }));
+    }
+  });
+
+  it.each<[string, Json]>([
+    ['no destination', { routeTableId: RTB.db, gatewayId: IGW }],
+    ['two destinations', { routeTableId: RTB.db, destinationCidrBlock: '0.0.0.0/0', destinationIpv6CidrBlock: '::/0', gatewayId: IGW }],
+    ['a route table id that is not one', { routeTableId: 'main', destinationCidrBlock: '0.0.0.0/0', gatewayId: IGW }],
+    ['a prefix list id that is not one', { routeTableId: RTB.db, destinationPrefixListId: 'partners', gatewayId: IGW }],
+  ])('rejects a route with %s', (_name, requestParameters) => {
+    expect(() => toChange(variant('CreateRoute/igw-on-database-table.json', { requestParameters }))).toThrow(
+      /^malformed CreateRoute request: /,
+    );
+    expect(() => toChange(variant('ReplaceRoute/nat-to-igw-on-database-table.json', { requestParameters }))).toThrow(
+      /^malformed ReplaceRoute request: /,
+    );
+  });
+
+  it('reads a gateway association (no subnet)', () => {
+    const record = variant('AssociateRouteTable/database-subnet-to-public-table.json', {
+      requestParameters: { routeTableId: RTB.public, gatewayId: IGW },
+      responseElements: { associationId: 'rtbassoc-0a1b2c3d4e5f68104' },
+    });
+    expect(toChange(record)).toStrictEqual({
+      kind: 'association',
+      eventName: 'AssociateRouteTable',
+      routeTableId: RTB.public,
+      associationId: 'rtbassoc-0a1b2c3d4e5f68104',
+    });
+  });
+
+  it('reads a replaced association without its response', () => {
+    const record = variant('ReplaceRouteTableAssociation/database-subnet-to-public-table.json', { responseElements: null });
+    expect(toChange(record)).toStrictEqual({
+      kind: 'association',
+      eventName: 'ReplaceRouteTableAssociation',
+      routeTableId: RTB.public,
+      previousAssociationId: 'rtbassoc-0a1b2c3d4e5f68031',
+    });
+  });
+
+  it.each<[string, string, Partial<CloudTrailRecord>, RegExp]>([
+    ['AssociateRouteTable', 'a subnet id that is not one', { requestParameters: { routeTableId: RTB.public, subnetId: 'db-a' } }, /^malformed AssociateRouteTable request: subnetId/],
+    ['AssociateRouteTable', 'an association id that is not one', { responseElements: { associationId: 'assoc-1' } }, /^malformed AssociateRouteTable response: associationId/],
+    ['ReplaceRouteTableAssociation', 'no association id', { requestParameters: { routeTableId: RTB.public } }, /^malformed ReplaceRouteTableAssociation request: associationId/],
+    ['ReplaceRouteTableAssociation', 'a new association id that is not one', { responseElements: { newAssociationId: 'x' } }, /^malformed ReplaceRouteTableAssociation response: newAssociationId/],
+  ])('%s: rejects %s', (eventName, _name, patch, message) => {
+    const file = `${eventName}/database-subnet-to-public-table.json`;
+    expect(() => toChange(variant(file, patch))).toThrow(message);
+  });
+
+  it('the samples use the request shapes their Change needs', () => {
+    expect(requestOf('ReplaceRouteTableAssociation/database-subnet-to-public-table.json')).toEqual({
+      associationId: 'rtbassoc-0a1b2c3d4e5f68031',
+      routeTableId: RTB.public,
+    });
+  });
+});
+
+describe('toChange: unsupported events', () => {
+  it('throws UnsupportedEventError for an event it has no reader for', () => {
+    const record = recordOf(loadEvent('AuthorizeSecurityGroupEgress/world-all-traffic')) as CloudTrailRecord;
+    expect(() => toChange(record)).toThrow(UnsupportedEventError);
+    expect(() => toChange(record)).toThrow('unsupported eventName "AuthorizeSecurityGroupEgress"');
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CLOUDTRAIL_DETAIL_TYPE,
+  EC2_SOURCE,
+  GAMEDAY_SOURCE,
+  idSchema,
+  parseTrigger,
+  SUPPORTED_EVENTS,
+} from '../../functions/core/cloudtrail.js';
+import { UnsupportedEventError } from '../../functions/core/errors.js';
+import { loadEvent, manifest, recordOf } from '../support/events.js';
+
+type Json = Record<string, unknown>;
+
+const parseable = manifest().filter((e) => e.expected !== null && !e.file.startsWith('AuthorizeSecurityGroupEgress/'));
+const withDetail = (event: Json, patch: Json): Json => ({ ...event, detail: { ...(event.detail as Json), ...patch } });
+const without = (o: Json, key: string): Json => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+
+/** The error parseTrigger throws for an input (fails the test when it does not throw). */
+function errorOf(input: unknown): Error {
+  try {
+    parseTrigger(input);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('parseTrigger did not throw');
+}
+
+describe('parseTrigger: every supported sample', () => {
+  it.each(parseable.map((e) => [e.file]))('%s parses, keeping the record as written', (file) => {
+    // Prepare
+    const event = loadEvent(file);
+    const record = recordOf(event);
+    // Act
+    const parsed = parseTrigger(event);
+    // Assess
+    expect(parsed.source).toBe(EC2_SOURCE);
+    expect(parsed.record.eventID).toBe(record.eventID);
+    expect(parsed.record.eventName).toBe(record.eventName);
+    expect(parsed.record).toEqual(record); // loose: unknown CloudTrail fields pass through
+  });
+
+  it('the samples cover both forms: the EventBridge envelope and at least two bare records', () => {
+    const forms = parseable.map((e) => ('detail' in loadEvent(e.file) ? 'envelope' : 'bare'));
+    expect(forms.filter((f) => f === 'bare').length).toBeGreaterThanOrEqual(2);
+    expect(forms.filter((f) => f === 'envelope').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the samples cover every supported event name', () => {
+    const names = new Set(parseable.map((e) => recordOf(loadEvent(e.file)).eventName));
+    expect([...names].sort()).toEqual([...SUPPORTED_EVENTS].sort());
+  });
+
+  it('an envelope and the bare record inside it parse to the same record', () => {
+    const event = loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+    expect(parseTrigger(event.detail)).toEqual(parseTrigger(event));
+  });
+
+  it('keeps the game-day source', () => {
+    const event = { ...loadEvent('CreateRoute/igw-on-database-table'), source: GAMEDAY_SOURCE };
+    expect(parseTrigger(event).source).toBe(GAMEDAY_SOURCE);
+  });
+
+  it('accepts an eventTime with an offset', () => {
+    const event = withDetail(loadEvent('CreateRoute/igw-on-database-table'), { eventTime: '2025-03-14T13:01:15+01:00' });
+    expect(parseTrigger(event).record.eventTime).toBe('2025-03-14T13:01:15+01:00');
+  });
+
+  it('reads a failed call (responseElements null) without judging it: the guards do', () => {
+    const parsed = parseTrigger(loadEvent('AuthorizeSecurityGroupIngress/failed-call'));
+    expect(parsed.record.errorCode).toBe('Client.UnauthorizedOperation');
+    expect(parsed.record.responseElements).toBeNull();
+  });
+
+  it('keeps a hostile userAgent verbatim (escaping is the notifier’s job; dropping it would let drift stay)', () => {
+    const event = loadEvent('_malformed/hostile-user-agent');
+    const parsed = parseTrigger(event);
+    expect(parsed.record.userAgent).toBe(recordOf(event).userAgent);
+    expect(parsed.record.userAgent).toContain('\n');
+    expect(parsed.record.userAgent).toContain('<script>');
+  });
+});
+
+describe('parseTrigger: unsupported or malformed input throws UnsupportedEventError with a clear message', () => {
+  const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+  const cases: { name: string; input: () => unknown; message: RegExp }[] = [
+    { name: 'sample: missing eventID', input: () => loadEvent('_malformed/missing-event-id'), message: /^malformed CloudTrail record: eventID: / },
+    {
+      name: 'sample: wrong detail-type',
+      input: () => loadEvent('_malformed/wrong-detail-type'),
+      message: /^unsupported detail-type "AWS Service Event via CloudTrail"$/,
+    },
+    {
+      name: 'sample: AuthorizeSecurityGroupEgress',
+      input: () => loadEvent('AuthorizeSecurityGroupEgress/world-all-traffic'),
+      message: /^unsupported eventName "AuthorizeSecurityGroupEgress"$/,
+    },
+    { name: 'null', input: () => null, message: /^the event is not a JSON object$/ },
+    { name: 'a string', input: () => 'AuthorizeSecurityGroupIngress', message: /not a JSON object/ },
+    { name: 'an array', input: () => [ssh()], message: /not a JSON object/ },
+    { name: 'another source', input: () => ({ ...ssh(), source: 'aws.s3' }), message: /^unsupported source "aws.s3"$/ },
+    {
+      name: 'an EC2 state-change notification',
+      input: () => ({ ...ssh(), 'detail-type': 'EC2 Instance State-change Notification' }),
+      message: /^unsupported detail-type "EC2 Instance State-change Notification"$/,
+    },
+    { name: 'an envelope without id', input: () => without(ssh(), 'id'), message: /^malformed EventBridge event: id: / },
+    {
+      name: 'an envelope without detail-type',
+      input: () => without(ssh(), 'detail-type'),
+      message: /^malformed EventBridge event: detail-type: /,
+    },
+    { name: 'an envelope whose detail is null', input: () => ({ ...ssh(), detail: null }), message: /^malformed CloudTrail record: \(root\): / },
+    {
+      name: 'another eventSource',
+      input: () => withDetail(ssh(), { eventSource: 'iam.amazonaws.com' }),
+      message: /^unsupported eventSource "iam.amazonaws.com"$/,
+    },
+    {
+      name: 'an unsupported EC2 event',
+      input: () => withDetail(ssh(), { eventName: 'RevokeSecurityGroupIngress' }),
+      message: /^unsupported eventName "RevokeSecurityGroupIngress"$/,
+    },
+    {
+      name: 'an eventTime that is not ISO 8601',
+      input: () => withDetail(ssh(), { eventTime: 'yesterday' }),
+      message: /^malformed CloudTrail record: eventTime: /,
+    },
+    { name: 'an empty eventID', input: () => withDetail(ssh(), { eventID: '' }), message: /eventID: / },
+    {
+      name: 'requestParameters that are not an object',
+      input: () => withDetail(ssh(), { requestParameters: 'groupId=sg-1' }),
+      message: /^malformed CloudTrail record: requestParameters: /,
+    },
+    {
+      name: 'a userIdentity arn that is not a string',
+      input: () => withDetail(ssh(), { userIdentity: { arn: 42 } }),
+      message: /^malformed CloudTrail record: userIdentity.arn: /,
+    },
+    {
+      name: 'a bare record without eventName',
+      input: () => without(ssh().detail as Json, 'eventName'),
+      message: /^malformed CloudTrail record: eventName: /,
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, message }) => {
+    const error = errorOf(input());
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    expect(error.name).toBe('UnsupportedEventError');
+    expect(error.message).toMatch(message);
+  });
+
+  it('names at most five problems', () => {
+    const error = errorOf({ 'detail-type': CLOUDTRAIL_DETAIL_TYPE, detail: {} });
+    expect(error.message.split('; ').length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('idSchema', () => {
+  it.each([
+    ['sg', 'sg-0a1b2c3d4e5f67001', true],
+    ['rtb', 'rtb-0a1b2c3d4e5f64003', true],
+    ['sg', 'rtb-0a1b2c3d4e5f64003', false],
+    ['sg', 'sg-', false],
+    ['sg', 'sg-0a1b;drop', false],
+  ])('%s accepts %s: %s', (prefix, value, ok) => {
+    const result = idSchema(prefix).safeParse(value);
+    expect(result.success).toBe(ok);
+    if (!result.success) expect(result.error.issues[0]?.message).toBe(`expected an id like ${prefix}-0abc1234`);
+  });
+});
