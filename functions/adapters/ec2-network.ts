@@ -1,0 +1,518 @@
+import {
+  DeleteRouteCommand,
+  type DeleteRouteCommandInput,
+  DescribeRouteTablesCommand,
+  type DescribeRouteTablesCommandInput,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  type DescribeSecurityGroupsCommandInput,
+  DescribeSubnetsCommand,
+  type EC2Client,
+  type Route as Ec2Route,
+  type RouteTable as Ec2RouteTable,
+  type RouteTableAssociation as Ec2RouteTableAssociation,
+  type SecurityGroup as Ec2SecurityGroup,
+  type SecurityGroupRule as Ec2SecurityGroupRule,
+  type Subnet as Ec2Subnet,
+  type Filter,
+  ReplaceRouteTableAssociationCommand,
+  RevokeSecurityGroupIngressCommand,
+  type RevokeSecurityGroupIngressCommandOutput,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { AwsCallError, LayerGuardError } from '../core/errors.js';
+import type {
+  ChangeResult,
+  NetworkApi,
+  ReplaceAssociationResult,
+  RevokeResult,
+  Route,
+  RouteDestination,
+  RouteTable,
+  RouteTableAssociation,
+  SecurityGroup,
+  SgRule,
+  Subnet,
+  Tags,
+} from '../core/network.js';
+
+/*
+ * EC2 error codes that mean "the thing is already gone". Each name was checked against the code
+ * list on "Error codes for the Amazon EC2 API"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html, found through the
+ * docs search; the same page is mirrored at docs.amazonaws.cn), against moto's
+ * `moto/ec2/exceptions.py`, and against what moto 5.2 answers over HTTP (see
+ * test/integration/ec2-network.test.ts). EC2 puts the code in the error's `name` (and `Code`).
+ *
+ * - InvalidGroup.NotFound: the security group does not exist (DescribeSecurityGroups, Revoke*).
+ * - InvalidSecurityGroupRuleId.NotFound: a rule id passed in SecurityGroupRuleIds does not exist.
+ * - InvalidPermission.NotFound: the rule does not exist in the group (moto answers this one for
+ *   an unknown rule id too).
+ * - InvalidRouteTableID.NotFound: the route table does not exist.
+ * - InvalidRoute.NotFound: the route table has no route for that destination.
+ * - InvalidAssociationID.NotFound: the route table association does not exist (already replaced).
+ */
+const GROUP_NOT_FOUND = 'InvalidGroup.NotFound';
+const RULE_NOT_FOUND = ['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound'] as const;
+const ROUTE_TABLE_NOT_FOUND = 'InvalidRouteTableID.NotFound';
+const ROUTE_NOT_FOUND = 'InvalidRoute.NotFound';
+const ASSOCIATION_NOT_FOUND = 'InvalidAssociationID.NotFound';
+
+/** Codes the SDK's standard retry treats as throttling (mirrors @smithy's THROTTLING_ERROR_CODES). */
+const THROTTLING_CODES = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'EC2ThrottledException',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'SlowDown',
+]);
+/** Transient codes: timeouts and dropped connections (error `name` or Node's `code`). */
+const TRANSIENT_CODES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'Unavailable',
+  'InternalError',
+  'InternalFailure',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+// Page sizes: the maxima each Describe call accepts.
+const PAGE_SIZE = {
+  securityGroups: 1000,
+  securityGroupRules: 1000,
+  routeTables: 100,
+  subnets: 1000,
+} as const;
+
+interface SdkErrorShape {
+  name?: unknown;
+  Code?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+}
+
+const asShape = (error: unknown): SdkErrorShape =>
+  typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
+
+/** The EC2 error code of a thrown SDK error (`name`, else `Code`, else Node's `code`). */
+export function errorCode(error: unknown): string {
+  const e = asShape(error);
+  for (const candidate of [e.Code, e.name, e.code]) {
+    if (typeof candidate === 'string' && candidate && candidate !== 'Error') return candidate;
+  }
+  return 'Unknown';
+}
+
+/** True for errors worth retrying later: throttling, 5xx, timeouts, dropped connections. */
+export function isRetryable(error: unknown): boolean {
+  const e = asShape(error);
+  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : 0;
+  const code = errorCode(error);
+  const nodeCode = typeof e.code === 'string' ? e.code : '';
+  return (
+    e.$retryable !== undefined ||
+    e.$fault === 'server' ||
+    status === 429 ||
+    status >= 500 ||
+    THROTTLING_CODES.has(code) ||
+    TRANSIENT_CODES.has(code) ||
+    TRANSIENT_CODES.has(nodeCode)
+  );
+}
+
+/** Wraps anything an SDK call threw in an `AwsCallError` with EC2's code (keeps the original as `cause`). */
+export function toAwsCallError(operation: string, error: unknown): AwsCallError {
+  if (error instanceof AwsCallError) return error;
+  const message =
+    typeof asShape(error).message === 'string' ? (asShape(error).message as string) : String(error);
+  return new AwsCallError(operation, errorCode(error), message, {
+    cause: error,
+    retryable: isRetryable(error),
+  });
+}
+
+/** Runs one EC2 call; the listed codes come back as `gone`, anything else becomes an `AwsCallError`. */
+async function call<T>(
+  operation: string,
+  send: () => Promise<T>,
+  goneCodes: readonly string[] = [],
+): Promise<{ gone: false; value: T } | { gone: true; code: string }> {
+  try {
+    return { gone: false, value: await send() };
+  } catch (error) {
+    const code = errorCode(error);
+    if (goneCodes.includes(code)) return { gone: true, code };
+    throw toAwsCallError(operation, error);
+  }
+}
+
+/** Copies an object without its `undefined` fields, so that mapped objects compare cleanly with `toEqual`. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+const toTags = (tags: readonly Tag[] | undefined): Tags =>
+  Object.fromEntries(
+    (tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']),
+  );
+
+const str = (value: string | undefined): string => value ?? '';
+
+/** EC2 SecurityGroup -> domain SecurityGroup (rules are read separately, with their ids). */
+export function toSecurityGroup(g: Ec2SecurityGroup): SecurityGroup {
+  return compact({
+    groupId: str(g.GroupId),
+    groupName: str(g.GroupName),
+    vpcId: g.VpcId,
+    tags: toTags(g.Tags),
+  });
+}
+
+/** EC2 SecurityGroupRule -> domain SgRule. */
+export function toSgRule(r: Ec2SecurityGroupRule): SgRule {
+  return compact({
+    ruleId: str(r.SecurityGroupRuleId),
+    groupId: str(r.GroupId),
+    isEgress: r.IsEgress === true,
+    protocol: str(r.IpProtocol),
+    fromPort: r.FromPort,
+    toPort: r.ToPort,
+    cidrIpv4: r.CidrIpv4,
+    cidrIpv6: r.CidrIpv6,
+    prefixListId: r.PrefixListId,
+    referencedGroupId: r.ReferencedGroupInfo?.GroupId,
+    description: r.Description,
+  });
+}
+
+const ROUTE_STATES = new Set(['active', 'blackhole']);
+const ROUTE_ORIGINS = new Set(['CreateRouteTable', 'CreateRoute', 'EnableVgwRoutePropagation']);
+
+/** EC2 Route -> domain Route. A gateway endpoint shows up as `GatewayId: vpce-…`; it becomes `vpcEndpointId`. */
+export function toRoute(r: Ec2Route): Route {
+  const endpoint = r.GatewayId?.startsWith('vpce-') ? r.GatewayId : undefined;
+  return compact({
+    cidrIpv4: r.DestinationCidrBlock,
+    cidrIpv6: r.DestinationIpv6CidrBlock,
+    prefixListId: r.DestinationPrefixListId,
+    gatewayId: endpoint ? undefined : r.GatewayId,
+    vpcEndpointId: endpoint,
+    natGatewayId: r.NatGatewayId,
+    egressOnlyInternetGatewayId: r.EgressOnlyInternetGatewayId,
+    transitGatewayId: r.TransitGatewayId,
+    vpcPeeringConnectionId: r.VpcPeeringConnectionId,
+    networkInterfaceId: r.NetworkInterfaceId,
+    instanceId: r.InstanceId,
+    carrierGatewayId: r.CarrierGatewayId,
+    localGatewayId: r.LocalGatewayId,
+    coreNetworkArn: r.CoreNetworkArn,
+    state: r.State && ROUTE_STATES.has(r.State) ? (r.State as Route['state']) : undefined,
+    origin: r.Origin && ROUTE_ORIGINS.has(r.Origin) ? (r.Origin as Route['origin']) : undefined,
+  });
+}
+
+/** EC2 RouteTableAssociation -> domain association. */
+export function toAssociation(a: Ec2RouteTableAssociation): RouteTableAssociation {
+  return compact({
+    associationId: str(a.RouteTableAssociationId),
+    routeTableId: str(a.RouteTableId),
+    main: a.Main === true,
+    subnetId: a.SubnetId,
+    gatewayId: a.GatewayId,
+  });
+}
+
+// Associations on their way out (or failed) no longer route the subnet.
+const isLiveAssociation = (a: Ec2RouteTableAssociation): boolean =>
+  a.AssociationState?.State !== 'disassociated' && a.AssociationState?.State !== 'failed';
+
+/** EC2 RouteTable -> domain RouteTable. */
+export function toRouteTable(t: Ec2RouteTable): RouteTable {
+  return {
+    routeTableId: str(t.RouteTableId),
+    vpcId: str(t.VpcId),
+    routes: (t.Routes ?? []).map(toRoute),
+    associations: (t.Associations ?? []).filter(isLiveAssociation).map(toAssociation),
+    tags: toTags(t.Tags),
+  };
+}
+
+/** EC2 Subnet -> domain Subnet. */
+export function toSubnet(s: Ec2Subnet): Subnet {
+  return compact({
+    subnetId: str(s.SubnetId),
+    vpcId: str(s.VpcId),
+    cidrIpv4: s.CidrBlock,
+    tags: toTags(s.Tags),
+  });
+}
+
+const vpcFilter = (vpcId: string | undefined): Filter[] | undefined =>
+  vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : undefined;
+
+/**
+ * Walks NextToken pages. A hand-written loop rather than the SDK's `paginate*` helpers: those
+ * mutate one shared input object between pages, so a mock's call history shows every page with
+ * the last token, and exact-input assertions become impossible.
+ */
+async function* pages<T extends { NextToken?: string | undefined }>(
+  operation: string,
+  fetch: (nextToken: string | undefined) => Promise<T>,
+): AsyncGenerator<T> {
+  let token: string | undefined;
+  do {
+    const previous = token;
+    let page: T;
+    try {
+      page = await fetch(token);
+    } catch (error) {
+      throw toAwsCallError(operation, error);
+    }
+    yield page;
+    token = page.NextToken || undefined;
+    if (token !== undefined && token === previous) {
+      throw new AwsCallError(
+        operation,
+        'RepeatedNextToken',
+        `EC2 returned the same NextToken twice (${token})`,
+      );
+    }
+  } while (token !== undefined);
+}
+
+/** Exactly one destination field, or a refusal: an empty destination would be a bug upstream. */
+function destinationInput(routeTableId: string, destination: RouteDestination): DeleteRouteCommandInput {
+  const set = (
+    [
+      ['DestinationCidrBlock', destination.cidrIpv4],
+      ['DestinationIpv6CidrBlock', destination.cidrIpv6],
+      ['DestinationPrefixListId', destination.prefixListId],
+    ] as const
+  ).filter(([, value]) => typeof value === 'string' && value.trim() !== '');
+  if (set.length !== 1) {
+    throw new LayerGuardError(
+      `refusing to delete a route in ${routeTableId}: the destination must name exactly one of an IPv4 CIDR, ` +
+        `an IPv6 CIDR or a prefix list (got ${JSON.stringify(destination)})`,
+    );
+  }
+  const [[field, value]] = set as [readonly [string, string]];
+  return { RouteTableId: routeTableId, [field]: value };
+}
+
+/** Turns RevokeSecurityGroupIngress's answer into a `RevokeResult`, or an error when EC2 says it did not revoke. */
+function revokeResult(groupId: string, output: RevokeSecurityGroupIngressCommandOutput): RevokeResult {
+  const op = 'RevokeSecurityGroupIngress';
+  if (output.Return === false) {
+    throw new AwsCallError(
+      op,
+      'ReturnFalse',
+      `EC2 answered Return=false for ${groupId}: nothing was revoked`,
+    );
+  }
+  if (output.UnknownIpPermissions && output.UnknownIpPermissions.length > 0) {
+    throw new AwsCallError(
+      op,
+      'UnknownIpPermissions',
+      `EC2 did not recognise ${output.UnknownIpPermissions.length} permission(s) in ${groupId}; ` +
+        'they were not revoked (re-read the group before retrying)',
+    );
+  }
+  const confirmed = output.RevokedSecurityGroupRules?.map((r) => r.SecurityGroupRuleId).filter(
+    (id): id is string => typeof id === 'string',
+  );
+  return confirmed ? { result: 'done', confirmedRuleIds: confirmed } : { result: 'done' };
+}
+
+/**
+ * The `NetworkApi` port on @aws-sdk/client-ec2. "Already gone" error codes become `undefined` (reads)
+ * or `'already-gone'` (writes); any other failure is an `AwsCallError` with EC2's code and `retryable`
+ * set for throttling, 5xx and timeouts (after the SDK's own retries have run out).
+ */
+export function createEc2Network(client: EC2Client): NetworkApi {
+  const revokeOnce = async (groupId: string, ruleIds: readonly string[]) =>
+    call(
+      'RevokeSecurityGroupIngress',
+      () =>
+        client.send(
+          new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [...ruleIds] }),
+        ),
+      [GROUP_NOT_FOUND, ...RULE_NOT_FOUND],
+    );
+
+  const describeGroups = async (operation: string, input: DescribeSecurityGroupsCommandInput) =>
+    call(operation, () => client.send(new DescribeSecurityGroupsCommand(input)), [GROUP_NOT_FOUND]);
+
+  const pageRouteTables = async function* (filter?: { vpcId?: string }): AsyncGenerator<RouteTable[]> {
+    const Filters = vpcFilter(filter?.vpcId);
+    for await (const page of pages('DescribeRouteTables', (NextToken) => {
+      const input: DescribeRouteTablesCommandInput = { MaxResults: PAGE_SIZE.routeTables };
+      if (Filters) input.Filters = Filters;
+      if (NextToken) input.NextToken = NextToken;
+      return client.send(new DescribeRouteTablesCommand(input));
+    })) {
+      yield (page.RouteTables ?? []).map(toRouteTable);
+    }
+  };
+
+  return {
+    async getSecurityGroup(ref) {
+      if (ref.groupId) {
+        const answer = await describeGroups('DescribeSecurityGroups', { GroupIds: [ref.groupId] });
+        if (answer.gone) return undefined;
+        const group = answer.value.SecurityGroups?.find((g) => g.GroupId === ref.groupId);
+        if (!group || (ref.vpcId && group.VpcId !== ref.vpcId)) return undefined;
+        return toSecurityGroup(group);
+      }
+      if (ref.groupName) {
+        // By filter, not GroupNames: GroupNames only works in the default VPC.
+        const Filters: Filter[] = [
+          { Name: 'group-name', Values: [ref.groupName] },
+          ...(vpcFilter(ref.vpcId) ?? []),
+        ];
+        const answer = await describeGroups('DescribeSecurityGroups', { Filters });
+        if (answer.gone) return undefined;
+        const groups = (answer.value.SecurityGroups ?? []).filter((g) => g.GroupName === ref.groupName);
+        if (groups.length > 1) {
+          throw new LayerGuardError(
+            `security group name '${ref.groupName}' is ambiguous: ${groups.length} groups in different VPCs; give the VPC id`,
+          );
+        }
+        return groups[0] ? toSecurityGroup(groups[0]) : undefined;
+      }
+      throw new LayerGuardError('getSecurityGroup needs a groupId or a groupName');
+    },
+
+    async listRules(groupId) {
+      const rules: SgRule[] = [];
+      for await (const page of pages('DescribeSecurityGroupRules', (NextToken) =>
+        client.send(
+          new DescribeSecurityGroupRulesCommand({
+            Filters: [{ Name: 'group-id', Values: [groupId] }],
+            MaxResults: PAGE_SIZE.securityGroupRules,
+            ...(NextToken ? { NextToken } : {}),
+          }),
+        ),
+      )) {
+        rules.push(...(page.SecurityGroupRules ?? []).map(toSgRule));
+      }
+      return rules;
+    },
+
+    async revokeIngress(groupId, ruleIds) {
+      // Nothing to revoke: EC2 would reject an empty request, and there is nothing to confirm.
+      if (ruleIds.length === 0) return { result: 'done', confirmedRuleIds: [] };
+      const answer = await revokeOnce(groupId, ruleIds);
+      if (!answer.gone) return revokeResult(groupId, answer.value);
+      if (answer.code === GROUP_NOT_FOUND || ruleIds.length === 1) return { result: 'already-gone' };
+      // One unknown id fails the whole request and EC2 revokes none of the others: go one by one,
+      // so that a rule that is gone does not shield the rules that are still open.
+      const confirmed: string[] = [];
+      let done = false;
+      for (const ruleId of ruleIds) {
+        const single = await revokeOnce(groupId, [ruleId]);
+        if (single.gone) continue;
+        const result = revokeResult(groupId, single.value);
+        done = true;
+        confirmed.push(...(result.confirmedRuleIds ?? []));
+      }
+      if (!done) return { result: 'already-gone' };
+      return confirmed.length > 0 ? { result: 'done', confirmedRuleIds: confirmed } : { result: 'done' };
+    },
+
+    async getRouteTable(routeTableId) {
+      const answer = await call(
+        'DescribeRouteTables',
+        () => client.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
+        [ROUTE_TABLE_NOT_FOUND],
+      );
+      if (answer.gone) return undefined;
+      const table = answer.value.RouteTables?.find((t) => t.RouteTableId === routeTableId);
+      return table ? toRouteTable(table) : undefined;
+    },
+
+    async listRouteTables(vpcId) {
+      const tables: RouteTable[] = [];
+      for await (const page of pageRouteTables({ vpcId })) tables.push(...page);
+      return tables;
+    },
+
+    async listSubnets(vpcId) {
+      const subnets: Subnet[] = [];
+      for await (const page of pages('DescribeSubnets', (NextToken) =>
+        client.send(
+          new DescribeSubnetsCommand({
+            Filters: [{ Name: 'vpc-id', Values: [vpcId] }],
+            MaxResults: PAGE_SIZE.subnets,
+            ...(NextToken ? { NextToken } : {}),
+          }),
+        ),
+      )) {
+        subnets.push(...(page.Subnets ?? []).map(toSubnet));
+      }
+      return subnets;
+    },
+
+    /**
+     * Deletes the route to one destination. Refuses (throws) an empty or ambiguous destination. It
+     * cannot tell the VPC's `local` route from others without reading the table; the pipeline only
+     * ever plans deletes of routes whose target is an internet gateway, never `local` (and EC2 itself
+     * rejects deleting the local route; moto does not).
+     */
+    async deleteRoute(routeTableId, destination): Promise<ChangeResult> {
+      const input = destinationInput(routeTableId, destination);
+      const answer = await call('DeleteRoute', () => client.send(new DeleteRouteCommand(input)), [
+        ROUTE_NOT_FOUND,
+        ROUTE_TABLE_NOT_FOUND,
+      ]);
+      return answer.gone ? 'already-gone' : 'done';
+    },
+
+    async replaceRouteTableAssociation(associationId, routeTableId): Promise<ReplaceAssociationResult> {
+      const answer = await call(
+        'ReplaceRouteTableAssociation',
+        () =>
+          client.send(
+            new ReplaceRouteTableAssociationCommand({
+              AssociationId: associationId,
+              RouteTableId: routeTableId,
+            }),
+          ),
+        [ASSOCIATION_NOT_FOUND],
+      );
+      if (answer.gone) return { result: 'already-gone' };
+      return compact({ result: 'done' as const, newAssociationId: answer.value.NewAssociationId });
+    },
+
+    async *pageSecurityGroups(filter) {
+      const Filters = vpcFilter(filter?.vpcId);
+      for await (const page of pages('DescribeSecurityGroups', (NextToken) => {
+        const input: DescribeSecurityGroupsCommandInput = { MaxResults: PAGE_SIZE.securityGroups };
+        if (Filters) input.Filters = Filters;
+        if (NextToken) input.NextToken = NextToken;
+        return client.send(new DescribeSecurityGroupsCommand(input));
+      })) {
+        yield (page.SecurityGroups ?? []).map(toSecurityGroup);
+      }
+    },
+
+    pageRouteTables,
+  };
+}

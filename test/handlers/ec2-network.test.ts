@@ -1,0 +1,599 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  DeleteRouteCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  ReplaceRouteTableAssociationCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEc2Network, errorCode, isRetryable } from '../../functions/adapters/ec2-network.js';
+import { AwsCallError, LayerGuardError } from '../../functions/core/errors.js';
+
+const ec2Mock = mockClient(EC2Client);
+afterEach(() => ec2Mock.reset());
+
+const network = () => createEc2Network(new EC2Client({}));
+
+/** An error shaped like the SDK's EC2 errors: the code is the `name` (and `Code`). */
+const ec2Error = (code: string, status = 400, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`${code} message`), {
+    name: code,
+    Code: code,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    ...extra,
+  });
+
+const inputs = <T>(command: T) =>
+  ec2Mock.commandCalls(command as never).map((c) => (c.args[0] as { input: unknown }).input);
+
+const sdkGroup = {
+  GroupId: 'sg-1',
+  GroupName: 'web',
+  VpcId: 'vpc-1',
+  Description: 'web tier',
+  Tags: [{ Key: 'Tier', Value: 'Web' }],
+  IpPermissions: [],
+};
+
+describe('getSecurityGroup', () => {
+  it('describes by GroupIds and maps without undefined fields', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [sdkGroup] });
+
+    const group = await network().getSecurityGroup({ groupId: 'sg-1' });
+
+    expect(group).toStrictEqual({ groupId: 'sg-1', groupName: 'web', vpcId: 'vpc-1', tags: { Tier: 'Web' } });
+    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([{ GroupIds: ['sg-1'] }]);
+  });
+
+  it('describes by group-name and vpc-id filters', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [sdkGroup] });
+
+    await network().getSecurityGroup({ groupName: 'web', vpcId: 'vpc-1' });
+
+    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([
+      {
+        Filters: [
+          { Name: 'group-name', Values: ['web'] },
+          { Name: 'vpc-id', Values: ['vpc-1'] },
+        ],
+      },
+    ]);
+  });
+
+  it('describes by group-name alone, and refuses an ambiguous name', async () => {
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolves({ SecurityGroups: [sdkGroup, { ...sdkGroup, GroupId: 'sg-2', VpcId: 'vpc-2' }] });
+
+    await expect(network().getSecurityGroup({ groupName: 'web' })).rejects.toThrow(/ambiguous/);
+    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([
+      { Filters: [{ Name: 'group-name', Values: ['web'] }] },
+    ]);
+  });
+
+  it('maps a group without VPC or tags', async () => {
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolves({ SecurityGroups: [{ GroupId: 'sg-9', GroupName: 'x' }] });
+    expect(await network().getSecurityGroup({ groupId: 'sg-9' })).toStrictEqual({
+      groupId: 'sg-9',
+      groupName: 'x',
+      tags: {},
+    });
+  });
+
+  it('answers undefined for InvalidGroup.NotFound, an empty answer, or a group in another VPC', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).rejectsOnce(ec2Error('InvalidGroup.NotFound'));
+    expect(await network().getSecurityGroup({ groupId: 'sg-1' })).toBeUndefined();
+
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    expect(await network().getSecurityGroup({ groupName: 'nope' })).toBeUndefined();
+
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [sdkGroup] });
+    expect(await network().getSecurityGroup({ groupId: 'sg-1', vpcId: 'vpc-other' })).toBeUndefined();
+  });
+
+  it('needs an id or a name', async () => {
+    await expect(network().getSecurityGroup({})).rejects.toBeInstanceOf(LayerGuardError);
+    expect(ec2Mock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('turns other errors into AwsCallError with the EC2 code', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).rejects(ec2Error('UnauthorizedOperation', 403));
+
+    const error = await network()
+      .getSecurityGroup({ groupId: 'sg-1' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).toMatchObject({
+      operation: 'DescribeSecurityGroups',
+      code: 'UnauthorizedOperation',
+      retryable: false,
+    });
+  });
+});
+
+describe('listRules', () => {
+  it('filters by group-id, follows NextToken and maps every field', async () => {
+    ec2Mock
+      .on(DescribeSecurityGroupRulesCommand)
+      .resolvesOnce({
+        SecurityGroupRules: [
+          {
+            SecurityGroupRuleId: 'sgr-1',
+            GroupId: 'sg-1',
+            IsEgress: false,
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            CidrIpv4: '0.0.0.0/0',
+            Description: 'ssh',
+            Tags: [],
+          },
+        ],
+        NextToken: 't-2',
+      })
+      .resolvesOnce({
+        SecurityGroupRules: [
+          {
+            SecurityGroupRuleId: 'sgr-2',
+            GroupId: 'sg-1',
+            IsEgress: true,
+            IpProtocol: '-1',
+            FromPort: -1,
+            ToPort: -1,
+            CidrIpv6: '::/0',
+          },
+          {
+            SecurityGroupRuleId: 'sgr-3',
+            GroupId: 'sg-1',
+            IsEgress: false,
+            IpProtocol: 'tcp',
+            FromPort: 5432,
+            ToPort: 5432,
+            ReferencedGroupInfo: { GroupId: 'sg-app', UserId: '111122223333' },
+          },
+          {
+            SecurityGroupRuleId: 'sgr-4',
+            GroupId: 'sg-1',
+            IsEgress: false,
+            IpProtocol: 'tcp',
+            PrefixListId: 'pl-1',
+          },
+        ],
+      });
+
+    const rules = await network().listRules('sg-1');
+
+    expect(rules).toStrictEqual([
+      {
+        ruleId: 'sgr-1',
+        groupId: 'sg-1',
+        isEgress: false,
+        protocol: 'tcp',
+        fromPort: 22,
+        toPort: 22,
+        cidrIpv4: '0.0.0.0/0',
+        description: 'ssh',
+      },
+      {
+        ruleId: 'sgr-2',
+        groupId: 'sg-1',
+        isEgress: true,
+        protocol: '-1',
+        fromPort: -1,
+        toPort: -1,
+        cidrIpv6: '::/0',
+      },
+      {
+        ruleId: 'sgr-3',
+        groupId: 'sg-1',
+        isEgress: false,
+        protocol: 'tcp',
+        fromPort: 5432,
+        toPort: 5432,
+        referencedGroupId: 'sg-app',
+      },
+      { ruleId: 'sgr-4', groupId: 'sg-1', isEgress: false, protocol: 'tcp', prefixListId: 'pl-1' },
+    ]);
+    expect(inputs(DescribeSecurityGroupRulesCommand)).toEqual([
+      { Filters: [{ Name: 'group-id', Values: ['sg-1'] }], MaxResults: 1000 },
+      { Filters: [{ Name: 'group-id', Values: ['sg-1'] }], MaxResults: 1000, NextToken: 't-2' },
+    ]);
+  });
+
+  it('stops on a repeated NextToken instead of looping', async () => {
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [], NextToken: 'same' });
+    await expect(network().listRules('sg-1')).rejects.toMatchObject({ code: 'RepeatedNextToken' });
+    expect(ec2Mock).toHaveReceivedCommandTimes(DescribeSecurityGroupRulesCommand, 2);
+  });
+
+  it('wraps a throttling error as retryable', async () => {
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('RequestLimitExceeded', 503));
+    await expect(network().listRules('sg-1')).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'DescribeSecurityGroupRules',
+      code: 'RequestLimitExceeded',
+      retryable: true,
+    });
+  });
+});
+
+describe('revokeIngress', () => {
+  it('revokes by GroupId and SecurityGroupRuleIds only, confirming from RevokedSecurityGroupRules', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({
+      Return: true,
+      RevokedSecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-1' }, { SecurityGroupRuleId: 'sgr-2' }],
+    });
+
+    const result = await network().revokeIngress('sg-1', ['sgr-1', 'sgr-2']);
+
+    expect(result).toStrictEqual({ result: 'done', confirmedRuleIds: ['sgr-1', 'sgr-2'] });
+    expect(inputs(RevokeSecurityGroupIngressCommand)).toEqual([
+      { GroupId: 'sg-1', SecurityGroupRuleIds: ['sgr-1', 'sgr-2'] },
+    ]);
+  });
+
+  it('leaves confirmedRuleIds out when the response does not list the rules', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+    expect(await network().revokeIngress('sg-1', ['sgr-1'])).toStrictEqual({ result: 'done' });
+  });
+
+  it.each(['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'])(
+    '%s -> already-gone',
+    async (code) => {
+      ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error(code));
+      expect(await network().revokeIngress('sg-1', ['sgr-1'])).toStrictEqual({ result: 'already-gone' });
+    },
+  );
+
+  it('retries one by one when one of several rule ids is gone, so the others are still revoked', async () => {
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-gone', 'sgr-open'] })
+      .rejects(ec2Error('InvalidSecurityGroupRuleId.NotFound'))
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-gone'] })
+      .rejects(ec2Error('InvalidSecurityGroupRuleId.NotFound'))
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-open'] })
+      .resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-open' }] });
+
+    const result = await network().revokeIngress('sg-1', ['sgr-gone', 'sgr-open']);
+
+    expect(result).toStrictEqual({ result: 'done', confirmedRuleIds: ['sgr-open'] });
+    expect(inputs(RevokeSecurityGroupIngressCommand)).toEqual([
+      { GroupId: 'sg-1', SecurityGroupRuleIds: ['sgr-gone', 'sgr-open'] },
+      { GroupId: 'sg-1', SecurityGroupRuleIds: ['sgr-gone'] },
+      { GroupId: 'sg-1', SecurityGroupRuleIds: ['sgr-open'] },
+    ]);
+  });
+
+  it('answers already-gone when every rule of several is gone', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InvalidPermission.NotFound'));
+    expect(await network().revokeIngress('sg-1', ['sgr-1', 'sgr-2'])).toStrictEqual({
+      result: 'already-gone',
+    });
+    expect(ec2Mock).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 3);
+  });
+
+  it('does not call EC2 for an empty list', async () => {
+    expect(await network().revokeIngress('sg-1', [])).toStrictEqual({ result: 'done', confirmedRuleIds: [] });
+    expect(ec2Mock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('treats Return=false as a failure', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: false });
+    await expect(network().revokeIngress('sg-1', ['sgr-1'])).rejects.toMatchObject({
+      name: 'AwsCallError',
+      code: 'ReturnFalse',
+    });
+  });
+
+  it('treats UnknownIpPermissions as a failure', async () => {
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .resolves({ Return: true, UnknownIpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }] });
+    await expect(network().revokeIngress('sg-1', ['sgr-1'])).rejects.toMatchObject({
+      code: 'UnknownIpPermissions',
+    });
+  });
+
+  it('turns other errors into AwsCallError', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InternalError', 500));
+    await expect(network().revokeIngress('sg-1', ['sgr-1'])).rejects.toMatchObject({
+      operation: 'RevokeSecurityGroupIngress',
+      code: 'InternalError',
+      retryable: true,
+    });
+  });
+});
+
+const sdkTable = {
+  RouteTableId: 'rtb-1',
+  VpcId: 'vpc-1',
+  OwnerId: '111122223333',
+  Tags: [{ Key: 'Name', Value: 'db' }],
+  Routes: [
+    {
+      DestinationCidrBlock: '10.0.0.0/16',
+      GatewayId: 'local',
+      Origin: 'CreateRouteTable' as const,
+      State: 'active' as const,
+    },
+    {
+      DestinationCidrBlock: '0.0.0.0/0',
+      GatewayId: 'igw-1',
+      Origin: 'CreateRoute' as const,
+      State: 'active' as const,
+    },
+    {
+      DestinationIpv6CidrBlock: '::/0',
+      EgressOnlyInternetGatewayId: 'eigw-1',
+      Origin: 'CreateRoute' as const,
+      State: 'blackhole' as const,
+    },
+    {
+      DestinationPrefixListId: 'pl-s3',
+      GatewayId: 'vpce-1',
+      Origin: 'CreateRoute' as const,
+      State: 'active' as const,
+    },
+    {
+      DestinationCidrBlock: '192.168.0.0/16',
+      TransitGatewayId: 'tgw-1',
+      Origin: 'Advertisement' as const,
+      State: 'filtered' as const,
+    },
+  ],
+  Associations: [
+    {
+      Main: false,
+      RouteTableAssociationId: 'rtbassoc-1',
+      RouteTableId: 'rtb-1',
+      SubnetId: 'subnet-1',
+      AssociationState: { State: 'associated' as const },
+    },
+    {
+      Main: true,
+      RouteTableAssociationId: 'rtbassoc-main',
+      RouteTableId: 'rtb-1',
+      AssociationState: { State: 'associated' as const },
+    },
+    {
+      Main: false,
+      RouteTableAssociationId: 'rtbassoc-old',
+      RouteTableId: 'rtb-1',
+      SubnetId: 'subnet-2',
+      AssociationState: { State: 'disassociated' as const },
+    },
+  ],
+};
+
+const domainTable = {
+  routeTableId: 'rtb-1',
+  vpcId: 'vpc-1',
+  tags: { Name: 'db' },
+  routes: [
+    { cidrIpv4: '10.0.0.0/16', gatewayId: 'local', origin: 'CreateRouteTable', state: 'active' },
+    { cidrIpv4: '0.0.0.0/0', gatewayId: 'igw-1', origin: 'CreateRoute', state: 'active' },
+    { cidrIpv6: '::/0', egressOnlyInternetGatewayId: 'eigw-1', origin: 'CreateRoute', state: 'blackhole' },
+    { prefixListId: 'pl-s3', vpcEndpointId: 'vpce-1', origin: 'CreateRoute', state: 'active' },
+    { cidrIpv4: '192.168.0.0/16', transitGatewayId: 'tgw-1' },
+  ],
+  associations: [
+    { associationId: 'rtbassoc-1', routeTableId: 'rtb-1', main: false, subnetId: 'subnet-1' },
+    { associationId: 'rtbassoc-main', routeTableId: 'rtb-1', main: true },
+  ],
+};
+
+describe('getRouteTable', () => {
+  it('describes by RouteTableIds and maps routes and live associations', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [sdkTable] });
+
+    expect(await network().getRouteTable('rtb-1')).toStrictEqual(domainTable);
+    expect(inputs(DescribeRouteTablesCommand)).toEqual([{ RouteTableIds: ['rtb-1'] }]);
+  });
+
+  it('answers undefined for InvalidRouteTableID.NotFound', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).rejects(ec2Error('InvalidRouteTableID.NotFound'));
+    expect(await network().getRouteTable('rtb-1')).toBeUndefined();
+  });
+
+  it('turns other errors into AwsCallError', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).rejects(ec2Error('InvalidRouteTableId.Malformed'));
+    await expect(network().getRouteTable('rtb-x')).rejects.toMatchObject({
+      code: 'InvalidRouteTableId.Malformed',
+      retryable: false,
+    });
+  });
+});
+
+describe('listRouteTables and pageRouteTables', () => {
+  it('filter by vpc-id and follow NextToken', async () => {
+    ec2Mock
+      .on(DescribeRouteTablesCommand)
+      .resolvesOnce({ RouteTables: [sdkTable], NextToken: 'n2' })
+      .resolvesOnce({
+        RouteTables: [{ ...sdkTable, RouteTableId: 'rtb-2', Routes: [], Associations: [], Tags: [] }],
+      });
+
+    const tables = await network().listRouteTables('vpc-1');
+
+    expect(tables.map((t) => t.routeTableId)).toEqual(['rtb-1', 'rtb-2']);
+    expect(inputs(DescribeRouteTablesCommand)).toEqual([
+      { MaxResults: 100, Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }] },
+      { MaxResults: 100, Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }], NextToken: 'n2' },
+    ]);
+  });
+
+  it('pages every route table of the account without a filter', async () => {
+    ec2Mock
+      .on(DescribeRouteTablesCommand)
+      .resolvesOnce({ RouteTables: [sdkTable], NextToken: 'n2' })
+      .resolvesOnce({ RouteTables: [] });
+
+    const pages: string[][] = [];
+    for await (const page of network().pageRouteTables()) pages.push(page.map((t) => t.routeTableId));
+
+    expect(pages).toEqual([['rtb-1'], []]);
+    expect(inputs(DescribeRouteTablesCommand)).toEqual([
+      { MaxResults: 100 },
+      { MaxResults: 100, NextToken: 'n2' },
+    ]);
+  });
+});
+
+describe('pageSecurityGroups', () => {
+  it('pages with an optional vpc-id filter', async () => {
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [sdkGroup], NextToken: 'p2' })
+      .resolvesOnce({ SecurityGroups: [{ ...sdkGroup, GroupId: 'sg-2', Tags: undefined }] });
+
+    const pages = [];
+    for await (const page of network().pageSecurityGroups({ vpcId: 'vpc-1' })) pages.push(page);
+
+    expect(pages).toStrictEqual([
+      [{ groupId: 'sg-1', groupName: 'web', vpcId: 'vpc-1', tags: { Tier: 'Web' } }],
+      [{ groupId: 'sg-2', groupName: 'web', vpcId: 'vpc-1', tags: {} }],
+    ]);
+    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([
+      { MaxResults: 1000, Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }] },
+      { MaxResults: 1000, Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }], NextToken: 'p2' },
+    ]);
+  });
+
+  it('pages the whole account without a filter', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    for await (const _ of network().pageSecurityGroups()) {
+      // drain
+    }
+    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([{ MaxResults: 1000 }]);
+  });
+
+  it('wraps errors while paging', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).rejects(ec2Error('RequestLimitExceeded', 503));
+    const drain = async () => {
+      for await (const _ of network().pageSecurityGroups()) {
+        // drain
+      }
+    };
+    await expect(drain()).rejects.toMatchObject({ operation: 'DescribeSecurityGroups', retryable: true });
+  });
+});
+
+describe('listSubnets', () => {
+  it('filters by vpc-id, follows NextToken and maps', async () => {
+    ec2Mock
+      .on(DescribeSubnetsCommand)
+      .resolvesOnce({
+        Subnets: [
+          {
+            SubnetId: 'subnet-1',
+            VpcId: 'vpc-1',
+            CidrBlock: '10.0.1.0/24',
+            Tags: [{ Key: 'Tier', Value: 'Database' }],
+          },
+        ],
+        NextToken: 's2',
+      })
+      .resolvesOnce({ Subnets: [{ SubnetId: 'subnet-2', VpcId: 'vpc-1' }] });
+
+    expect(await network().listSubnets('vpc-1')).toStrictEqual([
+      { subnetId: 'subnet-1', vpcId: 'vpc-1', cidrIpv4: '10.0.1.0/24', tags: { Tier: 'Database' } },
+      { subnetId: 'subnet-2', vpcId: 'vpc-1', tags: {} },
+    ]);
+    expect(inputs(DescribeSubnetsCommand)).toEqual([
+      { Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }], MaxResults: 1000 },
+      { Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }], MaxResults: 1000, NextToken: 's2' },
+    ]);
+  });
+});
+
+describe('deleteRoute', () => {
+  it.each([
+    [{ cidrIpv4: '0.0.0.0/0' }, { RouteTableId: 'rtb-1', DestinationCidrBlock: '0.0.0.0/0' }],
+    [{ cidrIpv6: '::/0' }, { RouteTableId: 'rtb-1', DestinationIpv6CidrBlock: '::/0' }],
+    [{ prefixListId: 'pl-1' }, { RouteTableId: 'rtb-1', DestinationPrefixListId: 'pl-1' }],
+  ])('deletes %j with exactly %j', async (destination, expected) => {
+    ec2Mock.on(DeleteRouteCommand).resolves({});
+    expect(await network().deleteRoute('rtb-1', destination)).toBe('done');
+    expect(inputs(DeleteRouteCommand)).toEqual([expected]);
+  });
+
+  it.each(['InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound'])('%s -> already-gone', async (code) => {
+    ec2Mock.on(DeleteRouteCommand).rejects(ec2Error(code));
+    expect(await network().deleteRoute('rtb-1', { cidrIpv4: '0.0.0.0/0' })).toBe('already-gone');
+  });
+
+  it.each([[{}], [{ cidrIpv4: '' }], [{ cidrIpv4: '  ' }], [{ cidrIpv4: '0.0.0.0/0', cidrIpv6: '::/0' }]])(
+    'refuses the destination %j without calling EC2',
+    async (destination) => {
+      await expect(network().deleteRoute('rtb-1', destination)).rejects.toThrow(/refusing to delete a route/);
+      expect(ec2Mock).not.toHaveReceivedAnyCommand();
+    },
+  );
+
+  it('turns other errors into AwsCallError', async () => {
+    ec2Mock.on(DeleteRouteCommand).rejects(ec2Error('InvalidParameterValue'));
+    await expect(network().deleteRoute('rtb-1', { cidrIpv4: '10.0.0.0/16' })).rejects.toMatchObject({
+      operation: 'DeleteRoute',
+      code: 'InvalidParameterValue',
+    });
+  });
+});
+
+describe('replaceRouteTableAssociation', () => {
+  it('replaces and returns the new association id', async () => {
+    ec2Mock.on(ReplaceRouteTableAssociationCommand).resolves({ NewAssociationId: 'rtbassoc-new' });
+
+    expect(await network().replaceRouteTableAssociation('rtbassoc-1', 'rtb-db')).toStrictEqual({
+      result: 'done',
+      newAssociationId: 'rtbassoc-new',
+    });
+    expect(inputs(ReplaceRouteTableAssociationCommand)).toEqual([
+      { AssociationId: 'rtbassoc-1', RouteTableId: 'rtb-db' },
+    ]);
+  });
+
+  it('InvalidAssociationID.NotFound -> already-gone', async () => {
+    ec2Mock.on(ReplaceRouteTableAssociationCommand).rejects(ec2Error('InvalidAssociationID.NotFound'));
+    expect(await network().replaceRouteTableAssociation('rtbassoc-1', 'rtb-db')).toStrictEqual({
+      result: 'already-gone',
+    });
+  });
+
+  it('turns other errors into AwsCallError', async () => {
+    ec2Mock.on(ReplaceRouteTableAssociationCommand).rejects(ec2Error('InvalidRouteTableID.NotFound'));
+    await expect(network().replaceRouteTableAssociation('rtbassoc-1', 'rtb-gone')).rejects.toMatchObject({
+      code: 'InvalidRouteTableID.NotFound',
+    });
+  });
+});
+
+describe('error classification', () => {
+  it.each([
+    ['RequestLimitExceeded', 400, {}, true],
+    ['Throttling', 400, {}, true],
+    ['InternalError', 500, {}, true],
+    ['Unavailable', 503, {}, true],
+    ['TimeoutError', 0, {}, true],
+    ['AnyCode', 429, {}, true],
+    ['Whatever', 400, { $retryable: { throttling: false } }, true],
+    ['UnauthorizedOperation', 403, {}, false],
+    ['InvalidParameterValue', 400, {}, false],
+  ])('%s (%i) retryable=%s', (code, status, extra, expected) => {
+    expect(isRetryable(ec2Error(code, status, extra))).toBe(expected);
+  });
+
+  it('reads Node network errors by their code', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(errorCode(error)).toBe('ECONNREFUSED');
+    expect(isRetryable(error)).toBe(true);
+    expect(errorCode('boom')).toBe('Unknown');
+  });
+});
