@@ -83,11 +83,17 @@ export function evaluateSecurityGroup(
   }
   const matched = new Map<string, SgRule>();
   let allowed = 0;
+  let egress = 0;
   for (const candidate of candidates) {
     const live = candidate.ruleId
       ? liveRules.filter((r) => r.ruleId === candidate.ruleId)
       : liveRules.filter((r) => isSamePermission(r, candidate));
     for (const rule of live) {
+      // ModifySecurityGroupRules does not say whether a rule is egress; only the live rule does.
+      if (rule.isEgress) {
+        egress += 1;
+        continue;
+      }
       if (!isWorldOpen(rule, policy)) continue; // modified again since: no longer world-open
       if (isAllowedPublic(rule, group, policy)) allowed += 1;
       else matched.set(rule.ruleId, rule);
@@ -97,6 +103,7 @@ export function evaluateSecurityGroup(
     if (allowed > 0) {
       return { status: 'ignored', reason: `${group.groupId} is the public tier and the rule is on an allowed port` };
     }
+    if (egress > 0) return { status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' };
     return { status: 'already-compliant', reason: 'the world-open rules are already gone' };
   }
   const rules = [...matched.values()];

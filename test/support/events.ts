@@ -54,13 +54,16 @@ export function manifest(): readonly ManifestEntry[] {
   if (!Array.isArray(raw)) throw new Error('events/cloudtrail/manifest.json must be an array');
   cached = raw.map((entry: Record<string, unknown>, i): ManifestEntry => {
     const where = `manifest.json[${i}]`;
-    if (typeof entry.file !== 'string' || !entry.file.endsWith('.json')) throw new Error(`${where}.file must be a .json path`);
+    if (typeof entry.file !== 'string' || !entry.file.endsWith('.json'))
+      throw new Error(`${where}.file must be a .json path`);
     if (typeof entry.description !== 'string' || entry.description === '') {
       throw new Error(`${where}.description is required`);
     }
     if (!RULES.includes(entry.triggers as RuleName | null)) throw new Error(`${where}.triggers is invalid`);
-    if (!OUTCOMES.includes(entry.expected as ExpectedOutcome | null)) throw new Error(`${where}.expected is invalid`);
-    if (entry.note !== undefined && typeof entry.note !== 'string') throw new Error(`${where}.note must be a string`);
+    if (!OUTCOMES.includes(entry.expected as ExpectedOutcome | null))
+      throw new Error(`${where}.expected is invalid`);
+    if (entry.note !== undefined && typeof entry.note !== 'string')
+      throw new Error(`${where}.note must be a string`);
     return entry as unknown as ManifestEntry;
   });
   return cached;

@@ -12,7 +12,12 @@ const WEB = 'sg-0a1b2c3d4e5f67001';
 const EXEMPT = 'sg-0a1b2c3d4e5f67004';
 const IGW = 'igw-0a1b2c3d4e5f65001';
 const NAT = 'nat-0a1b2c3d4e5f66001';
-const RTB = { main: 'rtb-0a1b2c3d4e5f64000', public: 'rtb-0a1b2c3d4e5f64001', private: 'rtb-0a1b2c3d4e5f64002', db: 'rtb-0a1b2c3d4e5f64003' };
+const RTB = {
+  main: 'rtb-0a1b2c3d4e5f64000',
+  public: 'rtb-0a1b2c3d4e5f64001',
+  private: 'rtb-0a1b2c3d4e5f64002',
+  db: 'rtb-0a1b2c3d4e5f64003',
+};
 
 type Rules = Extract<Change, { kind: 'sg-ingress' }>['rules'];
 
@@ -48,7 +53,13 @@ const EXPECTED: Record<string, Change> = {
   ]),
   'AuthorizeSecurityGroupIngress/multi-permission.json': ingress(DB, [
     { ruleId: 'sgr-0a1b2c3d4e5f69106', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
-    { ruleId: 'sgr-0a1b2c3d4e5f69107', protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '10.0.11.0/24' },
+    {
+      ruleId: 'sgr-0a1b2c3d4e5f69107',
+      protocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      cidrIpv4: '10.0.11.0/24',
+    },
   ]),
   // No securityGroupRuleSet in the response: the requested permissions, without rule ids.
   'AuthorizeSecurityGroupIngress/no-rule-ids.json': ingress(APP, [
@@ -58,16 +69,36 @@ const EXPECTED: Record<string, Change> = {
     kind: 'sg-ingress',
     eventName: 'AuthorizeSecurityGroupIngress',
     groupName: 'launch-wizard-3',
-    rules: [{ ruleId: 'sgr-0a1b2c3d4e5f69108', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }],
+    rules: [
+      { ruleId: 'sgr-0a1b2c3d4e5f69108', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    ],
   },
   'AuthorizeSecurityGroupIngress/narrow-cidr.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69109', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '10.0.11.0/24' },
+    {
+      ruleId: 'sgr-0a1b2c3d4e5f69109',
+      protocol: 'tcp',
+      fromPort: 8080,
+      toPort: 8080,
+      cidrIpv4: '10.0.11.0/24',
+    },
   ]),
   'AuthorizeSecurityGroupIngress/group-reference.json': ingress(DB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f6910a', protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: APP },
+    {
+      ruleId: 'sgr-0a1b2c3d4e5f6910a',
+      protocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      referencedGroupId: APP,
+    },
   ]),
   'AuthorizeSecurityGroupIngress/prefix-list.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f6910b', protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-0a1b2c3d4e5f6a001' },
+    {
+      ruleId: 'sgr-0a1b2c3d4e5f6910b',
+      protocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      prefixListId: 'pl-0a1b2c3d4e5f6a001',
+    },
   ]),
   'AuthorizeSecurityGroupIngress/web-tier-443.json': ingress(WEB, [
     { ruleId: 'sgr-0a1b2c3d4e5f6910c', protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' },
@@ -92,22 +123,50 @@ const EXPECTED: Record<string, Change> = {
     { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
   ]),
   'ModifySecurityGroupRules/narrow.json': modify(DB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '10.0.12.0/24' },
+    {
+      ruleId: 'sgr-0a1b2c3d4e5f69301',
+      protocol: 'tcp',
+      fromPort: 3306,
+      toPort: 3306,
+      cidrIpv4: '10.0.12.0/24',
+    },
   ]),
   'ModifySecurityGroupRules/multiple-rules.json': modify(APP, [
     { ruleId: 'sgr-0a1b2c3d4e5f69201', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '0.0.0.0/0' },
-    { ruleId: 'sgr-0a1b2c3d4e5f69202', protocol: 'tcp', fromPort: 8443, toPort: 8443, cidrIpv4: '10.0.12.0/24' },
+    {
+      ruleId: 'sgr-0a1b2c3d4e5f69202',
+      protocol: 'tcp',
+      fromPort: 8443,
+      toPort: 8443,
+      cidrIpv4: '10.0.12.0/24',
+    },
   ]),
   // The request does not say the rule is egress: only the live rule does.
   'ModifySecurityGroupRules/egress-rule.json': modify(DB, [
     { ruleId: 'sgr-0a1b2c3d4e5f69309', protocol: '-1', cidrIpv4: '0.0.0.0/0' },
   ]),
-  'CreateRoute/igw-on-database-table.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
+  'CreateRoute/igw-on-database-table.json': createRoute(
+    RTB.db,
+    { cidrIpv4: '0.0.0.0/0' },
+    { gatewayId: IGW },
+  ),
   'CreateRoute/igw-on-main-table.json': createRoute(RTB.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
   'CreateRoute/igw-on-public-table.json': createRoute(RTB.public, { cidrIpv6: '::/0' }, { gatewayId: IGW }),
-  'CreateRoute/nat-on-database-table.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: NAT }),
-  'CreateRoute/ipv6-igw-on-database-table.json': createRoute(RTB.db, { cidrIpv6: '::/0' }, { gatewayId: IGW }),
-  'CreateRoute/prefix-list-igw.json': createRoute(RTB.db, { prefixListId: 'pl-0a1b2c3d4e5f6a002' }, { gatewayId: IGW }),
+  'CreateRoute/nat-on-database-table.json': createRoute(
+    RTB.db,
+    { cidrIpv4: '0.0.0.0/0' },
+    { natGatewayId: NAT },
+  ),
+  'CreateRoute/ipv6-igw-on-database-table.json': createRoute(
+    RTB.db,
+    { cidrIpv6: '::/0' },
+    { gatewayId: IGW },
+  ),
+  'CreateRoute/prefix-list-igw.json': createRoute(
+    RTB.db,
+    { prefixListId: 'pl-0a1b2c3d4e5f6a002' },
+    { gatewayId: IGW },
+  ),
   'CreateRoute/failed-call.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
   'ReplaceRoute/nat-to-igw-on-database-table.json': {
     kind: 'route',
@@ -182,7 +241,9 @@ describe('toChange: AuthorizeSecurityGroupIngress shapes', () => {
     const record = variant(ssh, {
       responseElements: {
         _return: true,
-        securityGroupRuleSet: { items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69999', isEgress: true, cidrIpv4: '0.0.0.0/0' }] },
+        securityGroupRuleSet: {
+          items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69999', isEgress: true, cidrIpv4: '0.0.0.0/0' }],
+        },
       },
     });
     expect(toChange(record)).toStrictEqual(
@@ -192,15 +253,26 @@ describe('toChange: AuthorizeSecurityGroupIngress shapes', () => {
 
   it('reads a response rule without ipProtocol as all traffic', () => {
     const record = variant(ssh, {
-      responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69998', cidrIpv4: '0.0.0.0/0' }] } },
+      responseElements: {
+        securityGroupRuleSet: {
+          items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69998', cidrIpv4: '0.0.0.0/0' }],
+        },
+      },
     });
-    expect(toChange(record)).toStrictEqual(ingress(APP, [{ ruleId: 'sgr-0a1b2c3d4e5f69998', protocol: '-1', cidrIpv4: '0.0.0.0/0' }]));
+    expect(toChange(record)).toStrictEqual(
+      ingress(APP, [{ ruleId: 'sgr-0a1b2c3d4e5f69998', protocol: '-1', cidrIpv4: '0.0.0.0/0' }]),
+    );
   });
 
   it('reads an empty list written as {} and a missing one alike', () => {
-    const record = variant(ssh, { requestParameters: { groupId: APP, ipPermissions: {} }, responseElements: null });
+    const record = variant(ssh, {
+      requestParameters: { groupId: APP, ipPermissions: {} },
+      responseElements: null,
+    });
     expect(toChange(record)).toStrictEqual(ingress(APP, []));
-    expect(toChange(variant(ssh, { requestParameters: { groupId: APP }, responseElements: null }))).toStrictEqual(ingress(APP, []));
+    expect(
+      toChange(variant(ssh, { requestParameters: { groupId: APP }, responseElements: null })),
+    ).toStrictEqual(ingress(APP, []));
   });
 
   it('flattens every source of a permission into one rule each, ports as strings included', () => {
@@ -237,8 +309,19 @@ describe('toChange: AuthorizeSecurityGroupIngress shapes', () => {
   it.each<[string, Json | null | undefined, RegExp]>([
     ['neither groupId nor groupName', { ipPermissions: {} }, /needs groupId or groupName/],
     ['a groupId that is not one', { groupId: 'sg-XYZ' }, /groupId: expected a security group id/],
-    ['a CIDR that is not one', { groupId: APP, ipPermissions: { items: [{ ipProtocol: 'tcp', ipRanges: { items: [{ cidrIp: 'anywhere' }] } }] } }, /cidrIp: expected an IPv4 CIDR/],
-    ['a port out of range', { groupId: APP, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 70000 }] } }, /fromPort/],
+    [
+      'a CIDR that is not one',
+      {
+        groupId: APP,
+        ipPermissions: { items: [{ ipProtocol: 'tcp', ipRanges: { items: [{ cidrIp: 'anywhere' }] } }] },
+      },
+      /cidrIp: expected an IPv4 CIDR/,
+    ],
+    [
+      'a port out of range',
+      { groupId: APP, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 70000 }] } },
+      /fromPort/,
+    ],
     ['no requestParameters', null, /^malformed AuthorizeSecurityGroupIngress request/],
   ])('rejects a request with %s', (_name, requestParameters, message) => {
     const record = variant(ssh, { requestParameters });
@@ -247,8 +330,12 @@ describe('toChange: AuthorizeSecurityGroupIngress shapes', () => {
   });
 
   it('rejects a response whose rule id is not one', () => {
-    const record = variant(ssh, { responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: 'rule-1' }] } } });
-    expect(() => toChange(record)).toThrow(/^malformed AuthorizeSecurityGroupIngress response: securityGroupRuleSet.items.0.securityGroupRuleId/);
+    const record = variant(ssh, {
+      responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: 'rule-1' }] } },
+    });
+    expect(() => toChange(record)).toThrow(
+      /^malformed AuthorizeSecurityGroupIngress response: securityGroupRuleSet.items.0.securityGroupRuleId/,
+    );
   });
 });
 
@@ -256,7 +343,10 @@ describe('toChange: ModifySecurityGroupRules shapes', () => {
   const file = 'ModifySecurityGroupRules/world-open-db-port.json';
 
   it('reads IPv6, prefix-list and group-reference updates', () => {
-    const rule = (id: string, r: Json) => ({ SecurityGroupRuleId: id, SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ...r } });
+    const rule = (id: string, r: Json) => ({
+      SecurityGroupRuleId: id,
+      SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ...r },
+    });
     const record = variant(file, {
       requestParameters: {
         ModifySecurityGroupRulesRequest: {
@@ -281,11 +371,31 @@ describe('toChange: ModifySecurityGroupRules shapes', () => {
 
   it.each<[string, Json]>([
     ['a flat groupId (the Authorize shape)', { groupId: DB }],
-    ['no GroupId', { ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69301', SecurityGroupRule: { IpProtocol: 'tcp' } } } }],
+    [
+      'no GroupId',
+      {
+        ModifySecurityGroupRulesRequest: {
+          SecurityGroupRule: {
+            SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69301',
+            SecurityGroupRule: { IpProtocol: 'tcp' },
+          },
+        },
+      },
+    ],
     ['an empty rule array', { ModifySecurityGroupRulesRequest: { GroupId: DB, SecurityGroupRule: [] } }],
-    ['a rule without its id', { ModifySecurityGroupRulesRequest: { GroupId: DB, SecurityGroupRule: { SecurityGroupRule: { IpProtocol: 'tcp' } } } }],
+    [
+      'a rule without its id',
+      {
+        ModifySecurityGroupRulesRequest: {
+          GroupId: DB,
+          SecurityGroupRule: { SecurityGroupRule: { IpProtocol: 'tcp' } },
+        },
+      },
+    ],
   ])('rejects a request with %s', (_name, requestParameters) => {
-    expect(() => toChange(variant(file, { requestParameters }))).toThrow(/^malformed ModifySecurityGroupRules request: /);
+    expect(() => toChange(variant(file, { requestParameters }))).toThrow(
+      /^malformed ModifySecurityGroupRules request: /,
+    );
   });
 });
 
@@ -306,22 +416,38 @@ describe('toChange: route and association shapes', () => {
       const record = variant('CreateRoute/igw-on-database-table.json', {
         requestParameters: { routeTableId: RTB.db, destinationCidrBlock: '10.1.0.0/16', [key]: value },
       });
-      expect(toChange(record)).toStrictEqual(createRoute(RTB.db, { cidrIpv4: '10.1.0.0/16' }, { [key]: value }));
+      expect(toChange(record)).toStrictEqual(
+        createRoute(RTB.db, { cidrIpv4: '10.1.0.0/16' }, { [key]: value }),
+      );
     }
   });
 
   it.each<[string, Json]>([
     ['no destination', { routeTableId: RTB.db, gatewayId: IGW }],
-    ['two destinations', { routeTableId: RTB.db, destinationCidrBlock: '0.0.0.0/0', destinationIpv6CidrBlock: '::/0', gatewayId: IGW }],
-    ['a route table id that is not one', { routeTableId: 'main', destinationCidrBlock: '0.0.0.0/0', gatewayId: IGW }],
-    ['a prefix list id that is not one', { routeTableId: RTB.db, destinationPrefixListId: 'partners', gatewayId: IGW }],
+    [
+      'two destinations',
+      {
+        routeTableId: RTB.db,
+        destinationCidrBlock: '0.0.0.0/0',
+        destinationIpv6CidrBlock: '::/0',
+        gatewayId: IGW,
+      },
+    ],
+    [
+      'a route table id that is not one',
+      { routeTableId: 'main', destinationCidrBlock: '0.0.0.0/0', gatewayId: IGW },
+    ],
+    [
+      'a prefix list id that is not one',
+      { routeTableId: RTB.db, destinationPrefixListId: 'partners', gatewayId: IGW },
+    ],
   ])('rejects a route with %s', (_name, requestParameters) => {
     expect(() => toChange(variant('CreateRoute/igw-on-database-table.json', { requestParameters }))).toThrow(
       /^malformed CreateRoute request: /,
     );
-    expect(() => toChange(variant('ReplaceRoute/nat-to-igw-on-database-table.json', { requestParameters }))).toThrow(
-      /^malformed ReplaceRoute request: /,
-    );
+    expect(() =>
+      toChange(variant('ReplaceRoute/nat-to-igw-on-database-table.json', { requestParameters })),
+    ).toThrow(/^malformed ReplaceRoute request: /);
   });
 
   it('reads a gateway association (no subnet)', () => {
@@ -338,7 +464,9 @@ describe('toChange: route and association shapes', () => {
   });
 
   it('reads a replaced association without its response', () => {
-    const record = variant('ReplaceRouteTableAssociation/database-subnet-to-public-table.json', { responseElements: null });
+    const record = variant('ReplaceRouteTableAssociation/database-subnet-to-public-table.json', {
+      responseElements: null,
+    });
     expect(toChange(record)).toStrictEqual({
       kind: 'association',
       eventName: 'ReplaceRouteTableAssociation',
@@ -348,10 +476,30 @@ describe('toChange: route and association shapes', () => {
   });
 
   it.each<[string, string, Partial<CloudTrailRecord>, RegExp]>([
-    ['AssociateRouteTable', 'a subnet id that is not one', { requestParameters: { routeTableId: RTB.public, subnetId: 'db-a' } }, /^malformed AssociateRouteTable request: subnetId/],
-    ['AssociateRouteTable', 'an association id that is not one', { responseElements: { associationId: 'assoc-1' } }, /^malformed AssociateRouteTable response: associationId/],
-    ['ReplaceRouteTableAssociation', 'no association id', { requestParameters: { routeTableId: RTB.public } }, /^malformed ReplaceRouteTableAssociation request: associationId/],
-    ['ReplaceRouteTableAssociation', 'a new association id that is not one', { responseElements: { newAssociationId: 'x' } }, /^malformed ReplaceRouteTableAssociation response: newAssociationId/],
+    [
+      'AssociateRouteTable',
+      'a subnet id that is not one',
+      { requestParameters: { routeTableId: RTB.public, subnetId: 'db-a' } },
+      /^malformed AssociateRouteTable request: subnetId/,
+    ],
+    [
+      'AssociateRouteTable',
+      'an association id that is not one',
+      { responseElements: { associationId: 'assoc-1' } },
+      /^malformed AssociateRouteTable response: associationId/,
+    ],
+    [
+      'ReplaceRouteTableAssociation',
+      'no association id',
+      { requestParameters: { routeTableId: RTB.public } },
+      /^malformed ReplaceRouteTableAssociation request: associationId/,
+    ],
+    [
+      'ReplaceRouteTableAssociation',
+      'a new association id that is not one',
+      { responseElements: { newAssociationId: 'x' } },
+      /^malformed ReplaceRouteTableAssociation response: newAssociationId/,
+    ],
   ])('%s: rejects %s', (eventName, _name, patch, message) => {
     const file = `${eventName}/database-subnet-to-public-table.json`;
     expect(() => toChange(variant(file, patch))).toThrow(message);

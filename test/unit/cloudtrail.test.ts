@@ -12,9 +12,15 @@ import { loadEvent, manifest, recordOf } from '../support/events.js';
 
 type Json = Record<string, unknown>;
 
-const parseable = manifest().filter((e) => e.expected !== null && !e.file.startsWith('AuthorizeSecurityGroupEgress/'));
-const withDetail = (event: Json, patch: Json): Json => ({ ...event, detail: { ...(event.detail as Json), ...patch } });
-const without = (o: Json, key: string): Json => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+const parseable = manifest().filter(
+  (e) => e.expected !== null && !e.file.startsWith('AuthorizeSecurityGroupEgress/'),
+);
+const withDetail = (event: Json, patch: Json): Json => ({
+  ...event,
+  detail: { ...(event.detail as Json), ...patch },
+});
+const without = (o: Json, key: string): Json =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
 /** The error parseTrigger throws for an input (fails the test when it does not throw). */
 function errorOf(input: unknown): Error {
@@ -62,7 +68,9 @@ describe('parseTrigger: every supported sample', () => {
   });
 
   it('accepts an eventTime with an offset', () => {
-    const event = withDetail(loadEvent('CreateRoute/igw-on-database-table'), { eventTime: '2025-03-14T13:01:15+01:00' });
+    const event = withDetail(loadEvent('CreateRoute/igw-on-database-table'), {
+      eventTime: '2025-03-14T13:01:15+01:00',
+    });
     expect(parseTrigger(event).record.eventTime).toBe('2025-03-14T13:01:15+01:00');
   });
 
@@ -84,7 +92,11 @@ describe('parseTrigger: every supported sample', () => {
 describe('parseTrigger: unsupported or malformed input throws UnsupportedEventError with a clear message', () => {
   const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
   const cases: { name: string; input: () => unknown; message: RegExp }[] = [
-    { name: 'sample: missing eventID', input: () => loadEvent('_malformed/missing-event-id'), message: /^malformed CloudTrail record: eventID: / },
+    {
+      name: 'sample: missing eventID',
+      input: () => loadEvent('_malformed/missing-event-id'),
+      message: /^malformed CloudTrail record: eventID: /,
+    },
     {
       name: 'sample: wrong detail-type',
       input: () => loadEvent('_malformed/wrong-detail-type'),
@@ -98,19 +110,31 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
     { name: 'null', input: () => null, message: /^the event is not a JSON object$/ },
     { name: 'a string', input: () => 'AuthorizeSecurityGroupIngress', message: /not a JSON object/ },
     { name: 'an array', input: () => [ssh()], message: /not a JSON object/ },
-    { name: 'another source', input: () => ({ ...ssh(), source: 'aws.s3' }), message: /^unsupported source "aws.s3"$/ },
+    {
+      name: 'another source',
+      input: () => ({ ...ssh(), source: 'aws.s3' }),
+      message: /^unsupported source "aws.s3"$/,
+    },
     {
       name: 'an EC2 state-change notification',
       input: () => ({ ...ssh(), 'detail-type': 'EC2 Instance State-change Notification' }),
       message: /^unsupported detail-type "EC2 Instance State-change Notification"$/,
     },
-    { name: 'an envelope without id', input: () => without(ssh(), 'id'), message: /^malformed EventBridge event: id: / },
+    {
+      name: 'an envelope without id',
+      input: () => without(ssh(), 'id'),
+      message: /^malformed EventBridge event: id: /,
+    },
     {
       name: 'an envelope without detail-type',
       input: () => without(ssh(), 'detail-type'),
       message: /^malformed EventBridge event: detail-type: /,
     },
-    { name: 'an envelope whose detail is null', input: () => ({ ...ssh(), detail: null }), message: /^malformed CloudTrail record: \(root\): / },
+    {
+      name: 'an envelope whose detail is null',
+      input: () => ({ ...ssh(), detail: null }),
+      message: /^malformed CloudTrail record: \(root\): /,
+    },
     {
       name: 'another eventSource',
       input: () => withDetail(ssh(), { eventSource: 'iam.amazonaws.com' }),
@@ -167,6 +191,7 @@ describe('idSchema', () => {
   ])('%s accepts %s: %s', (prefix, value, ok) => {
     const result = idSchema(prefix).safeParse(value);
     expect(result.success).toBe(ok);
-    if (!result.success) expect(result.error.issues[0]?.message).toBe(`expected an id like ${prefix}-0abc1234`);
+    if (!result.success)
+      expect(result.error.issues[0]?.message).toBe(`expected an id like ${prefix}-0abc1234`);
   });
 });

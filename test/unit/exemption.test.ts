@@ -91,7 +91,12 @@ describe('readExemption', () => {
       now: '2025-03-14T10:00:00Z',
       problem: `tag ${KEY} needs until=YYYY-MM-DD;reason=...`,
     },
-    { name: 'an empty value', value: '', now: '2025-03-14T10:00:00Z', problem: `tag ${KEY} needs until=YYYY-MM-DD;reason=...` },
+    {
+      name: 'an empty value',
+      value: '',
+      now: '2025-03-14T10:00:00Z',
+      problem: `tag ${KEY} needs until=YYYY-MM-DD;reason=...`,
+    },
     {
       name: 'free text',
       value: 'approved by alice',

@@ -16,7 +16,8 @@ describe('toTrigger', () => {
       eventTime: '2025-03-14T09:12:44Z',
       eventSource: 'ec2.amazonaws.com',
       source: 'aws.ec2',
-      actorArn: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_PlatformEngineer_5f1c2a9b8d7e6f40/alice@example.com',
+      actorArn:
+        'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_PlatformEngineer_5f1c2a9b8d7e6f40/alice@example.com',
       sourceIp: '203.0.113.24',
       userAgent:
         'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36',
@@ -27,7 +28,11 @@ describe('toTrigger', () => {
 
   it('reads a bare record the same way', () => {
     const trigger = toTrigger(parseTrigger(loadEvent('AuthorizeSecurityGroupIngress/bare-record')));
-    expect(trigger).toMatchObject({ eventId: '8c1f4e2b-3d5a-4b6c-9e7f-0a1b2c3d4e16', source: 'aws.ec2', account: '111122223333' });
+    expect(trigger).toMatchObject({
+      eventId: '8c1f4e2b-3d5a-4b6c-9e7f-0a1b2c3d4e16',
+      source: 'aws.ec2',
+      account: '111122223333',
+    });
   });
 
   it('falls back to the identity’s account, and leaves out what the record does not say', () => {
@@ -37,7 +42,10 @@ describe('toTrigger', () => {
     expect(trigger.source).toBe('layerguard.gameday');
     expect(trigger.sourceIp).toBeUndefined();
     expect(trigger.userAgent).toBeUndefined();
-    const bare = toTrigger({ record: { ...record, userIdentity: undefined } as CloudTrailRecord, source: 'aws.ec2' });
+    const bare = toTrigger({
+      record: { ...record, userIdentity: undefined } as CloudTrailRecord,
+      source: 'aws.ec2',
+    });
     expect(bare.account).toBeUndefined();
     expect(bare.actorArn).toBeUndefined();
   });
@@ -47,12 +55,18 @@ describe('actorRoleName', () => {
   it.each<[string, CloudTrailRecord['userIdentity'], string | undefined]>([
     [
       'the session issuer of an assumed role',
-      { type: 'AssumedRole', sessionContext: { sessionIssuer: { type: 'Role', userName: 'layerguard-sg-remediator' } } },
+      {
+        type: 'AssumedRole',
+        sessionContext: { sessionIssuer: { type: 'Role', userName: 'layerguard-sg-remediator' } },
+      },
       'layerguard-sg-remediator',
     ],
     [
       'the STS ARN when the issuer is missing',
-      { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/layerguard-route-remediator/session-1' },
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/layerguard-route-remediator/session-1',
+      },
       'layerguard-route-remediator',
     ],
     [
@@ -71,8 +85,16 @@ describe('actorRoleName', () => {
       },
       'ops',
     ],
-    ['nothing for an IAM user', { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/layerguard-admin' }, undefined],
-    ['nothing for an empty sessionIssuer (IAM user console session)', { type: 'IAMUser', sessionContext: { sessionIssuer: {} } }, undefined],
+    [
+      'nothing for an IAM user',
+      { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/layerguard-admin' },
+      undefined,
+    ],
+    [
+      'nothing for an empty sessionIssuer (IAM user console session)',
+      { type: 'IAMUser', sessionContext: { sessionIssuer: {} } },
+      undefined,
+    ],
     ['nothing without a userIdentity', undefined, undefined],
   ])('%s', (_name, userIdentity, expected) => {
     expect(actorRoleName({ ...ssh(), userIdentity })).toBe(expected);
@@ -97,8 +119,12 @@ describe('isOwnAction', () => {
 
   it('is a prefix match on the role name, not on the session name or a substring', () => {
     const as = (arn: string): CloudTrailRecord => ({ ...ssh(), userIdentity: { type: 'AssumedRole', arn } });
-    expect(isOwnAction(as('arn:aws:sts::111122223333:assumed-role/ops/layerguard-sg-remediator'), DEFAULT_POLICY)).toBe(false);
-    expect(isOwnAction(as('arn:aws:sts::111122223333:assumed-role/not-layerguard-x/s'), DEFAULT_POLICY)).toBe(false);
+    expect(
+      isOwnAction(as('arn:aws:sts::111122223333:assumed-role/ops/layerguard-sg-remediator'), DEFAULT_POLICY),
+    ).toBe(false);
+    expect(isOwnAction(as('arn:aws:sts::111122223333:assumed-role/not-layerguard-x/s'), DEFAULT_POLICY)).toBe(
+      false,
+    );
   });
 
   it('follows the policy’s prefixes', () => {
@@ -143,13 +169,14 @@ describe('ignoreReason', () => {
     expect(ignoreReason(record(), DEFAULT_POLICY)).toBe(reason);
   });
 
-  it.each(manifest().filter((e) => e.expected === 'remediated').map((e) => [e.file]))(
-    'acts on %s under the default and the scoped policy',
-    (file) => {
-      expect(ignoreReason(recordOf(file), DEFAULT_POLICY)).toBeUndefined();
-      expect(ignoreReason(recordOf(file), scoped)).toBeUndefined();
-    },
-  );
+  it.each(
+    manifest()
+      .filter((e) => e.expected === 'remediated')
+      .map((e) => [e.file]),
+  )('acts on %s under the default and the scoped policy', (file) => {
+    expect(ignoreReason(recordOf(file), DEFAULT_POLICY)).toBeUndefined();
+    expect(ignoreReason(recordOf(file), scoped)).toBeUndefined();
+  });
 
   it.each([
     {
@@ -167,13 +194,22 @@ describe('ignoreReason', () => {
       patch: { recipientAccountId: undefined, userIdentity: undefined },
       reason: "account (unknown) is outside the policy's scope",
     },
-    { name: 'another region', patch: { awsRegion: 'ap-southeast-2' }, reason: "region ap-southeast-2 is outside the policy's scope" },
+    {
+      name: 'another region',
+      patch: { awsRegion: 'ap-southeast-2' },
+      reason: "region ap-southeast-2 is outside the policy's scope",
+    },
   ])('scopes out $name', ({ patch, reason }) => {
     expect(ignoreReason({ ...ssh(), ...patch } as CloudTrailRecord, scoped)).toBe(reason);
   });
 
   it('acts in any account and region when the scope is empty', () => {
-    const record = { ...ssh(), recipientAccountId: '444455556666', awsRegion: 'ap-southeast-2', userIdentity: undefined };
+    const record = {
+      ...ssh(),
+      recipientAccountId: '444455556666',
+      awsRegion: 'ap-southeast-2',
+      userIdentity: undefined,
+    };
     expect(ignoreReason(record, DEFAULT_POLICY)).toBeUndefined();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/core/errors.js';
-import { DEFAULT_POLICY, hasAnyTag, parsePolicy, PolicySchema } from '../../functions/core/policy.js';
+import { DEFAULT_POLICY, hasAnyTag, PolicySchema, parsePolicy } from '../../functions/core/policy.js';
 
 /** The ConfigError parsePolicy throws for an input (fails the test when it does not throw). */
 function errorOf(input: unknown): ConfigError {
@@ -44,7 +44,10 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
   });
 
   it('fills the defaults inside a partly given section', () => {
-    const policy = parsePolicy({ worldOpen: { ipv4MinPrefix: 16 }, isolated: { subnetIds: ['subnet-0a1b2c3d4e5f63001'] } });
+    const policy = parsePolicy({
+      worldOpen: { ipv4MinPrefix: 16 },
+      isolated: { subnetIds: ['subnet-0a1b2c3d4e5f63001'] },
+    });
     expect(policy.worldOpen).toStrictEqual({ ipv4MinPrefix: 16, ipv6MinPrefix: 16 });
     expect(policy.isolated).toStrictEqual({
       subnetTags: [{ key: 'Tier', value: 'Database' }],
@@ -59,9 +62,16 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
       scope: { accounts: ['111122223333'], regions: ['us-east-1', 'eu-west-1', 'us-gov-west-1'] },
       ownRolePrefixes: ['net-guard-'],
       worldOpen: { ipv4MinPrefix: 1, ipv6MinPrefix: 128 },
-      publicTier: { groupTags: [{ key: 'Public', value: '' }], allowedPorts: [{ protocol: 'udp', port: 53 }] },
+      publicTier: {
+        groupTags: [{ key: 'Public', value: '' }],
+        allowedPorts: [{ protocol: 'udp', port: 53 }],
+      },
       exemption: { tagKey: 'security:exception' },
-      isolated: { subnetTags: [], subnetIds: ['subnet-0a1b2c3d'], forbiddenTargets: ['internet-gateway', 'nat-gateway'] },
+      isolated: {
+        subnetTags: [],
+        subnetIds: ['subnet-0a1b2c3d'],
+        forbiddenTargets: ['internet-gateway', 'nat-gateway'],
+      },
     };
     expect(parsePolicy(input)).toStrictEqual(input);
   });
@@ -76,20 +86,68 @@ describe('parsePolicy: an invalid policy is a ConfigError that names the field',
     { name: 'an unknown mode', input: { mode: 'audit' }, field: 'mode' },
     { name: 'an unknown top-level key (typo)', input: { worldopen: {} }, field: '(policy)' },
     { name: 'an unknown nested key', input: { scope: { account: ['111122223333'] } }, field: 'scope' },
-    { name: 'an 11-digit account', input: { scope: { accounts: ['11112222333'] } }, field: 'scope.accounts.0' },
-    { name: 'a region without its number', input: { scope: { regions: ['us-east'] } }, field: 'scope.regions.0' },
+    {
+      name: 'an 11-digit account',
+      input: { scope: { accounts: ['11112222333'] } },
+      field: 'scope.accounts.0',
+    },
+    {
+      name: 'a region without its number',
+      input: { scope: { regions: ['us-east'] } },
+      field: 'scope.regions.0',
+    },
     { name: 'an empty role prefix', input: { ownRolePrefixes: [''] }, field: 'ownRolePrefixes.0' },
-    { name: 'an IPv4 bound of 0 (nothing would be world-open)', input: { worldOpen: { ipv4MinPrefix: 0 } }, field: 'worldOpen.ipv4MinPrefix' },
-    { name: 'an IPv4 bound over 32', input: { worldOpen: { ipv4MinPrefix: 33 } }, field: 'worldOpen.ipv4MinPrefix' },
-    { name: 'a fractional IPv6 bound', input: { worldOpen: { ipv6MinPrefix: 16.5 } }, field: 'worldOpen.ipv6MinPrefix' },
-    { name: 'an IPv6 bound over 128', input: { worldOpen: { ipv6MinPrefix: 129 } }, field: 'worldOpen.ipv6MinPrefix' },
-    { name: 'an allowed port over 65535', input: { publicTier: { allowedPorts: [{ protocol: 'tcp', port: 65536 }] } }, field: 'publicTier.allowedPorts.0.port' },
-    { name: 'an allowed protocol -1', input: { publicTier: { allowedPorts: [{ protocol: '-1', port: 0 }] } }, field: 'publicTier.allowedPorts.0.protocol' },
-    { name: 'a tag selector without a key', input: { publicTier: { groupTags: [{ key: '', value: 'Web' }] } }, field: 'publicTier.groupTags.0.key' },
+    {
+      name: 'an IPv4 bound of 0 (nothing would be world-open)',
+      input: { worldOpen: { ipv4MinPrefix: 0 } },
+      field: 'worldOpen.ipv4MinPrefix',
+    },
+    {
+      name: 'an IPv4 bound over 32',
+      input: { worldOpen: { ipv4MinPrefix: 33 } },
+      field: 'worldOpen.ipv4MinPrefix',
+    },
+    {
+      name: 'a fractional IPv6 bound',
+      input: { worldOpen: { ipv6MinPrefix: 16.5 } },
+      field: 'worldOpen.ipv6MinPrefix',
+    },
+    {
+      name: 'an IPv6 bound over 128',
+      input: { worldOpen: { ipv6MinPrefix: 129 } },
+      field: 'worldOpen.ipv6MinPrefix',
+    },
+    {
+      name: 'an allowed port over 65535',
+      input: { publicTier: { allowedPorts: [{ protocol: 'tcp', port: 65536 }] } },
+      field: 'publicTier.allowedPorts.0.port',
+    },
+    {
+      name: 'an allowed protocol -1',
+      input: { publicTier: { allowedPorts: [{ protocol: '-1', port: 0 }] } },
+      field: 'publicTier.allowedPorts.0.protocol',
+    },
+    {
+      name: 'a tag selector without a key',
+      input: { publicTier: { groupTags: [{ key: '', value: 'Web' }] } },
+      field: 'publicTier.groupTags.0.key',
+    },
     { name: 'an empty exemption tag key', input: { exemption: { tagKey: '' } }, field: 'exemption.tagKey' },
-    { name: 'a subnet id that is not one', input: { isolated: { subnetIds: ['db-subnet-a'] } }, field: 'isolated.subnetIds.0' },
-    { name: 'no forbidden targets', input: { isolated: { forbiddenTargets: [] } }, field: 'isolated.forbiddenTargets' },
-    { name: 'an unknown target kind', input: { isolated: { forbiddenTargets: ['vpn-gateway'] } }, field: 'isolated.forbiddenTargets.0' },
+    {
+      name: 'a subnet id that is not one',
+      input: { isolated: { subnetIds: ['db-subnet-a'] } },
+      field: 'isolated.subnetIds.0',
+    },
+    {
+      name: 'no forbidden targets',
+      input: { isolated: { forbiddenTargets: [] } },
+      field: 'isolated.forbiddenTargets',
+    },
+    {
+      name: 'an unknown target kind',
+      input: { isolated: { forbiddenTargets: ['vpn-gateway'] } },
+      field: 'isolated.forbiddenTargets.0',
+    },
     { name: 'a policy that is a string', input: 'enforce', field: '(policy)' },
   ])('$name → $field', ({ input, field }) => {
     const error = errorOf(input);
@@ -108,7 +166,9 @@ describe('parsePolicy: an invalid policy is a ConfigError that names the field',
 
   it('says what a region and a subnet id look like', () => {
     expect(errorOf({ scope: { regions: ['EU'] } }).message).toContain('a region looks like eu-west-1');
-    expect(errorOf({ isolated: { subnetIds: ['x'] } }).message).toContain('a subnet id looks like subnet-0abc1234');
+    expect(errorOf({ isolated: { subnetIds: ['x'] } }).message).toContain(
+      'a subnet id looks like subnet-0abc1234',
+    );
   });
 });
 

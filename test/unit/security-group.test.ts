@@ -1,0 +1,529 @@
+import { describe, expect, it } from 'vitest';
+import { type RequestedRule, toChange } from '../../functions/core/change.js';
+import { parseTrigger } from '../../functions/core/cloudtrail.js';
+import type { SecurityGroup, SgRule } from '../../functions/core/network.js';
+import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
+import {
+  describeRule,
+  evaluateSecurityGroup,
+  findWorldOpenRules,
+  isAllowedPublic,
+  isPublicTier,
+  isSamePermission,
+  isWorldOpen,
+  normaliseProtocol,
+  planSgRevert,
+  worldOpenCandidates,
+} from '../../functions/core/security-group.js';
+import { loadEvent } from '../support/events.js';
+
+const NOW = new Date('2025-03-14T12:00:00Z');
+const policy = DEFAULT_POLICY;
+
+const web: SecurityGroup = {
+  groupId: 'sg-0a1b2c3d4e5f67001',
+  groupName: 'web-tier',
+  vpcId: 'vpc-0a1b2c3d4e5f60001',
+  tags: { Name: 'web-tier', Tier: 'Web' },
+};
+const app: SecurityGroup = {
+  groupId: 'sg-0a1b2c3d4e5f67002',
+  groupName: 'app-tier',
+  vpcId: 'vpc-0a1b2c3d4e5f60001',
+  tags: { Name: 'app-tier', Tier: 'Application' },
+};
+const db: SecurityGroup = {
+  groupId: 'sg-0a1b2c3d4e5f67003',
+  groupName: 'db-tier',
+  vpcId: 'vpc-0a1b2c3d4e5f60001',
+  tags: { Tier: 'Database' },
+};
+const exempt: SecurityGroup = {
+  groupId: 'sg-0a1b2c3d4e5f67004',
+  groupName: 'vendor-load-test',
+  tags: { 'layerguard:exempt': 'until=2099-12-31;reason=vendor load test' },
+};
+const expired: SecurityGroup = {
+  ...app,
+  tags: { ...app.tags, 'layerguard:exempt': 'until=2025-01-31;reason=vendor load test' },
+};
+
+const rule = (groupId: string, ruleId: string, fields: Partial<SgRule>): SgRule => ({
+  ruleId,
+  groupId,
+  isEgress: false,
+  protocol: 'tcp',
+  ...fields,
+});
+const egressAll = (groupId: string, ruleId: string): SgRule =>
+  rule(groupId, ruleId, { isEgress: true, protocol: '-1', cidrIpv4: '0.0.0.0/0' });
+
+/** The candidates of a sample, as the handler computes them. */
+const candidatesOf = (file: string): RequestedRule[] => {
+  const change = toChange(parseTrigger(loadEvent(file)).record);
+  if (change.kind !== 'sg-ingress') throw new Error(`${file} is not a security group sample`);
+  return worldOpenCandidates(change.rules, policy);
+};
+
+describe('normaliseProtocol', () => {
+  it.each([
+    ['tcp', 'tcp'],
+    ['TCP', 'tcp'],
+    ['6', 'tcp'],
+    ['17', 'udp'],
+    ['1', 'icmp'],
+    ['58', 'icmpv6'],
+    ['-1', '-1'],
+    ['all', '-1'],
+    ['ALL', '-1'],
+    ['50', '50'],
+  ])('%s → %s', (protocol, expected) => {
+    expect(normaliseProtocol(protocol)).toBe(expected);
+  });
+});
+
+describe('isWorldOpen at the bounds (default: IPv4 /8, IPv6 /16)', () => {
+  it.each<[string, Partial<SgRule>, boolean]>([
+    ['IPv4 /0', { cidrIpv4: '0.0.0.0/0' }, true],
+    ['IPv4 /1 (half the internet)', { cidrIpv4: '128.0.0.0/1' }, true],
+    ['IPv4 /7', { cidrIpv4: '10.0.0.0/7' }, true],
+    ['IPv4 /8', { cidrIpv4: '10.0.0.0/8' }, false],
+    ['IPv4 /24', { cidrIpv4: '10.0.11.0/24' }, false],
+    ['IPv4 /32', { cidrIpv4: '203.0.113.7/32' }, false],
+    ['IPv6 ::/0', { cidrIpv6: '::/0' }, true],
+    ['IPv6 /15', { cidrIpv6: '2000::/15' }, true],
+    ['IPv6 /16', { cidrIpv6: '2001::/16' }, false],
+    ['IPv6 /64', { cidrIpv6: '2001:db8::/64' }, false],
+    ['a prefix list', { prefixListId: 'pl-0a1b2c3d4e5f6a001' }, false],
+    ['a group reference', { referencedGroupId: 'sg-0a1b2c3d4e5f67001' }, false],
+    ['egress to 0.0.0.0/0: never', { isEgress: true, cidrIpv4: '0.0.0.0/0' }, false],
+    ['egress to ::/0: never', { isEgress: true, cidrIpv6: '::/0' }, false],
+  ])('%s: %s', (_name, fields, expected) => {
+    expect(isWorldOpen(rule(app.groupId, 'sgr-0a1b2c3d4e5f69001', fields), policy)).toBe(expected);
+  });
+
+  it('follows the policy’s bounds', () => {
+    const strict = parsePolicy({ worldOpen: { ipv4MinPrefix: 16, ipv6MinPrefix: 48 } });
+    expect(isWorldOpen({ protocol: 'tcp', cidrIpv4: '10.0.0.0/8' }, strict)).toBe(true);
+    expect(isWorldOpen({ protocol: 'tcp', cidrIpv4: '10.0.0.0/16' }, strict)).toBe(false);
+    expect(isWorldOpen({ protocol: 'tcp', cidrIpv6: '2001:db8::/32' }, strict)).toBe(true);
+    const loose = parsePolicy({ worldOpen: { ipv4MinPrefix: 1, ipv6MinPrefix: 1 } });
+    expect(isWorldOpen({ protocol: 'tcp', cidrIpv4: '0.0.0.0/1' }, loose)).toBe(false);
+    expect(isWorldOpen({ protocol: 'tcp', cidrIpv4: '0.0.0.0/0' }, loose)).toBe(true);
+  });
+});
+
+describe('isPublicTier and isAllowedPublic', () => {
+  it('the web tier is public, the others are not', () => {
+    expect(isPublicTier(web, policy)).toBe(true);
+    expect(isPublicTier(app, policy)).toBe(false);
+    expect(isPublicTier({ ...web, tags: {} }, policy)).toBe(false);
+  });
+
+  it.each<[string, SecurityGroup, Partial<SgRule>, boolean]>([
+    ['web, tcp 80', web, { protocol: 'tcp', fromPort: 80, toPort: 80 }, true],
+    ['web, tcp 443', web, { protocol: 'tcp', fromPort: 443, toPort: 443 }, true],
+    ['web, protocol 6 on 443', web, { protocol: '6', fromPort: 443, toPort: 443 }, true],
+    ['web, tcp 22', web, { protocol: 'tcp', fromPort: 22, toPort: 22 }, false],
+    [
+      'web, tcp 80-443 (a range around the allowed ports)',
+      web,
+      { protocol: 'tcp', fromPort: 80, toPort: 443 },
+      false,
+    ],
+    ['web, all traffic (-1)', web, { protocol: '-1', fromPort: -1, toPort: -1 }, false],
+    ['web, all traffic without ports', web, { protocol: '-1' }, false],
+    ['web, udp 443 (QUIC is not on the list)', web, { protocol: 'udp', fromPort: 443, toPort: 443 }, false],
+    ['app, tcp 443', app, { protocol: 'tcp', fromPort: 443, toPort: 443 }, false],
+  ])('%s: %s', (_name, group, fields, expected) => {
+    expect(
+      isAllowedPublic(
+        rule(group.groupId, 'sgr-0a1b2c3d4e5f69001', { cidrIpv4: '0.0.0.0/0', ...fields }),
+        group,
+        policy,
+      ),
+    ).toBe(expected);
+  });
+
+  it('follows the policy’s tags and ports', () => {
+    const custom = parsePolicy({
+      publicTier: {
+        groupTags: [{ key: 'Exposure', value: 'internet' }],
+        allowedPorts: [{ protocol: 'udp', port: 443 }],
+      },
+    });
+    const edge = { ...app, tags: { Exposure: 'internet' } };
+    expect(
+      isAllowedPublic({ protocol: 'udp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }, edge, custom),
+    ).toBe(true);
+    expect(
+      isAllowedPublic({ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }, edge, custom),
+    ).toBe(false);
+    expect(
+      isAllowedPublic({ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }, web, custom),
+    ).toBe(false);
+  });
+});
+
+describe('isSamePermission', () => {
+  const live = rule(app.groupId, 'sgr-0a1b2c3d4e5f69001', {
+    protocol: 'tcp',
+    fromPort: 22,
+    toPort: 22,
+    cidrIpv4: '0.0.0.0/0',
+  });
+  it.each<[string, SgRule, RequestedRule, boolean]>([
+    ['the same permission', live, { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }, true],
+    [
+      'the protocol as a number',
+      live,
+      { protocol: '6', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+      true,
+    ],
+    ['another port', live, { protocol: 'tcp', fromPort: 2222, toPort: 2222, cidrIpv4: '0.0.0.0/0' }, false],
+    ['another source', live, { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }, false],
+    ['another family', live, { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' }, false],
+    ['another protocol', live, { protocol: 'udp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }, false],
+    [
+      'an egress rule',
+      { ...live, isEgress: true },
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+      false,
+    ],
+    [
+      'all traffic: EC2 omits ports, CloudTrail says -1',
+      rule(app.groupId, 'r', { protocol: '-1', cidrIpv6: '::/0' }),
+      { protocol: '-1', fromPort: -1, toPort: -1, cidrIpv6: '::/0' },
+      true,
+    ],
+    [
+      'all traffic written as "all"',
+      rule(app.groupId, 'r', { protocol: '-1', cidrIpv4: '0.0.0.0/0' }),
+      { protocol: 'all', cidrIpv4: '0.0.0.0/0' },
+      true,
+    ],
+    [
+      'ports missing on both sides',
+      rule(app.groupId, 'r', { protocol: '50', cidrIpv4: '0.0.0.0/0' }),
+      { protocol: '50', cidrIpv4: '0.0.0.0/0' },
+      true,
+    ],
+    [
+      'ports -1 on one side only',
+      rule(app.groupId, 'r', { protocol: 'icmp', cidrIpv4: '0.0.0.0/0' }),
+      { protocol: 'icmp', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' },
+      true,
+    ],
+  ])('%s: %s', (_name, liveRule, requested, expected) => {
+    expect(isSamePermission(liveRule, requested)).toBe(expected);
+  });
+});
+
+describe('worldOpenCandidates over the samples', () => {
+  it.each<[string, string[]]>([
+    ['AuthorizeSecurityGroupIngress/world-open-ssh', ['sgr-0a1b2c3d4e5f69101']],
+    ['AuthorizeSecurityGroupIngress/split-world', ['sgr-0a1b2c3d4e5f69104', 'sgr-0a1b2c3d4e5f69105']],
+    ['AuthorizeSecurityGroupIngress/multi-permission', ['sgr-0a1b2c3d4e5f69106']],
+    ['AuthorizeSecurityGroupIngress/ipv6-world-all-traffic', ['sgr-0a1b2c3d4e5f69103']],
+    ['AuthorizeSecurityGroupIngress/narrow-cidr', []],
+    ['AuthorizeSecurityGroupIngress/group-reference', []],
+    ['AuthorizeSecurityGroupIngress/prefix-list', []],
+    ['ModifySecurityGroupRules/multiple-rules', ['sgr-0a1b2c3d4e5f69201']],
+    ['ModifySecurityGroupRules/narrow', []],
+    // The request cannot tell egress from ingress: the live rule decides (see evaluateSecurityGroup).
+    ['ModifySecurityGroupRules/egress-rule', ['sgr-0a1b2c3d4e5f69309']],
+  ])('%s → %j', (file, ruleIds) => {
+    expect(candidatesOf(file).map((r) => r.ruleId)).toEqual(ruleIds);
+  });
+
+  it('keeps the requested rule of an older record (no rule ids)', () => {
+    expect(candidatesOf('AuthorizeSecurityGroupIngress/no-rule-ids')).toEqual([
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    ]);
+  });
+});
+
+describe('describeRule', () => {
+  it.each<[RequestedRule, string]>([
+    [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }, 'tcp/22 from 0.0.0.0/0'],
+    [{ protocol: '6', fromPort: 1024, toPort: 65535, cidrIpv6: '::/0' }, 'tcp/1024-65535 from ::/0'],
+    [{ protocol: '-1', cidrIpv6: '::/0' }, 'all traffic from ::/0'],
+    [
+      { protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-0a1b2c3d4e5f6a001' },
+      'tcp/443 from pl-0a1b2c3d4e5f6a001',
+    ],
+    [
+      { protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: 'sg-0a1b2c3d4e5f67002' },
+      'tcp/5432 from sg-0a1b2c3d4e5f67002',
+    ],
+    [{ protocol: 'tcp', fromPort: 22, toPort: 22 }, 'tcp/22 from ?'],
+  ])('%j → %s', (r, expected) => {
+    expect(describeRule(r)).toBe(expected);
+  });
+});
+
+describe('evaluateSecurityGroup', () => {
+  const ssh = rule(app.groupId, 'sgr-0a1b2c3d4e5f69101', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' });
+  const fromWeb = rule(app.groupId, 'sgr-0a1b2c3d4e5f69001', {
+    fromPort: 8080,
+    toPort: 8080,
+    referencedGroupId: web.groupId,
+  });
+  const appRules = [fromWeb, ssh, egressAll(app.groupId, 'sgr-0a1b2c3d4e5f69002')];
+
+  const cases: {
+    name: string;
+    candidates: () => RequestedRule[];
+    group: SecurityGroup | undefined;
+    live: SgRule[];
+    expected: ReturnType<typeof evaluateSecurityGroup>;
+  }[] = [
+    {
+      name: 'drift: the world-open rule the event added, by rule id; nothing else in the group',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh'),
+      group: app,
+      live: appRules,
+      expected: {
+        status: 'drift',
+        drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] },
+        reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0`,
+      },
+    },
+    {
+      name: 'drift: found by permission when the record has no rule ids',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/no-rule-ids'),
+      group: app,
+      live: [fromWeb, { ...ssh, ruleId: 'sgr-0a1b2c3d4e5f69555' }],
+      expected: {
+        status: 'drift',
+        drift: {
+          kind: 'sg-world-open',
+          groupId: app.groupId,
+          rules: [{ ...ssh, ruleId: 'sgr-0a1b2c3d4e5f69555' }],
+        },
+        reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0`,
+      },
+    },
+    {
+      name: 'drift: the internet in two halves',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/split-world'),
+      group: app,
+      live: [
+        rule(app.groupId, 'sgr-0a1b2c3d4e5f69104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
+        rule(app.groupId, 'sgr-0a1b2c3d4e5f69105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
+      ],
+      expected: {
+        status: 'drift',
+        drift: {
+          kind: 'sg-world-open',
+          groupId: app.groupId,
+          rules: [
+            rule(app.groupId, 'sgr-0a1b2c3d4e5f69104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
+            rule(app.groupId, 'sgr-0a1b2c3d4e5f69105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
+          ],
+        },
+        reason: `${app.groupId} admits tcp/22 from 0.0.0.0/1, tcp/22 from 128.0.0.0/1`,
+      },
+    },
+    {
+      name: 'drift on the web tier: tcp/22 is not an allowed port',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/web-tier-22'),
+      group: web,
+      live: [rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' })],
+      expected: {
+        status: 'drift',
+        drift: {
+          kind: 'sg-world-open',
+          groupId: web.groupId,
+          rules: [
+            rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+          ],
+        },
+        reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0`,
+      },
+    },
+    {
+      name: 'mixed on the web tier: 443 is allowed, 22 is drift; only 22 is reverted',
+      candidates: () => [
+        {
+          ruleId: 'sgr-0a1b2c3d4e5f6910c',
+          protocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: '0.0.0.0/0',
+        },
+        { ruleId: 'sgr-0a1b2c3d4e5f6910d', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+      ],
+      group: web,
+      live: [
+        rule(web.groupId, 'sgr-0a1b2c3d4e5f6910c', { fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
+        rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      ],
+      expected: {
+        status: 'drift',
+        drift: {
+          kind: 'sg-world-open',
+          groupId: web.groupId,
+          rules: [
+            rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+          ],
+        },
+        reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0`,
+      },
+    },
+    {
+      name: 'drift on a group whose exemption has expired, and the reason says so',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh'),
+      group: expired,
+      live: appRules,
+      expected: {
+        status: 'drift',
+        drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] },
+        reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0 (exemption expired on 2025-01-31)`,
+      },
+    },
+    {
+      name: 'exempt: a valid exemption tag, even for world-open ssh',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/exempt-group'),
+      group: exempt,
+      live: [
+        rule(exempt.groupId, 'sgr-0a1b2c3d4e5f6910e', {
+          fromPort: 8080,
+          toPort: 8080,
+          cidrIpv4: '0.0.0.0/0',
+        }),
+      ],
+      expected: {
+        status: 'exempt',
+        reason: `${exempt.groupId} is exempt until 2099-12-31: vendor load test`,
+      },
+    },
+    {
+      name: 'ignored: the web tier on 443 from the world',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/web-tier-443'),
+      group: web,
+      live: [
+        rule(web.groupId, 'sgr-0a1b2c3d4e5f6910c', { fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
+      ],
+      expected: {
+        status: 'ignored',
+        reason: `${web.groupId} is the public tier and the rule is on an allowed port`,
+      },
+    },
+    {
+      name: 'ignored: ModifySecurityGroupRules edited an egress rule (the request cannot say so)',
+      candidates: () => candidatesOf('ModifySecurityGroupRules/egress-rule'),
+      group: db,
+      live: [egressAll(db.groupId, 'sgr-0a1b2c3d4e5f69309')],
+      expected: { status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' },
+    },
+    {
+      name: 'already compliant: the rule is already gone',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh'),
+      group: app,
+      live: [fromWeb],
+      expected: { status: 'already-compliant', reason: 'the world-open rules are already gone' },
+    },
+    {
+      name: 'already compliant: the group is gone',
+      candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh'),
+      group: undefined,
+      live: [],
+      expected: { status: 'already-compliant', reason: 'the security group no longer exists' },
+    },
+    {
+      name: 'already compliant: the rule was modified since to a narrow CIDR',
+      candidates: () => candidatesOf('ModifySecurityGroupRules/world-open-db-port'),
+      group: db,
+      live: [
+        rule(db.groupId, 'sgr-0a1b2c3d4e5f69301', { fromPort: 3306, toPort: 3306, cidrIpv4: '10.0.11.0/24' }),
+      ],
+      expected: { status: 'already-compliant', reason: 'the world-open rules are already gone' },
+    },
+    {
+      name: 'already compliant: no candidates at all',
+      candidates: () => [],
+      group: app,
+      live: appRules,
+      expected: { status: 'already-compliant', reason: 'the world-open rules are already gone' },
+    },
+  ];
+
+  it.each(cases)('$name', ({ candidates, group, live, expected }) => {
+    expect(evaluateSecurityGroup(candidates(), group, live, policy, NOW)).toStrictEqual(expected);
+  });
+
+  it('an exemption read on the last day still holds, and not the day after', () => {
+    const until = { ...app, tags: { 'layerguard:exempt': 'until=2025-03-14;reason=cutover' } };
+    const candidates = candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh');
+    expect(
+      evaluateSecurityGroup(candidates, until, appRules, policy, new Date('2025-03-14T23:59:59Z')).status,
+    ).toBe('exempt');
+    expect(
+      evaluateSecurityGroup(candidates, until, appRules, policy, new Date('2025-03-15T00:00:00Z')).status,
+    ).toBe('drift');
+  });
+
+  it('counts a rule matched by two candidates once', () => {
+    const c = candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh');
+    const decision = evaluateSecurityGroup([...c, ...c], app, appRules, policy, NOW);
+    expect(decision.status === 'drift' && decision.drift.rules).toEqual([ssh]);
+  });
+});
+
+describe('findWorldOpenRules (sweep)', () => {
+  it('finds every world-open ingress rule the policy does not allow, and nothing else', () => {
+    const rules = [
+      rule(web.groupId, 'sgr-0a1b2c3d4e5f69001', { fromPort: 80, toPort: 80, cidrIpv4: '0.0.0.0/0' }),
+      rule(web.groupId, 'sgr-0a1b2c3d4e5f69002', { fromPort: 443, toPort: 443, cidrIpv6: '::/0' }),
+      rule(web.groupId, 'sgr-0a1b2c3d4e5f69003', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      rule(web.groupId, 'sgr-0a1b2c3d4e5f69004', { protocol: '-1', cidrIpv6: '::/0' }),
+      rule(web.groupId, 'sgr-0a1b2c3d4e5f69005', { fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8' }),
+      egressAll(web.groupId, 'sgr-0a1b2c3d4e5f69006'),
+    ];
+    expect(findWorldOpenRules(web, rules, policy).map((r) => r.ruleId)).toEqual([
+      'sgr-0a1b2c3d4e5f69003',
+      'sgr-0a1b2c3d4e5f69004',
+    ]);
+    expect(findWorldOpenRules(app, rules, policy).map((r) => r.ruleId)).toEqual([
+      'sgr-0a1b2c3d4e5f69001',
+      'sgr-0a1b2c3d4e5f69002',
+      'sgr-0a1b2c3d4e5f69003',
+      'sgr-0a1b2c3d4e5f69004',
+    ]);
+  });
+});
+
+describe('planSgRevert', () => {
+  it('revokes exactly the drift’s rules, by id', () => {
+    const rules = [
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f69106', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f69110', { fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' }),
+    ];
+    expect(planSgRevert({ kind: 'sg-world-open', groupId: db.groupId, rules })).toStrictEqual({
+      type: 'revoke-ingress',
+      groupId: db.groupId,
+      ruleIds: ['sgr-0a1b2c3d4e5f69106', 'sgr-0a1b2c3d4e5f69110'],
+    });
+  });
+
+  it('plans the multi-permission sample’s revert without the narrow rule', () => {
+    const live = [
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f69106', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f69107', { fromPort: 5432, toPort: 5432, cidrIpv4: '10.0.11.0/24' }),
+    ];
+    const decision = evaluateSecurityGroup(
+      candidatesOf('AuthorizeSecurityGroupIngress/multi-permission'),
+      db,
+      live,
+      policy,
+      NOW,
+    );
+    if (decision.status !== 'drift') throw new Error(`expected drift, got ${decision.status}`);
+    expect(planSgRevert(decision.drift)).toStrictEqual({
+      type: 'revoke-ingress',
+      groupId: db.groupId,
+      ruleIds: ['sgr-0a1b2c3d4e5f69106'],
+    });
+  });
+});
