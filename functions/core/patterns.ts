@@ -1,0 +1,179 @@
+import {
+  CLOUDTRAIL_DETAIL_TYPE,
+  EC2_SOURCE,
+  GAMEDAY_SOURCE,
+  ROUTE_EVENTS,
+  SECURITY_GROUP_EVENTS,
+} from './cloudtrail.js';
+import { matchesPattern } from './event-pattern.js';
+import type { ForbiddenTargetKind, Policy } from './policy.js';
+
+/**
+ * The EventBridge patterns of LayerGuard's rules, built once from the policy. The stack deploys them,
+ * the game-day router and `explain` match events against them, and the tests prove that every sample
+ * which should fire matches the deployed pattern. They filter as much as the pattern language allows,
+ * so that a Lambda runs only for calls that can be drift; the handlers check everything again.
+ */
+
+export type RuleName = 'security-group' | 'route-table';
+
+/** One EventBridge rule: its name, what it is for, the handler it invokes and its pattern. */
+export interface RuleSpec {
+  readonly name: RuleName;
+  readonly description: string;
+  readonly handler: RuleName;
+  readonly pattern: Record<string, unknown>;
+  /** Filters that the pattern could not express (they stay in the handler); empty when none. */
+  readonly notes: readonly string[];
+}
+
+export interface PatternOptions {
+  /** Also match game-day events (source `layerguard.gameday`). */
+  readonly gameday: boolean;
+  /**
+   * The EventBridge quota "event pattern size" in characters: 2048 by default, adjustable to 4096. A
+   * pattern that would exceed it drops its CIDR filter (the handler still evaluates every CIDR).
+   */
+  readonly maxPatternSize?: number;
+}
+
+export const DEFAULT_MAX_PATTERN_SIZE = 2048;
+
+/** Suffixes `/0` … `/(minPrefix-1)`: a CIDR with any of them is broader than the policy allows. */
+export const worldOpenSuffixes = (minPrefix: number): Array<{ suffix: string }> =>
+  Array.from({ length: minPrefix }, (_, i) => ({ suffix: `/${i}` }));
+
+/**
+ * LayerGuard's own calls, excluded in the pattern. `anything-but` never matches a missing field, so a
+ * call that is not an assumed role (an IAM user, root, a service) is kept through the first branch.
+ * `anything-but: {prefix}` takes one string only (a list is rejected by EventBridge: "Inside anything but
+ * list, start|null|boolean is not supported"), so only the first prefix is filtered here.
+ */
+function notOwnRole(prefixes: readonly string[]): { pattern: Record<string, unknown>; notes: string[] } {
+  const [first, ...rest] = prefixes;
+  const notes =
+    rest.length > 0
+      ? [`own-role prefixes ${rest.map((p) => `"${p}"`).join(', ')} are excluded by the handler only`]
+      : [];
+  if (first === undefined) return { pattern: {}, notes };
+  return {
+    pattern: {
+      userIdentity: {
+        $or: [
+          { type: [{ 'anything-but': 'AssumedRole' }] },
+          { sessionContext: { sessionIssuer: { userName: [{ 'anything-but': { prefix: first } }] } } },
+        ],
+      },
+    },
+    notes,
+  };
+}
+
+function envelope(policy: Policy, options: PatternOptions): Record<string, unknown> {
+  return {
+    source: options.gameday ? [EC2_SOURCE, GAMEDAY_SOURCE] : [EC2_SOURCE],
+    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
+    ...(policy.scope.accounts.length > 0 ? { account: [...policy.scope.accounts] } : {}),
+    ...(policy.scope.regions.length > 0 ? { region: [...policy.scope.regions] } : {}),
+  };
+}
+
+const size = (pattern: unknown): number => JSON.stringify(pattern).length;
+
+/** The security-group rule: ingress that admits a CIDR broader than the policy's prefix bounds. */
+function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
+  const own = notOwnRole(policy.ownRolePrefixes);
+  const v4 = worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
+  const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
+  const worldOpen = [
+    // AuthorizeSecurityGroupIngress: requestParameters.ipPermissions.items[].ipRanges.items[].cidrIp
+    { requestParameters: { ipPermissions: { items: { ipRanges: { items: { cidrIp: v4 } } } } } },
+    { requestParameters: { ipPermissions: { items: { ipv6Ranges: { items: { cidrIpv6: v6 } } } } } },
+    // ModifySecurityGroupRules: requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule[]
+    {
+      requestParameters: {
+        ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv4: v4 } } },
+      },
+    },
+    {
+      requestParameters: {
+        ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv6: v6 } } },
+      },
+    },
+  ];
+  const base = {
+    ...envelope(policy, options),
+    detail: {
+      eventSource: ['ec2.amazonaws.com'],
+      eventName: [...SECURITY_GROUP_EVENTS],
+      errorCode: [{ exists: false }],
+      ...own.pattern,
+    },
+  };
+  const full = { ...base, detail: { ...base.detail, $or: worldOpen } };
+  const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
+  const fits = size(full) <= limit;
+  return {
+    name: 'security-group',
+    handler: 'security-group',
+    description:
+      `LayerGuard: ingress opened to a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
+      `/${policy.worldOpen.ipv6MinPrefix} (IPv6), by anyone but LayerGuard`,
+    pattern: fits ? full : base,
+    notes: [
+      ...own.notes,
+      ...(fits
+        ? []
+        : [
+            `the CIDR filter would make the pattern ${size(full)} characters (limit ${limit}); ` +
+              'every ingress change goes to the handler, which evaluates the CIDRs',
+          ]),
+    ],
+  };
+}
+
+/** Where each forbidden route target appears in CreateRoute/ReplaceRoute's requestParameters. */
+export const ROUTE_TARGET_FILTERS: Readonly<Record<ForbiddenTargetKind, Record<string, unknown>>> = {
+  'internet-gateway': { gatewayId: [{ prefix: 'igw-' }] },
+  'nat-gateway': { natGatewayId: [{ exists: true }] },
+  'egress-only-internet-gateway': { egressOnlyInternetGatewayId: [{ exists: true }] },
+  'transit-gateway': { transitGatewayId: [{ exists: true }] },
+  'vpc-peering-connection': { vpcPeeringConnectionId: [{ exists: true }] },
+};
+
+/** The route-table rule: routes to a forbidden target, and subnets moved between route tables. */
+function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
+  const own = notOwnRole(policy.ownRolePrefixes);
+  const kinds = [...new Set(policy.isolated.forbiddenTargets)];
+  const branches = [
+    ...kinds.map((kind) => ({ eventName: [...ROUTE_EVENTS], requestParameters: ROUTE_TARGET_FILTERS[kind] })),
+    // A subnet associated with a table (not a gateway edge association).
+    { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
+    // The request names only the association, not the subnet: the handler resolves it.
+    { eventName: ['ReplaceRouteTableAssociation'] },
+  ];
+  return {
+    name: 'route-table',
+    handler: 'route-table',
+    description: `LayerGuard: routes to ${kinds.join(', ')} and route-table association changes, by anyone but LayerGuard`,
+    pattern: {
+      ...envelope(policy, options),
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        errorCode: [{ exists: false }],
+        ...own.pattern,
+        $or: branches,
+      },
+    },
+    notes: own.notes,
+  };
+}
+
+/** The rules LayerGuard deploys, one per handler, built from the validated policy. */
+export function buildRulePatterns(policy: Policy, options: PatternOptions): RuleSpec[] {
+  return [securityGroupRule(policy, options), routeTableRule(policy, options)];
+}
+
+/** The names of the rules whose pattern matches the event (the local router and `explain`). */
+export const matchingRules = (rules: readonly RuleSpec[], event: unknown): RuleName[] =>
+  rules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.name);

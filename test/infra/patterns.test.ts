@@ -1,0 +1,347 @@
+import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../functions/core/event-pattern.js';
+import {
+  buildRulePatterns,
+  DEFAULT_MAX_PATTERN_SIZE,
+  matchingRules,
+  type RuleSpec,
+  worldOpenSuffixes,
+} from '../../functions/core/patterns.js';
+import { DEFAULT_POLICY, type PolicyInput, parsePolicy } from '../../functions/core/policy.js';
+
+const ruleOf = (rules: RuleSpec[], name: RuleSpec['name']): RuleSpec => {
+  const rule = rules.find((r) => r.name === name);
+  if (!rule) throw new Error(`no ${name} rule`);
+  return rule;
+};
+
+const detailOf = (rule: RuleSpec | undefined): Record<string, unknown> =>
+  (rule?.pattern.detail ?? {}) as Record<string, unknown>;
+
+/** An EventBridge CloudTrail event with the given detail fields. */
+const event = (detail: Record<string, unknown>, source = 'aws.ec2') => ({
+  version: '0',
+  id: 'e-1',
+  'detail-type': 'AWS API Call via CloudTrail',
+  source,
+  account: '111122223333',
+  region: 'eu-west-1',
+  time: '2026-01-01T00:00:00Z',
+  resources: [],
+  detail: {
+    eventSource: 'ec2.amazonaws.com',
+    eventID: 'x',
+    awsRegion: 'eu-west-1',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', userName: 'alice' },
+    ...detail,
+  },
+});
+
+const assumed = (role: string) => ({
+  type: 'AssumedRole',
+  arn: `arn:aws:sts::111122223333:assumed-role/${role}/session`,
+  sessionContext: { sessionIssuer: { type: 'Role', userName: role } },
+});
+
+const ingress = (cidrs: { v4?: string[]; v6?: string[] }) => ({
+  eventName: 'AuthorizeSecurityGroupIngress',
+  requestParameters: {
+    groupId: 'sg-0123456789abcdef0',
+    ipPermissions: {
+      items: [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          ipRanges: cidrs.v4 ? { items: cidrs.v4.map((cidrIp) => ({ cidrIp })) } : {},
+          ipv6Ranges: cidrs.v6 ? { items: cidrs.v6.map((cidrIpv6) => ({ cidrIpv6 })) } : {},
+        },
+      ],
+    },
+  },
+});
+
+const modify = (rule: Record<string, unknown>) => ({
+  eventName: 'ModifySecurityGroupRules',
+  requestParameters: {
+    ModifySecurityGroupRulesRequest: {
+      GroupId: 'sg-0123456789abcdef0',
+      SecurityGroupRule: { SecurityGroupRuleId: 'sgr-1', SecurityGroupRule: rule },
+    },
+  },
+});
+
+const route = (eventName: string, target: Record<string, string>) => ({
+  eventName,
+  requestParameters: { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', ...target },
+});
+
+const rules = buildRulePatterns(DEFAULT_POLICY, { gameday: false });
+const sg = ruleOf(rules, 'security-group');
+const rt = ruleOf(rules, 'route-table');
+
+describe('buildRulePatterns', () => {
+  it('builds one rule per handler', () => {
+    expect(rules.map((r) => [r.name, r.handler])).toEqual([
+      ['security-group', 'security-group'],
+      ['route-table', 'route-table'],
+    ]);
+    expect(rules.every((r) => r.notes.length === 0)).toBe(true);
+  });
+
+  it('writes the security-group pattern out in full', () => {
+    const v4 = worldOpenSuffixes(8);
+    const v6 = worldOpenSuffixes(16);
+    expect(sg.pattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        eventName: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
+        errorCode: [{ exists: false }],
+        userIdentity: {
+          $or: [
+            { type: [{ 'anything-but': 'AssumedRole' }] },
+            {
+              sessionContext: {
+                sessionIssuer: { userName: [{ 'anything-but': { prefix: 'layerguard-' } }] },
+              },
+            },
+          ],
+        },
+        $or: [
+          { requestParameters: { ipPermissions: { items: { ipRanges: { items: { cidrIp: v4 } } } } } },
+          { requestParameters: { ipPermissions: { items: { ipv6Ranges: { items: { cidrIpv6: v6 } } } } } },
+          {
+            requestParameters: {
+              ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv4: v4 } } },
+            },
+          },
+          {
+            requestParameters: {
+              ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv6: v6 } } },
+            },
+          },
+        ],
+      },
+    });
+    expect(v4.map((s) => s.suffix)).toEqual(['/0', '/1', '/2', '/3', '/4', '/5', '/6', '/7']);
+    expect(v6).toHaveLength(16);
+  });
+
+  it('writes the route-table pattern out in full', () => {
+    expect(rt.pattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        errorCode: [{ exists: false }],
+        userIdentity: {
+          $or: [
+            { type: [{ 'anything-but': 'AssumedRole' }] },
+            {
+              sessionContext: {
+                sessionIssuer: { userName: [{ 'anything-but': { prefix: 'layerguard-' } }] },
+              },
+            },
+          ],
+        },
+        $or: [
+          {
+            eventName: ['CreateRoute', 'ReplaceRoute'],
+            requestParameters: { gatewayId: [{ prefix: 'igw-' }] },
+          },
+          { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
+          { eventName: ['ReplaceRouteTableAssociation'] },
+        ],
+      },
+    });
+  });
+
+  it('stays within the default EventBridge pattern size quota (2048)', () => {
+    for (const gameday of [false, true]) {
+      for (const r of buildRulePatterns(DEFAULT_POLICY, { gameday })) {
+        expect(JSON.stringify(r.pattern).length).toBeLessThanOrEqual(DEFAULT_MAX_PATTERN_SIZE);
+      }
+    }
+  });
+
+  it('adds the game-day source only when game days are on', () => {
+    const on = buildRulePatterns(DEFAULT_POLICY, { gameday: true });
+    expect(on.map((r) => r.pattern.source)).toEqual([
+      ['aws.ec2', 'layerguard.gameday'],
+      ['aws.ec2', 'layerguard.gameday'],
+    ]);
+    const gameEvent = event(ingress({ v4: ['0.0.0.0/0'] }), 'layerguard.gameday');
+    expect(matchingRules(on, gameEvent)).toEqual(['security-group']);
+    expect(matchingRules(rules, gameEvent)).toEqual([]);
+  });
+
+  it('filters on the policy scope', () => {
+    const scoped = buildRulePatterns(
+      parsePolicy({ scope: { accounts: ['111122223333'], regions: ['eu-west-1'] } }),
+      { gameday: false },
+    );
+    expect(scoped[0]?.pattern.account).toEqual(['111122223333']);
+    expect(scoped[0]?.pattern.region).toEqual(['eu-west-1']);
+    expect(matchingRules(scoped, event(ingress({ v4: ['0.0.0.0/0'] })))).toEqual(['security-group']);
+    expect(matchingRules(scoped, { ...event(ingress({ v4: ['0.0.0.0/0'] })), region: 'us-east-1' })).toEqual(
+      [],
+    );
+  });
+
+  it('follows the prefix bounds of the policy', () => {
+    const strict = buildRulePatterns(parsePolicy({ worldOpen: { ipv4MinPrefix: 16, ipv6MinPrefix: 32 } }), {
+      gameday: false,
+    });
+    expect(matchingRules(strict, event(ingress({ v4: ['10.0.0.0/12'] })))).toEqual(['security-group']);
+    expect(matchingRules(rules, event(ingress({ v4: ['10.0.0.0/12'] })))).toEqual([]);
+  });
+
+  it('drops the CIDR filter, and says so, when the pattern would exceed the size quota', () => {
+    const wide = parsePolicy({ worldOpen: { ipv4MinPrefix: 32, ipv6MinPrefix: 128 } });
+    const [big] = buildRulePatterns(wide, { gameday: false });
+    expect(JSON.stringify(big?.pattern).length).toBeLessThanOrEqual(DEFAULT_MAX_PATTERN_SIZE);
+    expect(detailOf(big).$or).toBeUndefined();
+    expect(big?.notes.join()).toMatch(/limit 2048/);
+    expect(matchingRules([big as RuleSpec], event(ingress({ v4: ['10.0.0.0/24'] })))).toEqual([
+      'security-group',
+    ]);
+    const [raised] = buildRulePatterns(parsePolicy({ worldOpen: { ipv4MinPrefix: 32, ipv6MinPrefix: 40 } }), {
+      gameday: false,
+      maxPatternSize: 4096,
+    });
+    expect(detailOf(raised).$or).toBeDefined();
+  });
+
+  it('filters the first own-role prefix and notes the others', () => {
+    const two = buildRulePatterns(parsePolicy({ ownRolePrefixes: ['lg-', 'guard-'] }), { gameday: false });
+    expect(two[0]?.notes).toEqual(['own-role prefixes "guard-" are excluded by the handler only']);
+    const detail = { ...ingress({ v4: ['0.0.0.0/0'] }) };
+    expect(matchingRules(two, event({ ...detail, userIdentity: assumed('lg-sg-eu-west-1') }))).toEqual([]);
+    expect(matchingRules(two, event({ ...detail, userIdentity: assumed('guard-sg') }))).toEqual([
+      'security-group',
+    ]);
+  });
+
+  it('needs an own-role prefix to filter on', () => {
+    const none = buildRulePatterns({ ...DEFAULT_POLICY, ownRolePrefixes: [] }, { gameday: false });
+    expect(detailOf(none[0]).userIdentity).toBeUndefined();
+  });
+
+  it('builds a branch per forbidden route target', () => {
+    const all = parsePolicy({
+      isolated: {
+        forbiddenTargets: [
+          'internet-gateway',
+          'nat-gateway',
+          'egress-only-internet-gateway',
+          'transit-gateway',
+          'vpc-peering-connection',
+        ],
+      },
+    });
+    const [, routes] = buildRulePatterns(all, { gameday: false });
+    for (const target of [
+      { gatewayId: 'igw-1' },
+      { natGatewayId: 'nat-1' },
+      { egressOnlyInternetGatewayId: 'eigw-1' },
+      { transitGatewayId: 'tgw-1' },
+      { vpcPeeringConnectionId: 'pcx-1' },
+    ]) {
+      expect(matchingRules([routes as RuleSpec], event(route('CreateRoute', target)))).toEqual([
+        'route-table',
+      ]);
+    }
+    expect(matchingRules([routes as RuleSpec], event(route('CreateRoute', { gatewayId: 'vgw-1' })))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('the security-group pattern', () => {
+  const own = assumed('layerguard-sg-eu-west-1');
+  it.each([
+    ['0.0.0.0/0 ingress', ingress({ v4: ['0.0.0.0/0'] }), true],
+    ['half the internet (0.0.0.0/1)', ingress({ v4: ['0.0.0.0/1'] }), true],
+    ['a /7', ingress({ v4: ['10.0.0.0/7'] }), true],
+    ['a /8 (the bound itself is allowed)', ingress({ v4: ['10.0.0.0/8'] }), false],
+    ['a /31 (suffix /1 must not match it)', ingress({ v4: ['10.0.0.0/31'] }), false],
+    ['a narrow /24', ingress({ v4: ['10.0.11.0/24'] }), false],
+    ['one world-open range among narrow ones', ingress({ v4: ['10.0.0.0/24', '0.0.0.0/0'] }), true],
+    ['::/0 ingress', ingress({ v6: ['::/0'] }), true],
+    ['an IPv6 /15', ingress({ v6: ['2000::/15'] }), true],
+    ['an IPv6 /16', ingress({ v6: ['2001::/16'] }), false],
+    ['an IPv6 /64', ingress({ v6: ['2001:db8::/64'] }), false],
+    ['ModifySecurityGroupRules to 0.0.0.0/0', modify({ IpProtocol: 'tcp', CidrIpv4: '0.0.0.0/0' }), true],
+    ['ModifySecurityGroupRules to ::/0', modify({ IpProtocol: 'tcp', CidrIpv6: '::/0' }), true],
+    ['ModifySecurityGroupRules to a /24', modify({ IpProtocol: 'tcp', CidrIpv4: '10.0.12.0/24' }), false],
+    [
+      'a failed call',
+      { ...ingress({ v4: ['0.0.0.0/0'] }), errorCode: 'Client.UnauthorizedOperation' },
+      false,
+    ],
+    ["LayerGuard's own call", { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: own }, false],
+    ["another role's call", { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: assumed('admin') }, true],
+    ['a root call', { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: { type: 'Root' } }, true],
+    ['egress', { ...ingress({ v4: ['0.0.0.0/0'] }), eventName: 'AuthorizeSecurityGroupEgress' }, false],
+  ] as const)('%s -> %s', (_name, detail, expected) => {
+    expect(matchesPattern(sg.pattern, event(detail))).toBe(expected);
+    expect(matchesPattern(rt.pattern, event(detail))).toBe(false);
+  });
+});
+
+describe('the route-table pattern', () => {
+  it.each([
+    ['CreateRoute to an internet gateway', route('CreateRoute', { gatewayId: 'igw-0abc' }), true],
+    ['ReplaceRoute to an internet gateway', route('ReplaceRoute', { gatewayId: 'igw-0abc' }), true],
+    ['CreateRoute to a virtual private gateway', route('CreateRoute', { gatewayId: 'vgw-0abc' }), false],
+    [
+      'CreateRoute to a NAT gateway (not forbidden by default)',
+      route('CreateRoute', { natGatewayId: 'nat-1' }),
+      false,
+    ],
+    ['DeleteRoute', route('DeleteRoute', { gatewayId: 'igw-0abc' }), false],
+    [
+      'AssociateRouteTable with a subnet',
+      {
+        eventName: 'AssociateRouteTable',
+        requestParameters: { routeTableId: 'rtb-1', subnetId: 'subnet-1' },
+      },
+      true,
+    ],
+    [
+      'AssociateRouteTable with a gateway (edge association)',
+      { eventName: 'AssociateRouteTable', requestParameters: { routeTableId: 'rtb-1', gatewayId: 'igw-1' } },
+      false,
+    ],
+    [
+      'ReplaceRouteTableAssociation',
+      {
+        eventName: 'ReplaceRouteTableAssociation',
+        requestParameters: { associationId: 'rtbassoc-1', routeTableId: 'rtb-1' },
+      },
+      true,
+    ],
+    [
+      'a failed call',
+      { ...route('CreateRoute', { gatewayId: 'igw-1' }), errorCode: 'InvalidRouteTableID.NotFound' },
+      false,
+    ],
+    [
+      "LayerGuard's own call",
+      { ...route('ReplaceRoute', { gatewayId: 'igw-1' }), userIdentity: assumed('layerguard-rt-eu-west-1') },
+      false,
+    ],
+  ] as const)('%s -> %s', (_name, detail, expected) => {
+    expect(matchesPattern(rt.pattern, event(detail))).toBe(expected);
+    expect(matchesPattern(sg.pattern, event(detail))).toBe(false);
+  });
+});
+
+describe('policy inputs', () => {
+  it('accepts any valid policy', () => {
+    const input: PolicyInput = { mode: 'dry-run' };
+    expect(buildRulePatterns(parsePolicy(input), { gameday: false })).toHaveLength(2);
+  });
+});
