@@ -98,7 +98,7 @@ export const isSameDestination = (a: RouteDestination, b: RouteDestination): boo
 export const destinationOf = (d: RouteDestination): RouteDestination => {
   if (d.cidrIpv4 !== undefined) return { cidrIpv4: d.cidrIpv4 };
   if (d.cidrIpv6 !== undefined) return { cidrIpv6: d.cidrIpv6 };
-  return d.prefixListId !== undefined ? { prefixListId: d.prefixListId } : {};
+  return { prefixListId: d.prefixListId };
 };
 
 /** The target alone, without the destination and state a `Route` also carries. */
@@ -278,9 +278,7 @@ export function evaluateRoute(
     e: readExemption(s.tags, policy.exemption.tagKey, now),
   }));
   if (!tableIsolated && subnetExemptions.every(({ e }) => e.exempt)) {
-    const why = subnetExemptions.map(({ s, e }) =>
-      e.exempt ? `${s.subnetId} until ${e.until}: ${e.reason}` : '',
-    );
+    const why = subnetExemptions.map(({ s, e }) => `${s.subnetId} until ${(e as { until: string }).until}`);
     return {
       status: 'exempt',
       reason: `every isolated subnet on ${table.routeTableId} is exempt (${why.join('; ')})`,
@@ -331,9 +329,11 @@ export function findAssociation(
   change: AssociationChange,
   table: RouteTable,
 ): RouteTableAssociation | undefined {
-  if (change.associationId) return table.associations.find((a) => a.associationId === change.associationId);
-  if (change.subnetId) return table.associations.find((a) => !a.main && a.subnetId === change.subnetId);
-  return undefined;
+  return table.associations.find((a) =>
+    change.associationId
+      ? a.associationId === change.associationId
+      : !a.main && a.subnetId === change.subnetId,
+  );
 }
 
 /**
