@@ -30,8 +30,9 @@ import { motoEndpoint, useMoto } from '../support/moto.js';
  *   adapter cannot set confirmedRuleIds (EC2 lists the revoked rules).
  * - Revoking an unknown or already revoked rule id answers InvalidPermission.NotFound; EC2 answers
  *   InvalidSecurityGroupRuleId.NotFound. The adapter maps both to 'already-gone'.
- * - MaxResults/NextToken are ignored by DescribeSecurityGroups, DescribeSecurityGroupRules and
- *   DescribeRouteTables: everything comes back on one page (paging is covered by the mock tests).
+ * - MaxResults is ignored by DescribeSecurityGroups and DescribeSecurityGroupRules (probed with
+ *   MaxResults=5 and more items): everything comes back on one page, so paging is covered by the
+ *   mock tests (test/handlers/ec2-network.test.ts), not here.
  * - DeleteRoute on the VPC's local route succeeds; EC2 rejects it (InvalidParameterValue). The
  *   adapter does not rely on EC2's refusal: the pipeline never plans it.
  */
