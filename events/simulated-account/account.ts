@@ -61,11 +61,14 @@ export class SimulatedAccount {
 
   // ---- VPCs, subnets, gateways -------------------------------------------------------------
 
-  createVpc(cidr: string, opts: { vpcId?: string; tags?: Tags; mainRouteTableId?: string } = {}): string {
+  createVpc(
+    cidr: string,
+    opts: { vpcId?: string; tags?: Tags; mainRouteTableId?: string; mainAssociationId?: string } = {},
+  ): string {
     const vpcId = opts.vpcId ?? this.ids.make('vpc');
     this.vpcs.set(vpcId, { vpcId, cidr, tags: opts.tags ?? {} });
     const main = this.createRouteTable(vpcId, { routeTableId: opts.mainRouteTableId });
-    const associationId = this.ids.make('rtbassoc');
+    const associationId = opts.mainAssociationId ?? this.ids.make('rtbassoc');
     this.associations.set(associationId, { associationId, routeTableId: main, main: true });
     return vpcId;
   }
@@ -136,10 +139,10 @@ export class SimulatedAccount {
     });
   }
 
-  authorizeEgress(groupId: string, requests: readonly RuleRequest[]): SgRule[] {
+  authorizeEgress(groupId: string, requests: readonly RuleRequest[], opts: { ruleIds?: readonly string[] } = {}): SgRule[] {
     this.requireGroup(groupId);
-    return requests.map((req) => {
-      const rule: SgRule = clean({ ...req, ruleId: this.ids.make('sgr'), groupId, isEgress: true });
+    return requests.map((req, i) => {
+      const rule: SgRule = clean({ ...req, ruleId: opts.ruleIds?.[i] ?? this.ids.make('sgr'), groupId, isEgress: true });
       this.rules.set(rule.ruleId, rule);
       return rule;
     });
@@ -227,27 +230,35 @@ export class SimulatedAccount {
   }
 
   /** AssociateRouteTable: a subnet has at most one explicit association. */
-  associateRouteTable(routeTableId: string, subnetId: string): string {
+  associateRouteTable(routeTableId: string, subnetId: string, opts: { associationId?: string } = {}): string {
     const table = this.requireRouteTable(routeTableId);
     const subnet = this.subnets.get(subnetId);
     if (!subnet) throw new Ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
     if (subnet.vpcId !== table.vpcId) throw new Ec2Error('InvalidParameterValue', 'route table and subnet belong to different networks');
     const current = [...this.associations.values()].find((a) => a.subnetId === subnetId);
     if (current) throw new Ec2Error('Resource.AlreadyAssociated', `the specified association for route table ${current.routeTableId} conflicts with an existing association`);
-    const associationId = this.ids.make('rtbassoc');
+    const associationId = opts.associationId ?? this.ids.make('rtbassoc');
     this.associations.set(associationId, { associationId, routeTableId, subnetId, main: false });
     return associationId;
   }
 
+  /** DisassociateRouteTable: the subnet falls back to the VPC's main table. */
+  disassociate(associationId: string): void {
+    const current = this.associations.get(associationId);
+    if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
+    if (current.main) throw new Ec2Error('InvalidParameterValue', 'cannot disassociate the main route table association');
+    this.associations.delete(associationId);
+  }
+
   /** ReplaceRouteTableAssociation: the old association id disappears, a new one is returned. */
-  replaceAssociation(associationId: string, routeTableId: string): string {
+  replaceAssociation(associationId: string, routeTableId: string, opts: { newAssociationId?: string } = {}): string {
     const current = this.associations.get(associationId);
     if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
     const table = this.requireRouteTable(routeTableId);
     const oldTable = this.requireRouteTable(current.routeTableId);
     if (table.vpcId !== oldTable.vpcId) throw new Ec2Error('InvalidParameterValue', 'route table belongs to a different network');
     this.associations.delete(associationId);
-    const newId = this.ids.make('rtbassoc');
+    const newId = opts.newAssociationId ?? this.ids.make('rtbassoc');
     this.associations.set(newId, { ...current, associationId: newId, routeTableId });
     return newId;
   }

@@ -12,6 +12,7 @@ export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
   const vpc = account.createVpc(b.vpcCidr, {
     vpcId: b.vpcId,
     mainRouteTableId: b.routeTables.main,
+    mainAssociationId: b.associations.main,
     tags: { Name: 'MainVPC', Environment: 'Production' },
   });
   const subnet = (id: string, cidr: string, name: string, tier: string) =>
@@ -33,12 +34,13 @@ export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
   table(b.routeTables.database, 'Database-Route-Table', { Tier: 'Database' });
   account.createRoute(b.routeTables.public, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: igw });
   account.createRoute(b.routeTables.private, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: nat });
-  account.associateRouteTable(b.routeTables.public, b.subnets.public1);
-  account.associateRouteTable(b.routeTables.public, b.subnets.public2);
-  account.associateRouteTable(b.routeTables.private, b.subnets.private1);
-  account.associateRouteTable(b.routeTables.private, b.subnets.private2);
-  account.associateRouteTable(b.routeTables.database, b.subnets.database1);
-  account.associateRouteTable(b.routeTables.database, b.subnets.database2);
+  const a = b.associations;
+  account.associateRouteTable(b.routeTables.public, b.subnets.public1, { associationId: a.public1 });
+  account.associateRouteTable(b.routeTables.public, b.subnets.public2, { associationId: a.public2 });
+  account.associateRouteTable(b.routeTables.private, b.subnets.private1, { associationId: a.private1 });
+  account.associateRouteTable(b.routeTables.private, b.subnets.private2, { associationId: a.private2 });
+  account.associateRouteTable(b.routeTables.database, b.subnets.database1, { associationId: a.database1 });
+  account.associateRouteTable(b.routeTables.database, b.subnets.database2, { associationId: a.database2 });
 
   const sg = b.securityGroups;
   account.createSecurityGroup(vpc, 'web-tier', { groupId: sg.web, tags: { Name: 'web-tier', Tier: 'Web' } });
@@ -48,17 +50,33 @@ export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
     groupId: sg.exempt,
     tags: { Name: 'vendor-load-test', 'layerguard:exempt': 'until=2099-12-31;reason=vendor load test' },
   });
-  account.authorizeIngress(sg.web, [
-    { protocol: 'tcp', fromPort: 80, toPort: 80, cidrIpv4: '0.0.0.0/0', description: 'HTTP from the internet' },
-    { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0', description: 'HTTPS from the internet' },
-  ]);
-  account.authorizeIngress(sg.app, [
-    { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: sg.web, description: 'from the web tier' },
-  ]);
-  account.authorizeIngress(sg.db, [
-    { protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: sg.app, description: 'MySQL from the app tier' },
-  ]);
-  for (const id of Object.values(sg)) account.authorizeEgress(id, [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }]);
+  const r = b.rules;
+  account.authorizeIngress(
+    sg.web,
+    [
+      { protocol: 'tcp', fromPort: 80, toPort: 80, cidrIpv4: '0.0.0.0/0', description: 'HTTP from the internet' },
+      { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0', description: 'HTTPS from the internet' },
+    ],
+    { ruleIds: [r.webHttp, r.webHttps] },
+  );
+  account.authorizeIngress(
+    sg.app,
+    [
+      { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: sg.web, description: 'from the web tier' },
+      { protocol: 'tcp', fromPort: 8443, toPort: 8443, cidrIpv4: '10.0.11.0/24', description: 'admin from the private subnet' },
+    ],
+    { ruleIds: [r.appFromWeb, r.appAdmin] },
+  );
+  account.authorizeIngress(
+    sg.db,
+    [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: sg.app, description: 'MySQL from the app tier' }],
+    { ruleIds: [r.dbFromApp] },
+  );
+  const allOut = [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }];
+  account.authorizeEgress(sg.web, allOut, { ruleIds: [r.webEgress] });
+  account.authorizeEgress(sg.app, allOut, { ruleIds: [r.appEgress] });
+  account.authorizeEgress(sg.db, allOut, { ruleIds: [r.dbEgress] });
+  account.authorizeEgress(sg.exempt, allOut, { ruleIds: [r.exemptEgress] });
   return account;
 }
 

@@ -20,6 +20,27 @@ export const BASELINE = {
     private: 'rtb-0a1b2c3d4e5f64002',
     database: 'rtb-0a1b2c3d4e5f64003',
   },
+  /** Explicit associations, and the main table's. */
+  associations: {
+    main: 'rtbassoc-0a1b2c3d4e5f68000',
+    public1: 'rtbassoc-0a1b2c3d4e5f68011',
+    public2: 'rtbassoc-0a1b2c3d4e5f68012',
+    private1: 'rtbassoc-0a1b2c3d4e5f68021',
+    private2: 'rtbassoc-0a1b2c3d4e5f68022',
+    database1: 'rtbassoc-0a1b2c3d4e5f68031',
+    database2: 'rtbassoc-0a1b2c3d4e5f68032',
+  },
+  rules: {
+    webHttp: 'sgr-0a1b2c3d4e5f69101',
+    webHttps: 'sgr-0a1b2c3d4e5f69102',
+    webEgress: 'sgr-0a1b2c3d4e5f69109',
+    appFromWeb: 'sgr-0a1b2c3d4e5f69201',
+    appAdmin: 'sgr-0a1b2c3d4e5f69202',
+    appEgress: 'sgr-0a1b2c3d4e5f69209',
+    dbFromApp: 'sgr-0a1b2c3d4e5f69301',
+    dbEgress: 'sgr-0a1b2c3d4e5f69309',
+    exemptEgress: 'sgr-0a1b2c3d4e5f69409',
+  },
   securityGroups: {
     web: 'sg-0a1b2c3d4e5f67001',
     app: 'sg-0a1b2c3d4e5f67002',

@@ -51,9 +51,10 @@ export function createAwsEngine(remediators: Remediators): Engine {
     policy: config.policy,
     clock: () => new Date(),
     remediators,
-    store: config.idempotencyTable
-      ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable })
-      : new MemoryIdempotencyStore(),
+    makeStore: () =>
+      config.idempotencyTable
+        ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable })
+        : new MemoryIdempotencyStore(),
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UnsupportedEventError } from './errors.js';
+import { NotApplicableEventError, UnsupportedEventError } from './errors.js';
 
 /**
  * Schemas of the CloudTrail records LayerGuard reads, in both forms a trigger takes: the EventBridge
@@ -106,10 +106,10 @@ export function parseTrigger(input: unknown): ParsedTrigger {
   const record = CloudTrailRecordSchema.safeParse(body);
   if (!record.success) throw new UnsupportedEventError(`malformed CloudTrail record: ${describe(record.error.issues)}`);
   if (record.data.eventSource !== 'ec2.amazonaws.com') {
-    throw new UnsupportedEventError(`unsupported eventSource "${record.data.eventSource}"`);
+    throw new NotApplicableEventError(`unsupported eventSource "${record.data.eventSource}"`);
   }
   if (!(SUPPORTED_EVENTS as readonly string[]).includes(record.data.eventName)) {
-    throw new UnsupportedEventError(`unsupported eventName "${record.data.eventName}"`);
+    throw new NotApplicableEventError(`unsupported eventName "${record.data.eventName}"`);
   }
   return { record: record.data, source };
 }

@@ -14,6 +14,14 @@ export class UnsupportedEventError extends LayerGuardError {
   }
 }
 
+/** A well-formed event that LayerGuard does not act on (another service or API call): `ignored`. */
+export class NotApplicableEventError extends UnsupportedEventError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotApplicableEventError';
+  }
+}
+
 /** Configuration or policy that fails validation: fails at cold start or `cdk synth`. */
 export class ConfigError extends LayerGuardError {
   constructor(message: string, options?: ErrorOptions) {

@@ -18,8 +18,11 @@ export class FailedOutcomeError extends Error {
 export interface EngineDeps extends PipelineDeps {
   readonly notifier: Notifier;
   readonly remediators: Remediators;
-  /** Where "this trigger was handled" is remembered: DynamoDB when deployed, memory locally. */
-  readonly store: BasePersistenceLayer;
+  /**
+   * Makes a store where "this trigger was handled" is remembered: DynamoDB when deployed, memory
+   * locally. Called once per idempotent step: Powertools binds a store to one step's configuration.
+   */
+  readonly makeStore: () => BasePersistenceLayer;
   /** How long a trigger is remembered: longer than EventBridge and Lambda keep retrying it (24 h). */
   readonly rememberSeconds?: number;
 }
@@ -30,6 +33,7 @@ export interface Engine {
 }
 
 const DAY = 86_400;
+const LOCAL_CONTEXT = { getRemainingTimeInMillis: () => 60_000 } as Context;
 
 /**
  * Wires the pipeline to the notifier with two idempotent steps keyed on the CloudTrail event id:
@@ -48,20 +52,20 @@ export function createEngine(deps: EngineDeps): Engine {
       if (outcome.outcome === 'failed') throw new FailedOutcomeError(outcome);
       return outcome;
     },
-    { persistenceStore: deps.store, config: remediationConfig, dataIndexArgument: 0, keyPrefix: 'remediate' },
+    { persistenceStore: deps.makeStore(), config: remediationConfig, dataIndexArgument: 0, keyPrefix: 'remediate' },
   );
 
   const notifyOnce = makeIdempotent(
     async (_key: { eventId: string; outcome: string }, outcome: Outcome) => deps.notifier.notify(outcome),
-    { persistenceStore: deps.store, config: notificationConfig, dataIndexArgument: 0, keyPrefix: 'notify' },
+    { persistenceStore: deps.makeStore(), config: notificationConfig, dataIndexArgument: 0, keyPrefix: 'notify' },
   );
 
   return {
     async handle(input, context) {
-      if (context) {
-        remediationConfig.registerLambdaContext(context);
-        notificationConfig.registerLambdaContext(context);
-      }
+      // Outside Lambda there is no deadline; a local one bounds how long an interrupted run holds the event.
+      const deadline = context ?? LOCAL_CONTEXT;
+      remediationConfig.registerLambdaContext(deadline);
+      notificationConfig.registerLambdaContext(deadline);
       const parsed = parseTrigger(input);
       const eventId = parsed.record.eventID;
       let outcome: Outcome;

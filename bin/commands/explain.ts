@@ -1,0 +1,77 @@
+import { parseTrigger } from '../../functions/core/cloudtrail.js';
+import { type Change, toChange } from '../../functions/core/change.js';
+import { eventBridgeEnvelope } from '../../events/generator/cloudtrail.js';
+import { ignoreReason } from '../../functions/core/guards.js';
+import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.js';
+import type { Policy } from '../../functions/core/policy.js';
+import { forbiddenTargetKind } from '../../functions/core/route-table.js';
+import { describeRule, worldOpenCandidates } from '../../functions/core/security-group.js';
+import { loadPolicy, printLine, readJson } from '../io.js';
+
+/** What LayerGuard reads in one event, before it looks at the live network. */
+export interface Explanation {
+  readonly eventId: string;
+  readonly eventName: string;
+  /** The deployed rules (by name) whose pattern matches the event. */
+  readonly triggers: string[];
+  readonly change?: Change;
+  /** What could be drift, judged from the event alone; the live state decides. */
+  readonly candidates: string[];
+  /** Why the handler would ignore the event before reading anything, if it would. */
+  readonly ignored?: string;
+  readonly notes: string[];
+}
+
+function candidatesOf(change: Change, policy: Policy): string[] {
+  switch (change.kind) {
+    case 'sg-ingress':
+      return worldOpenCandidates(change.rules, policy).map(
+        (r) => `${change.groupId ?? change.groupName}: ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}`,
+      );
+    case 'route': {
+      const kind = forbiddenTargetKind(change.target, policy);
+      const dest = change.destination.cidrIpv4 ?? change.destination.cidrIpv6 ?? change.destination.prefixListId;
+      return kind ? [`${change.routeTableId}: route ${dest} to a ${kind}, drift if an isolated subnet uses the table`] : [];
+    }
+    case 'association':
+      return [
+        `${change.subnetId ?? change.previousAssociationId} now on ${change.routeTableId}: drift if the subnet is isolated and the table has an internet route`,
+      ];
+  }
+}
+
+export function explain(input: unknown, policy: Policy): Explanation {
+  const parsed = parseTrigger(input);
+  const notes: string[] = [];
+  const bare = !(input as Record<string, unknown>).detail;
+  if (bare) notes.push('a bare CloudTrail record: matched against the rules as EventBridge would deliver it');
+  const rules = buildRulePatterns(policy, { gameday: true });
+  const triggers = matchingRules(rules, bare ? eventBridgeEnvelope(input as Record<string, unknown>) : input);
+  const ignored = ignoreReason(parsed.record, policy);
+  const change = ignored ? undefined : toChange(parsed.record);
+  return {
+    eventId: parsed.record.eventID,
+    eventName: parsed.record.eventName,
+    triggers,
+    ...(change ? { change } : {}),
+    candidates: change ? candidatesOf(change, policy) : [],
+    ...(ignored ? { ignored } : {}),
+    notes,
+  };
+}
+
+export function runExplain(file: string, opts: { json?: boolean; policy?: string }): number {
+  const result = explain(readJson(file), loadPolicy(opts.policy));
+  if (opts.json) {
+    printLine(JSON.stringify(result));
+    return 0;
+  }
+  printLine(`${result.eventName} ${result.eventId}`);
+  printLine(`  rules that match: ${result.triggers.length ? result.triggers.join(', ') : 'none (no LayerGuard function would be invoked)'}`);
+  if (result.ignored) printLine(`  ignored: ${result.ignored}`);
+  if (result.change) printLine(`  change: ${JSON.stringify(result.change)}`);
+  printLine(`  candidate drift: ${result.candidates.length ? '' : 'none'}`);
+  for (const c of result.candidates) printLine(`    - ${c}`);
+  for (const n of result.notes) printLine(`  note: ${n}`);
+  return 0;
+}

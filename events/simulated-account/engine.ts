@@ -1,0 +1,41 @@
+import type { Policy } from '../../functions/core/policy.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import type { Remediators } from '../../functions/pipeline/deps.js';
+import { createEngine, type Engine } from '../../functions/pipeline/engine.js';
+import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
+import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
+import type { SimulatedAccount } from './account.js';
+import { SimulatedNetwork, type SimulatedNetworkOptions } from './network.js';
+import { RecordingNotifier } from './notifier.js';
+
+/** Every remediator, as the runbook and the game day use them. */
+export const ALL_REMEDIATORS: Remediators = {
+  'sg-ingress': remediateSecurityGroup,
+  route: remediateRoute,
+  association: remediateAssociation,
+};
+
+export interface SimulatedEngine {
+  readonly engine: Engine;
+  readonly network: SimulatedNetwork;
+  readonly notifier: RecordingNotifier;
+}
+
+/** The same engine a deployed function runs, wired to a simulated account instead of AWS. */
+export function simulatedEngine(
+  account: SimulatedAccount,
+  opts: { policy?: Policy; network?: SimulatedNetworkOptions; remediators?: Remediators; clock?: () => Date } = {},
+): SimulatedEngine {
+  const network = new SimulatedNetwork(account, opts.network);
+  const notifier = new RecordingNotifier();
+  const engine = createEngine({
+    network,
+    notifier,
+    makeStore: () => new MemoryIdempotencyStore(),
+    policy: opts.policy ?? DEFAULT_POLICY,
+    clock: opts.clock ?? (() => new Date()),
+    remediators: opts.remediators ?? ALL_REMEDIATORS,
+  });
+  return { engine, network, notifier };
+}
