@@ -21,9 +21,15 @@ export interface ManifestEntry {
   /** Path relative to `events/cloudtrail`, e.g. `AuthorizeSecurityGroupIngress/world-open-ssh.json`. */
   readonly file: string;
   readonly description: string;
-  /** The rule that must match the event as delivered; `null` when no rule may match it. */
+  /**
+   * The rule whose deployed pattern must match the event as EventBridge delivers it (a bare record:
+   * once wrapped by `asDelivered`); `null` when no rule may match it.
+   */
   readonly triggers: RuleName | null;
-  /** What `layerguard replay` prints; `null` for a malformed event (replay fails with one clear error). */
+  /**
+   * What `layerguard replay` prints; `null` for an event LayerGuard does not read (malformed or
+   * unsupported): replay fails with one clear error.
+   */
   readonly expected: ExpectedOutcome | null;
   /** State replay must seed before it materialises the change, where the baseline alone does not allow it. */
   readonly note?: string;
@@ -76,4 +82,23 @@ export const samplesIn = (folder: string): readonly ManifestEntry[] =>
 /** The CloudTrail record inside a sample, whichever form it takes (EventBridge envelope or bare record). */
 export function recordOf(event: Record<string, unknown>): Record<string, unknown> {
   return 'detail' in event ? (event.detail as Record<string, unknown>) : event;
+}
+
+/**
+ * The event as EventBridge would deliver it: an envelope is returned as it is, a bare record is wrapped
+ * in the envelope that CloudTrail's "AWS API Call via CloudTrail" events get (what patterns match).
+ */
+export function asDelivered(event: Record<string, unknown>): Record<string, unknown> {
+  if ('detail' in event) return event;
+  return {
+    version: '0',
+    id: `wrapped-${String(event.eventID)}`,
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.ec2',
+    account: event.recipientAccountId,
+    time: event.eventTime,
+    region: event.awsRegion,
+    resources: [],
+    detail: event,
+  };
 }

@@ -39,22 +39,22 @@ const createRoute = (routeTableId: string, destination: Json, target: Json): Cha
 /** The exact Change of every sample that parses (the manifest's other samples are rejected earlier). */
 const EXPECTED: Record<string, Change> = {
   'AuthorizeSecurityGroupIngress/world-open-ssh.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69101', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e101', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),
   'AuthorizeSecurityGroupIngress/world-open-rdp.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69102', protocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e102', protocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' },
   ]),
   'AuthorizeSecurityGroupIngress/ipv6-world-all-traffic.json': ingress(DB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69103', protocol: '-1', fromPort: -1, toPort: -1, cidrIpv6: '::/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e103', protocol: '-1', fromPort: -1, toPort: -1, cidrIpv6: '::/0' },
   ]),
   'AuthorizeSecurityGroupIngress/split-world.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69104', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' },
-    { ruleId: 'sgr-0a1b2c3d4e5f69105', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e104', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e105', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' },
   ]),
   'AuthorizeSecurityGroupIngress/multi-permission.json': ingress(DB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69106', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e106', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
     {
-      ruleId: 'sgr-0a1b2c3d4e5f69107',
+      ruleId: 'sgr-0a1b2c3d4e5f6e107',
       protocol: 'tcp',
       fromPort: 5432,
       toPort: 5432,
@@ -70,12 +70,12 @@ const EXPECTED: Record<string, Change> = {
     eventName: 'AuthorizeSecurityGroupIngress',
     groupName: 'launch-wizard-3',
     rules: [
-      { ruleId: 'sgr-0a1b2c3d4e5f69108', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+      { ruleId: 'sgr-0a1b2c3d4e5f6e108', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
     ],
   },
   'AuthorizeSecurityGroupIngress/narrow-cidr.json': ingress(APP, [
     {
-      ruleId: 'sgr-0a1b2c3d4e5f69109',
+      ruleId: 'sgr-0a1b2c3d4e5f6e109',
       protocol: 'tcp',
       fromPort: 8080,
       toPort: 8080,
@@ -84,7 +84,7 @@ const EXPECTED: Record<string, Change> = {
   ]),
   'AuthorizeSecurityGroupIngress/group-reference.json': ingress(DB, [
     {
-      ruleId: 'sgr-0a1b2c3d4e5f6910a',
+      ruleId: 'sgr-0a1b2c3d4e5f6e10a',
       protocol: 'tcp',
       fromPort: 5432,
       toPort: 5432,
@@ -93,7 +93,7 @@ const EXPECTED: Record<string, Change> = {
   ]),
   'AuthorizeSecurityGroupIngress/prefix-list.json': ingress(APP, [
     {
-      ruleId: 'sgr-0a1b2c3d4e5f6910b',
+      ruleId: 'sgr-0a1b2c3d4e5f6e10b',
       protocol: 'tcp',
       fromPort: 443,
       toPort: 443,
@@ -101,23 +101,23 @@ const EXPECTED: Record<string, Change> = {
     },
   ]),
   'AuthorizeSecurityGroupIngress/web-tier-443.json': ingress(WEB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f6910c', protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e10c', protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' },
   ]),
   'AuthorizeSecurityGroupIngress/web-tier-22.json': ingress(WEB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f6910d', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e10d', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),
   'AuthorizeSecurityGroupIngress/exempt-group.json': ingress(EXEMPT, [
-    { ruleId: 'sgr-0a1b2c3d4e5f6910e', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e10e', protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '0.0.0.0/0' },
   ]),
   // A failed call has no response: the request is what it asked for (the guards ignore it anyway).
   'AuthorizeSecurityGroupIngress/failed-call.json': ingress(DB, [
     { protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '0.0.0.0/0' },
   ]),
   'AuthorizeSecurityGroupIngress/own-action.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f6910f', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e10f', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),
   'AuthorizeSecurityGroupIngress/bare-record.json': ingress(DB, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69110', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e110', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
   ]),
   'ModifySecurityGroupRules/world-open-db-port.json': modify(DB, [
     { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
@@ -204,7 +204,7 @@ const EXPECTED: Record<string, Change> = {
     associationId: 'rtbassoc-0a1b2c3d4e5f68102',
   },
   '_malformed/hostile-user-agent.json': ingress(APP, [
-    { ruleId: 'sgr-0a1b2c3d4e5f69114', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    { ruleId: 'sgr-0a1b2c3d4e5f6e114', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),
 };
 

@@ -221,10 +221,10 @@ describe('isSamePermission', () => {
 
 describe('worldOpenCandidates over the samples', () => {
   it.each<[string, string[]]>([
-    ['AuthorizeSecurityGroupIngress/world-open-ssh', ['sgr-0a1b2c3d4e5f69101']],
-    ['AuthorizeSecurityGroupIngress/split-world', ['sgr-0a1b2c3d4e5f69104', 'sgr-0a1b2c3d4e5f69105']],
-    ['AuthorizeSecurityGroupIngress/multi-permission', ['sgr-0a1b2c3d4e5f69106']],
-    ['AuthorizeSecurityGroupIngress/ipv6-world-all-traffic', ['sgr-0a1b2c3d4e5f69103']],
+    ['AuthorizeSecurityGroupIngress/world-open-ssh', ['sgr-0a1b2c3d4e5f6e101']],
+    ['AuthorizeSecurityGroupIngress/split-world', ['sgr-0a1b2c3d4e5f6e104', 'sgr-0a1b2c3d4e5f6e105']],
+    ['AuthorizeSecurityGroupIngress/multi-permission', ['sgr-0a1b2c3d4e5f6e106']],
+    ['AuthorizeSecurityGroupIngress/ipv6-world-all-traffic', ['sgr-0a1b2c3d4e5f6e103']],
     ['AuthorizeSecurityGroupIngress/narrow-cidr', []],
     ['AuthorizeSecurityGroupIngress/group-reference', []],
     ['AuthorizeSecurityGroupIngress/prefix-list', []],
@@ -263,7 +263,7 @@ describe('describeRule', () => {
 });
 
 describe('evaluateSecurityGroup', () => {
-  const ssh = rule(app.groupId, 'sgr-0a1b2c3d4e5f69101', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' });
+  const ssh = rule(app.groupId, 'sgr-0a1b2c3d4e5f6e101', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' });
   const fromWeb = rule(app.groupId, 'sgr-0a1b2c3d4e5f69001', {
     fromPort: 8080,
     toPort: 8080,
@@ -309,8 +309,8 @@ describe('evaluateSecurityGroup', () => {
       candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/split-world'),
       group: app,
       live: [
-        rule(app.groupId, 'sgr-0a1b2c3d4e5f69104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
-        rule(app.groupId, 'sgr-0a1b2c3d4e5f69105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
+        rule(app.groupId, 'sgr-0a1b2c3d4e5f6e104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
+        rule(app.groupId, 'sgr-0a1b2c3d4e5f6e105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
       ],
       expected: {
         status: 'drift',
@@ -318,8 +318,8 @@ describe('evaluateSecurityGroup', () => {
           kind: 'sg-world-open',
           groupId: app.groupId,
           rules: [
-            rule(app.groupId, 'sgr-0a1b2c3d4e5f69104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
-            rule(app.groupId, 'sgr-0a1b2c3d4e5f69105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
+            rule(app.groupId, 'sgr-0a1b2c3d4e5f6e104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
+            rule(app.groupId, 'sgr-0a1b2c3d4e5f6e105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
           ],
         },
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/1, tcp/22 from 128.0.0.0/1`,
@@ -329,14 +329,14 @@ describe('evaluateSecurityGroup', () => {
       name: 'drift on the web tier: tcp/22 is not an allowed port',
       candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/web-tier-22'),
       group: web,
-      live: [rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' })],
+      live: [rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' })],
       expected: {
         status: 'drift',
         drift: {
           kind: 'sg-world-open',
           groupId: web.groupId,
           rules: [
-            rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+            rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
         },
         reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0`,
@@ -346,18 +346,18 @@ describe('evaluateSecurityGroup', () => {
       name: 'mixed on the web tier: 443 is allowed, 22 is drift; only 22 is reverted',
       candidates: () => [
         {
-          ruleId: 'sgr-0a1b2c3d4e5f6910c',
+          ruleId: 'sgr-0a1b2c3d4e5f6e10c',
           protocol: 'tcp',
           fromPort: 443,
           toPort: 443,
           cidrIpv4: '0.0.0.0/0',
         },
-        { ruleId: 'sgr-0a1b2c3d4e5f6910d', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+        { ruleId: 'sgr-0a1b2c3d4e5f6e10d', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
       ],
       group: web,
       live: [
-        rule(web.groupId, 'sgr-0a1b2c3d4e5f6910c', { fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
-        rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+        rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10c', { fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
+        rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
       ],
       expected: {
         status: 'drift',
@@ -365,7 +365,7 @@ describe('evaluateSecurityGroup', () => {
           kind: 'sg-world-open',
           groupId: web.groupId,
           rules: [
-            rule(web.groupId, 'sgr-0a1b2c3d4e5f6910d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+            rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
         },
         reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0`,
@@ -387,7 +387,7 @@ describe('evaluateSecurityGroup', () => {
       candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/exempt-group'),
       group: exempt,
       live: [
-        rule(exempt.groupId, 'sgr-0a1b2c3d4e5f6910e', {
+        rule(exempt.groupId, 'sgr-0a1b2c3d4e5f6e10e', {
           fromPort: 8080,
           toPort: 8080,
           cidrIpv4: '0.0.0.0/0',
@@ -403,7 +403,7 @@ describe('evaluateSecurityGroup', () => {
       candidates: () => candidatesOf('AuthorizeSecurityGroupIngress/web-tier-443'),
       group: web,
       live: [
-        rule(web.groupId, 'sgr-0a1b2c3d4e5f6910c', { fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
+        rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10c', { fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }),
       ],
       expected: {
         status: 'ignored',
@@ -497,20 +497,20 @@ describe('findWorldOpenRules (sweep)', () => {
 describe('planSgRevert', () => {
   it('revokes exactly the drift’s rules, by id', () => {
     const rules = [
-      rule(db.groupId, 'sgr-0a1b2c3d4e5f69106', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
-      rule(db.groupId, 'sgr-0a1b2c3d4e5f69110', { fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' }),
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f6e106', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f6e110', { fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' }),
     ];
     expect(planSgRevert({ kind: 'sg-world-open', groupId: db.groupId, rules })).toStrictEqual({
       type: 'revoke-ingress',
       groupId: db.groupId,
-      ruleIds: ['sgr-0a1b2c3d4e5f69106', 'sgr-0a1b2c3d4e5f69110'],
+      ruleIds: ['sgr-0a1b2c3d4e5f6e106', 'sgr-0a1b2c3d4e5f6e110'],
     });
   });
 
   it('plans the multi-permission sample’s revert without the narrow rule', () => {
     const live = [
-      rule(db.groupId, 'sgr-0a1b2c3d4e5f69106', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
-      rule(db.groupId, 'sgr-0a1b2c3d4e5f69107', { fromPort: 5432, toPort: 5432, cidrIpv4: '10.0.11.0/24' }),
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f6e106', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
+      rule(db.groupId, 'sgr-0a1b2c3d4e5f6e107', { fromPort: 5432, toPort: 5432, cidrIpv4: '10.0.11.0/24' }),
     ];
     const decision = evaluateSecurityGroup(
       candidatesOf('AuthorizeSecurityGroupIngress/multi-permission'),
@@ -523,7 +523,7 @@ describe('planSgRevert', () => {
     expect(planSgRevert(decision.drift)).toStrictEqual({
       type: 'revoke-ingress',
       groupId: db.groupId,
-      ruleIds: ['sgr-0a1b2c3d4e5f69106'],
+      ruleIds: ['sgr-0a1b2c3d4e5f6e106'],
     });
   });
 });
