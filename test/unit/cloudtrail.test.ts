@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
@@ -8,7 +9,7 @@ import {
   SUPPORTED_EVENTS,
 } from '../../functions/core/cloudtrail.js';
 import { UnsupportedEventError } from '../../functions/core/errors.js';
-import { loadEvent, manifest, recordOf } from '../support/events.js';
+import { EVENTS_DIR, loadEvent, manifest, recordOf } from '../support/events.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +32,32 @@ function errorOf(input: unknown): Error {
   }
   throw new Error('parseTrigger did not throw');
 }
+
+describe('the manifest', () => {
+  it('lists every sample exactly once, and only samples that exist', () => {
+    const files = (readdirSync(EVENTS_DIR, { recursive: true }) as string[])
+      .map((f) => f.split('\\').join('/'))
+      .filter((f) => f.endsWith('.json') && f !== 'manifest.json')
+      .sort();
+    const listed = manifest().map((e) => e.file);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed].sort()).toEqual(files);
+  });
+
+  it('expects no outcome exactly for the events parseTrigger rejects', () => {
+    for (const entry of manifest()) {
+      const rejected = (() => {
+        try {
+          parseTrigger(loadEvent(entry.file));
+          return false;
+        } catch {
+          return true;
+        }
+      })();
+      expect({ file: entry.file, rejected }).toEqual({ file: entry.file, rejected: entry.expected === null });
+    }
+  });
+});
 
 describe('parseTrigger: every supported sample', () => {
   it.each(parseable.map((e) => [e.file]))('%s parses, keeping the record as written', (file) => {
