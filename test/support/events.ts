@@ -27,8 +27,8 @@ export interface ManifestEntry {
    */
   readonly triggers: RuleName | null;
   /**
-   * What `layerguard replay` prints; `null` for an event LayerGuard does not read (malformed or
-   * unsupported): replay fails with one clear error.
+   * What `layerguard replay` prints; `null` for a malformed event (replay fails with one clear error).
+   * A well-formed event of another API call is `ignored`.
    */
   readonly expected: ExpectedOutcome | null;
   /** State replay must seed before it materialises the change, where the baseline alone does not allow it. */

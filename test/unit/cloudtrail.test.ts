@@ -8,7 +8,7 @@ import {
   parseTrigger,
   SUPPORTED_EVENTS,
 } from '../../functions/core/cloudtrail.js';
-import { UnsupportedEventError } from '../../functions/core/errors.js';
+import { NotApplicableEventError, UnsupportedEventError } from '../../functions/core/errors.js';
 import { EVENTS_DIR, loadEvent, manifest, recordOf } from '../support/events.js';
 
 type Json = Record<string, unknown>;
@@ -44,17 +44,20 @@ describe('the manifest', () => {
     expect([...listed].sort()).toEqual(files);
   });
 
-  it('expects no outcome exactly for the events parseTrigger rejects', () => {
+  it('expects no outcome exactly for the malformed events (a well-formed other call is ignored)', () => {
     for (const entry of manifest()) {
-      const rejected = (() => {
+      const malformed = (() => {
         try {
           parseTrigger(loadEvent(entry.file));
           return false;
-        } catch {
-          return true;
+        } catch (error) {
+          return !(error instanceof NotApplicableEventError);
         }
       })();
-      expect({ file: entry.file, rejected }).toEqual({ file: entry.file, rejected: entry.expected === null });
+      expect({ file: entry.file, malformed }).toEqual({
+        file: entry.file,
+        malformed: entry.expected === null,
+      });
     }
   });
 });
@@ -118,7 +121,8 @@ describe('parseTrigger: every supported sample', () => {
 
 describe('parseTrigger: unsupported or malformed input throws UnsupportedEventError with a clear message', () => {
   const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
-  const cases: { name: string; input: () => unknown; message: RegExp }[] = [
+  // notApplicable: well-formed, but not an event LayerGuard acts on (outcome ignored, not malformed).
+  const cases: { name: string; input: () => unknown; message: RegExp; notApplicable?: true }[] = [
     {
       name: 'sample: missing eventID',
       input: () => loadEvent('_malformed/missing-event-id'),
@@ -133,6 +137,7 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
       name: 'sample: AuthorizeSecurityGroupEgress',
       input: () => loadEvent('AuthorizeSecurityGroupEgress/world-all-traffic'),
       message: /^unsupported eventName "AuthorizeSecurityGroupEgress"$/,
+      notApplicable: true,
     },
     { name: 'null', input: () => null, message: /^the event is not a JSON object$/ },
     { name: 'a string', input: () => 'AuthorizeSecurityGroupIngress', message: /not a JSON object/ },
@@ -166,11 +171,13 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
       name: 'another eventSource',
       input: () => withDetail(ssh(), { eventSource: 'iam.amazonaws.com' }),
       message: /^unsupported eventSource "iam.amazonaws.com"$/,
+      notApplicable: true,
     },
     {
       name: 'an unsupported EC2 event',
       input: () => withDetail(ssh(), { eventName: 'RevokeSecurityGroupIngress' }),
       message: /^unsupported eventName "RevokeSecurityGroupIngress"$/,
+      notApplicable: true,
     },
     {
       name: 'an eventTime that is not ISO 8601',
@@ -195,10 +202,11 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
     },
   ];
 
-  it.each(cases)('$name', ({ input, message }) => {
+  it.each(cases)('$name', ({ input, message, notApplicable }) => {
     const error = errorOf(input());
     expect(error).toBeInstanceOf(UnsupportedEventError);
-    expect(error.name).toBe('UnsupportedEventError');
+    expect(error instanceof NotApplicableEventError).toBe(notApplicable === true);
+    expect(error.name).toBe(notApplicable ? 'NotApplicableEventError' : 'UnsupportedEventError');
     expect(error.message).toMatch(message);
   });
 
