@@ -84,6 +84,7 @@ const AuthorizeRequestSchema = z
 
 const ResponseRuleSchema = z.looseObject({
   securityGroupRuleId: ruleId,
+  groupId: sgId.optional(),
   isEgress: z.boolean().optional(),
   ipProtocol: text.optional(),
   fromPort: port.optional(),
@@ -195,7 +196,8 @@ function authorizeChange(record: CloudTrailRecord): Change {
   return definedOnly({
     kind: 'sg-ingress' as const,
     eventName: 'AuthorizeSecurityGroupIngress' as const,
-    groupId: request.groupId,
+    // A request that names the group only by name still gets its id back in the response.
+    groupId: request.groupId ?? response.find((r) => r.groupId)?.groupId,
     groupName: request.groupName,
     rules: created.length > 0 ? created : requested,
   });

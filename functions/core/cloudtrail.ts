@@ -19,6 +19,8 @@ export const EC2_SOURCE = 'aws.ec2';
 export const GAMEDAY_SOURCE = 'layerguard.gameday';
 
 const text = z.string().max(4096);
+/** Free text the caller controls (user agent, ARNs, messages): cut to size, never a reason to drop the event. */
+const capped = z.string().transform((s) => s.slice(0, 4096));
 const id = (prefix: string) =>
   z
     .string()
@@ -27,10 +29,10 @@ const id = (prefix: string) =>
 
 export const UserIdentitySchema = z.looseObject({
   type: text.optional(),
-  arn: text.optional(),
+  arn: capped.optional(),
   accountId: text.optional(),
   userName: text.optional(),
-  invokedBy: text.optional(),
+  invokedBy: capped.optional(),
   sessionContext: z
     .looseObject({
       sessionIssuer: z.looseObject({ type: text.optional(), arn: text.optional(), userName: text.optional() }).optional(),
@@ -47,11 +49,11 @@ export const CloudTrailRecordSchema = z.looseObject({
   eventName: text,
   awsRegion: text,
   recipientAccountId: text.optional(),
-  sourceIPAddress: text.optional(),
-  userAgent: text.optional(),
+  sourceIPAddress: capped.optional(),
+  userAgent: capped.optional(),
   userIdentity: UserIdentitySchema.optional(),
   errorCode: text.optional(),
-  errorMessage: text.optional(),
+  errorMessage: capped.optional(),
   requestParameters: z.record(z.string(), z.unknown()).nullish(),
   responseElements: z.record(z.string(), z.unknown()).nullish(),
 });

@@ -68,6 +68,8 @@ const EXPECTED: Record<string, Change> = {
   'AuthorizeSecurityGroupIngress/group-name-only.json': {
     kind: 'sg-ingress',
     eventName: 'AuthorizeSecurityGroupIngress',
+    // The request names the group only by name; the response's rule set carries its id.
+    groupId: 'sg-0a1b2c3d4e5f67005',
     groupName: 'launch-wizard-3',
     rules: [
       { ruleId: 'sgr-0a1b2c3d4e5f6e108', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },

@@ -230,3 +230,13 @@ describe('idSchema', () => {
       expect(result.error.issues[0]?.message).toBe(`expected an id like ${prefix}-0abc1234`);
   });
 });
+
+describe('caller-controlled text', () => {
+  it('cuts an oversized userAgent instead of dropping the event', () => {
+    const event = structuredClone(loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh.json')) as {
+      detail: { userAgent: string };
+    };
+    event.detail.userAgent = 'x'.repeat(20_000);
+    expect(parseTrigger(event).record.userAgent).toHaveLength(4096);
+  });
+});

@@ -1,0 +1,155 @@
+import type { SgRule } from '../../functions/core/network.js';
+import type { OutcomeStatus } from '../../functions/core/outcome.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { isWorldOpen } from '../../functions/core/security-group.js';
+import type { GamedayTarget, Injection } from './target.js';
+
+/**
+ * The game-day catalogue: each scenario injects one drift (or a negative control that must not be
+ * touched), says what LayerGuard must answer, and checks the network afterwards.
+ */
+export interface Scenario {
+  readonly name: string;
+  /** What the scenario injects, in a person's words. */
+  readonly drift: string;
+  /** The outcome LayerGuard must reach; negative controls expect `ignored` or `exempt`. */
+  readonly expected: OutcomeStatus;
+  /** What must hold afterwards, in a person's words. */
+  readonly mustHold: string;
+  readonly setup?: (t: GamedayTarget) => Promise<void>;
+  readonly inject: (t: GamedayTarget) => Promise<Injection>;
+  /** The violations of `mustHold` found in the live state; empty when it holds. */
+  readonly check: (t: GamedayTarget, injected: Injection) => Promise<string[]>;
+}
+
+const worldOpen = (rules: readonly SgRule[]) => rules.filter((r) => isWorldOpen(r, DEFAULT_POLICY));
+
+const noWorldOpen = async (t: GamedayTarget, groupId: string): Promise<string[]> =>
+  worldOpen(await t.ingressRules(groupId)).map((r) => `${groupId} still admits ${r.cidrIpv4 ?? r.cidrIpv6} (${r.ruleId})`);
+
+const stillAdmits = async (t: GamedayTarget, groupId: string, cidr: string, port?: number): Promise<string[]> =>
+  (await t.ingressRules(groupId)).some((r) => (r.cidrIpv4 ?? r.cidrIpv6) === cidr && (port === undefined || r.fromPort === port))
+    ? []
+    : [`${groupId} lost its rule from ${cidr}${port ? ` on ${port}` : ''}: a negative control was touched`];
+
+const noInternetRoute = async (t: GamedayTarget, subnetIds: readonly string[]): Promise<string[]> => {
+  const problems: string[] = [];
+  for (const subnetId of subnetIds) {
+    const table = await t.effectiveRouteTable(subnetId);
+    for (const r of table.routes) {
+      if (r.gatewayId?.startsWith('igw-')) {
+        problems.push(`${subnetId} (on ${table.routeTableId}) still routes ${r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId} to ${r.gatewayId}`);
+      }
+    }
+    if (!table.routes.some((r) => r.gatewayId === 'local')) problems.push(`${table.routeTableId} lost its local route`);
+  }
+  return problems;
+};
+
+const dbSubnets = (t: GamedayTarget) => [t.ids.subnets.database1, t.ids.subnets.database2];
+const tcp = (port: number, cidr: string) =>
+  cidr.includes(':') ? { protocol: 'tcp', fromPort: port, toPort: port, cidrIpv6: cidr } : { protocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr };
+
+export const CATALOGUE: readonly Scenario[] = [
+  {
+    name: 'ssh-open-to-world',
+    drift: 'app tier: tcp/22 from 0.0.0.0/0 (AuthorizeSecurityGroupIngress)',
+    expected: 'remediated',
+    mustHold: 'the app tier admits nothing from the internet; its own rules stay',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(22, '0.0.0.0/0')]),
+    check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
+  },
+  {
+    name: 'rdp-open-to-world',
+    drift: 'app tier: tcp/3389 from 0.0.0.0/0',
+    expected: 'remediated',
+    mustHold: 'the app tier admits nothing from the internet',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(3389, '0.0.0.0/0')]),
+    check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
+  },
+  {
+    name: 'all-traffic-open-to-ipv6-world',
+    drift: 'db tier: all traffic from ::/0',
+    expected: 'remediated',
+    mustHold: 'the db tier admits nothing from the internet',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: '-1', cidrIpv6: '::/0' }]),
+    check: (t) => noWorldOpen(t, t.ids.securityGroups.db),
+  },
+  {
+    name: 'split-world',
+    drift: 'app tier: tcp/22 from 0.0.0.0/1 and 128.0.0.0/1 (the internet in two halves)',
+    expected: 'remediated',
+    mustHold: 'neither half of the internet is admitted',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(22, '0.0.0.0/1'), tcp(22, '128.0.0.0/1')]),
+    check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
+  },
+  {
+    name: 'db-port-opened-by-modify',
+    drift: "db tier: its MySQL rule edited to tcp/3306 from 0.0.0.0/0 (ModifySecurityGroupRules)",
+    expected: 'remediated',
+    mustHold: 'the db tier admits nothing from the internet',
+    inject: (t) => t.modifyRule(t.ids.securityGroups.db, t.ids.dbFromAppRuleId, tcp(3306, '0.0.0.0/0')),
+    check: (t) => noWorldOpen(t, t.ids.securityGroups.db),
+  },
+  {
+    name: 'igw-route-on-database-table',
+    drift: 'database route table: 0.0.0.0/0 -> internet gateway (CreateRoute)',
+    expected: 'remediated',
+    mustHold: 'the database subnets have no route to the internet; the local route stays',
+    inject: (t) => t.createRoute(t.ids.routeTables.database, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: t.ids.internetGatewayId }),
+    check: (t) => noInternetRoute(t, dbSubnets(t)),
+  },
+  {
+    name: 'igw-route-on-main-table-used-by-database',
+    drift: "the VPC's main table, used implicitly by the database subnets: 0.0.0.0/0 -> internet gateway",
+    expected: 'remediated',
+    mustHold: 'the database subnets have no route to the internet',
+    setup: (t) => t.useMainTable(dbSubnets(t)),
+    inject: (t) => t.createRoute(t.ids.routeTables.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: t.ids.internetGatewayId }),
+    check: (t) => noInternetRoute(t, dbSubnets(t)),
+  },
+  {
+    name: 'database-subnet-moved-to-public-table',
+    drift: 'a database subnet moved onto the public route table (ReplaceRouteTableAssociation)',
+    expected: 'remediated',
+    mustHold: 'the database subnet is back on the database table, with no route to the internet',
+    inject: (t) => t.moveSubnet(t.ids.subnets.database1, t.ids.routeTables.public),
+    check: async (t) => {
+      const table = await t.effectiveRouteTable(t.ids.subnets.database1);
+      const back = table.routeTableId === t.ids.routeTables.database ? [] : [`${t.ids.subnets.database1} is on ${table.routeTableId}`];
+      return [...back, ...(await noInternetRoute(t, dbSubnets(t)))];
+    },
+  },
+  {
+    name: 'control-web-tier-443',
+    drift: 'web tier: tcp/443 from ::/0 (allowed: the public tier on 443)',
+    expected: 'ignored',
+    mustHold: 'the web tier keeps its new 443 rule',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.web, [tcp(443, '::/0')]),
+    check: (t) => stillAdmits(t, t.ids.securityGroups.web, '::/0', 443),
+  },
+  {
+    name: 'control-narrow-cidr',
+    drift: 'db tier: tcp/5432 from 10.0.11.0/24 (a private subnet, not the internet)',
+    expected: 'ignored',
+    mustHold: 'the db tier keeps the narrow rule',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [tcp(5432, '10.0.11.0/24')]),
+    check: (t) => stillAdmits(t, t.ids.securityGroups.db, '10.0.11.0/24', 5432),
+  },
+  {
+    name: 'control-exempt-group',
+    drift: 'exempt group (valid exemption tag): tcp/22 from 0.0.0.0/0',
+    expected: 'exempt',
+    mustHold: 'the exempt group keeps its rule',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.exempt, [tcp(22, '0.0.0.0/0')]),
+    check: (t) => stillAdmits(t, t.ids.securityGroups.exempt, '0.0.0.0/0', 22),
+  },
+  {
+    name: 'control-failed-call',
+    drift: 'app tier: tcp/22 from 0.0.0.0/0, but the call failed (UnauthorizedOperation)',
+    expected: 'ignored',
+    mustHold: 'nothing changed and nothing was reverted',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(22, '0.0.0.0/0')], { failWith: 'Client.UnauthorizedOperation' }),
+    check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
+  },
+];

@@ -1,0 +1,134 @@
+import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
+import { buildRulePatterns, matchingRules, type RuleName } from '../../functions/core/patterns.js';
+import type { Policy } from '../../functions/core/policy.js';
+import type { Remediators } from '../../functions/pipeline/deps.js';
+import { createEngine } from '../../functions/pipeline/engine.js';
+import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
+import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
+import { RecordingNotifier } from '../simulated-account/notifier.js';
+import type { Scenario } from './catalogue.js';
+import type { GamedayTarget } from './target.js';
+
+/** The remediators behind each deployed rule: the same split as the stack's functions. */
+export const HANDLERS: Readonly<Record<RuleName, Remediators>> = {
+  'security-group': { 'sg-ingress': remediateSecurityGroup },
+  'route-table': { route: remediateRoute, association: remediateAssociation },
+};
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly drift: string;
+  readonly expected: OutcomeStatus;
+  /** What LayerGuard answered; `ignored` when no deployed rule matched (the event never reached a function). */
+  readonly outcome: OutcomeStatus | 'error';
+  readonly reason: string;
+  /** A deployed rule matched the event. */
+  readonly detected: boolean;
+  /** LayerGuard changed the network (a revoke, a route deleted, an association restored). */
+  readonly reverted: boolean;
+  /** The outcome was sent to people and machines. */
+  readonly notified: boolean;
+  /** From the injected change to the verified revert; null when nothing was reverted. */
+  readonly secondsToRevert: number | null;
+  readonly passed: boolean;
+  readonly rules: readonly RuleName[];
+  readonly violations: readonly string[];
+}
+
+export interface Scorecard {
+  readonly verdict: 'pass' | 'fail';
+  readonly target: string;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly seconds: number;
+}
+
+export interface GamedayOptions {
+  readonly policy: Policy;
+  /** A fresh target per scenario (the simulated account), or the same canary each time. */
+  readonly target: () => Promise<GamedayTarget>;
+  readonly scenarios: readonly Scenario[];
+  readonly onResult?: (result: ScenarioResult, index: number, total: number) => void;
+}
+
+const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+/** Whether the scenario holds: the expected outcome, nothing left over, and for drift: seen, reverted, told. */
+const judge = (s: Scenario, r: Omit<ScenarioResult, 'passed'>): boolean =>
+  r.outcome === s.expected &&
+  r.violations.length === 0 &&
+  (s.expected !== 'remediated' || (r.detected && r.reverted && r.notified)) &&
+  (s.expected === 'remediated' || !r.reverted);
+
+async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): Promise<ScenarioResult> {
+  const base = { name: s.name, drift: s.drift, expected: s.expected };
+  try {
+    await s.setup?.(target);
+    const injected = await s.inject(target);
+    const rules = matchingRules(buildRulePatterns(policy, { gameday: true }), injected.event);
+    const notifier = new RecordingNotifier();
+    let outcome: Outcome | undefined;
+    let handledAt = performance.now();
+    for (const rule of rules) {
+      const engine = createEngine({
+        network: target.network,
+        notifier,
+        policy,
+        clock: () => new Date(),
+        remediators: HANDLERS[rule],
+        makeStore: () => new MemoryIdempotencyStore(),
+      });
+      outcome = await engine.handle(injected.event);
+      handledAt = performance.now();
+    }
+    const violations = await s.check(target, injected);
+    const reverted = (outcome?.actions ?? []).some((a) => a.result === 'done');
+    const result = {
+      ...base,
+      outcome: outcome?.outcome ?? ('ignored' as const),
+      reason: outcome?.reason ?? 'no deployed rule matches the event: no function was invoked',
+      detected: rules.length > 0,
+      reverted,
+      notified: notifier.sent.some((o) => o.eventId === injected.eventId),
+      secondsToRevert: reverted ? round((handledAt - injected.injectedAt) / 1000) : null,
+      rules,
+      violations,
+    };
+    return { ...result, passed: judge(s, result) };
+  } catch (error) {
+    return {
+      ...base,
+      outcome: 'error',
+      reason: (error as Error).message,
+      detected: false,
+      reverted: false,
+      notified: false,
+      secondsToRevert: null,
+      passed: false,
+      rules: [],
+      violations: [],
+    };
+  }
+}
+
+/** Runs the catalogue: inject, route through the deployed patterns, handle, check; one scorecard. */
+export async function runGameday(opts: GamedayOptions, targetName: string): Promise<Scorecard> {
+  const started = performance.now();
+  const results: ScenarioResult[] = [];
+  for (const [i, s] of opts.scenarios.entries()) {
+    const target = await opts.target();
+    try {
+      const result = await runScenario(s, target, opts.policy);
+      results.push(result);
+      opts.onResult?.(result, i, opts.scenarios.length);
+    } finally {
+      await target.dispose();
+    }
+  }
+  return {
+    verdict: results.every((r) => r.passed) ? 'pass' : 'fail',
+    target: targetName,
+    scenarios: results,
+    seconds: round((performance.now() - started) / 1000),
+  };
+}
