@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runExplain } from './commands/explain.js';
+import { runSimulatedGameday } from './commands/gameday.js';
 import { runReplay } from './commands/replay.js';
+import { UsageError } from './io.js';
 
 const program = new Command()
   .name('layerguard')
@@ -27,6 +29,21 @@ program
   .option('--tier <tier>', 'tier of resources the baseline does not know: public, private or database')
   .action(async (files: string[], opts) => {
     process.exitCode = await runReplay(files, opts);
+  });
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+program
+  .command('gameday')
+  .description('inject each scenario\'s drift, route it through the deployed patterns, run the handlers, score the revert')
+  .option('--target <target>', 'simulated (default, no AWS account needed), emulator, or aws', 'simulated')
+  .option('--scenario <name>', 'run only this scenario (repeatable)', collect)
+  .option('--json', 'the scorecard as one JSON object')
+  .option('--report <file>', 'write the post-game-day review to FILE.md or FILE.html')
+  .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy)')
+  .action(async (opts) => {
+    if (opts.target !== 'simulated') throw new UsageError(`unknown --target ${opts.target}`);
+    process.exitCode = await runSimulatedGameday(opts);
   });
 
 export { InvalidArgumentError, program };
