@@ -242,13 +242,14 @@ describe('buildRulePatterns', () => {
       },
     });
     const [, routes] = buildRulePatterns(all, { gameday: false });
-    for (const target of [
+    const targets: Array<Record<string, string>> = [
       { gatewayId: 'igw-1' },
       { natGatewayId: 'nat-1' },
       { egressOnlyInternetGatewayId: 'eigw-1' },
       { transitGatewayId: 'tgw-1' },
       { vpcPeeringConnectionId: 'pcx-1' },
-    ]) {
+    ];
+    for (const target of targets) {
       expect(matchingRules([routes as RuleSpec], event(route('CreateRoute', target)))).toEqual([
         'route-table',
       ]);

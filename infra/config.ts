@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../functions/core/errors.js';
+import { type Policy, parsePolicy } from '../functions/core/policy.js';
+
+/**
+ * The stack's configuration: the policy (one typed, validated object shared with the handlers) and the
+ * deployment's switches. Read from CDK context key `layerguard` (an object, or a JSON string when given
+ * with `-c layerguard='{...}'`), else from `layerguard.config.json` (path override: context `configFile`),
+ * else the defaults. Anything invalid fails `cdk synth` with every problem named.
+ */
+
+export const CONTEXT_KEY = 'layerguard';
+export const CONFIG_FILE_CONTEXT_KEY = 'configFile';
+export const DEFAULT_CONFIG_FILE = 'layerguard.config.json';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** The longest region name today is 14 characters; 16 leaves room. Role names are at most 64. */
+const ROLE_SUFFIX_MAX = 'runbook-'.length + 16;
+
+const concurrency = z.number().int().min(1).max(1000);
+
+const StackConfigSchema = z.strictObject({
+  /** The CloudFormation stack name. */
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a stack name starts with a letter; letters, digits and hyphens')
+    .default('LayerGuard'),
+  /** Account and region to deploy to; leave out for an environment-agnostic template. */
+  env: z
+    .strictObject({
+      account: z
+        .string()
+        .regex(/^\d{12}$/, 'an account id is 12 digits')
+        .optional(),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region looks like eu-west-1')
+        .optional(),
+    })
+    .optional(),
+  /** The policy; `policy.mode` is enforce or dry-run. Validated by the same schema as the handlers. */
+  policy: z.unknown().optional(),
+  /** E-mail addresses subscribed to the notification topic (each must confirm the subscription). */
+  notificationEmails: z.array(z.email('not an e-mail address')).max(20).default([]),
+  /** Match game-day events (source `layerguard.gameday`) as well as CloudTrail's. Off in production. */
+  gameday: z.boolean().default(false),
+  /** Reserved concurrency per function: caps the EC2 API calls an event storm can make. */
+  reservedConcurrency: z
+    .strictObject({
+      securityGroup: concurrency.default(5),
+      routeTable: concurrency.default(5),
+      runbook: concurrency.default(2),
+    })
+    .default({ securityGroup: 5, routeTable: 5, runbook: 2 }),
+  /** Log retention in days (a value CloudWatch Logs accepts). */
+  logRetentionDays: z
+    .number()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `log retention must be one of ${LOG_RETENTION_DAYS.join(', ')} days`,
+    })
+    .default(365),
+  /** The account's EventBridge "event pattern size" quota: 2048 by default, 4096 when raised. */
+  eventPatternSizeLimit: z.union([z.literal(2048), z.literal(4096)]).default(2048),
+});
+
+/** The validated configuration, with the policy parsed and its defaults filled in. */
+export type StackConfig = Omit<z.infer<typeof StackConfigSchema>, 'policy'> & { readonly policy: Policy };
+export type StackConfigInput = z.input<typeof StackConfigSchema>;
+
+/** Validates a configuration object; `source` names where it came from in the error message. */
+export function parseStackConfig(input: unknown, source = 'configuration'): StackConfig {
+  const result = StackConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid LayerGuard configuration (${source}): ${problems.join('; ')}`);
+  }
+  let policy: Policy;
+  try {
+    policy = parsePolicy(result.data.policy);
+  } catch (error) {
+    throw new ConfigError(`invalid LayerGuard configuration (${source}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const [prefix] = policy.ownRolePrefixes;
+  if (prefix === undefined) {
+    throw new ConfigError(
+      `invalid LayerGuard configuration (${source}): policy.ownRolePrefixes needs at least one prefix (the functions' role names start with it)`,
+    );
+  }
+  if (!/^[\w+=,.@-]+$/.test(prefix) || prefix.length + ROLE_SUFFIX_MAX > 64) {
+    throw new ConfigError(
+      `invalid LayerGuard configuration (${source}): policy.ownRolePrefixes[0] "${prefix}" must be a valid IAM role name prefix of at most ${64 - ROLE_SUFFIX_MAX} characters (letters, digits and +=,.@_-)`,
+    );
+  }
+  return { ...result.data, policy };
+}
+
+/** Where the configuration is read from: CDK context first, then the config file, else defaults. */
+export function loadStackConfig(
+  tryGetContext: (key: string) => unknown,
+  cwd: string = process.cwd(),
+): StackConfig {
+  const fromContext = tryGetContext(CONTEXT_KEY);
+  if (fromContext !== undefined) {
+    let value = fromContext;
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch (error) {
+        throw new ConfigError(`invalid LayerGuard configuration (context "${CONTEXT_KEY}"): not valid JSON`, {
+          cause: error,
+        });
+      }
+    }
+    return parseStackConfig(value, `context "${CONTEXT_KEY}"`);
+  }
+  const explicit = tryGetContext(CONFIG_FILE_CONTEXT_KEY);
+  if (explicit !== undefined && typeof explicit !== 'string') {
+    throw new ConfigError(`context "${CONFIG_FILE_CONTEXT_KEY}" must be a file path`);
+  }
+  const path = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (explicit !== undefined) throw new ConfigError(`LayerGuard configuration file not found: ${path}`);
+    return parseStackConfig({}, 'defaults');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`invalid LayerGuard configuration (${path}): not valid JSON`, { cause: error });
+  }
+  return parseStackConfig(parsed, path);
+}

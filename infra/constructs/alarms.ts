@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface AlarmsProps {
+  readonly topic: sns.ITopic;
+  /** Functions by a short display name. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Dead-letter and failure queues by a short display name. */
+  readonly queues: Readonly<Record<string, sqs.IQueue>>;
+}
+
+/** Alarms on function errors and throttles and on any message in a dead-letter queue, to the topic. */
+export class Alarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    const action = new actions.SnsAction(props.topic);
+    const add = (alarm: cloudwatch.Alarm) => {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms.push(alarm);
+    };
+    for (const [name, fn] of Object.entries(props.functions)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Errors`, {
+          alarmDescription: `LayerGuard ${name}: the function failed (the event is retried, then dead-lettered)`,
+          metric: fn.metricErrors({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      add(
+        new cloudwatch.Alarm(this, `${name}Throttles`, {
+          alarmDescription: `LayerGuard ${name}: invocations throttled (reserved concurrency reached)`,
+          metric: fn.metricThrottles({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, queue] of Object.entries(props.queues)) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Messages`, {
+          alarmDescription: `LayerGuard ${name}: an event was dead-lettered and needs attention`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,201 @@
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/core/config.js';
+import type { Policy } from '../../functions/core/policy.js';
+
+/** The repository root (entries and the lock file are resolved from it, not from the shell's cwd). */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** An EC2 write action and the resource types it authorizes on (Service Authorization Reference). */
+export interface ScopedAction {
+  readonly action: string;
+  /** EC2 resource types, e.g. `security-group`; the ARN is `arn:<partition>:ec2:<region>:<account>:<type>/*`. */
+  readonly resourceTypes: readonly string[];
+}
+
+export interface RemediationFunctionProps {
+  /** Folder under `functions/` holding `handler.ts`. */
+  readonly handlerDir: 'security-group' | 'route-table' | 'runbook';
+  /** The role name's suffix after the policy's first own-role prefix, e.g. `sg`. */
+  readonly roleSuffix: string;
+  readonly description: string;
+  readonly policy: Policy;
+  readonly readActions: readonly string[];
+  readonly writeActions: readonly ScopedAction[];
+  readonly topic: sns.ITopic;
+  readonly topicKey: kms.IKey;
+  readonly bus: events.IEventBus;
+  readonly idempotencyTable: dynamodb.ITable;
+  readonly reservedConcurrency: number;
+  readonly logRetentionDays: number;
+  readonly serviceName: string;
+}
+
+/**
+ * How every function is bundled (esbuild through NodejsFunction). Exported so that `npm run bench`
+ * measures cold starts on bundles built with exactly these options.
+ */
+export const BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // Bundle everything, the AWS SDK included: the versions are the ones the tests ran against.
+  externalModules: [],
+  // Some CommonJS dependencies call require(); ESM output has no require unless it is made.
+  banner:
+    "import { createRequire as __lgCreateRequire } from 'node:module';const require = __lgCreateRequire(import.meta.url);",
+} as const satisfies nodejs.BundlingOptions;
+
+/** Items Powertools Idempotency reads and writes. */
+export const IDEMPOTENCY_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** Async invocation: retried twice by Lambda, then sent to the failure queue. */
+export const ASYNC_RETRY_ATTEMPTS = 2;
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+
+/**
+ * One LayerGuard Lambda: esbuild-bundled ESM on Node.js 24 / arm64, its own named role with the IAM
+ * statements written out, its own log group, reserved concurrency, and an encrypted queue that receives
+ * asynchronous invocations that failed every retry.
+ */
+export class RemediationFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly failureQueue: sqs.Queue;
+  /** The role's inline policy (every statement the function has). */
+  readonly policy: iam.Policy;
+  /** The EC2 resource types the write statements are scoped to. */
+  readonly writeResourceTypes: readonly string[];
+
+  constructor(scope: Construct, id: string, props: RemediationFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const [prefix] = props.policy.ownRolePrefixes;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    // The name starts with the policy's first own-role prefix so that the rules' patterns and the
+    // handlers' guard recognise LayerGuard's own calls; the region keeps names unique per account.
+    this.role = new iam.Role(this, 'Role', {
+      roleName: `${prefix}${props.roleSuffix}-${Aws.REGION}`,
+      description: `LayerGuard ${props.handlerDir} function`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadNetworkState',
+        actions: [...props.readActions],
+        // EC2 Describe* calls do not support resource-level permissions.
+        resources: ['*'],
+      }),
+      ...props.writeActions.map(
+        (w) =>
+          new iam.PolicyStatement({
+            sid: `Remediate${w.action.replace(/^ec2:/, '')}`,
+            actions: [w.action],
+            resources: w.resourceTypes.map((type) =>
+              stack.formatArn({ service: 'ec2', resource: type, resourceName: '*' }),
+            ),
+          }),
+      ),
+      new iam.PolicyStatement({
+        sid: 'NotifyPeople',
+        actions: ['sns:Publish'],
+        resources: [props.topic.topicArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'UseTopicKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.topicKey.keyArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NotifyMachines',
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'Idempotency',
+        actions: [...IDEMPOTENCY_ACTIONS],
+        resources: [props.idempotencyTable.tableArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DeadLetterFailedInvocations',
+        actions: ['sqs:SendMessage'],
+        resources: [this.failureQueue.queueArn],
+      }),
+    ];
+    const policy = new iam.Policy(this, 'Policy', { statements });
+    this.role.attachInlinePolicy(policy);
+    this.policy = policy;
+    this.writeResourceTypes = [...new Set(props.writeActions.flatMap((w) => w.resourceTypes))];
+
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/${props.handlerDir}/handler.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: {
+        [ENV.policy]: JSON.stringify(props.policy),
+        [ENV.topicArn]: props.topic.topicArn,
+        [ENV.eventBusName]: props.bus.eventBusName,
+        [ENV.idempotencyTable]: props.idempotencyTable.tableName,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: BUNDLING,
+    });
+    // Written as L1 so that the only queue permission is the one statement above (the L2 destination
+    // would add sqs:GetQueueAttributes and sqs:GetQueueUrl, which Lambda does not need to send).
+    new lambda.CfnEventInvokeConfig(this, 'AsyncInvokeConfig', {
+      functionName: this.fn.functionName,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+      destinationConfig: { onFailure: { destination: this.failureQueue.queueArn } },
+    });
+    // The role's policy must exist before the function is created (logs, destination check).
+    this.fn.node.addDependency(policy);
+  }
+}

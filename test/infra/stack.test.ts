@@ -1,0 +1,359 @@
+import { Token } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import {
+  ROUTE_TABLE_ACTIONS,
+  RUNBOOK_ACTIONS,
+  SECURITY_GROUP_ACTIONS,
+} from '../../functions/adapters/permissions.js';
+import { buildRulePatterns } from '../../functions/core/patterns.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { resourcesOf, synth } from './support.js';
+
+const { app, stack, template } = synth({ notificationEmails: ['secops@example.com'] });
+
+/** `arn:<partition>:ec2:<region>:<account>:<type>/*` as CloudFormation renders it. */
+const ec2Arn = (type: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':ec2:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:${type}/*`,
+    ],
+  ],
+});
+const getAtt = (prefix: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${prefix}`), 'Arn'] });
+const ref = (prefix: string) => ({ Ref: Match.stringLikeRegexp(`^${prefix}`) });
+
+/** The role policy of one function, statement by statement. */
+const expectedStatements = (
+  fn: 'SecurityGroup' | 'RouteTable' | 'Runbook',
+  read: readonly string[],
+  writes: Array<[string, string[]]>,
+) => [
+  {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: getAtt(`${fn}Logs`),
+  },
+  { Sid: 'ReadNetworkState', Effect: 'Allow', Action: [...read], Resource: '*' },
+  ...writes.map(([action, types]) => ({
+    Sid: `Remediate${action.replace('ec2:', '')}`,
+    Effect: 'Allow',
+    Action: action,
+    Resource: types.length === 1 ? ec2Arn(types[0] as string) : types.map(ec2Arn),
+  })),
+  { Sid: 'NotifyPeople', Effect: 'Allow', Action: 'sns:Publish', Resource: ref('NotificationsTopic') },
+  {
+    Sid: 'UseTopicKey',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: getAtt('NotificationsTopicKey'),
+  },
+  {
+    Sid: 'NotifyMachines',
+    Effect: 'Allow',
+    Action: 'events:PutEvents',
+    Resource: getAtt('NotificationsOutcomesBus'),
+  },
+  {
+    Sid: 'Idempotency',
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    Resource: getAtt('IdempotencyTable'),
+  },
+  {
+    Sid: 'DeadLetterFailedInvocations',
+    Effect: 'Allow',
+    Action: 'sqs:SendMessage',
+    Resource: getAtt(`${fn}FailureQueue`),
+  },
+];
+
+describe('EventBridge rules', () => {
+  const rules = resourcesOf(template, 'AWS::Events::Rule');
+
+  it('deploys exactly the patterns built from the policy, on the default bus', () => {
+    const specs = buildRulePatterns(DEFAULT_POLICY, { gameday: false });
+    expect(Object.keys(rules)).toHaveLength(2);
+    for (const spec of specs) {
+      const logicalPrefix = spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule';
+      const [, rule] = Object.entries(rules).find(([id]) => id.startsWith(logicalPrefix)) ?? [];
+      expect(rule?.Properties.EventPattern).toEqual(spec.pattern);
+      expect(rule?.Properties.EventBusName).toBeUndefined();
+      expect(rule?.Properties.State).toBe('ENABLED');
+    }
+  });
+
+  it.each([
+    ['SecurityGroupRule', 'SecurityGroupFunction'],
+    ['RouteTableRule', 'RouteTableFunction'],
+  ])('%s targets %s with retries and an encrypted dead-letter queue', (rule, fn) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        {
+          Id: 'Target0',
+          Arn: getAtt(fn),
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: getAtt(`${rule}DeadLetterQueue`) },
+        },
+      ],
+    });
+  });
+
+  it('matches the game-day source only when configured', () => {
+    expect(JSON.stringify(template.toJSON())).not.toContain('layerguard.gameday');
+  });
+});
+
+describe('functions', () => {
+  const functions = resourcesOf(template, 'AWS::Lambda::Function');
+
+  it('runs three functions on Node.js 24, arm64, with reserved concurrency and their own log groups', () => {
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const [name, concurrency] of [
+      ['SecurityGroup', 5],
+      ['RouteTable', 5],
+      ['Runbook', 2],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        ReservedConcurrentExecutions: concurrency,
+        Role: getAtt(`${name}Role`),
+        LoggingConfig: { LogGroup: ref(`${name}Logs`) },
+      });
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('passes the validated policy and the resource names in the environment', () => {
+    for (const service of ['security-group', 'route-table', 'runbook']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: {
+            LAYERGUARD_POLICY: JSON.stringify(DEFAULT_POLICY),
+            LAYERGUARD_TOPIC_ARN: ref('NotificationsTopic'),
+            LAYERGUARD_EVENT_BUS: ref('NotificationsOutcomesBus'),
+            LAYERGUARD_IDEMPOTENCY_TABLE: ref('IdempotencyTable'),
+            POWERTOOLS_SERVICE_NAME: `layerguard-${service}`,
+            POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    }
+  });
+
+  it('sends asynchronous invocations that fail every retry to an encrypted queue', () => {
+    for (const name of ['SecurityGroup', 'RouteTable', 'Runbook']) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(`${name}Function`),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: { OnFailure: { Destination: getAtt(`${name}FailureQueue`) } },
+      });
+    }
+  });
+
+  it('names the roles after the first own-role prefix and the region', () => {
+    for (const suffix of ['sg', 'rt', 'runbook']) {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: { 'Fn::Join': ['', [`layerguard-${suffix}-`, { Ref: 'AWS::Region' }]] },
+        AssumeRolePolicyDocument: {
+          Statement: [
+            { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+          ],
+        },
+      });
+    }
+    template.allResourcesProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.absent(),
+      Policies: Match.absent(),
+    });
+  });
+});
+
+describe('IAM, written out', () => {
+  it('has one policy per role and nothing else', () => {
+    template.resourceCountIs('AWS::IAM::Policy', 3);
+    template.resourceCountIs('AWS::IAM::Role', 3);
+  });
+
+  it.each([
+    [
+      'SecurityGroup',
+      SECURITY_GROUP_ACTIONS.read,
+      [['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']]],
+    ],
+    [
+      'RouteTable',
+      ROUTE_TABLE_ACTIONS.read,
+      [
+        ['ec2:DeleteRoute', ['route-table']],
+        ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
+      ],
+    ],
+    [
+      'Runbook',
+      RUNBOOK_ACTIONS.read,
+      [
+        ['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']],
+        ['ec2:DeleteRoute', ['route-table']],
+        ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
+      ],
+    ],
+  ] as const)(
+    '%s: reads on *, writes scoped to account, region and type, publish only to its own',
+    (fn, read, writes) => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [ref(`${fn}Role`)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: Match.exact(
+            expectedStatements(fn, read, writes as unknown as Array<[string, string[]]>),
+          ),
+        },
+      });
+    },
+  );
+});
+
+describe('encryption', () => {
+  it('encrypts the topic with a rotating customer managed key and enforces TLS', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, PendingWindowInDays: 30 });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: getAtt('NotificationsTopicKey') });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('lets CloudWatch alarms use the topic key', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsToUseTheKey',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts every queue and enforces TLS on it', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 5);
+    template.allResourcesProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 5);
+  });
+
+  it('keeps idempotency records in an encrypted on-demand table with TTL and PITR', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+});
+
+describe('notifications and alarms', () => {
+  it('subscribes the configured e-mail addresses and creates the outcomes bus', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'secops@example.com',
+    });
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'layerguard-outcomes' });
+  });
+
+  it('alarms on errors and throttles of every function, wired to the topic', () => {
+    for (const fn of ['SecurityGroup', 'RouteTable', 'Runbook']) {
+      for (const metric of ['Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: ref(`${fn}Function`) }],
+          Statistic: 'Sum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [ref('NotificationsTopic')],
+          OKActions: [ref('NotificationsTopic')],
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    }
+  });
+
+  it('alarms on any message in each of the five dead-letter queues', () => {
+    for (const queue of [
+      'SecurityGroupFailureQueue',
+      'RouteTableFailureQueue',
+      'RunbookFailureQueue',
+      'SecurityGroupRuleDeadLetterQueue',
+      'RouteTableRuleDeadLetterQueue',
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${queue}`), 'QueueName'] } },
+        ],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [ref('NotificationsTopic')],
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+  });
+
+  it('outputs the topic, the bus and the functions', () => {
+    for (const output of [
+      'TopicArn',
+      'OutcomesBusName',
+      'OutcomesBusArn',
+      'SecurityGroupFunctionName',
+      'RouteTableFunctionName',
+      'RunbookFunctionName',
+      'IdempotencyTableName',
+    ]) {
+      template.hasOutput(output, {});
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('is environment-agnostic unless configured', () => {
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+  });
+});
