@@ -1,0 +1,185 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Outcome } from '../../functions/core/outcome.js';
+import { loadEvent } from '../support/events.js';
+
+/**
+ * The security-group Lambda handler end to end with the SDK mocked: the real handler, engine,
+ * pipeline, EC2 adapter and notifier run; the tests assert the exact EC2, SNS and EventBridge calls.
+ */
+
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:layerguard-notifications';
+const BUS = 'layerguard-outcomes';
+const APP = 'sg-0a1b2c3d4e5f67002';
+const OPEN_RULE = 'sgr-0a1b2c3d4e5f6e101';
+
+const ec2 = mockClient(EC2Client);
+const sns = mockClient(SNSClient);
+const events = mockClient(EventBridgeClient);
+
+type Handler = (event: unknown, context: Context) => Promise<Outcome | { outcome: string; reason: string }>;
+let handler: Handler;
+
+beforeAll(async () => {
+  process.env.LAYERGUARD_TOPIC_ARN = TOPIC;
+  process.env.LAYERGUARD_EVENT_BUS = BUS;
+  delete process.env.LAYERGUARD_IDEMPOTENCY_TABLE;
+  delete process.env.LAYERGUARD_POLICY;
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.AWS_REGION = 'us-east-1';
+  ({ handler } = (await import('../../functions/security-group/handler.js')) as { handler: Handler });
+});
+
+const context = {
+  functionName: 'layerguard-security-group',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+const appRules: SecurityGroupRule[] = [
+  { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69201', GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, ReferencedGroupInfo: { GroupId: 'sg-0a1b2c3d4e5f67001' } },
+  { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69209', GroupId: APP, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' },
+];
+const openRule: SecurityGroupRule = { SecurityGroupRuleId: OPEN_RULE, GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' };
+
+/** A fresh copy of a sample with its own event id, so that idempotency does not join unrelated tests. */
+let counter = 0;
+function sample(path: string): { detail: { eventID: string } } {
+  const event = structuredClone(loadEvent(path)) as { detail: { eventID: string } };
+  counter += 1;
+  event.detail.eventID = `${event.detail.eventID}-${counter}`;
+  return event;
+}
+
+beforeEach(() => {
+  ec2.on(DescribeSecurityGroupsCommand).resolves({
+    SecurityGroups: [{ GroupId: APP, GroupName: 'app-tier', VpcId: 'vpc-0a1b2c3d4e5f60001', Tags: [{ Key: 'Tier', Value: 'Application' }] }],
+  });
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, openRule] });
+  ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: OPEN_RULE, GroupId: APP }] });
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+});
+
+afterEach(() => {
+  ec2.reset();
+  sns.reset();
+  events.reset();
+});
+
+const mutating = () => ec2.commandCalls(RevokeSecurityGroupIngressCommand).length;
+
+describe('security-group handler', () => {
+  it('revokes exactly the world-open rule, by id, after two parallel reads, and notifies once on each channel', async () => {
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/world-open-ssh.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupsCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [APP] });
+    expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupRulesCommand, 1);
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: APP, SecurityGroupRuleIds: [OPEN_RULE] });
+    // Verified by the revoke's own answer: no read-back call.
+    expect(ec2.calls()).toHaveLength(3);
+    expect(outcome.after).toMatchObject({ verifiedBy: 'revoke-response' });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    const entry = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry?.EventBusName).toBe(BUS);
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ outcome: 'remediated', eventId: outcome.eventId });
+  });
+
+  it.each([
+    ['a private CIDR', 'AuthorizeSecurityGroupIngress/narrow-cidr.json'],
+    ['a group reference', 'AuthorizeSecurityGroupIngress/group-reference.json'],
+    ['a prefix list', 'AuthorizeSecurityGroupIngress/prefix-list.json'],
+    ['a failed call', 'AuthorizeSecurityGroupIngress/failed-call.json'],
+    ['its own action', 'AuthorizeSecurityGroupIngress/own-action.json'],
+  ])('%s: ignored with no EC2 call at all', async (_name, path) => {
+    const outcome = (await handler(sample(path), context)) as Outcome;
+    expect(outcome.outcome).toBe('ignored');
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('the web tier open on 443: ignored after reading the group, no mutating call', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-0a1b2c3d4e5f67001', GroupName: 'web', Tags: [{ Key: 'Tier', Value: 'Web' }] }] });
+    const event = sample('AuthorizeSecurityGroupIngress/web-tier-443.json') as unknown as { detail: { responseElements: { securityGroupRuleSet: { items: Array<{ securityGroupRuleId: string }> } } } };
+    const ruleId = event.detail.responseElements.securityGroupRuleSet.items[0]?.securityGroupRuleId as string;
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [{ SecurityGroupRuleId: ruleId, GroupId: 'sg-0a1b2c3d4e5f67001', IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0' }],
+    });
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome.outcome).toBe('ignored');
+    expect(mutating()).toBe(0);
+  });
+
+  it('an exempt group: exempt, no mutating call', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [{ GroupId: 'sg-0a1b2c3d4e5f67004', GroupName: 'vendor', Tags: [{ Key: 'layerguard:exempt', Value: 'until=2099-12-31;reason=vendor load test' }] }],
+    });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/exempt-group.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('exempt');
+    expect(mutating()).toBe(0);
+  });
+
+  it('the rule is already gone: already-compliant, no mutating call', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: appRules });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/world-open-ssh.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('already-compliant');
+    expect(mutating()).toBe(0);
+  });
+
+  it('a race (the rule goes between the read and the revoke): already-compliant after a read-back', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(Object.assign(new Error('gone'), { name: 'InvalidSecurityGroupRuleId.NotFound' }));
+    ec2.on(DescribeSecurityGroupRulesCommand).resolvesOnce({ SecurityGroupRules: [...appRules, openRule] }).resolves({ SecurityGroupRules: appRules });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/world-open-ssh.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('already-compliant');
+  });
+
+  it('the same event delivered twice: one revoke, one notification, the same outcome', async () => {
+    const event = sample('AuthorizeSecurityGroupIngress/world-open-ssh.json');
+    const first = await handler(event, context);
+    const second = await handler(structuredClone(event), context);
+    expect(second).toEqual(first);
+    expect(mutating()).toBe(1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('access denied on the revoke: throws so Lambda retries, and tells a person once', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation', $fault: 'client' }));
+    const event = sample('AuthorizeSecurityGroupIngress/world-open-ssh.json');
+    await expect(handler(event, context)).rejects.toThrow(/UnauthorizedOperation/);
+    await expect(handler(structuredClone(event), context)).rejects.toThrow(/UnauthorizedOperation/);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toMatch(/failed/i);
+  });
+
+  it('malformed input: ignored with a clear reason, no AWS call, no retry', async () => {
+    const outcome = await handler(loadEvent('_malformed/missing-event-id.json'), context);
+    expect(outcome).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/eventID/) });
+    expect(ec2.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('the notification fails after the revert: the revert stands, a redelivery notifies without revoking again', async () => {
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'Throttling', $fault: 'client' })).resolves({ MessageId: 'm-2' });
+    const event = sample('AuthorizeSecurityGroupIngress/world-open-ssh.json');
+    await expect(handler(event, context)).rejects.toThrow();
+    const outcome = (await handler(structuredClone(event), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(mutating()).toBe(1);
+  });
+});
