@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toChange } from '../../functions/core/change.js';
+import { type ParsedTrigger, parseTrigger } from '../../functions/core/cloudtrail.js';
+import { ignoreReason } from '../../functions/core/guards.js';
+import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/core/network.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { evaluateAssociation, evaluateRoute, planAssociationRevert, planRouteRevert } from '../../functions/core/route-table.js';
+import { evaluateSecurityGroup, planSgRevert, worldOpenCandidates } from '../../functions/core/security-group.js';
+import { threeTierAccount } from '../../events/simulated-account/baseline.js';
+import { materialise } from '../../events/simulated-account/materialise.js';
+
+const EVENTS = fileURLToPath(new URL('../../events/cloudtrail/', import.meta.url));
+
+/** The live state a decision reads, captured once per sample so that the timed loop does no I/O. */
+interface LiveState {
+  readonly group?: SecurityGroup;
+  readonly rules: readonly SgRule[];
+  readonly table?: RouteTable;
+  readonly tables: readonly RouteTable[];
+  readonly subnets: readonly Subnet[];
+}
+
+const NONE: LiveState = { rules: [], tables: [], subnets: [] };
+
+/** The state each sample's change leaves on the simulated three-tier account (what the handler would read). */
+function liveStateFor(event: unknown): LiveState {
+  let parsed: ParsedTrigger;
+  try {
+    parsed = parseTrigger(event);
+    const account = threeTierAccount();
+    materialise(account, parsed, DEFAULT_POLICY);
+    const change = toChange(parsed.record);
+    if (change.kind === 'sg-ingress') {
+      const group = account.findGroup({ groupId: change.groupId, groupName: change.groupName });
+      return { ...NONE, group, rules: group ? account.rulesOf(group.groupId) : [] };
+    }
+    const table = account.routeTable(change.routeTableId);
+    const vpcId = table?.vpcId ?? '';
+    return {
+      table,
+      rules: [],
+      tables: [...account.routeTables.keys()].map((id) => account.routeTable(id) as RouteTable).filter((t) => t.vpcId === vpcId),
+      subnets: [...account.subnets.values()].filter((s) => s.vpcId === vpcId),
+    };
+  } catch {
+    return NONE; // malformed or unsupported: the decision is the rejection itself
+  }
+}
+
+/** Parse, guard, read the change, evaluate on live state, plan: one trigger's whole pure decision. */
+function decide(event: unknown, state: LiveState, now: Date): string {
+  let parsed: ParsedTrigger;
+  try {
+    parsed = parseTrigger(event);
+  } catch {
+    return 'rejected';
+  }
+  if (ignoreReason(parsed.record, DEFAULT_POLICY)) return 'ignored';
+  let change: ReturnType<typeof toChange>;
+  try {
+    change = toChange(parsed.record);
+  } catch {
+    return 'rejected';
+  }
+  switch (change.kind) {
+    case 'sg-ingress': {
+      const candidates = worldOpenCandidates(change.rules, DEFAULT_POLICY);
+      if (candidates.length === 0) return 'ignored';
+      const d = evaluateSecurityGroup(candidates, state.group, state.rules, DEFAULT_POLICY, now);
+      return d.status === 'drift' ? planSgRevert(d.drift).type : d.status;
+    }
+    case 'route': {
+      const d = evaluateRoute(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);
+      return d.status === 'drift' && state.table ? (planRouteRevert(d.drift, state.table)?.type ?? 'none') : d.status;
+    }
+    case 'association': {
+      const d = evaluateAssociation(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);
+      return d.status === 'drift' ? (planAssociationRevert(d.drift)?.type ?? 'none') : d.status;
+    }
+  }
+}
+
+export interface DecisionReport {
+  readonly decisionsPerSecond: number;
+  readonly samples: number;
+  readonly decisions: number;
+}
+
+/** Events per second through parse, guard, evaluate and plan over every sample in events/cloudtrail, on one core. */
+export function measureDecisions(durationMs = 2000): DecisionReport {
+  const manifest = JSON.parse(readFileSync(join(EVENTS, 'manifest.json'), 'utf8')) as { file: string }[];
+  const samples = manifest.map((m) => {
+    const event: unknown = JSON.parse(readFileSync(join(EVENTS, m.file), 'utf8'));
+    return { event, state: liveStateFor(event) };
+  });
+  const now = new Date();
+  let sink = 0;
+  // Warm up (JIT), then run whole passes over the samples until the time is up.
+  for (let i = 0; i < 200; i += 1) for (const s of samples) sink += decide(s.event, s.state, now).length;
+  let decisions = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < durationMs) {
+    for (const s of samples) sink += decide(s.event, s.state, now).length;
+    decisions += samples.length;
+    elapsed = performance.now() - start;
+  }
+  if (sink === 0) throw new Error('bench: no decisions made');
+  return { decisionsPerSecond: Math.round((decisions / elapsed) * 1000), samples: samples.length, decisions };
+}
