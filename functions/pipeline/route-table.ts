@@ -3,6 +3,7 @@ import { VerificationError } from '../core/errors.js';
 import type { RouteTable } from '../core/network.js';
 import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import {
+  type AssociationDecision,
   describeRoute,
   evaluateAssociation,
   evaluateRoute,
@@ -12,6 +13,7 @@ import {
   planAssociationRevert,
   planRouteRevert,
   type ReplaceAssociationAction,
+  type RouteDecision,
   routeTargetOf,
   screenAssociation,
   screenRoute,
@@ -89,6 +91,25 @@ export async function remediateRoute(
     reads.subnets ? network.listSubnets(table.vpcId) : [],
   ]);
   const decision = evaluateRoute(change, table, tables, subnets, policy, deps.clock());
+  return revertRoute(change, decision, table, trigger, deps);
+}
+
+/**
+ * Plan, apply and verify a route decision made on a table already read: the part of the
+ * remediation that the runbook and the sweep share with the event path. `changeTimeKnown: false`
+ * (runbooks: the change's time is unknown) leaves `secondsOpen` out of the outcome and its reason.
+ */
+export async function revertRoute(
+  change: RouteChange,
+  decision: RouteDecision,
+  table: RouteTable,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  changeTimeKnown = true,
+): Promise<Outcome> {
+  const { network, policy } = deps;
+  const routeTableId = change.routeTableId;
+  const before = state(table, routeTableId);
   if (decision.status !== 'drift') {
     return makeOutcome(trigger, decision.status, decision.reason, {
       resources: [routeTableId],
@@ -145,7 +166,7 @@ export async function remediateRoute(
       },
     );
   }
-  const secondsOpen = secondsSince(trigger.eventTime, deps.clock());
+  const secondsOpen = changeTimeKnown ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
   const exposed =
     drift.subnetIds.length > 0
       ? `isolated ${plural(drift.subnetIds)}`
@@ -153,7 +174,7 @@ export async function remediateRoute(
   return makeOutcome(
     trigger,
     'remediated',
-    `deleted ${describeRoute({ ...drift.destination, ...drift.target })} from ${routeTableId}: ${exposed} had a route to it for ${secondsOpen} s${replaced}`,
+    `deleted ${describeRoute({ ...drift.destination, ...drift.target })} from ${routeTableId}: ${exposed} had a route to it${secondsOpen === undefined ? '' : ` for ${secondsOpen} s`}${replaced}`,
     { resources, drift: [drift], actions: [action], before, after, secondsOpen },
   );
 }
@@ -203,6 +224,26 @@ export async function remediateAssociation(
     network.listSubnets(table.vpcId),
   ]);
   const decision = evaluateAssociation(change, table, tables, subnets, policy, deps.clock());
+  return revertAssociation(change, decision, table, trigger, deps);
+}
+
+/**
+ * Plan, apply and verify an association decision made on a table already read: the part of the
+ * remediation that the runbook and the sweep share with the event path. `changeTimeKnown: false`
+ * (runbooks: the change's time is unknown) leaves `secondsOpen` out of the outcome and its reason.
+ */
+export async function revertAssociation(
+  change: AssociationChange,
+  decision: AssociationDecision,
+  table: RouteTable,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  changeTimeKnown = true,
+): Promise<Outcome> {
+  const { network, policy } = deps;
+  const routeTableId = change.routeTableId;
+  const named = [routeTableId, ...(change.subnetId ? [change.subnetId] : [])];
+  const before = state(table, routeTableId);
   if (decision.status === 'alert-only') {
     const subnetIds = decision.drift.flatMap((d) =>
       'subnetId' in d ? [d.subnetId] : 'subnetIds' in d ? d.subnetIds : [],
@@ -281,11 +322,11 @@ export async function remediateAssociation(
       `${drift.subnetId} is not on the isolated route table ${isolatedId} after the move`,
     );
   }
-  const secondsOpen = secondsSince(trigger.eventTime, deps.clock());
+  const secondsOpen = changeTimeKnown ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
   return makeOutcome(
     trigger,
     'remediated',
-    `moved isolated subnet ${drift.subnetId} from ${routeTableId} back to ${isolatedId}: it was on a route table with an internet route for ${secondsOpen} s (${decision.reason})`,
+    `moved isolated subnet ${drift.subnetId} from ${routeTableId} back to ${isolatedId}: it was on a route table with an internet route${secondsOpen === undefined ? '' : ` for ${secondsOpen} s`} (${decision.reason})`,
     {
       resources,
       drift: [drift],

@@ -1,6 +1,6 @@
-import type { Change } from '../core/change.js';
+import type { Change, RequestedRule } from '../core/change.js';
 import { VerificationError } from '../core/errors.js';
-import type { SgRule } from '../core/network.js';
+import type { SecurityGroup, SgRule } from '../core/network.js';
 import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import { evaluateSecurityGroup, planSgRevert, worldOpenCandidates } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
@@ -29,6 +29,25 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
     ? await Promise.all([network.getSecurityGroup({ groupId: change.groupId }), network.listRules(change.groupId)])
     : await network.getSecurityGroup({ groupName: change.groupName }).then(async (g) => [g, g ? await network.listRules(g.groupId) : []] as const);
 
+  return revertWorldOpen(candidates, group, liveRules, named, trigger, deps);
+}
+
+/**
+ * Evaluate, plan, apply and verify on a group and its rules already read: the part of the
+ * remediation that the runbook and the sweep share with the event path. `candidates` are the
+ * world-open rules to judge (from an event's request, or every world-open rule of the group, by id).
+ * `changeTimeKnown: false` (runbooks: the change's time is unknown) leaves `secondsOpen` out.
+ */
+export async function revertWorldOpen(
+  candidates: readonly RequestedRule[],
+  group: SecurityGroup | undefined,
+  liveRules: readonly SgRule[],
+  named: string,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  changeTimeKnown = true,
+): Promise<Outcome> {
+  const { network, policy } = deps;
   const groupId = group?.groupId ?? named;
   const before = state(groupId, liveRules);
   const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock());
@@ -86,6 +105,6 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
     actions: [action],
     before,
     after: { ...state(groupId, after), verifiedBy },
-    secondsOpen: secondsSince(trigger.eventTime, now),
+    ...(changeTimeKnown ? { secondsOpen: secondsSince(trigger.eventTime, now) } : {}),
   });
 }

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { UnsupportedEventError } from './errors.js';
+
+/**
+ * The runbook function's payload: revert one security group, one route table or one subnet's
+ * association now, or sweep a VPC (or the whole region) for drift whose event was missed. Strict:
+ * an unknown field, a malformed id or an oversized payload is refused before any AWS call.
+ */
+
+/** The actions, in the order the CLI and the docs list them. */
+export const RUNBOOK_ACTION_NAMES = [
+  'revert-security-group',
+  'revert-route-table',
+  'revert-subnet-association',
+  'sweep',
+] as const;
+export type RunbookActionName = (typeof RUNBOOK_ACTION_NAMES)[number];
+
+/** The largest payload accepted, serialised as JSON (a valid one is under 200 bytes). */
+export const MAX_PAYLOAD_BYTES = 4096;
+
+/** EC2 ids: the prefix, then 8 (old style) or 17 hex digits. The same bounds as `core/change.ts`. */
+const id = (prefix: string, example: string) =>
+  z
+    .string()
+    .max(32)
+    .regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like ${example}`);
+
+export const GROUP_ID = id('sg', 'sg-0abc1234');
+export const ROUTE_TABLE_ID = id('rtb', 'rtb-0abc1234');
+export const SUBNET_ID = id('subnet', 'subnet-0abc1234');
+export const VPC_ID = id('vpc', 'vpc-0abc1234');
+
+const dryRun = z.boolean().optional();
+
+export const RunbookPayloadSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('revert-security-group'), groupId: GROUP_ID, dryRun }),
+  z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun }),
+  z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun }),
+  /** Without `vpcId`, the whole region (every VPC the credentials can see). */
+  z.strictObject({ action: z.literal('sweep'), vpcId: VPC_ID.optional(), dryRun }),
+]);
+
+export type RunbookPayload = z.infer<typeof RunbookPayloadSchema>;
+
+/** A runbook payload that fails validation: thrown before any AWS call, never retried. */
+export class RunbookPayloadError extends UnsupportedEventError {
+  constructor(
+    message: string,
+    /** Each problem as `path: message`. */
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'RunbookPayloadError';
+  }
+}
+
+const sizeOf = (input: unknown): number => {
+  try {
+    return Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8');
+  } catch {
+    return Number.POSITIVE_INFINITY; // cycles, BigInt: not a JSON payload
+  }
+};
+
+/** Validates a runbook payload; throws `RunbookPayloadError` naming every problem (at most five). */
+export function parseRunbookPayload(input: unknown): RunbookPayload {
+  const size = sizeOf(input);
+  if (size > MAX_PAYLOAD_BYTES) {
+    const what = Number.isFinite(size) ? `${size} bytes` : 'not serialisable as JSON';
+    throw new RunbookPayloadError(`invalid runbook payload: ${what}, the limit is ${MAX_PAYLOAD_BYTES} bytes`);
+  }
+  const result = RunbookPayloadSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 5).map((i) => {
+    const path = i.path.map(String).join('.') || '(payload)';
+    // zod names a bad discriminator without listing the choices; name them.
+    const message =
+      i.code === 'invalid_union' && i.path.length === 1 && i.path[0] === 'action'
+        ? `expected one of ${RUNBOOK_ACTION_NAMES.join(', ')}`
+        : i.message;
+    return `${path}: ${message}`;
+  });
+  throw new RunbookPayloadError(`invalid runbook payload: ${problems.join('; ')}`, problems);
+}
