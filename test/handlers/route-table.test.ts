@@ -12,8 +12,8 @@ import {
   ReplaceRouteTableAssociationCommand,
   type ReplaceRouteTableAssociationCommandInput,
 } from '@aws-sdk/client-ec2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,8 +24,11 @@ import { loadEvent, recordOf } from '../support/events.js';
  * The route-table Lambda handler end to end, with EC2 mocked at the SDK: the real handler, engine,
  * pipeline and EC2 adapter run; the mock holds a small, stateful three-tier VPC in EC2's own shapes
  * so that the verification read after a revert sees the revert. Every test asserts the exact EC2
- * calls, in order.
+ * calls, in order, and one notification per trigger (SNS for people, EventBridge for machines).
  */
+
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:layerguard-notifications';
+const BUS = 'layerguard-outcomes';
 
 const VPC = 'vpc-0a1b2c3d4e5f60001';
 const IGW = 'igw-0a1b2c3d4e5f65001';
@@ -52,15 +55,11 @@ const eventBridgeMock = mockClient(EventBridgeClient);
 let handler: (event: unknown, context: Context) => Promise<Outcome | { outcome: string; reason: string }>;
 
 beforeAll(async () => {
-  // No topic, bus or table: notifications are skipped and idempotency is in memory (one per module).
-  for (const name of [
-    'LAYERGUARD_POLICY',
-    'LAYERGUARD_TOPIC_ARN',
-    'LAYERGUARD_EVENT_BUS',
-    'LAYERGUARD_IDEMPOTENCY_TABLE',
-  ]) {
-    delete process.env[name];
-  }
+  // No idempotency table: idempotency is in memory (one per module).
+  process.env.LAYERGUARD_TOPIC_ARN = TOPIC;
+  process.env.LAYERGUARD_EVENT_BUS = BUS;
+  delete process.env.LAYERGUARD_POLICY;
+  delete process.env.LAYERGUARD_IDEMPOTENCY_TABLE;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_REGION = 'us-east-1';
@@ -220,6 +219,8 @@ function wireEc2(): void {
 beforeEach(() => {
   baseline();
   wireEc2();
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 });
 afterEach(() => {
   ec2Mock.reset();
@@ -324,6 +325,10 @@ describe('route-table handler: routes', () => {
     expect(find(RT.public).Routes).toHaveLength(2); // the public table keeps its internet route
     expect(outcome.reason).toContain(`${SUB.db1}, ${SUB.db2}`);
     expect(outcome.resources).toEqual([table, SUB.db1, SUB.db2]);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
+    expect(String(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message)).toContain(SUB.db1);
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 
   it.each([
@@ -379,6 +384,7 @@ describe('route-table handler: routes', () => {
     expect(result.outcome).toBe(outcome);
     expect(calls()).toEqual(expected);
     expect(mutatingCalls()).toEqual([]);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
   it('a route table that no longer exists is already-compliant', async () => {
@@ -414,6 +420,8 @@ describe('route-table handler: routes', () => {
     const count = ec2Mock.calls().length;
     expect(await run(event)).toEqual(first);
     expect(ec2Mock.calls()).toHaveLength(count);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 
   it('a route that is still there after DeleteRoute fails the invocation (retried, then dead-lettered)', async () => {
@@ -537,6 +545,7 @@ describe('route-table handler: associations', () => {
     expect(result.outcome).toBe(outcome);
     expect(calls()).toEqual(expected);
     expect(mutatingCalls()).toEqual([]);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     if (outcome === 'alert-only')
       expect(result.humanAction).toContain('aws ec2 replace-route-table-association');
   });
