@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import type { Change, RequestedRule } from '../core/change.js';
+import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../core/network.js';
+import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus, type Trigger } from '../core/outcome.js';
+import type { Policy } from '../core/policy.js';
+import {
+  describeRoute,
+  evaluateAssociation,
+  evaluateRoute,
+  findRouteDrift,
+  forbiddenRoutes,
+  hasInternetRoute,
+} from '../core/route-table.js';
+import type { RunbookActionName, RunbookPayload } from '../core/runbook.js';
+import { findWorldOpenRules } from '../core/security-group.js';
+import type { PipelineDeps } from './deps.js';
+import { describeError, makeOutcome } from './outcomes.js';
+import { revertAssociation, revertRoute } from './route-table.js';
+import { revertWorldOpen } from './security-group.js';
+import { type SweepScan, sweep } from './sweep.js';
+
+/**
+ * The runbooks: revert one security group, one route table or one subnet's association now, or
+ * sweep a VPC or the region (see `sweep.ts`). Each finds drift with the same pure core as the event
+ * path (`findWorldOpenRules`, `findRouteDrift`, `evaluateRoute`, `evaluateAssociation`) and reverts
+ * it with the remediators' own apply-and-verify (`revertWorldOpen`, `revertRoute`,
+ * `revertAssociation`), so a runbook revert is the event path's revert, without an event.
+ */
+
+export interface RunbookDeps extends PipelineDeps {
+  /** How many groups (or VPCs) a sweep works on at once; each makes its calls one after another. */
+  readonly concurrency?: number;
+  /** Who and where, copied into the synthetic trigger. */
+  readonly context?: { readonly account?: string; readonly region?: string; readonly actorArn?: string };
+  /** The run's id (tests fix it); a random UUID by default. */
+  readonly newId?: () => string;
+}
+
+export interface RunbookSummary {
+  readonly total: number;
+  /** Outcomes per status; every status is present, zero or not. */
+  readonly counts: Readonly<Record<OutcomeStatus, number>>;
+  /** What a sweep read (sweeps only). */
+  readonly scanned?: SweepScan;
+}
+
+/** What a runbook returns: the handler's answer and the CLI's `--json`. */
+export interface RunbookResult {
+  readonly runbookId: string;
+  readonly action: RunbookActionName;
+  readonly dryRun: boolean;
+  readonly outcomes: readonly Outcome[];
+  readonly summary: RunbookSummary;
+}
+
+export const RUNBOOK_SOURCE = 'runbook';
+
+/** The trigger of a runbook run: there is no CloudTrail event, so it names the run and the action. */
+export function runbookTrigger(action: RunbookActionName, deps: RunbookDeps): Trigger {
+  const id = deps.newId?.() ?? randomUUID();
+  return {
+    eventId: `runbook-${id}`,
+    eventName: action,
+    eventTime: deps.clock().toISOString(),
+    eventSource: 'layerguard.runbook',
+    source: RUNBOOK_SOURCE,
+    ...Object.fromEntries(Object.entries(deps.context ?? {}).filter(([, v]) => v !== undefined)),
+  };
+}
+
+export function summarise(outcomes: readonly Outcome[], scanned?: SweepScan): RunbookSummary {
+  const counts = Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
+  for (const o of outcomes) counts[o.outcome] += 1;
+  return { total: outcomes.length, counts, ...(scanned ? { scanned } : {}) };
+}
+
+/** An error met while reverting `resources`, as a `failed` outcome (the run goes on with the rest). */
+export function failedOutcome(trigger: Trigger, error: unknown, resources: readonly string[], doing: string): Outcome {
+  const described = describeError(error);
+  return makeOutcome(trigger, 'failed', `${doing} failed: ${described.message}`, {
+    resources,
+    error: described,
+    humanAction: `Run the runbook again, or check ${resources.join(', ') || 'the resources'} by hand: LayerGuard could not finish (${described.code ?? described.name}).`,
+  });
+}
+
+const definedOnly = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** A live rule as a candidate to judge, matched by its id. */
+const asCandidate = (r: SgRule): RequestedRule =>
+  definedOnly({
+    ruleId: r.ruleId,
+    protocol: r.protocol,
+    fromPort: r.fromPort,
+    toPort: r.toPort,
+    cidrIpv4: r.cidrIpv4,
+    cidrIpv6: r.cidrIpv6,
+    prefixListId: r.prefixListId,
+    referencedGroupId: r.referencedGroupId,
+  });
+
+/**
+ * A group and its rules, already read: every world-open ingress rule that the policy does not allow
+ * is reverted (or `exempt`, or `dry-run`); `undefined` when there is none (a clean group).
+ */
+export async function revertGroup(
+  group: SecurityGroup,
+  rules: readonly SgRule[],
+  trigger: Trigger,
+  deps: PipelineDeps,
+): Promise<Outcome | undefined> {
+  const open = findWorldOpenRules(group, rules, deps.policy);
+  if (open.length === 0) return undefined;
+  return revertWorldOpen(open.map(asCandidate), group, rules, group.groupId, trigger, deps, false);
+}
+
+/** `revert-security-group`: DescribeSecurityGroups and DescribeSecurityGroupRules in parallel, then the revert. */
+export async function revertSecurityGroupRunbook(groupId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
+  const [group, rules] = await Promise.all([
+    deps.network.getSecurityGroup({ groupId }),
+    deps.network.listRules(groupId),
+  ]);
+  if (!group) return makeOutcome(trigger, 'already-compliant', `${groupId} does not exist`, { resources: [groupId] });
+  const outcome = await revertGroup(group, rules, trigger, deps);
+  if (outcome) return outcome;
+  const ingress = rules.filter((r) => !r.isEgress);
+  return makeOutcome(trigger, 'already-compliant', `${groupId} admits nothing from the internet that the policy forbids`, {
+    resources: [groupId],
+    before: { groupId, ingress },
+    after: { groupId, ingress },
+  });
+}
+
+type RouteChange = Extract<Change, { kind: 'route' }>;
+type AssociationChange = Extract<Change, { kind: 'association' }>;
+
+/**
+ * Every route drift of one VPC's tables and subnets (as `findRouteDrift` defines it), each decided
+ * like its event would be (exemptions, the isolated table to go back to, alert-only) and reverted
+ * one after another. `only` narrows it to one route table's drift.
+ */
+export async function revertVpcRouteDrift(
+  tables: readonly RouteTable[],
+  subnets: readonly Subnet[],
+  trigger: Trigger,
+  deps: PipelineDeps,
+  only?: { readonly routeTableId: string },
+): Promise<Outcome[]> {
+  const { policy } = deps;
+  const drifts = findRouteDrift(tables, subnets, policy).filter(
+    (d) => !only || ('routeTableId' in d && d.routeTableId === only.routeTableId),
+  );
+  const outcomes: Outcome[] = [];
+  for (const drift of drifts) {
+    if (drift.kind === 'sg-world-open') continue; // findRouteDrift returns none; narrows the type
+    const table = tables.find((t) => t.routeTableId === drift.routeTableId) as RouteTable;
+    const vpcTables = tables.filter((t) => t.vpcId === table.vpcId);
+    const now = deps.clock();
+    try {
+      if (drift.kind === 'internet-route-on-isolated-subnet') {
+        const change: RouteChange = {
+          kind: 'route',
+          eventName: 'CreateRoute',
+          routeTableId: drift.routeTableId,
+          destination: drift.destination,
+          target: drift.target,
+        };
+        const decision = evaluateRoute(change, table, vpcTables, subnets, policy, now);
+        outcomes.push(await revertRoute(change, decision, table, trigger, deps, false));
+      } else {
+        const change: AssociationChange = {
+          kind: 'association',
+          eventName: 'ReplaceRouteTableAssociation',
+          routeTableId: drift.routeTableId,
+          subnetId: drift.subnetId,
+          associationId: drift.associationId,
+        };
+        const decision = evaluateAssociation(change, table, vpcTables, subnets, policy, now);
+        outcomes.push(await revertAssociation(change, decision, table, trigger, deps, false));
+      }
+    } catch (error) {
+      const resources = [drift.routeTableId, ...('subnetId' in drift ? [drift.subnetId] : drift.subnetIds)];
+      outcomes.push(failedOutcome(trigger, error, resources, `reverting ${drift.kind} on ${drift.routeTableId}`));
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * `revert-route-table`: every forbidden route of the table when an isolated subnet uses it
+ * (explicitly or as the main table), and every isolated subnet explicitly on it when other subnets
+ * share it (the subnet moves back, the others keep their route: `findRouteDrift`'s rule).
+ * 1 DescribeRouteTables; with a forbidden route, + the VPC's tables and subnets in parallel.
+ */
+export async function revertRouteTableRunbook(routeTableId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome[]> {
+  const { network, policy } = deps;
+  const table = await network.getRouteTable(routeTableId);
+  if (!table) return [makeOutcome(trigger, 'already-compliant', `${routeTableId} does not exist`, { resources: [routeTableId] })];
+  if (!hasInternetRoute(table, policy)) {
+    return [
+      makeOutcome(trigger, 'already-compliant', `${routeTableId} has no route to a target the policy forbids`, {
+        resources: [routeTableId],
+      }),
+    ];
+  }
+  const [tables, subnets] = await Promise.all([network.listRouteTables(table.vpcId), network.listSubnets(table.vpcId)]);
+  const vpcTables = tables.some((t) => t.routeTableId === routeTableId) ? tables : [...tables, table];
+  const outcomes = await revertVpcRouteDrift(vpcTables, subnets, trigger, deps, { routeTableId });
+  if (outcomes.length > 0) return outcomes;
+  const routes = forbiddenRoutes(table, policy).map(describeRoute).join(', ');
+  return [
+    makeOutcome(trigger, 'already-compliant', `no isolated subnet uses ${routeTableId}, so ${routes} is allowed there`, {
+      resources: [routeTableId],
+    }),
+  ];
+}
+
+/**
+ * `revert-subnet-association`: an isolated subnet explicitly on a table with a forbidden route goes
+ * back to the VPC's one isolated table (alert-only when there is none or several). The port cannot
+ * read one subnet by id, so its explicit association is found by paging the region's route tables,
+ * stopping at the page that has it; then the VPC's tables and subnets are read in parallel.
+ */
+export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
+  const { network, policy } = deps;
+  let found: RouteTable | undefined;
+  for await (const page of network.pageRouteTables()) {
+    found = page.find((t) => t.associations.some((a) => !a.main && a.subnetId === subnetId));
+    if (found) break;
+  }
+  if (!found) {
+    return makeOutcome(
+      trigger,
+      'ignored',
+      `${subnetId} has no explicit route table association (it uses its VPC's main route table, or does not exist): there is no association to revert`,
+      {
+        resources: [subnetId],
+        humanAction: `If the VPC's main route table routes to the internet, run revert-route-table on it, or sweep the VPC.`,
+      },
+    );
+  }
+  const association = found.associations.find((a) => !a.main && a.subnetId === subnetId);
+  if (!hasInternetRoute(found, policy)) {
+    return makeOutcome(trigger, 'already-compliant', `${subnetId} is on ${found.routeTableId}, which has no route to a forbidden target`, {
+      resources: [found.routeTableId, subnetId],
+    });
+  }
+  const [tables, subnets] = await Promise.all([network.listRouteTables(found.vpcId), network.listSubnets(found.vpcId)]);
+  const table = tables.find((t) => t.routeTableId === found.routeTableId) ?? found;
+  const change: AssociationChange = {
+    kind: 'association',
+    eventName: 'ReplaceRouteTableAssociation',
+    routeTableId: table.routeTableId,
+    subnetId,
+    ...(association ? { associationId: association.associationId } : {}),
+  };
+  const decision = evaluateAssociation(change, table, tables, subnets, policy, deps.clock());
+  return revertAssociation(change, decision, table, trigger, deps, false);
+}
+
+/** `dryRun: true` turns the policy's mode to dry-run for this run; it never turns dry-run into enforce. */
+const withDryRun = <D extends PipelineDeps>(deps: D, dryRun: boolean | undefined): D =>
+  dryRun ? { ...deps, policy: { ...deps.policy, mode: 'dry-run' } satisfies Policy } : deps;
+
+/** Runs one validated payload. AWS failures become `failed` outcomes; nothing here throws for them. */
+export async function runRunbook(payload: RunbookPayload, runbookDeps: RunbookDeps): Promise<RunbookResult> {
+  const deps = withDryRun(runbookDeps, payload.dryRun);
+  const trigger = runbookTrigger(payload.action, deps);
+  const result = (outcomes: readonly Outcome[], scanned?: SweepScan): RunbookResult => ({
+    runbookId: trigger.eventId,
+    action: payload.action,
+    dryRun: deps.policy.mode === 'dry-run',
+    outcomes,
+    summary: summarise(outcomes, scanned),
+  });
+  try {
+    switch (payload.action) {
+      case 'revert-security-group':
+        return result([await revertSecurityGroupRunbook(payload.groupId, trigger, deps)]);
+      case 'revert-route-table':
+        return result(await revertRouteTableRunbook(payload.routeTableId, trigger, deps));
+      case 'revert-subnet-association':
+        return result([await revertSubnetRunbook(payload.subnetId, trigger, deps)]);
+      case 'sweep': {
+        const swept = await sweep(payload.vpcId, trigger, deps);
+        return result(swept.outcomes, swept.scanned);
+      }
+    }
+  } catch (error) {
+    const resource = 'groupId' in payload ? payload.groupId : 'routeTableId' in payload ? payload.routeTableId : 'subnetId' in payload ? payload.subnetId : (payload.vpcId ?? 'region');
+    return result([failedOutcome(trigger, error, [resource], payload.action)]);
+  }
+}
