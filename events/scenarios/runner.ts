@@ -72,7 +72,7 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
     for (const rule of rules) {
       const engine = createEngine({
         network: target.network,
-        notifier,
+        channels: [notifier],
         policy,
         clock: () => new Date(),
         remediators: HANDLERS[rule],

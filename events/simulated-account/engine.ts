@@ -31,7 +31,7 @@ export function simulatedEngine(
   const notifier = new RecordingNotifier();
   const engine = createEngine({
     network,
-    notifier,
+    channels: [notifier],
     makeStore: () => new MemoryIdempotencyStore(),
     policy: opts.policy ?? DEFAULT_POLICY,
     clock: opts.clock ?? (() => new Date()),

@@ -1,15 +1,17 @@
-import type { Notifier, NotifyReceipt } from '../../functions/core/notifier.js';
+import type { NotificationChannel } from '../../functions/core/notifier.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 
-/** A notifier that keeps what it was asked to send, for game days and tests; it can be told to fail. */
-export class RecordingNotifier implements Notifier {
+/** A notification channel that keeps what it was asked to send, for game days and tests; it can be told to fail. */
+export class RecordingNotifier implements NotificationChannel {
   readonly sent: Outcome[] = [];
-  /** Set to make the next calls throw, as a failing SNS or EventBridge would. */
+  /** Set to make the next sends throw, as a failing SNS or EventBridge would. */
   failWith: Error | undefined;
 
-  async notify(outcome: Outcome): Promise<NotifyReceipt> {
+  constructor(readonly name = 'recorder') {}
+
+  async send(outcome: Outcome): Promise<string> {
     if (this.failWith) throw this.failWith;
     this.sent.push(outcome);
-    return { sns: `simulated-${this.sent.length}`, eventBridge: `simulated-${this.sent.length}` };
+    return `simulated-${this.sent.length}`;
   }
 }

@@ -14,7 +14,7 @@ import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
 import { ec2Client, eventBridgeClient, snsClient } from './clients.js';
 import { createEc2Network } from './ec2-network.js';
-import { createAwsNotifier } from './notifier.js';
+import { createAwsChannels } from './notifier.js';
 
 /** Thrown for a `failed` outcome so that Lambda retries the event and, in the end, dead-letters it. */
 export class RemediationFailedError extends LayerGuardError {
@@ -42,7 +42,7 @@ export function createAwsEngine(remediators: Remediators): Engine {
   const config = loadConfig();
   return createEngine({
     network: createEc2Network(ec2Client()),
-    notifier: createAwsNotifier({
+    channels: createAwsChannels({
       sns: snsClient(),
       eventBridge: eventBridgeClient(),
       topicArn: config.topicArn,

@@ -6,8 +6,7 @@ import {
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { AwsCallError } from '../core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../core/notification.js';
-import type { Notifier, NotifyReceipt } from '../core/notifier.js';
-import type { Outcome } from '../core/outcome.js';
+import type { NotificationChannel } from '../core/notifier.js';
 import { toAwsCallError } from './ec2-network.js';
 
 /** IAM actions the notifier needs (resource-scoped to the topic and the bus in the stack). */
@@ -26,67 +25,61 @@ export interface AwsNotifierDeps {
 const attribute = (value: string) => ({ DataType: 'String', StringValue: value || 'unknown' });
 
 /**
- * The `Notifier` port on SNS (people) and EventBridge PutEvents (machines). Both channels are sent in
- * parallel; a channel with no target is skipped. Any failure, including a PutEvents entry that
- * EventBridge refused (`FailedEntryCount > 0`), throws an `AwsCallError`, so the trigger is retried.
+ * The notification channels on SNS (people) and EventBridge PutEvents (machines); a channel with no
+ * target is left out. A failure, including a PutEvents entry that EventBridge refused
+ * (`FailedEntryCount > 0`), throws an `AwsCallError`, so that the channel is retried.
  */
-export function createAwsNotifier(deps: AwsNotifierDeps): Notifier {
+export function createAwsChannels(deps: AwsNotifierDeps): NotificationChannel[] {
   const { sns, eventBridge, topicArn, eventBusName } = deps;
+  const channels: NotificationChannel[] = [];
 
-  const publish = async (outcome: Outcome): Promise<string | undefined> => {
-    if (!sns || !topicArn) return undefined;
-    const { subject, message } = formatNotification(outcome);
-    try {
-      const answer = await sns.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: subject,
-          Message: message,
-          MessageAttributes: {
-            outcome: attribute(outcome.outcome),
-            eventName: attribute(outcome.eventName),
-          },
-        }),
-      );
-      return answer.MessageId;
-    } catch (error) {
-      throw toAwsCallError('Publish', error);
-    }
-  };
+  if (sns && topicArn) {
+    channels.push({
+      name: 'sns',
+      async send(outcome) {
+        const { subject, message } = formatNotification(outcome);
+        try {
+          const answer = await sns.send(
+            new PublishCommand({
+              TopicArn: topicArn,
+              Subject: subject,
+              Message: message,
+              MessageAttributes: {
+                outcome: attribute(outcome.outcome),
+                eventName: attribute(outcome.eventName),
+              },
+            }),
+          );
+          return answer.MessageId;
+        } catch (error) {
+          throw toAwsCallError('Publish', error);
+        }
+      },
+    });
+  }
 
-  const putEvent = async (outcome: Outcome): Promise<string | undefined> => {
-    if (!eventBridge || !eventBusName) return undefined;
-    let answer: PutEventsCommandOutput;
-    try {
-      answer = await eventBridge.send(
-        new PutEventsCommand({ Entries: [{ ...toOutcomeEvent(outcome), EventBusName: eventBusName }] }),
-      );
-    } catch (error) {
-      throw toAwsCallError('PutEvents', error);
-    }
-    const entry = answer.Entries?.[0];
-    if ((answer.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode) {
-      const code = entry?.ErrorCode ?? 'FailedEntry';
-      // EventBridge's per-entry codes: ThrottlingException and InternalFailure are worth a retry.
-      const retryable =
-        code === 'ThrottlingException' || code === 'InternalFailure' || code === 'InternalException';
-      throw new AwsCallError('PutEvents', code, entry?.ErrorMessage ?? 'EventBridge refused the entry', {
-        retryable,
-      });
-    }
-    return entry?.EventId;
-  };
-
-  return {
-    async notify(outcome): Promise<NotifyReceipt> {
-      // allSettled, so that one channel's failure does not hide the other's; then throw the first.
-      const [snsResult, ebResult] = await Promise.allSettled([publish(outcome), putEvent(outcome)]);
-      if (snsResult.status === 'rejected') throw snsResult.reason;
-      if (ebResult.status === 'rejected') throw ebResult.reason;
-      const receipt: { sns?: string; eventBridge?: string } = {};
-      if (snsResult.value !== undefined) receipt.sns = snsResult.value;
-      if (ebResult.value !== undefined) receipt.eventBridge = ebResult.value;
-      return receipt;
-    },
-  };
+  if (eventBridge && eventBusName) {
+    channels.push({
+      name: 'eventbridge',
+      async send(outcome) {
+        let answer: PutEventsCommandOutput;
+        try {
+          answer = await eventBridge.send(
+            new PutEventsCommand({ Entries: [{ ...toOutcomeEvent(outcome), EventBusName: eventBusName }] }),
+          );
+        } catch (error) {
+          throw toAwsCallError('PutEvents', error);
+        }
+        const entry = answer.Entries?.[0];
+        if ((answer.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode) {
+          const code = entry?.ErrorCode ?? 'FailedEntry';
+          // EventBridge's per-entry codes: ThrottlingException and InternalFailure are worth a retry.
+          const retryable = code === 'ThrottlingException' || code === 'InternalFailure' || code === 'InternalException';
+          throw new AwsCallError('PutEvents', code, entry?.ErrorMessage ?? 'EventBridge refused the entry', { retryable });
+        }
+        return entry?.EventId;
+      },
+    });
+  }
+  return channels;
 }

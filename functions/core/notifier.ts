@@ -1,15 +1,12 @@
 import type { Outcome } from './outcome.js';
 
-/** Where an outcome was sent. */
-export interface NotifyReceipt {
-  readonly sns?: string; // MessageId
-  readonly eventBridge?: string; // EventId
-}
-
 /**
- * The port that tells people (SNS) and machines (EventBridge) what LayerGuard did. It throws when a
- * channel fails, so that the trigger is retried; the caller makes sure a retry does not notify twice.
+ * One way of telling what LayerGuard did: SNS for people, EventBridge for machines. Each channel is
+ * sent, remembered and retried on its own, so a failure of one never makes the other send twice.
  */
-export interface Notifier {
-  notify(outcome: Outcome): Promise<NotifyReceipt>;
+export interface NotificationChannel {
+  /** A stable name: part of the idempotency key, so it must not change between deployments. */
+  readonly name: string;
+  /** Sends the outcome and returns the channel's message id; throws when the channel failed. */
+  send(outcome: Outcome): Promise<string | undefined>;
 }

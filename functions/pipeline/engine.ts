@@ -2,7 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { parseTrigger } from '../core/cloudtrail.js';
-import type { Notifier } from '../core/notifier.js';
+import type { NotificationChannel } from '../core/notifier.js';
 import type { Outcome } from '../core/outcome.js';
 import type { PipelineDeps, Remediators } from './deps.js';
 import { remediate } from './remediate.js';
@@ -16,7 +16,8 @@ export class FailedOutcomeError extends Error {
 }
 
 export interface EngineDeps extends PipelineDeps {
-  readonly notifier: Notifier;
+  /** Where outcomes are told; each channel is sent once per event and outcome, and retried alone. */
+  readonly channels: readonly NotificationChannel[];
   readonly remediators: Remediators;
   /**
    * Makes a store where "this trigger was handled" is remembered: DynamoDB when deployed, memory
@@ -36,15 +37,14 @@ const DAY = 86_400;
 const LOCAL_CONTEXT = { getRemainingTimeInMillis: () => 60_000 } as Context;
 
 /**
- * Wires the pipeline to the notifier with two idempotent steps keyed on the CloudTrail event id:
- * the remediation (a redelivered event returns the first outcome without touching the network) and
- * the notification (sent once per event and outcome, and retried alone when only it failed).
+ * Wires the pipeline to the notification channels with idempotent steps keyed on the CloudTrail event
+ * id: the remediation (a redelivered event returns the first outcome without touching the network),
+ * and each channel (sent once per event and outcome, and retried alone when only it failed).
  */
 export function createEngine(deps: EngineDeps): Engine {
   const config = (key: string) =>
     new IdempotencyConfig({ eventKeyJmesPath: key, expiresAfterSeconds: deps.rememberSeconds ?? 2 * DAY });
   const remediationConfig = config('eventId');
-  const notificationConfig = config('[eventId, outcome]');
 
   const remediateOnce = makeIdempotent(
     async (_key: { eventId: string }, parsed: ReturnType<typeof parseTrigger>): Promise<Outcome> => {
@@ -55,17 +55,21 @@ export function createEngine(deps: EngineDeps): Engine {
     { persistenceStore: deps.makeStore(), config: remediationConfig, dataIndexArgument: 0, keyPrefix: 'remediate' },
   );
 
-  const notifyOnce = makeIdempotent(
-    async (_key: { eventId: string; outcome: string }, outcome: Outcome) => deps.notifier.notify(outcome),
-    { persistenceStore: deps.makeStore(), config: notificationConfig, dataIndexArgument: 0, keyPrefix: 'notify' },
-  );
+  const channels = deps.channels.map((channel) => {
+    const channelConfig = config('[eventId, outcome]');
+    const sendOnce = makeIdempotent(
+      async (_key: { eventId: string; outcome: string }, outcome: Outcome) => ({ id: (await channel.send(outcome)) ?? null }),
+      { persistenceStore: deps.makeStore(), config: channelConfig, dataIndexArgument: 0, keyPrefix: `notify-${channel.name}` },
+    );
+    return { channelConfig, sendOnce };
+  });
 
   return {
     async handle(input, context) {
       // Outside Lambda there is no deadline; a local one bounds how long an interrupted run holds the event.
       const deadline = context ?? LOCAL_CONTEXT;
       remediationConfig.registerLambdaContext(deadline);
-      notificationConfig.registerLambdaContext(deadline);
+      for (const c of channels) c.channelConfig.registerLambdaContext(deadline);
       const parsed = parseTrigger(input);
       const eventId = parsed.record.eventID;
       let outcome: Outcome;
@@ -75,7 +79,10 @@ export function createEngine(deps: EngineDeps): Engine {
         if (!(error instanceof FailedOutcomeError)) throw error;
         outcome = error.outcome;
       }
-      await notifyOnce({ eventId, outcome: outcome.outcome }, outcome);
+      const key = { eventId, outcome: outcome.outcome };
+      const sent = await Promise.allSettled(channels.map((c) => c.sendOnce(key, outcome)));
+      const failure = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failure) throw failure.reason;
       return outcome;
     },
   };

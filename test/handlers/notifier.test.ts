@@ -3,7 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAwsNotifier } from '../../functions/adapters/notifier.js';
+import { type AwsNotifierDeps, createAwsChannels } from '../../functions/adapters/notifier.js';
 import { AwsCallError } from '../../functions/core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../../functions/core/notification.js';
 import type { Outcome } from '../../functions/core/outcome.js';
@@ -37,6 +37,19 @@ const outcome: Outcome = {
   actions: [{ type: 'revoke-ingress', groupId: 'sg-1', ruleIds: ['sgr-1'], result: 'done' }],
 };
 
+/** Sends on every channel in parallel, as the engine does; the ids by channel, or the first failure. */
+const createAwsNotifier = (deps: AwsNotifierDeps) => ({
+  async notify(o: Outcome): Promise<{ sns?: string; eventBridge?: string }> {
+    const channels = createAwsChannels(deps);
+    const sent = await Promise.allSettled(channels.map((c) => c.send(o)));
+    const failure = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    return Object.fromEntries(
+      channels.map((c, i) => [c.name === 'sns' ? 'sns' : 'eventBridge', (sent[i] as PromiseFulfilledResult<string>).value]),
+    );
+  },
+});
+
 const full = () =>
   createAwsNotifier({
     sns: new SNSClient({}),
@@ -45,7 +58,12 @@ const full = () =>
     eventBusName: BUS,
   });
 
-describe('createAwsNotifier', () => {
+describe('createAwsChannels', () => {
+  it('names its channels sns and eventbridge, leaving out the unconfigured', () => {
+    expect(createAwsChannels({ sns: new SNSClient({}), topicArn: TOPIC, eventBridge: new EventBridgeClient({}), eventBusName: BUS }).map((c) => c.name)).toEqual(['sns', 'eventbridge']);
+    expect(createAwsChannels({ eventBridge: new EventBridgeClient({}) })).toEqual([]);
+  });
+
   it('publishes to SNS and puts one event on the bus, with the exact inputs', async () => {
     // Prepare
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
