@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { EmulatorUnavailableError, motoAnswers, startMoto } from '../../events/scenarios/emulator.js';
 
 /**
  * Vitest globalSetup: one moto server (https://docs.getmoto.org, `python3 -m moto.server`) for the
@@ -19,9 +18,6 @@ declare module 'vitest' {
     motoEndpoint: string;
   }
 }
-
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 const required = (): boolean => process.env.LAYERGUARD_REQUIRE_MOTO === '1';
 
@@ -45,57 +41,10 @@ function unavailable(project: TestProject, why: string): void {
   project.provide('motoEndpoint', '');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`moto exited (${child.exitCode ?? child.signalCode}) before answering:\n${output()}`);
-    }
-    if (await answers(endpoint)) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`moto did not answer on ${endpoint} within ${START_TIMEOUT_MS} ms:\n${output()}`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.LAYERGUARD_MOTO_ENDPOINT?.trim().replace(/\/+$/, '');
   if (external) {
-    if (await answers(external)) {
+    if (await motoAnswers(external)) {
       project.provide('motoEndpoint', external);
     } else {
       unavailable(project, `LAYERGUARD_MOTO_ENDPOINT=${external} does not answer`);
@@ -103,50 +52,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
 
-  const python = process.env.LAYERGUARD_PYTHON?.trim() || 'python3';
-  const probe = spawnSync(python, ['-c', 'import moto, moto.server; print(moto.__version__)'], {
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error
-      ? `${python} not found (${probe.error.message})`
-      : `${python} cannot import moto.server: ${(probe.stderr || '').trim().split('\n').pop()}`;
-    unavailable(project, why);
+  // Probing, the free port, readiness and stopping live in events/scenarios/emulator.ts, shared with
+  // `layerguard gameday --target emulator`.
+  try {
+    const moto = await startMoto();
+    project.provide('motoEndpoint', moto.endpoint);
+    return () => moto.stop();
+  } catch (error) {
+    unavailable(project, error instanceof EmulatorUnavailableError ? error.why : String(error));
     return undefined;
   }
-
-  // A port found free can be taken before moto binds it; try a few times.
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    });
-    let log = '';
-    const keep = (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.on('error', (error) => {
-      log += `spawn error: ${error.message}\n`;
-    });
-    try {
-      await waitUntilUp(endpoint, child, () => log);
-    } catch (error) {
-      lastError = error;
-      await stop(child);
-      continue;
-    }
-    // moto logs every request; stop buffering it once it is up.
-    child.stdout?.removeAllListeners('data').resume();
-    child.stderr?.removeAllListeners('data').resume();
-    project.provide('motoEndpoint', endpoint);
-    return () => stop(child);
-  }
-  unavailable(project, `moto ${probe.stdout.trim()} did not start: ${String(lastError)}`);
-  return undefined;
 }
