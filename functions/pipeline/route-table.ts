@@ -46,9 +46,11 @@ const plural = (ids: readonly string[]): string => `subnet${ids.length === 1 ? '
  * EC2 calls (sequential round trips in brackets):
  * - target the policy allows (NAT by default, vgw, endpoint...): 0, decided from the event [0];
  * - table gone, route gone or pointing elsewhere: 1 DescribeRouteTables [1];
- * - a non-main table: + DescribeSubnets of the VPC when it has subnet associations, 2 [2];
+ * - a non-main table: + DescribeSubnets of the VPC when it has subnet associations, 2 [2]
+ *   (a non-main table with no subnet association needs no more reads: 1 [1]);
  * - the main table: + DescribeRouteTables and DescribeSubnets of the VPC in parallel, 3 [2];
- * - drift: + DeleteRoute + DescribeRouteTables to verify, so 4 [4] on a non-main table, 5 [4] on the main one.
+ * - drift: + DeleteRoute + DescribeRouteTables to verify, so 4 [4] on a non-main table (3 [3] for
+ *   a table tagged as isolated that no subnet uses), 5 [4] on the main one.
  */
 export async function remediateRoute(
   change: RouteChange,
