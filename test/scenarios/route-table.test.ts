@@ -163,6 +163,18 @@ describe('route tables on the simulated account', () => {
     expect(mutating).toHaveLength(1);
   });
 
+  it('an IGW route on the isolated route table is reverted even when no subnet uses it (1 read)', async () => {
+    const account = threeTierAccount();
+    databaseOnMainTable(account);
+    const { engine, network } = simulatedEngine(account, { remediators });
+    const injected = inject.createRoute(account, RT.database, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW });
+    const outcome = await engine.handle(injected.event);
+    expect(outcome.outcome).toBe('remediated');
+    expect(outcome.reason).toContain(`isolated route table ${RT.database}`);
+    expect(network.countCalls()).toEqual({ DescribeRouteTables: 2, DeleteRoute: 1 });
+    expect(account.routeTable(RT.database)?.routes).toHaveLength(1);
+  });
+
   it('the same event delivered twice is handled once', async () => {
     const account = threeTierAccount();
     const { engine, network, notifier } = simulatedEngine(account, { remediators });
