@@ -1,4 +1,80 @@
-// Placeholder while the handler is written; replaced in the next commits.
-export const handler = async (_event: unknown): Promise<never> => {
-  throw new Error('not wired yet');
-};
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ec2Client } from '../adapters/clients.js';
+import { createEc2Network } from '../adapters/ec2-network.js';
+import { loadConfig } from '../core/config.js';
+import { OUTCOME_STATUSES } from '../core/outcome.js';
+import { parseRunbookPayload, RunbookPayloadError } from '../core/runbook.js';
+import { type RunbookResult, runRunbook } from '../pipeline/runbook.js';
+
+/**
+ * The runbook function, invoked directly (the CLI's `--remote`, the console, another automation)
+ * with a runbook payload: `{ action: 'revert-security-group', groupId }`, `revert-route-table`,
+ * `revert-subnet-association` or `sweep`, each with `dryRun`. It answers `{ outcomes, summary }`.
+ *
+ * - An invalid payload throws `RunbookPayloadError` before any AWS call: a direct invoke fails
+ *   loudly (FunctionError), and there is nothing to retry.
+ * - AWS failures are `failed` outcomes in the answer, not exceptions: the other resources of a
+ *   sweep are still reverted, and the caller sees exactly which failed.
+ */
+
+/** Lambda's synchronous response limit is 6 MB; above this the answer drops before/after states. */
+export const MAX_RESPONSE_BYTES = 5_000_000;
+
+const config = loadConfig();
+const logger = new Logger({ serviceName: 'layerguard' });
+const metrics = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard' });
+metrics.setDefaultDimensions({ function: 'runbook' });
+
+/** The answer, cut to fit Lambda's response limit: a sweep of a large region can revert a lot. */
+export function fitResponse(result: RunbookResult, limit = MAX_RESPONSE_BYTES): RunbookResult & { truncated?: string } {
+  if (Buffer.byteLength(JSON.stringify(result), 'utf8') <= limit) return result;
+  const outcomes = result.outcomes.map(({ before: _b, after: _a, ...rest }) => rest);
+  return {
+    ...result,
+    outcomes,
+    truncated: 'the answer exceeded the response limit: before and after states are left out (they are in the logs)',
+  };
+}
+
+const accountOf = (context: Context | undefined): string | undefined => context?.invokedFunctionArn?.split(':')[4] || undefined;
+
+export const handler = middy(async (event: unknown, context: Context) => {
+  let payload: ReturnType<typeof parseRunbookPayload>;
+  try {
+    payload = parseRunbookPayload(event);
+  } catch (error) {
+    if (error instanceof RunbookPayloadError) {
+      logger.warn('invalid runbook payload: no action taken', { reason: error.message });
+      metrics.addMetric('invalidPayload', MetricUnit.Count, 1);
+    }
+    throw error;
+  }
+  const id = randomUUID();
+  logger.setCorrelationId(`runbook-${id}`);
+  logger.info('runbook started', { payload });
+  const result = await runRunbook(payload, {
+    network: createEc2Network(ec2Client()),
+    policy: config.policy,
+    clock: () => new Date(),
+    newId: () => id,
+    context: { account: accountOf(context), region: process.env.AWS_REGION },
+  });
+  // Every outcome that is not "nothing to do" is logged in full: it is the audit trail of the run.
+  for (const outcome of result.outcomes) {
+    if (outcome.outcome !== 'already-compliant') logger.info('outcome', { outcome });
+  }
+  for (const status of OUTCOME_STATUSES) {
+    const n = result.summary.counts[status];
+    if (n > 0) metrics.addMetric(status, MetricUnit.Count, n);
+  }
+  logger.info('runbook finished', { action: result.action, dryRun: result.dryRun, summary: result.summary });
+  return fitResponse(result);
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

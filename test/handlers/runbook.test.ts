@@ -1,0 +1,179 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RunbookResult } from '../../functions/pipeline/runbook.js';
+
+/**
+ * The runbook Lambda handler with the SDK mocked: the real handler, runbook pipeline, remediator
+ * tail and EC2 adapter run; the tests assert the exact EC2 calls.
+ */
+
+const VPC = 'vpc-0a1b2c3d4e5f60001';
+const APP = 'sg-0a1b2c3d4e5f67002';
+const SSH = 'sgr-0a1b2c3d4e5f6e101';
+const RDP = 'sgr-0a1b2c3d4e5f6e102';
+
+const ec2 = mockClient(EC2Client);
+const sns = mockClient(SNSClient);
+const events = mockClient(EventBridgeClient);
+
+type Handler = (event: unknown, context: Context) => Promise<RunbookResult>;
+let handler: Handler;
+
+beforeAll(async () => {
+  for (const name of ['LAYERGUARD_POLICY', 'LAYERGUARD_TOPIC_ARN', 'LAYERGUARD_EVENT_BUS', 'LAYERGUARD_IDEMPOTENCY_TABLE']) {
+    delete process.env[name];
+  }
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.AWS_REGION = 'us-east-1';
+  ({ handler } = (await import('../../functions/runbook/handler.js')) as unknown as { handler: Handler });
+});
+
+const context = {
+  functionName: 'layerguard-runbook',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:layerguard-runbook',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+const appRules: SecurityGroupRule[] = [
+  { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69201', GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, ReferencedGroupInfo: { GroupId: 'sg-0a1b2c3d4e5f67001' } },
+  { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69202', GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, CidrIpv4: '10.0.11.0/24' },
+  { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69209', GroupId: APP, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' },
+];
+const open: SecurityGroupRule[] = [
+  { SecurityGroupRuleId: SSH, GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' },
+  { SecurityGroupRuleId: RDP, GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, CidrIpv6: '::/0' },
+];
+
+beforeEach(() => {
+  ec2.on(DescribeSecurityGroupsCommand).resolves({
+    SecurityGroups: [{ GroupId: APP, GroupName: 'app-tier', VpcId: VPC, Tags: [{ Key: 'Tier', Value: 'Application' }] }],
+  });
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, ...open] });
+  ec2.on(RevokeSecurityGroupIngressCommand).resolves({
+    Return: true,
+    RevokedSecurityGroupRules: [
+      { SecurityGroupRuleId: SSH, GroupId: APP },
+      { SecurityGroupRuleId: RDP, GroupId: APP },
+    ],
+  });
+});
+
+afterEach(() => {
+  ec2.reset();
+  sns.reset();
+  events.reset();
+});
+
+describe('runbook handler: revert-security-group', () => {
+  it('revokes every world-open rule of the group by id, after two reads, and nothing else', async () => {
+    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    expect(result.action).toBe('revert-security-group');
+    expect(result.dryRun).toBe(false);
+    expect(result.summary).toMatchObject({ total: 1, counts: { remediated: 1, failed: 0 } });
+    const [outcome] = result.outcomes;
+    expect(outcome).toMatchObject({
+      outcome: 'remediated',
+      eventName: 'revert-security-group',
+      resources: [APP],
+      trigger: { source: 'runbook', eventName: 'revert-security-group', account: '111122223333', region: 'us-east-1' },
+      actions: [{ type: 'revoke-ingress', groupId: APP, ruleIds: [SSH, RDP], result: 'done' }],
+      after: { verifiedBy: 'revoke-response' },
+    });
+    expect(outcome?.eventId).toMatch(/^runbook-[0-9a-f-]{36}$/);
+    expect(outcome?.eventId).toBe(result.runbookId);
+    expect(outcome?.secondsOpen).toBeUndefined(); // the change's time is unknown to a runbook
+
+    // Exactly: DescribeSecurityGroups by id, DescribeSecurityGroupRules by group, one revoke by rule ids.
+    expect(ec2.calls()).toHaveLength(3);
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [APP] });
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0]?.args[0].input).toMatchObject({
+      Filters: [{ Name: 'group-id', Values: [APP] }],
+    });
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
+      { GroupId: APP, SecurityGroupRuleIds: [SSH, RDP] },
+    ]);
+    // No notification channel is configured, and the runbook answers its caller: no SNS, no EventBridge.
+    expect(sns.calls()).toHaveLength(0);
+    expect(events.calls()).toHaveLength(0);
+  });
+
+  it('dryRun: the two reads only, a dry-run outcome with the planned revoke', async () => {
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: true }, context);
+    expect(result.dryRun).toBe(true);
+    expect(result.outcomes[0]).toMatchObject({
+      outcome: 'dry-run',
+      actions: [{ type: 'revoke-ingress', ruleIds: [SSH, RDP], result: 'skipped' }],
+    });
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 0);
+    expect(ec2.calls()).toHaveLength(2);
+  });
+
+  it('a group with nothing world-open: already-compliant, no mutating call', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: appRules });
+    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    expect(result.outcomes[0]?.outcome).toBe('already-compliant');
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 0);
+  });
+
+  it('EC2 refuses the revoke: a failed outcome in the answer, not an exception', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    expect(result.summary.counts.failed).toBe(1);
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'failed', error: { code: 'UnauthorizedOperation' } });
+    expect(result.outcomes[0]?.humanAction).toBeTruthy();
+  });
+});
+
+describe('runbook handler: invalid payloads', () => {
+  it.each([
+    ['an unknown action', { action: 'delete-vpc' }],
+    ['an unknown field', { action: 'sweep', force: true }],
+    ['a malformed id', { action: 'revert-security-group', groupId: 'sg-../../etc' }],
+    ['no payload', null],
+    ['an oversized payload', { action: 'sweep', vpcId: `vpc-${'0'.repeat(10_000)}` }],
+  ])('%s: throws RunbookPayloadError before any AWS call', async (_name, payload) => {
+    await expect(handler(payload, context)).rejects.toMatchObject({ name: 'RunbookPayloadError' });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});
+
+describe('runbook handler: revert-route-table', () => {
+  it('a table without a forbidden route: one DescribeRouteTables, already-compliant', async () => {
+    const RT = 'rtb-0a1b2c3d4e5f64003';
+    ec2.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        {
+          RouteTableId: RT,
+          VpcId: VPC,
+          Routes: [{ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active', Origin: 'CreateRouteTable' }],
+          Associations: [],
+          Tags: [{ Key: 'Tier', Value: 'Database' }],
+        },
+      ],
+    });
+    const result = await handler({ action: 'revert-route-table', routeTableId: RT }, context);
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(['already-compliant']);
+    expect(ec2.calls()).toHaveLength(1);
+    expect(ec2).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: [RT] });
+  });
+});
