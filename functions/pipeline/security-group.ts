@@ -29,7 +29,14 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
     ? await Promise.all([network.getSecurityGroup({ groupId: change.groupId }), network.listRules(change.groupId)])
     : await network.getSecurityGroup({ groupName: change.groupName }).then(async (g) => [g, g ? await network.listRules(g.groupId) : []] as const);
 
-  return revertWorldOpen(candidates, group, liveRules, named, trigger, deps);
+  const outcome = await revertWorldOpen(candidates, group, liveRules, named, trigger, deps);
+  if (change.eventName !== 'ModifySecurityGroupRules' || outcome.outcome !== 'remediated') return outcome;
+  // CloudTrail records only a modified rule's new definition, so revoking is the only safe revert.
+  const ruleIds = outcome.actions.flatMap((a) => (a.type === 'revoke-ingress' ? a.ruleIds : []));
+  return {
+    ...outcome,
+    humanAction: `Rules ${ruleIds.join(', ')} of ${outcome.resources.join(', ')} were revoked because they were edited to admit the internet; their definition before the edit is not in the event. Re-create them with their intended source if they were needed.`,
+  };
 }
 
 /**

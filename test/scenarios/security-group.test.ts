@@ -77,3 +77,15 @@ describe('security groups on the simulated account', () => {
     expect(ingress(account, SG.app).some((r) => r.cidrIpv4 === '0.0.0.0/1')).toBe(true);
   });
 });
+
+describe('a rule edited to admit the internet', () => {
+  it('is revoked, and the outcome tells a person that its old definition must be restored by hand', async () => {
+    const account = threeTierAccount();
+    const { engine } = simulatedEngine(account, { remediators });
+    const { event } = inject.modifyRule(account, SG.db, BASELINE.rules.dbFromApp, { protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' });
+    const outcome = await engine.handle(event);
+    expect(outcome.outcome).toBe('remediated');
+    expect(account.rules.has(BASELINE.rules.dbFromApp)).toBe(false);
+    expect(outcome.humanAction).toMatch(/definition before the edit/);
+  });
+});
