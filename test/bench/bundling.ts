@@ -21,7 +21,9 @@ const KNOWN = new Set([
 export function stackEsbuildOptions(): BuildOptions {
   const unknown = Object.keys(BUNDLING).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) {
-    throw new Error(`bench: bundling option(s) ${unknown.join(', ')} are not translated to esbuild; update test/bench/bundling.ts`);
+    throw new Error(
+      `bench: bundling option(s) ${unknown.join(', ')} are not translated to esbuild; update test/bench/bundling.ts`,
+    );
   }
   const b = BUNDLING;
   return {

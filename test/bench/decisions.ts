@@ -1,15 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threeTierAccount } from '../../events/simulated-account/baseline.js';
+import { materialise } from '../../events/simulated-account/materialise.js';
 import { toChange } from '../../functions/core/change.js';
 import { type ParsedTrigger, parseTrigger } from '../../functions/core/cloudtrail.js';
 import { ignoreReason } from '../../functions/core/guards.js';
 import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/core/network.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
-import { evaluateAssociation, evaluateRoute, planAssociationRevert, planRouteRevert } from '../../functions/core/route-table.js';
-import { evaluateSecurityGroup, planSgRevert, worldOpenCandidates } from '../../functions/core/security-group.js';
-import { threeTierAccount } from '../../events/simulated-account/baseline.js';
-import { materialise } from '../../events/simulated-account/materialise.js';
+import {
+  evaluateAssociation,
+  evaluateRoute,
+  planAssociationRevert,
+  planRouteRevert,
+} from '../../functions/core/route-table.js';
+import {
+  evaluateSecurityGroup,
+  planSgRevert,
+  worldOpenCandidates,
+} from '../../functions/core/security-group.js';
 
 const EVENTS = fileURLToPath(new URL('../../events/cloudtrail/', import.meta.url));
 
@@ -41,7 +50,9 @@ function liveStateFor(event: unknown): LiveState {
     return {
       table,
       rules: [],
-      tables: [...account.routeTables.keys()].map((id) => account.routeTable(id) as RouteTable).filter((t) => t.vpcId === vpcId),
+      tables: [...account.routeTables.keys()]
+        .map((id) => account.routeTable(id) as RouteTable)
+        .filter((t) => t.vpcId === vpcId),
       subnets: [...account.subnets.values()].filter((s) => s.vpcId === vpcId),
     };
   } catch {
@@ -73,7 +84,9 @@ function decide(event: unknown, state: LiveState, now: Date): string {
     }
     case 'route': {
       const d = evaluateRoute(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);
-      return d.status === 'drift' && state.table ? (planRouteRevert(d.drift, state.table)?.type ?? 'none') : d.status;
+      return d.status === 'drift' && state.table
+        ? (planRouteRevert(d.drift, state.table)?.type ?? 'none')
+        : d.status;
     }
     case 'association': {
       const d = evaluateAssociation(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);

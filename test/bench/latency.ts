@@ -1,18 +1,25 @@
-import type { Outcome } from '../../functions/core/outcome.js';
-import { inject, type Injected } from '../../events/generator/inject.js';
+import { type Injected, inject } from '../../events/generator/inject.js';
 import type { SimulatedAccount } from '../../events/simulated-account/account.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { simulatedEngine } from '../../events/simulated-account/engine.js';
 import { BASELINE } from '../../events/simulated-account/ids.js';
 import type { CallRecord } from '../../events/simulated-account/network.js';
+import type { Outcome } from '../../functions/core/outcome.js';
 import { percentile, round, sequentialRoundTrips, timeInCalls } from './stats.js';
 
 /** The three drift kinds, as one injection each that the engine reverts (so the account returns to baseline). */
 export const DRIFT_KINDS = {
   securityGroup: (account: SimulatedAccount): Injected =>
-    inject.authorizeIngress(account, BASELINE.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }]),
+    inject.authorizeIngress(account, BASELINE.securityGroups.app, [
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+    ]),
   route: (account: SimulatedAccount): Injected =>
-    inject.createRoute(account, BASELINE.routeTables.database, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: BASELINE.internetGatewayId }),
+    inject.createRoute(
+      account,
+      BASELINE.routeTables.database,
+      { cidrIpv4: '0.0.0.0/0' },
+      { gatewayId: BASELINE.internetGatewayId },
+    ),
   association: (account: SimulatedAccount): Injected =>
     inject.moveSubnet(account, BASELINE.subnets.database1, BASELINE.routeTables.public),
 } as const;
@@ -20,7 +27,8 @@ export type DriftKind = keyof typeof DRIFT_KINDS;
 export const KINDS = Object.keys(DRIFT_KINDS) as DriftKind[];
 
 const expectRemediated = (kind: string, outcome: Outcome): void => {
-  if (outcome.outcome !== 'remediated') throw new Error(`bench: ${kind} drift ended ${outcome.outcome}: ${outcome.reason}`);
+  if (outcome.outcome !== 'remediated')
+    throw new Error(`bench: ${kind} drift ended ${outcome.outcome}: ${outcome.reason}`);
 };
 
 export interface OverheadReport {

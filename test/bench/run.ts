@@ -2,7 +2,7 @@
  * `npm run bench`: LayerGuard's speed and cost (issue 6). Prints a table; with `--json`, exactly one
  * JSON object on stdout (progress goes to stderr). Benchmarks report; they never fail on timing.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { type ColdStartReport, measureColdStart } from './cold-start.js';
 import { measureDecisions } from './decisions.js';
 import { KINDS, measureLatency, measureOverhead } from './latency.js';
@@ -10,6 +10,7 @@ import { log } from './stats.js';
 import { DEFAULT_STORM, runStorm, SDK_RETRY } from './storm.js';
 
 const json = process.argv.includes('--json');
+const loadAtStart = loadavg()[0] ?? 0;
 const LATENCY_MS = 50;
 
 async function main(): Promise<void> {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       cores: cpus().length,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
+      loadAverage1mAtStart: Math.round(loadAtStart * 10) / 10,
     },
     decisionsPerSecond: decisions.decisionsPerSecond,
     overheadMsP50: overhead.overheadMsP50,
@@ -43,9 +45,12 @@ async function main(): Promise<void> {
     revertMsAt50msLatency: perKind((k) => latency[k].revertMs),
     ec2Operations: perKind((k) => latency[k].operations),
     verification: {
-      securityGroup: 'revoke response: RevokeSecurityGroupIngress returns the revoked rules; every drift rule id must be listed (else the rules are read back)',
-      route: 'read back: DescribeRouteTables after DeleteRoute; the route to the forbidden target must be gone',
-      association: 'read back: DescribeRouteTables of the isolated table after ReplaceRouteTableAssociation; the subnet must be on it',
+      securityGroup:
+        'revoke response: RevokeSecurityGroupIngress returns the revoked rules; every drift rule id must be listed (else the rules are read back)',
+      route:
+        'read back: DescribeRouteTables after DeleteRoute; the route to the forbidden target must be gone',
+      association:
+        'read back: DescribeRouteTables of the isolated table after ReplaceRouteTableAssociation; the subnet must be on it',
     },
     coldStart: cold.functions,
     coldStartSkipped: cold.skipped,
@@ -64,26 +69,65 @@ async function main(): Promise<void> {
   }
   const out: string[] = [];
   const row = (...cells: (string | number)[]) => out.push(`| ${cells.join(' | ')} |`);
-  out.push(`LayerGuard bench: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}`, '');
+  out.push(
+    `LayerGuard bench: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, load average ${result.machine.loadAverage1mAtStart} at start`,
+    '',
+  );
   out.push('| # | measure | value |', '|---|---|---|');
-  row(1, 'decisions per second (parse, guard, evaluate, plan; one core)', `${decisions.decisionsPerSecond} (${decisions.samples} samples)`);
-  row(2, 'handler overhead per trigger, p50 / p99 (zero-latency account)', `${overhead.overheadMsP50} / ${overhead.overheadMsP99} ms`);
+  row(
+    1,
+    'decisions per second (parse, guard, evaluate, plan; one core)',
+    `${decisions.decisionsPerSecond} (${decisions.samples} samples)`,
+  );
+  row(
+    2,
+    'handler overhead per trigger, p50 / p99 (zero-latency account)',
+    `${overhead.overheadMsP50} / ${overhead.overheadMsP99} ms`,
+  );
   for (const k of KINDS) {
     const l = latency[k];
-    row(3, `${k}: EC2 calls, sequential round trips`, `${l.calls} calls, ${l.sequentialRoundTrips} round trips (${l.operations.join(', ')})`);
+    row(
+      3,
+      `${k}: EC2 calls, sequential round trips`,
+      `${l.calls} calls, ${l.sequentialRoundTrips} round trips (${l.operations.join(', ')})`,
+    );
     row(4, `${k}: revert at ${LATENCY_MS} ms a call`, `${l.revertMs} ms (floor ${l.floorMs} ms)`);
   }
   for (const [fn, c] of Object.entries(cold.functions)) {
-    row(5, `cold start ${fn}: bundle, init over bare node`, `${(c.bundleBytes / 1e6).toFixed(2)} MB, ${c.initMsOverBareNode} ms (of which --enable-source-maps ${cold.sourceMapsMs[fn]} ms)`);
+    row(
+      5,
+      `cold start ${fn}: bundle, init over bare node`,
+      `${(c.bundleBytes / 1e6).toFixed(2)} MB, ${c.initMsOverBareNode} ms median, ${c.initMsOverBareNodeMin} ms fastest (--enable-source-maps: ${cold.sourceMapsMs[fn]} ms)`,
+    );
   }
   for (const [fn, why] of Object.entries(cold.skipped)) row(5, `cold start ${fn}`, `skipped: ${why}`);
-  for (const d of cold.dependencies) row('5·', `alone: ${d.name}`, `${(d.bundleBytes / 1e6).toFixed(2)} MB, ${d.initMsOverBareNode} ms`);
+  for (const d of cold.dependencies)
+    row(
+      '5·',
+      `alone: ${d.name}`,
+      `${(d.bundleBytes / 1e6).toFixed(2)} MB, ${d.initMsOverBareNode} ms median, ${d.initMsOverBareNodeMin} ms fastest`,
+    );
   const s = storm;
-  row(6, `storm: ${s.events} events, concurrency ${s.concurrency.securityGroup}+${s.concurrency.routeTable}, ${s.latencyMs} ms a call`, `${s.seconds} s (bound ${s.boundSeconds} s; coalesced per resource ${s.boundSecondsCoalesced} s)`);
-  row(6, 'storm: throttled calls, Lambda retries, dead-lettered, lost', `${s.throttledCalls}, ${s.lambdaRetries}, ${s.deadLettered}, ${s.lost}`);
+  row(
+    6,
+    `storm: ${s.events} events, concurrency ${s.concurrency.securityGroup}+${s.concurrency.routeTable}, ${s.latencyMs} ms a call`,
+    `${s.seconds} s (bound ${s.boundSeconds} s; coalesced per resource ${s.boundSecondsCoalesced} s)`,
+  );
+  row(
+    6,
+    'storm: throttled calls, Lambda retries, dead-lettered, lost',
+    `${s.throttledCalls}, ${s.lambdaRetries}, ${s.deadLettered}, ${s.lost}`,
+  );
   const r = stormRetry10;
-  row('6·', 'storm with 10 SDK attempts: seconds, throttled, Lambda retries, lost', `${r.seconds} s, ${r.throttledCalls}, ${r.lambdaRetries}, ${r.lost}`);
-  out.push('', `bare node -e 0: ${cold.bareNodeMs} ms; medians of ${cold.runs} fresh processes. Bench took ${result.benchSeconds} s.`);
+  row(
+    '6·',
+    'storm with 10 SDK attempts: seconds, throttled, Lambda retries, lost',
+    `${r.seconds} s, ${r.throttledCalls}, ${r.lambdaRetries}, ${r.lost}`,
+  );
+  out.push(
+    '',
+    `bare node -e 0: ${cold.bareNodeMs} ms; medians of ${cold.runs} fresh processes. Bench took ${result.benchSeconds} s.`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

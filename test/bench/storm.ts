@@ -1,10 +1,3 @@
-import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/clients.js';
-import type { Outcome } from '../../functions/core/outcome.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
-import type { Remediators } from '../../functions/pipeline/deps.js';
-import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
-import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
-import { ASYNC_RETRY_ATTEMPTS } from '../../infra/constructs/functions.js';
 import { inject } from '../../events/generator/inject.js';
 import type { SimulatedAccount } from '../../events/simulated-account/account.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
@@ -12,6 +5,13 @@ import { simulatedEngine } from '../../events/simulated-account/engine.js';
 import { BASELINE } from '../../events/simulated-account/ids.js';
 import type { CallRecord } from '../../events/simulated-account/network.js';
 import { ec2Throttle } from '../../events/simulated-account/throttle.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/clients.js';
+import type { Outcome } from '../../functions/core/outcome.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import type { Remediators } from '../../functions/pipeline/deps.js';
+import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
+import { ASYNC_RETRY_ATTEMPTS } from '../../infra/constructs/functions.js';
 import { log, round } from './stats.js';
 import { VirtualClock } from './virtual-time.js';
 
@@ -44,7 +44,11 @@ export interface StormOptions {
   readonly concurrency: { readonly securityGroup: number; readonly routeTable: number };
   readonly seed: number;
   /** The SDK retry policy on throttling (default: the clients' standard mode, 5 attempts). */
-  readonly retry?: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly retry?: {
+    readonly maxAttempts: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+  };
 }
 
 export { SDK_RETRY };
@@ -107,17 +111,32 @@ interface StormEvent {
 }
 
 const SG_PORTS = [22, 3389, 3306, 5432, 6379, 9200];
-const ROUTE_DESTINATIONS = ['0.0.0.0/0', '203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '100.64.0.0/10', '8.8.8.0/24'];
+const ROUTE_DESTINATIONS = [
+  '0.0.0.0/0',
+  '203.0.113.0/24',
+  '198.51.100.0/24',
+  '192.0.2.0/24',
+  '100.64.0.0/10',
+  '8.8.8.0/24',
+];
 
 /** The account: the three-tier baseline plus `groups` application groups and `routeTables` isolated tables, each with a database subnet. */
-function stormAccount(opts: StormOptions, rand: () => number, epoch: number): { account: SimulatedAccount; events: StormEvent[] } {
+function stormAccount(
+  opts: StormOptions,
+  rand: () => number,
+  epoch: number,
+): { account: SimulatedAccount; events: StormEvent[] } {
   const account = threeTierAccount();
   const vpc = BASELINE.vpcId;
   const groups = Array.from({ length: opts.groups }, (_, i) =>
-    account.createSecurityGroup(vpc, `storm-app-${i}`, { tags: { Name: `storm-app-${i}`, Tier: 'Application' } }),
+    account.createSecurityGroup(vpc, `storm-app-${i}`, {
+      tags: { Name: `storm-app-${i}`, Tier: 'Application' },
+    }),
   );
   const tables = Array.from({ length: opts.routeTables }, (_, i) => {
-    const subnet = account.createSubnet(vpc, `10.0.${100 + i}.0/24`, { tags: { Name: `storm-db-${i}`, Tier: 'Database' } });
+    const subnet = account.createSubnet(vpc, `10.0.${100 + i}.0/24`, {
+      tags: { Name: `storm-db-${i}`, Tier: 'Database' },
+    });
     const table = account.createRouteTable(vpc, { tags: { Name: `storm-db-${i}`, Tier: 'Database' } });
     account.associateRouteTable(table, subnet);
     return table;
@@ -129,20 +148,40 @@ function stormAccount(opts: StormOptions, rand: () => number, epoch: number): { 
     if (i < sgEvents) {
       const groupId = groups[i % groups.length] as string;
       const port = SG_PORTS[Math.floor(i / groups.length) % SG_PORTS.length] as number;
-      const injected = inject.authorizeIngress(account, groupId, [{ protocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: '0.0.0.0/0' }], {
-        eventTime: new Date(epoch),
+      const injected = inject.authorizeIngress(
+        account,
+        groupId,
+        [{ protocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: '0.0.0.0/0' }],
+        {
+          eventTime: new Date(epoch),
+        },
+      );
+      const rule = (account.rulesOf(groupId).find((r) => r.fromPort === port && r.cidrIpv4 === '0.0.0.0/0') ??
+        {}) as { ruleId?: string };
+      made.push({
+        fn: 'securityGroup',
+        event: injected.event,
+        present: () => account.rules.has(rule.ruleId ?? ''),
+        attempts: 0,
       });
-      const rule = (account.rulesOf(groupId).find((r) => r.fromPort === port && r.cidrIpv4 === '0.0.0.0/0') ?? {}) as { ruleId?: string };
-      made.push({ fn: 'securityGroup', event: injected.event, present: () => account.rules.has(rule.ruleId ?? ''), attempts: 0 });
     } else {
       const j = i - sgEvents;
       const table = tables[j % tables.length] as string;
       const cidr = ROUTE_DESTINATIONS[Math.floor(j / tables.length) % ROUTE_DESTINATIONS.length] as string;
-      const injected = inject.createRoute(account, table, { cidrIpv4: cidr }, { gatewayId: BASELINE.internetGatewayId }, { eventTime: new Date(epoch) });
+      const injected = inject.createRoute(
+        account,
+        table,
+        { cidrIpv4: cidr },
+        { gatewayId: BASELINE.internetGatewayId },
+        { eventTime: new Date(epoch) },
+      );
       made.push({
         fn: 'routeTable',
         event: injected.event,
-        present: () => account.routeTable(table)?.routes.some((r) => r.cidrIpv4 === cidr && r.gatewayId === BASELINE.internetGatewayId) ?? false,
+        present: () =>
+          account
+            .routeTable(table)
+            ?.routes.some((r) => r.cidrIpv4 === cidr && r.gatewayId === BASELINE.internetGatewayId) ?? false,
         attempts: 0,
       });
     }
@@ -164,7 +203,11 @@ function stormAccount(opts: StormOptions, rand: () => number, epoch: number): { 
 
 /** The least seconds the buckets allow for `calls` calls per bucket: the burst, then the refill rate. */
 const bucketBound = (calls: Record<Bucket, number>): number =>
-  Math.max(...(Object.keys(BUCKETS) as Bucket[]).map((b) => Math.max(0, (calls[b] - BUCKETS[b].capacity) / BUCKETS[b].refillPerSecond)));
+  Math.max(
+    ...(Object.keys(BUCKETS) as Bucket[]).map((b) =>
+      Math.max(0, (calls[b] - BUCKETS[b].capacity) / BUCKETS[b].refillPerSecond),
+    ),
+  );
 
 /**
  * 1,000 drift events over 200 groups and 50 isolated route tables, arriving within a second, handled
@@ -182,11 +225,20 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
   const network = { latencyMs: opts.latencyMs, throttle, retry: opts.retry ?? SDK_RETRY };
   const now = () => new Date(epoch + clock.now());
   const fns: Record<StormEvent['fn'], { remediators: Remediators; concurrency: number }> = {
-    securityGroup: { remediators: { 'sg-ingress': remediateSecurityGroup }, concurrency: opts.concurrency.securityGroup },
-    routeTable: { remediators: { route: remediateRoute, association: remediateAssociation }, concurrency: opts.concurrency.routeTable },
+    securityGroup: {
+      remediators: { 'sg-ingress': remediateSecurityGroup },
+      concurrency: opts.concurrency.securityGroup,
+    },
+    routeTable: {
+      remediators: { route: remediateRoute, association: remediateAssociation },
+      concurrency: opts.concurrency.routeTable,
+    },
   };
   const engines = Object.fromEntries(
-    Object.entries(fns).map(([name, f]) => [name, simulatedEngine(account, { policy: DEFAULT_POLICY, remediators: f.remediators, network, clock: now })]),
+    Object.entries(fns).map(([name, f]) => [
+      name,
+      simulatedEngine(account, { policy: DEFAULT_POLICY, remediators: f.remediators, network, clock: now }),
+    ]),
   ) as Record<StormEvent['fn'], ReturnType<typeof simulatedEngine>>;
 
   const outcomes: Record<string, number> = {};
@@ -274,12 +326,18 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
   const neededCalls: Record<Bucket, number> = { sgIngress: sg, mutating: rt, reads: 2 * sg + 3 * rt };
   const floor = (opts.arrivalMs + opts.latencyMs * 4) / 1000;
   const boundSeconds = Math.max(floor, bucketBound(neededCalls));
-  const coalesced: Record<Bucket, number> = { sgIngress: opts.groups, mutating: rt, reads: 2 * opts.groups + 3 * opts.routeTables };
+  const coalesced: Record<Bucket, number> = {
+    sgIngress: opts.groups,
+    mutating: rt,
+    reads: 2 * opts.groups + 3 * opts.routeTables,
+  };
   const boundSecondsCoalesced = Math.max(floor, bucketBound(coalesced));
 
   const unreverted = events.filter((e) => e.present());
   const lost = unreverted.filter((e) => e.final !== 'dead-lettered').length;
-  const revertedAt = events.filter((e) => !e.present() && e.settledAt !== undefined).map((e) => e.settledAt as number);
+  const revertedAt = events
+    .filter((e) => !e.present() && e.settledAt !== undefined)
+    .map((e) => e.settledAt as number);
   const settledAt = events.map((e) => e.settledAt ?? Number.POSITIVE_INFINITY);
   const end = unreverted.length === 0 ? Math.max(...revertedAt) : Math.max(...settledAt);
   const report: StormReport = {
@@ -300,6 +358,8 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
     latencyMs: opts.latencyMs,
     neededCalls,
   };
-  log(`storm: ${report.events} events, ${report.seconds} s (bound ${report.boundSeconds} s), ${report.throttledCalls} throttled calls, ${report.deadLettered} dead-lettered, ${report.lost} lost`);
+  log(
+    `storm: ${report.events} events, ${report.seconds} s (bound ${report.boundSeconds} s), ${report.throttledCalls} throttled calls, ${report.deadLettered} dead-lettered, ${report.lost} lost`,
+  );
   return report;
 }

@@ -33,12 +33,21 @@ export class VirtualClock {
    * queue has drained (a real `setImmediate` marks that point). Restores the real timers after.
    */
   async run<T>(body: () => Promise<T>): Promise<T> {
-    const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout, now: performance.now };
+    const real = {
+      setTimeout: globalThis.setTimeout,
+      clearTimeout: globalThis.clearTimeout,
+      now: performance.now,
+    };
     const realImmediate = globalThis.setImmediate;
     const idle = () => new Promise<void>((resolve) => realImmediate(resolve));
     const fake = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
       const t = this.schedule(() => fn(...args), ms ?? 0);
-      return Object.assign(t, { unref: () => t, ref: () => t, hasRef: () => false, [Symbol.toPrimitive]: () => t.seq });
+      return Object.assign(t, {
+        unref: () => t,
+        ref: () => t,
+        hasRef: () => false,
+        [Symbol.toPrimitive]: () => t.seq,
+      });
     };
     globalThis.setTimeout = fake as unknown as typeof setTimeout;
     globalThis.clearTimeout = ((t?: Timer) => {
@@ -74,7 +83,8 @@ export class VirtualClock {
       globalThis.setTimeout = real.setTimeout;
       globalThis.clearTimeout = real.clearTimeout;
       delete (performance as { now?: unknown }).now;
-      if (performance.now !== real.now) Object.defineProperty(performance, 'now', { value: real.now, configurable: true, writable: true });
+      if (performance.now !== real.now)
+        Object.defineProperty(performance, 'now', { value: real.now, configurable: true, writable: true });
     }
   }
 }
