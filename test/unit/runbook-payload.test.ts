@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { UnsupportedEventError } from '../../functions/core/errors.js';
+import { MAX_PAYLOAD_BYTES, parseRunbookPayload, RunbookPayloadError } from '../../functions/core/runbook.js';
+
+const SG = 'sg-0a1b2c3d4e5f67002';
+const RT = 'rtb-0a1b2c3d4e5f64003';
+const SUBNET = 'subnet-0a1b2c3d4e5f63001';
+const VPC = 'vpc-0a1b2c3d4e5f60001';
+
+describe('parseRunbookPayload: accepted', () => {
+  it.each([
+    [{ action: 'revert-security-group', groupId: SG }],
+    [{ action: 'revert-security-group', groupId: 'sg-0abc1234', dryRun: true }],
+    [{ action: 'revert-route-table', routeTableId: RT }],
+    [{ action: 'revert-route-table', routeTableId: RT, dryRun: false }],
+    [{ action: 'revert-subnet-association', subnetId: SUBNET }],
+    [{ action: 'sweep' }],
+    [{ action: 'sweep', vpcId: VPC, dryRun: true }],
+  ])('%j', (payload) => {
+    expect(parseRunbookPayload(payload)).toEqual(payload);
+  });
+});
+
+describe('parseRunbookPayload: refused with a clear reason', () => {
+  it.each([
+    ['not an object', 'sweep', /expected object/],
+    ['null', null, /expected object/],
+    ['an array', [{ action: 'sweep' }], /expected object/],
+    ['no action', { groupId: SG }, /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, sweep/],
+    ['an unknown action', { action: 'delete-everything' }, /action: expected one of/],
+    ['an unknown field', { action: 'sweep', vpcId: VPC, force: true }, /Unrecognized key: "force"/],
+    ['a field of another action', { action: 'revert-security-group', groupId: SG, routeTableId: RT }, /Unrecognized key: "routeTableId"/],
+    ['a missing id', { action: 'revert-route-table' }, /routeTableId: /],
+    ['a group id without hex', { action: 'revert-security-group', groupId: 'sg-web' }, /groupId: expected an id like sg-0abc1234/],
+    ['a group id too short', { action: 'revert-security-group', groupId: 'sg-0abc123' }, /groupId: expected an id/],
+    ['a group id too long', { action: 'revert-security-group', groupId: `sg-${'a'.repeat(18)}` }, /groupId: /],
+    ['an upper-case id', { action: 'revert-security-group', groupId: 'sg-0ABC12345' }, /groupId: /],
+    ['a group name instead of an id', { action: 'revert-security-group', groupId: 'web-tier' }, /groupId: /],
+    ['an id of the wrong kind', { action: 'revert-route-table', routeTableId: SG }, /routeTableId: expected an id like rtb-0abc1234/],
+    ['an injection attempt', { action: 'revert-subnet-association', subnetId: 'subnet-0abc1234; rm -rf /' }, /subnetId: /],
+    ['a malformed vpc id', { action: 'sweep', vpcId: 'vpc-*' }, /vpcId: expected an id like vpc-0abc1234/],
+    ['a string dryRun', { action: 'sweep', dryRun: 'true' }, /dryRun: .*boolean/],
+    ['a numeric id', { action: 'revert-security-group', groupId: 12345678 }, /groupId: .*string/],
+  ])('%s', (_name, payload, message) => {
+    let error: unknown;
+    try {
+      parseRunbookPayload(payload);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RunbookPayloadError);
+    expect(error).toBeInstanceOf(UnsupportedEventError); // input that is never retried
+    expect((error as Error).message).toMatch(/^invalid runbook payload: /);
+    expect((error as Error).message).toMatch(message);
+    expect((error as RunbookPayloadError).problems.length).toBeLessThanOrEqual(5);
+  });
+
+  it('an oversized payload is refused by its size, before the schema reads it', () => {
+    const huge = { action: 'sweep', vpcId: VPC, padding: 'x'.repeat(MAX_PAYLOAD_BYTES) };
+    expect(() => parseRunbookPayload(huge)).toThrow(/bytes, the limit is 4096 bytes/);
+    const manyIds = { action: 'sweep', vpcIds: Array.from({ length: 1_001 }, () => VPC) };
+    expect(() => parseRunbookPayload(manyIds)).toThrow(RunbookPayloadError);
+  });
+
+  it('a payload that is not JSON (a cycle) is refused, not crashed on', () => {
+    const cyclic: Record<string, unknown> = { action: 'sweep' };
+    cyclic.self = cyclic;
+    expect(() => parseRunbookPayload(cyclic)).toThrow(/not serialisable as JSON/);
+  });
+
+  it('names at most five problems', () => {
+    const bad = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
+    const error = (() => {
+      try {
+        parseRunbookPayload({ action: 'sweep', ...bad });
+      } catch (e) {
+        return e as RunbookPayloadError;
+      }
+      return undefined;
+    })();
+    expect(error?.problems.length).toBeGreaterThan(0);
+    expect(error?.problems.length).toBeLessThanOrEqual(5);
+  });
+});
