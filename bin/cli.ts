@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runExplain } from './commands/explain.js';
 import { runSimulatedGameday } from './commands/gameday.js';
+import { runAwsGameday } from './commands/gameday-aws.js';
 import { runReplay } from './commands/replay.js';
-import { UsageError } from './io.js';
+import { registerRunbookCommands } from './commands/runbook.js';
 
 const program = new Command()
   .name('layerguard')
@@ -41,10 +42,17 @@ program
   .option('--json', 'the scorecard as one JSON object')
   .option('--report <file>', 'write the post-game-day review to FILE.md or FILE.html')
   .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy)')
+  .option('--via <via>', 'aws: local (handlers in-process, default) or deployed (the stack reverts)')
+  .option('--inject', 'with --via deployed: also put each event on the default bus (layerguard.gameday)')
+  .option('--region <region>', 'emulator or aws: the region (default: the SDK configuration)')
+  .option('--yes', 'aws: do not ask for confirmation')
   .action(async (opts) => {
-    if (opts.target !== 'simulated') throw new UsageError(`unknown --target ${opts.target}`);
-    process.exitCode = await runSimulatedGameday(opts);
+    // Other targets, and the options of the real-EC2 targets, go to gameday-aws, which validates them.
+    const simulated = opts.target === 'simulated' && !opts.via && !opts.inject && !opts.region && !opts.yes;
+    process.exitCode = simulated ? await runSimulatedGameday(opts) : await runAwsGameday(opts);
   });
+
+registerRunbookCommands(program);
 
 export { InvalidArgumentError, program };
 
