@@ -53,7 +53,12 @@ export async function replayOne(file: string, opts: { policy?: string; tier?: st
   }
   const account = threeTierAccount();
   const assumptions = materialise(account, parsed, policy, opts.tier as Tier | undefined);
-  const { engine } = simulatedEngine(account, { policy });
+  // Replay plays the event as if it had just happened: the clock starts at the event's time, so
+  // exemptions are judged then and `secondsOpen` is the handling time, not the sample's age.
+  const started = Date.now();
+  const eventTime = Date.parse(parsed.record.eventTime);
+  const clock = () => new Date(eventTime + (Date.now() - started));
+  const { engine } = simulatedEngine(account, { policy, clock });
   const outcome = await engine.handle(input);
   return { file, ...outcome, assumptions };
 }
