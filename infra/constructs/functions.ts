@@ -182,7 +182,8 @@ export class RemediationFunction extends Construct {
         [ENV.idempotencyTable]: props.idempotencyTable.tableName,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: it costs ~50 ms of every cold start. The maps are still deployed,
+        // so a stack trace can be decoded, or maps enabled with NODE_OPTIONS while debugging.
       },
       bundling: BUNDLING,
     });

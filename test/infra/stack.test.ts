@@ -147,7 +147,6 @@ describe('functions', () => {
             LAYERGUARD_IDEMPOTENCY_TABLE: ref('IdempotencyTable'),
             POWERTOOLS_SERVICE_NAME: `layerguard-${service}`,
             POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
-            NODE_OPTIONS: '--enable-source-maps',
           },
         },
       });
