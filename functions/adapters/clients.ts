@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -34,6 +35,7 @@ export function retryConfig(env: NodeJS.ProcessEnv = process.env): {
 let ec2: EC2Client | undefined;
 let sns: SNSClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
+let dynamoDb: DynamoDBClient | undefined;
 
 /** The shared EC2 client. */
 export function ec2Client(): EC2Client {
@@ -53,6 +55,12 @@ export function eventBridgeClient(): EventBridgeClient {
   return eventBridge;
 }
 
+/** The shared DynamoDB client (idempotency records: one client for every idempotent step). */
+export function dynamoDbClient(): DynamoDBClient {
+  dynamoDb ??= new DynamoDBClient({ ...retryConfig() });
+  return dynamoDb;
+}
+
 /**
  * Forgets the singletons so that the next getter builds new clients from the current environment
  * (tests that point `AWS_ENDPOINT_URL` at an emulator after import). Does not destroy sockets of
@@ -62,4 +70,5 @@ export function resetClients(): void {
   ec2 = undefined;
   sns = undefined;
   eventBridge = undefined;
+  dynamoDb = undefined;
 }

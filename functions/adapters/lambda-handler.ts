@@ -12,7 +12,7 @@ import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
-import { ec2Client, eventBridgeClient, snsClient } from './clients.js';
+import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient } from './clients.js';
 import { createEc2Network } from './ec2-network.js';
 import { createAwsChannels } from './notifier.js';
 
@@ -53,7 +53,7 @@ export function createAwsEngine(remediators: Remediators): Engine {
     remediators,
     makeStore: () =>
       config.idempotencyTable
-        ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable })
+        ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() })
         : new MemoryIdempotencyStore(),
   });
 }
