@@ -1,0 +1,126 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authorizeIngressRecord, eventBridgeEnvelope } from '../../events/generator/cloudtrail.js';
+import type { Outcome } from '../../functions/core/outcome.js';
+import { motoEndpoint, useMoto } from '../support/moto.js';
+
+/*
+ * The deployed path of the security-group function, over real HTTP against moto: the real Lambda
+ * handler with its EC2 adapter, the SNS and EventBridge channels, and Powertools idempotency in a
+ * DynamoDB table. The CloudTrail event is written from the real AuthorizeSecurityGroupIngress call
+ * and its response, as CloudTrail would.
+ */
+
+const endpoint = motoEndpoint();
+const unique = () => `lg-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const context = { functionName: 'layerguard-sg', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+type Handler = (event: unknown, context: Context) => Promise<Outcome>;
+
+describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? 'unavailable'})`, () => {
+  useMoto();
+  let ec2: EC2Client;
+  let handler: Handler;
+  let table: string;
+
+  beforeAll(async () => {
+    ec2 = new EC2Client({});
+    table = unique();
+    const dynamo = new DynamoDBClient({});
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const topic = await new SNSClient({}).send(new CreateTopicCommand({ Name: unique() }));
+    const bus = unique();
+    await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: bus }));
+    process.env.LAYERGUARD_IDEMPOTENCY_TABLE = table;
+    process.env.LAYERGUARD_TOPIC_ARN = topic.TopicArn;
+    process.env.LAYERGUARD_EVENT_BUS = bus;
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    const { resetClients } = await import('../../functions/adapters/clients.js');
+    resetClients();
+    ({ handler } = (await import('../../functions/security-group/handler.js')) as { handler: Handler });
+  });
+
+  async function groupWithRules(): Promise<{ groupId: string; created: SecurityGroupRule[] }> {
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc?.VpcId as string;
+    const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: unique(), Description: 'app', VpcId: vpc })))
+      .GroupId as string;
+    const narrow = await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.30.1.0/24' }] }],
+      }),
+    );
+    expect(narrow.SecurityGroupRules).toHaveLength(1);
+    const open = await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
+    return { groupId, created: open.SecurityGroupRules ?? [] };
+  }
+
+  const eventFor = (groupId: string, created: SecurityGroupRule[]) =>
+    eventBridgeEnvelope(
+      authorizeIngressRecord(
+        groupId,
+        created.map((r) => ({
+          ruleId: r.SecurityGroupRuleId as string,
+          groupId,
+          isEgress: false,
+          protocol: r.IpProtocol as string,
+          fromPort: r.FromPort,
+          toPort: r.ToPort,
+          cidrIpv4: r.CidrIpv4,
+        })),
+        { account: '123456789012', region: 'us-east-1' },
+      ),
+    );
+
+  const ingress = async (groupId: string) =>
+    ((await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
+      .SecurityGroupRules ?? []).filter((r) => !r.IsEgress);
+
+  it('revokes exactly the world-open rule; a redelivery returns the same outcome from the idempotency table', async () => {
+    const { groupId, created } = await groupWithRules();
+    const event = eventFor(groupId, created);
+
+    const first = await handler(event, context);
+    expect(first.outcome).toBe('remediated');
+    const left = await ingress(groupId);
+    expect(left.map((r) => r.CidrIpv4)).toEqual(['10.30.1.0/24']);
+
+    const again = await handler(structuredClone(event), context);
+    expect(again).toEqual(first);
+    const records = await new DynamoDBClient({}).send(new ScanCommand({ TableName: table }));
+    // One remediation record and one per notification channel, for this event.
+    expect(records.Items?.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the same change seen again under a new event id is already-compliant', async () => {
+    const { groupId, created } = await groupWithRules();
+    await handler(eventFor(groupId, created), context);
+    const second = await handler(eventFor(groupId, created), context);
+    expect(second.outcome).toBe('already-compliant');
+    expect((await ingress(groupId)).map((r) => r.CidrIpv4)).toEqual(['10.30.1.0/24']);
+  });
+});
