@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EVENTS_DIR, manifest } from '../support/events.js';
+
+/** The `layerguard` command as a user runs it: a real process, stdout and stderr, exit status. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const layerguard = (...args: string[]) => {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/layerguard.mjs'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+};
+
+describe('layerguard replay', () => {
+  const samples = manifest();
+  const wellFormed = samples.filter((s) => s.expected !== null);
+  // One process for every sample: one JSON object per line, in the order given.
+  const run = layerguard('replay', '--json', ...wellFormed.map((s) => join(EVENTS_DIR, s.file)));
+  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('prints one parseable line per file and exits 0', () => {
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(lines).toHaveLength(wellFormed.length);
+  });
+
+  it.each(wellFormed.map((s, i) => [s.file, s.expected, i] as const))('%s -> %s', (_file, expected, i) => {
+    const line = lines[i] as Record<string, unknown>;
+    expect(line.outcome).toBe(expected);
+    for (const key of ['eventId', 'eventName', 'reason', 'actions', 'resources', 'assumptions']) expect(line).toHaveProperty(key);
+    if (expected === 'remediated') {
+      expect(line.before).toBeDefined();
+      expect(line.after).toBeDefined();
+      expect((line.actions as Array<{ result: string }>).every((a) => a.result === 'done')).toBe(true);
+    }
+  });
+
+  it('a malformed event: one line on stderr, exit 2, nothing on stdout', () => {
+    const bad = layerguard('replay', '--json', join(EVENTS_DIR, '_malformed/missing-event-id.json'));
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/eventID/);
+  });
+
+  it('a missing file: a clear error, exit 2', () => {
+    const missing = layerguard('replay', 'no-such-file.json');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read no-such-file.json/);
+  });
+
+  it('says what it assumed when the event cannot say it', () => {
+    const i = wellFormed.findIndex((s) => s.file === 'CreateRoute/igw-on-main-table.json');
+    expect(lines[i]?.assumptions).toEqual([expect.stringMatching(/main table/)]);
+  });
+});
+
+describe('layerguard explain', () => {
+  it('names the matching rule, the change and the candidate drift (--json)', () => {
+    const run = layerguard('explain', '--json', join(EVENTS_DIR, 'AuthorizeSecurityGroupIngress/world-open-ssh.json'));
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({
+      eventName: 'AuthorizeSecurityGroupIngress',
+      triggers: ['security-group'],
+      change: { kind: 'sg-ingress', groupId: 'sg-0a1b2c3d4e5f67002' },
+    });
+    expect(out.candidates).toEqual([expect.stringContaining('tcp/22 from 0.0.0.0/0')]);
+  });
+
+  it('a narrow CIDR matches no rule and has no candidate', () => {
+    const out = JSON.parse(layerguard('explain', '--json', join(EVENTS_DIR, 'AuthorizeSecurityGroupIngress/narrow-cidr.json')).stdout);
+    expect(out.triggers).toEqual([]);
+    expect(out.candidates).toEqual([]);
+  });
+
+  it('a failed call: no rule, and the reason it is ignored', () => {
+    const out = JSON.parse(layerguard('explain', '--json', join(EVENTS_DIR, 'CreateRoute/failed-call.json')).stdout);
+    expect(out.triggers).toEqual([]);
+    expect(out.ignored).toMatch(/failed/);
+  });
+
+  it('prints a readable account for people', () => {
+    const run = layerguard('explain', join(EVENTS_DIR, 'CreateRoute/igw-on-database-table.json'));
+    expect(run.stdout).toMatch(/rules that match: route-table/);
+  });
+});
