@@ -74,6 +74,12 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
   const scenarios = selectScenarios(opts.scenario);
   if (opts.report && !/\.(md|html)$/.test(opts.report))
     throw new UsageError('--report takes a file ending in .md or .html');
+  // Refuse before anything is built: no terminal to ask on, and no --yes.
+  if (target === 'aws' && !opts.yes && !process.stdin.isTTY) {
+    throw new UsageError(
+      '--target aws changes a real account: pass --yes to confirm (there is no terminal to ask on)',
+    );
+  }
   const runId = newRunId();
   const tty = Boolean(process.stderr.isTTY);
 
@@ -100,10 +106,6 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
       `(profile ${process.env.AWS_PROFILE ?? 'default chain'}), tagged ${GAMEDAY_TAG}=${runId}, ` +
       `injects drift into them${via === 'deployed' ? ` for the deployed stack to revert${opts.inject ? ' (and puts game-day events on the default bus)' : ''}` : ''}, and deletes them.`;
     if (!opts.yes) {
-      if (!process.stdin.isTTY)
-        throw new UsageError(
-          '--target aws changes a real account: pass --yes to confirm (there is no terminal to ask on)',
-        );
       stderrLine(what);
       if (!(await confirm('Continue? [y/N] '))) {
         stderrLine('layerguard: game day cancelled; nothing was created');
@@ -131,10 +133,19 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
               onResult,
               ...(opts.inject ? { inject: eventBridgeClient() } : {}),
               ...(process.env.LAYERGUARD_GAMEDAY_TIMEOUT
-                ? { timeoutMs: Number(process.env.LAYERGUARD_GAMEDAY_TIMEOUT) * 1000 }
+                ? {
+                    timeoutMs: Number(process.env.LAYERGUARD_GAMEDAY_TIMEOUT) * 1000,
+                  }
                 : {}),
             })
-          : await runEc2Gameday({ client, kind: target, policy, scenarios, runId, onResult });
+          : await runEc2Gameday({
+              client,
+              kind: target,
+              policy,
+              scenarios,
+              runId,
+              onResult,
+            });
       return run.card;
     }, opts);
     if (run && run.leftovers.length > 0) {
