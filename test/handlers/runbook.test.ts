@@ -30,6 +30,7 @@ const events = mockClient(EventBridgeClient);
 
 type Handler = (event: unknown, context: Context) => Promise<RunbookResult>;
 let handler: Handler;
+let fitResponse: (r: RunbookResult, limit?: number) => RunbookResult & { truncated?: string };
 
 beforeAll(async () => {
   for (const name of ['LAYERGUARD_POLICY', 'LAYERGUARD_TOPIC_ARN', 'LAYERGUARD_EVENT_BUS', 'LAYERGUARD_IDEMPOTENCY_TABLE']) {
@@ -38,7 +39,10 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_REGION = 'us-east-1';
-  ({ handler } = (await import('../../functions/runbook/handler.js')) as unknown as { handler: Handler });
+  ({ handler, fitResponse } = (await import('../../functions/runbook/handler.js')) as unknown as {
+    handler: Handler;
+    fitResponse: typeof fitResponse;
+  });
 });
 
 const context = {
@@ -175,5 +179,17 @@ describe('runbook handler: revert-route-table', () => {
     expect(result.outcomes.map((o) => o.outcome)).toEqual(['already-compliant']);
     expect(ec2.calls()).toHaveLength(1);
     expect(ec2).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: [RT] });
+  });
+});
+
+describe("runbook handler: the answer fits Lambda's response limit", () => {
+  it('drops before/after states, keeps every outcome and says so, when the answer is too large', async () => {
+    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    expect(fitResponse(result)).toBe(result);
+    const cut = fitResponse(result, 100);
+    expect(cut.truncated).toMatch(/before and after states are left out/);
+    expect(cut.outcomes).toHaveLength(result.outcomes.length);
+    expect(cut.outcomes[0]).not.toHaveProperty('before');
+    expect(cut.outcomes[0]).toMatchObject({ outcome: 'remediated', actions: result.outcomes[0]?.actions });
   });
 });
