@@ -5,12 +5,14 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ec2Client } from '../adapters/clients.js';
+import { ec2Client, eventBridgeClient, snsClient } from '../adapters/clients.js';
 import { createEc2Network } from '../adapters/ec2-network.js';
+import { createAwsChannels } from '../adapters/notifier.js';
 import { loadConfig } from '../core/config.js';
-import { OUTCOME_STATUSES } from '../core/outcome.js';
+import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus } from '../core/outcome.js';
 import { parseRunbookPayload, RunbookPayloadError } from '../core/runbook.js';
 import { type RunbookResult, runRunbook } from '../pipeline/runbook.js';
+import { mapLimit } from '../pipeline/sweep.js';
 
 /**
  * The runbook function, invoked directly (the CLI's `--remote`, the console, another automation)
@@ -40,6 +42,38 @@ export function fitResponse(result: RunbookResult, limit = MAX_RESPONSE_BYTES): 
     outcomes,
     truncated: 'the answer exceeded the response limit: before and after states are left out (they are in the logs)',
   };
+}
+
+/** Outcomes people and machines are told about; "nothing to do" and "not drift" are only logged. */
+const NOTIFIED: readonly OutcomeStatus[] = ['remediated', 'dry-run', 'alert-only', 'exempt', 'failed'];
+
+/**
+ * Tells the topic and the bus about each notable outcome. A failed notification does not undo or
+ * hide the run: it is logged, counted, and named in the answer.
+ */
+async function notifyOutcomes(outcomes: readonly Outcome[]): Promise<string[]> {
+  const channels = createAwsChannels({
+    sns: snsClient(),
+    eventBridge: eventBridgeClient(),
+    topicArn: config.topicArn,
+    eventBusName: config.eventBusName,
+  });
+  const errors: string[] = [];
+  await mapLimit(
+    outcomes.filter((o) => NOTIFIED.includes(o.outcome)),
+    4,
+    async (outcome) => {
+      const sent = await Promise.allSettled(channels.map((c) => c.send(outcome)));
+      for (const [i, s] of sent.entries()) {
+        if (s.status === 'rejected') errors.push(`${channels[i]?.name} for ${outcome.resources.join(', ')}: ${(s.reason as Error).message}`);
+      }
+    },
+  );
+  if (errors.length > 0) {
+    logger.error('notifications failed', { errors });
+    metrics.addMetric('notificationFailed', MetricUnit.Count, errors.length);
+  }
+  return errors;
 }
 
 const accountOf = (context: Context | undefined): string | undefined => context?.invokedFunctionArn?.split(':')[4] || undefined;
@@ -73,8 +107,9 @@ export const handler = middy(async (event: unknown, context: Context) => {
     const n = result.summary.counts[status];
     if (n > 0) metrics.addMetric(status, MetricUnit.Count, n);
   }
+  const notificationErrors = await notifyOutcomes(result.outcomes);
   logger.info('runbook finished', { action: result.action, dryRun: result.dryRun, summary: result.summary });
-  return fitResponse(result);
+  return { ...fitResponse(result), ...(notificationErrors.length > 0 ? { notificationErrors } : {}) };
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));
