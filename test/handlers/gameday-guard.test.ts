@@ -28,9 +28,11 @@ import {
   type Tag,
   type TagSpecification,
 } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GAMEDAY_TAG, SandboxGuardError } from '../../events/scenarios/canary.js';
+import { pollUntilClean, putGamedayEvent } from '../../events/scenarios/deployed.js';
 import { Ec2GamedayTarget, liveTargets } from '../../events/scenarios/ec2-target.js';
 
 /*
@@ -159,13 +161,11 @@ function fakeEc2() {
       Vpcs: [{ VpcId: id, Tags: t }],
     })),
   );
-  ec2Mock
-    .on(DescribeInternetGatewaysCommand)
-    .callsFake((i) =>
-      described(i.InternetGatewayIds?.[0], 'InvalidInternetGatewayID.NotFound', (id, t) => ({
-        InternetGateways: [{ InternetGatewayId: id, Tags: t }],
-      })),
-    );
+  ec2Mock.on(DescribeInternetGatewaysCommand).callsFake((i) =>
+    described(i.InternetGatewayIds?.[0], 'InvalidInternetGatewayID.NotFound', (id, t) => ({
+      InternetGateways: [{ InternetGatewayId: id, Tags: t }],
+    })),
+  );
   ec2Mock.on(DescribeSubnetsCommand).callsFake((i) =>
     described(i.SubnetIds?.[0], 'InvalidSubnetID.NotFound', (id, t) => ({
       Subnets: [{ SubnetId: id, Tags: t }],
@@ -416,5 +416,68 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       expect(deletedIt, id).toBe(true);
     }
     expect(liveTargets.size).toBe(0);
+  });
+});
+
+describe('--via deployed helpers', () => {
+  const ebMock = mockClient(EventBridgeClient);
+  afterEach(() => ebMock.reset());
+  const injection = {
+    eventId: 'evt-1',
+    injectedAt: 0,
+    event: { detail: { eventID: 'evt-1', eventTime: '2026-01-02T03:04:05Z', eventName: 'CreateRoute' } },
+  };
+
+  it('puts the record on the default bus as a game-day event, and fails on FailedEntryCount', async () => {
+    ebMock.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
+    await expect(putGamedayEvent(new EventBridgeClient({ region: 'eu-west-1' }), injection)).resolves.toBe(
+      'eb-1',
+    );
+    expect(ebMock).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [
+        expect.objectContaining({
+          Source: 'layerguard.gameday',
+          DetailType: 'AWS API Call via CloudTrail',
+          EventBusName: 'default',
+          Detail: JSON.stringify(injection.event.detail),
+        }),
+      ],
+    });
+    ebMock
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorized', ErrorMessage: 'no' }] });
+    await expect(putGamedayEvent(new EventBridgeClient({ region: 'eu-west-1' }), injection)).rejects.toThrow(
+      /PutEvents failed: NotAuthorized/,
+    );
+  });
+
+  it('polls with backoff until the drift is gone, or gives up at the timeout', async () => {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const wait = {
+      now: () => clock,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    };
+    let polls = 0;
+    const cleanOnFourth = async () => (++polls >= 4 ? [] : ['still open']);
+    await expect(pollUntilClean(cleanOnFourth, { timeoutMs: 60_000, ...wait })).resolves.toEqual({
+      violations: [],
+      cleanAt: 1_000 + 1_500 + 2_250,
+    });
+    expect(sleeps).toEqual([1_000, 1_500, 2_250]);
+    sleeps.length = 0;
+    clock = 0;
+    const never = async () => ['still open'];
+    await expect(
+      pollUntilClean(never, { timeoutMs: 60_000, maxIntervalMs: 10_000, ...wait }),
+    ).resolves.toEqual({
+      violations: ['still open'],
+      cleanAt: null,
+    });
+    expect(Math.max(...sleeps)).toBe(10_000);
+    expect(clock).toBe(60_000);
   });
 });

@@ -1,8 +1,17 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../events/scenarios/catalogue.js';
+import { runDeployedGameday } from '../../events/scenarios/deployed.js';
 import { runEc2Gameday } from '../../events/scenarios/ec2-target.js';
+import { HANDLERS } from '../../events/scenarios/runner.js';
+import { RecordingNotifier } from '../../events/simulated-account/notifier.js';
 import { ec2Client, resetClients } from '../../functions/adapters/clients.js';
+import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { createEngine } from '../../functions/pipeline/engine.js';
+import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { motoEndpoint, useMoto } from '../support/moto.js';
 
 /*
@@ -48,4 +57,92 @@ describe.skipIf(!endpoint)(`game day on the emulator (${endpoint ?? 'moto unavai
       resetClients();
     }
   }, 120_000);
+});
+
+/*
+ * `--via deployed --inject` on moto, with a stand-in for the deployed stack: EventBridge is mocked
+ * (aws-sdk-client-mock patches EventBridgeClient only; EC2 still goes over HTTP to moto), and each
+ * game-day event put on the default bus is handed, a moment later, to LayerGuard's engine through
+ * the deployed patterns, as the stack's rule and function would. The game day only watches the state.
+ */
+describe.skipIf(!endpoint)('game day via a deployed stack (stand-in on moto)', () => {
+  useMoto();
+
+  it('waits for the revert, measures it, and leaves negative controls alone', async () => {
+    resetClients();
+    const client = ec2Client();
+    const eventBridge = mockClient(EventBridgeClient);
+    const handled: Promise<unknown>[] = [];
+    const put: Record<string, unknown>[] = [];
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFake((input: { Entries: { Source: string; DetailType: string; Detail: string }[] }) => {
+        const entry = input.Entries[0] as { Source: string; DetailType: string; Detail: string };
+        const event = {
+          version: '0',
+          id: 'e',
+          source: entry.Source,
+          'detail-type': entry.DetailType,
+          detail: JSON.parse(entry.Detail),
+        };
+        put.push(event);
+        // The deployed stack: its rules (game-day switch on) and functions, a little later.
+        const rules = matchingRules(buildRulePatterns(DEFAULT_POLICY, { gameday: true }), event);
+        handled.push(
+          new Promise((r) => setTimeout(r, 300)).then(async () => {
+            for (const rule of rules) {
+              const engine = createEngine({
+                network: createEc2Network(client),
+                channels: [new RecordingNotifier()],
+                policy: DEFAULT_POLICY,
+                clock: () => new Date(),
+                remediators: HANDLERS[rule],
+                makeStore: () => new MemoryIdempotencyStore(),
+              });
+              await engine.handle(event);
+            }
+          }),
+        );
+        return { FailedEntryCount: 0, Entries: [{ EventId: 'x' }] };
+      });
+    try {
+      const scenarios = CATALOGUE.filter((s) =>
+        ['ssh-open-to-world', 'igw-route-on-database-table', 'control-narrow-cidr'].includes(s.name),
+      );
+      const run = await runDeployedGameday({
+        client,
+        policy: DEFAULT_POLICY,
+        scenarios,
+        inject: new EventBridgeClient({}),
+        timeoutMs: 10_000,
+        graceMs: 800,
+        wait: { intervalMs: 100, maxIntervalMs: 200 },
+        warn: () => {},
+      });
+      await Promise.all(handled);
+      expect(run.card.scenarios.map((s) => [s.name, s.outcome, s.passed])).toEqual([
+        ['ssh-open-to-world', 'remediated', true],
+        ['igw-route-on-database-table', 'remediated', true],
+        ['control-narrow-cidr', 'ignored', true],
+      ]);
+      expect(run.card).toMatchObject({ verdict: 'pass', target: 'aws (deployed, injected)' });
+      for (const s of run.card.scenarios.slice(0, 2)) {
+        // Not before the stand-in stack acted (300 ms), and within a poll interval of it.
+        expect(s.secondsToRevert).toBeGreaterThanOrEqual(0.3);
+        expect(s.secondsToRevert).toBeLessThan(5);
+        expect(s).toMatchObject({ detected: true, reverted: true, notified: false });
+        expect(s.reason).toMatch(/time to notify not measured/);
+      }
+      expect(put.map((e) => e.source)).toEqual([
+        'layerguard.gameday',
+        'layerguard.gameday',
+        'layerguard.gameday',
+      ]);
+      expect(run.leftovers).toEqual([]);
+    } finally {
+      eventBridge.restore();
+      client.destroy();
+      resetClients();
+    }
+  }, 60_000);
 });
