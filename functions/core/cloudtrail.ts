@@ -17,6 +17,9 @@ export type SupportedEventName = (typeof SUPPORTED_EVENTS)[number];
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const EC2_SOURCE = 'aws.ec2';
 export const GAMEDAY_SOURCE = 'layerguard.gameday';
+/** The stack's hourly canary (infra/constructs/canary.ts): proves the deployed path still produces outcomes. */
+export const CANARY_SOURCE = 'layerguard.canary';
+const TRIGGER_SOURCES: readonly string[] = [EC2_SOURCE, GAMEDAY_SOURCE, CANARY_SOURCE];
 
 const text = z.string().max(4096);
 /** Free text the caller controls (user agent, ARNs, messages): cut to size, never a reason to drop the event. */
@@ -73,7 +76,7 @@ export const EventBridgeEnvelopeSchema = z.looseObject({
 /** A trigger after parsing: the record, and where it came from. */
 export interface ParsedTrigger {
   readonly record: CloudTrailRecord;
-  /** `aws.ec2` for CloudTrail through EventBridge or a bare record; `layerguard.gameday` for game days. */
+  /** `aws.ec2` for CloudTrail through EventBridge or a bare record; `layerguard.gameday` for game days; `layerguard.canary` for the canary. */
   readonly source: string;
 }
 
@@ -99,7 +102,7 @@ export function parseTrigger(input: unknown): ParsedTrigger {
     if (envelope.data['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
       throw new UnsupportedEventError(`unsupported detail-type "${envelope.data['detail-type']}"`);
     }
-    if (envelope.data.source !== EC2_SOURCE && envelope.data.source !== GAMEDAY_SOURCE) {
+    if (!TRIGGER_SOURCES.includes(envelope.data.source)) {
       throw new UnsupportedEventError(`unsupported source "${envelope.data.source}"`);
     }
     source = envelope.data.source;
