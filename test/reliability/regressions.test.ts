@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EVENTS_DIR } from '../support/events.js';
+import { checkRtScenario, checkSgScenario, type RtScenario, type SgScenario, Stats } from './checks.js';
+
+/** Replays every counterexample kept in events/cloudtrail/_regressions through its property's check. */
+
+const DIR = join(EVENTS_DIR, '_regressions');
+/** JSON has no `undefined`: a `null` in a kept scenario stands for an option left out. */
+const revive = (_key: string, value: unknown) => (value === null ? undefined : value);
+const cases = readdirSync(DIR)
+  .filter((f) => f.endsWith('.jsonc'))
+  .sort()
+  .map((file) => ({ file, ...(JSON.parse(readFileSync(join(DIR, file), 'utf8'), revive) as Case) }));
+
+interface Case {
+  readonly property: 'security-groups' | 'route-tables';
+  readonly description: string;
+  readonly scenario: unknown;
+  readonly expect?: { readonly outcome?: string };
+}
+
+describe('kept counterexamples', () => {
+  it('there are some', () => expect(cases.length).toBeGreaterThan(0));
+  it.each(cases.map((c) => [c.file, c] as const))('%s', async (_file, c) => {
+    const stats = new Stats();
+    if (c.property === 'security-groups') await checkSgScenario(c.scenario as SgScenario, stats);
+    else await checkRtScenario(c.scenario as RtScenario, stats);
+    if (c.expect?.outcome) expect([...stats.counts.keys()]).toEqual([c.expect.outcome]);
+  });
+});
