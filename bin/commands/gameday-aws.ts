@@ -119,7 +119,7 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
   const stopEmulator = async () => {
     await emulator?.stop();
   };
-  const uninstall = cleanUpOnInterrupt(stopEmulator);
+  const uninstall = cleanUpOnInterrupt(stopEmulator, { disposeTargets: target === 'aws' });
   let run: Ec2GamedayRun | undefined;
   try {
     const code = await reportGameday(async (onResult) => {

@@ -419,8 +419,11 @@ export class Ec2GamedayTarget implements GamedayTarget {
  */
 export function cleanUpOnInterrupt(
   also?: () => Promise<void>,
-  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  options: { disposeTargets?: boolean; log?: (line: string) => void } = {},
 ): () => void {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  // On an emulator the canaries go with the emulator (and a terminal's Ctrl-C reaches moto too).
+  const disposeTargets = options.disposeTargets ?? true;
   let cleaning = false;
   const handler = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGTERM' ? 143 : 130;
@@ -432,8 +435,8 @@ export function cleanUpOnInterrupt(
       process.exit(code);
     }
     cleaning = true;
-    log(`layerguard: interrupted: cleaning up ${liveTargets.size} canary VPC(s)…`);
-    void Promise.allSettled([...liveTargets].map((t) => t.dispose()))
+    if (disposeTargets) log(`layerguard: interrupted: cleaning up ${liveTargets.size} canary VPC(s)…`);
+    void Promise.allSettled(disposeTargets ? [...liveTargets].map((t) => t.dispose()) : [])
       .then(() => also?.())
       .finally(() => process.exit(code));
   };
