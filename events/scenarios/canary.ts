@@ -129,6 +129,11 @@ export class SandboxGuard {
   constructor(
     private readonly client: EC2Client,
     readonly runId: string,
+    /**
+     * Waits before asking again when a resource seems not to exist: EC2 is eventually consistent, and
+     * a Describe right after a Create can answer NotFound for a moment. Empty: no retry (moto).
+     */
+    private readonly settleDelaysMs: readonly number[] = [],
   ) {}
 
   /** The resource's tags, or `undefined` when it does not exist. */
@@ -192,7 +197,12 @@ export class SandboxGuard {
 
   /** Throws `SandboxGuardError` unless the resource exists and carries this run's tag. */
   async require(id: string, action: string): Promise<void> {
-    const owner = await this.ownership(id);
+    let owner = await this.ownership(id);
+    for (const ms of this.settleDelaysMs) {
+      if (owner !== 'gone') break;
+      await new Promise((r) => setTimeout(r, ms));
+      owner = await this.ownership(id);
+    }
     if (owner === 'ours') return;
     const why = owner === 'gone' ? 'it does not exist' : owner.foreign;
     throw new SandboxGuardError(

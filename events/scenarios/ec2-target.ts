@@ -80,6 +80,11 @@ export interface Ec2TargetOptions {
   readonly label?: string;
   /** DependencyViolation backoff during dispose (default 1 s, doubling). */
   readonly deleteDelayMs?: number;
+  /**
+   * Retries of the guard when a resource it should find seems not to exist yet (EC2's eventual
+   * consistency after a Create). Default: 0.5, 1, 2 and 4 s on aws, none on the emulator.
+   */
+  readonly settleDelaysMs?: readonly number[];
   /** Warnings for a person (leftovers after dispose); default stderr. */
   readonly warn?: (line: string) => void;
 }
@@ -155,7 +160,11 @@ export class Ec2GamedayTarget implements GamedayTarget {
     this.kind = opts.kind;
     this.client = opts.client;
     this.network = createEc2Network(opts.client);
-    this.guard = new SandboxGuard(opts.client, opts.runId);
+    this.guard = new SandboxGuard(
+      opts.client,
+      opts.runId,
+      opts.settleDelaysMs ?? (opts.kind === 'aws' ? [500, 1_000, 2_000, 4_000] : []),
+    );
   }
 
   /** Builds a canary VPC and returns its target; a canary that fails half-way is removed before the error is rethrown. */

@@ -201,6 +201,7 @@ const newTarget = () =>
     kind: 'aws',
     runId: RUN,
     deleteDelayMs: 0,
+    settleDelaysMs: [0],
     warn: () => {},
   });
 
@@ -322,6 +323,19 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
         responseElements: null,
       },
     });
+  });
+
+  it('asks again when a resource it created is not visible yet (eventual consistency), then proceeds', async () => {
+    const t = await newTarget();
+    const table = t.ids.routeTables.database;
+    ec2Mock
+      .on(DescribeRouteTablesCommand, { RouteTableIds: [table] })
+      .rejectsOnce(notFound('InvalidRouteTableID.NotFound'))
+      .resolves({ RouteTables: [{ RouteTableId: table, Tags: [{ Key: GAMEDAY_TAG, Value: RUN }] }] });
+    ec2Mock.resetHistory();
+    await t.createRoute(table, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: t.ids.internetGatewayId });
+    expect(ec2Mock.commandCalls(DescribeRouteTablesCommand)).toHaveLength(2);
+    expect(ec2Mock).toHaveReceivedCommandTimes(CreateRouteCommand, 1);
   });
 
   it('deletes everything it created, in dependency order', async () => {
