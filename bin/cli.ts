@@ -1,9 +1,11 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { ConfigError, UnsupportedEventError } from '../functions/core/errors.js';
 import { runExplain } from './commands/explain.js';
 import { runSimulatedGameday } from './commands/gameday.js';
 import { runAwsGameday } from './commands/gameday-aws.js';
 import { runReplay } from './commands/replay.js';
 import { registerRunbookCommands } from './commands/runbook.js';
+import { UsageError } from './io.js';
 
 const program = new Command()
   .name('layerguard')
@@ -54,17 +56,17 @@ program
 
 registerRunbookCommands(program);
 
-export { InvalidArgumentError, program };
-
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  const e = error as { code?: string; exitCode?: number; message: string; name: string };
+  const e = error as { code?: string; message: string };
   if (e.code?.startsWith('commander.')) {
     // commander has printed its own message (help, usage error).
     process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
   } else {
     process.stderr.write(`layerguard: ${e.message}\n`);
-    process.exitCode = e.name === 'UsageError' || e.name === 'UnsupportedEventError' || e.name === 'ConfigError' ? 2 : 1;
+    // Bad input (a file, an event, a policy, a payload) is 2; anything else that stopped the command is 1.
+    const badInput = error instanceof UsageError || error instanceof UnsupportedEventError || error instanceof ConfigError;
+    process.exitCode = badInput ? 2 : 1;
   }
 }
