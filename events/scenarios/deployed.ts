@@ -10,7 +10,7 @@ import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.
 import type { Policy } from '../../functions/core/policy.js';
 import type { Scenario } from './catalogue.js';
 import { type Ec2GamedayRun, Ec2GamedayTarget, newRunId } from './ec2-target.js';
-import type { ScenarioResult } from './runner.js';
+import { erroredScenario, type ScenarioResult } from './runner.js';
 import type { Injection } from './target.js';
 
 /**
@@ -174,18 +174,7 @@ async function runOne(s: Scenario, t: Ec2GamedayTarget, o: DeployedGamedayOption
     };
     return { ...result, passed: violations.length === 0 };
   } catch (error) {
-    return {
-      ...base,
-      outcome: 'error',
-      reason: (error as Error).message,
-      detected: false,
-      reverted: false,
-      notified: false,
-      secondsToRevert: null,
-      passed: false,
-      rules: [],
-      violations: [],
-    };
+    return erroredScenario(s, error);
   }
 }
 

@@ -96,20 +96,25 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
     };
     return { ...result, passed: judge(s, result) };
   } catch (error) {
-    return {
-      ...base,
-      outcome: 'error',
-      reason: (error as Error).message,
-      detected: false,
-      reverted: false,
-      notified: false,
-      secondsToRevert: null,
-      passed: false,
-      rules: [],
-      violations: [],
-    };
+    return erroredScenario(s, error);
   }
 }
+
+/** A scenario that could not be played to the end (the injection or a read failed): it fails. */
+export const erroredScenario = (s: Scenario, error: unknown): ScenarioResult => ({
+  name: s.name,
+  drift: s.drift,
+  expected: s.expected,
+  outcome: 'error',
+  reason: (error as Error).message,
+  detected: false,
+  reverted: false,
+  notified: false,
+  secondsToRevert: null,
+  passed: false,
+  rules: [],
+  violations: [],
+});
 
 /** Runs the catalogue: inject, route through the deployed patterns, handle, check; one scorecard. */
 export async function runGameday(opts: GamedayOptions, targetName: string): Promise<Scorecard> {
