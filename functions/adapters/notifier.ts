@@ -4,6 +4,7 @@ import {
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CANARY_SOURCE } from '../core/cloudtrail.js';
 import { AwsCallError } from '../core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../core/notification.js';
 import type { NotificationChannel } from '../core/notifier.js';
@@ -37,6 +38,8 @@ export function createAwsChannels(deps: AwsNotifierDeps): NotificationChannel[] 
     channels.push({
       name: 'sns',
       async send(outcome) {
+        // The hourly canary (infra/constructs/canary.ts) is proven by its outcome event; people hear of it only when it failed.
+        if (outcome.trigger.source === CANARY_SOURCE && outcome.outcome !== 'failed') return undefined;
         const { subject, message } = formatNotification(outcome);
         try {
           const answer = await sns.send(
