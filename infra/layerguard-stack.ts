@@ -8,6 +8,7 @@ import {
 import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js';
 import type { StackConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
+import { Canary } from './constructs/canary.js';
 import { RemediationFunction, type ScopedAction } from './constructs/functions.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
 import { Notifications } from './constructs/notifications.js';
@@ -93,6 +94,7 @@ export class LayerGuardStack extends Stack {
     this.rules = buildRulePatterns(policy, {
       gameday: config.gameday,
       maxPatternSize: config.eventPatternSizeLimit,
+      canary: true,
     });
     const handlers = { 'security-group': securityGroup, 'route-table': routeTable } as const;
     const rules = this.rules.map(
@@ -122,6 +124,9 @@ export class LayerGuardStack extends Stack {
         ),
       },
     });
+
+    // Hourly proof that the deployed path still produces outcomes (alarm when it does not).
+    new Canary(this, 'Canary', { outcomesBus: notifications.bus, topic: notifications.topic });
 
     this.acknowledge({ securityGroup, routeTable, runbook }, rules);
 

@@ -78,10 +78,13 @@ const expectedStatements = (
 ];
 
 describe('EventBridge rules', () => {
-  const rules = resourcesOf(template, 'AWS::Events::Rule');
+  // The CloudTrail rules are the default bus's; the canary's outcome rule (test/infra/canary.test.ts) is on the outcomes bus.
+  const rules = Object.fromEntries(
+    Object.entries(resourcesOf(template, 'AWS::Events::Rule')).filter(([, r]) => r.Properties.EventBusName === undefined),
+  );
 
   it('deploys exactly the patterns built from the policy, on the default bus', () => {
-    const specs = buildRulePatterns(DEFAULT_POLICY, { gameday: false });
+    const specs = buildRulePatterns(DEFAULT_POLICY, { gameday: false, canary: true });
     expect(Object.keys(rules)).toHaveLength(2);
     for (const spec of specs) {
       const logicalPrefix = spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule';
@@ -185,8 +188,9 @@ describe('functions', () => {
 
 describe('IAM, written out', () => {
   it('has one policy per role and nothing else', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 3);
-    template.resourceCountIs('AWS::IAM::Role', 3);
+    // The three functions' roles, and the canary schedule's (test/infra/canary.test.ts).
+    template.resourceCountIs('AWS::IAM::Policy', 4);
+    template.resourceCountIs('AWS::IAM::Role', 4);
   });
 
   it.each([
@@ -256,12 +260,12 @@ describe('encryption', () => {
   });
 
   it('encrypts every queue and enforces TLS on it', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 5);
+    template.resourceCountIs('AWS::SQS::Queue', 6); // five dead-letter queues and the canary's outcomes
     template.allResourcesProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1209600,
     });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 5);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 6);
   });
 
   it('keeps idempotency records in an encrypted on-demand table with TTL and PITR', () => {
@@ -322,7 +326,7 @@ describe('notifications and alarms', () => {
         AlarmActions: [ref('NotificationsTopic')],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12); // + the canary's (test/infra/canary.test.ts)
   });
 
   it('outputs the topic, the bus and the functions', () => {
