@@ -53,7 +53,10 @@ const actorArb: fc.Arbitrary<Actor> = fc
     fc.constantFrom(OWN, 'layerguard-rt-eu-west-1', 'LayerGuard-not-us', 'xlayerguard-'),
   )
   .map((roleName) => ({ roleName, sessionName: 's', sourceIp: '198.51.100.1', userAgent: 'aws-cli/2' }));
-const errorArb = maybe(fc.constantFrom('Client.UnauthorizedOperation', 'InvalidPermission.Duplicate', 'RouteAlreadyExists'), 8);
+const errorArb = maybe(
+  fc.constantFrom('Client.UnauthorizedOperation', 'InvalidPermission.Duplicate', 'RouteAlreadyExists'),
+  8,
+);
 const sourceArb = fc.constantFrom('aws.ec2', 'aws.ec2', 'layerguard.gameday', 'layerguard.canary');
 
 const isOwn = (actor: Actor, policy: Policy) => policy.ownRolePrefixes.some((p) => actor.roleName.startsWith(p));

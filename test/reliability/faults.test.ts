@@ -434,11 +434,9 @@ function sshEvent() {
 }
 
 beforeEach(() => {
-  ec2
-    .on(DescribeSecurityGroupsCommand)
-    .resolves({
-      SecurityGroups: [{ GroupId: APP, GroupName: 'app-tier', Tags: [{ Key: 'Tier', Value: 'Application' }] }],
-    });
+  ec2.on(DescribeSecurityGroupsCommand).resolves({
+    SecurityGroups: [{ GroupId: APP, GroupName: 'app-tier', Tags: [{ Key: 'Tier', Value: 'Application' }] }],
+  });
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [openRule] });
   ec2
     .on(RevokeSecurityGroupIngressCommand)
