@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CloudTrailRecord } from './cloudtrail.js';
 import { UnsupportedEventError } from './errors.js';
 import type { RouteDestination, RouteTarget } from './network.js';
+import './zod-locale.js';
 
 /**
  * A CloudTrail record's request, read into the change it asked for. Only ids and the requested
@@ -47,70 +48,83 @@ export type Change =
       readonly associationId?: string;
     };
 
-const text = z.string().max(1024);
-const port = z.coerce.number().int().min(-1).max(65535);
-const sgId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id like sg-0abc1234');
-const ruleId = z.string().regex(/^sgr-[0-9a-f]{8,17}$/, 'expected a rule id like sgr-0abc1234');
-const rtbId = z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id like rtb-0abc1234');
-const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id like subnet-0abc1234');
-const assocId = z.string().regex(/^rtbassoc-[0-9a-f]{8,17}$/, 'expected an association id like rtbassoc-0abc1234');
-const cidr4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected an IPv4 CIDR');
-const cidr6 = z.string().regex(/^[0-9a-fA-F:]+\/\d{1,3}$/, 'expected an IPv6 CIDR');
+const text = z.string().check(z.maxLength(1024));
+const port = z.coerce.number().check(z.int(), z.gte(-1), z.lte(65535));
+const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
+const sgId = pattern(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id like sg-0abc1234');
+const ruleId = pattern(/^sgr-[0-9a-f]{8,17}$/, 'expected a rule id like sgr-0abc1234');
+const rtbId = pattern(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id like rtb-0abc1234');
+const subnetId = pattern(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id like subnet-0abc1234');
+const assocId = pattern(/^rtbassoc-[0-9a-f]{8,17}$/, 'expected an association id like rtbassoc-0abc1234');
+const cidr4 = pattern(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected an IPv4 CIDR');
+const cidr6 = pattern(/^[0-9a-fA-F:]+\/\d{1,3}$/, 'expected an IPv6 CIDR');
+
+/** `schema`, then `fn` on its output (full zod's `schema.transform(fn)`). */
+const transformed = <A extends z.ZodMiniType, O>(schema: A, fn: (value: z.output<A>) => O) =>
+  z.pipe(schema, z.transform(fn));
+
+/** `schema`, then `fn` as a refinement with `message` (full zod's `schema.refine(fn, message)`). */
+const refined = <A extends z.ZodMiniType>(schema: A, fn: (value: z.output<A>) => boolean, message: string): A =>
+  schema.check(z.refine(fn, message));
 
 /** CloudTrail writes lists as `{ items: [...] }`, and an empty list as `{}`. */
-const items = <T extends z.ZodType>(item: T) =>
-  z
-    .looseObject({ items: z.array(item).max(1000).optional() })
-    .optional()
-    .transform((v) => v?.items ?? []);
+const items = <T extends z.ZodMiniType>(item: T) =>
+  transformed(
+    z.optional(z.looseObject({ items: z.optional(z.array(item).check(z.maxLength(1000))) })),
+    (v) => v?.items ?? [],
+  );
 
 const IpPermissionSchema = z.looseObject({
   ipProtocol: text,
-  fromPort: port.optional(),
-  toPort: port.optional(),
-  ipRanges: items(z.looseObject({ cidrIp: cidr4, description: text.optional() })),
-  ipv6Ranges: items(z.looseObject({ cidrIpv6: cidr6, description: text.optional() })),
-  prefixListIds: items(z.looseObject({ prefixListId: text, description: text.optional() })),
-  groups: items(z.looseObject({ groupId: text.optional(), groupName: text.optional(), userId: text.optional() })),
+  fromPort: z.optional(port),
+  toPort: z.optional(port),
+  ipRanges: items(z.looseObject({ cidrIp: cidr4, description: z.optional(text) })),
+  ipv6Ranges: items(z.looseObject({ cidrIpv6: cidr6, description: z.optional(text) })),
+  prefixListIds: items(z.looseObject({ prefixListId: text, description: z.optional(text) })),
+  groups: items(
+    z.looseObject({ groupId: z.optional(text), groupName: z.optional(text), userId: z.optional(text) }),
+  ),
 });
 
-const AuthorizeRequestSchema = z
-  .looseObject({
-    groupId: sgId.optional(),
-    groupName: text.optional(),
+const AuthorizeRequestSchema = refined(
+  z.looseObject({
+    groupId: z.optional(sgId),
+    groupName: z.optional(text),
     ipPermissions: items(IpPermissionSchema),
-  })
-  .refine((r) => r.groupId !== undefined || r.groupName !== undefined, 'needs groupId or groupName');
+  }),
+  (r) => r.groupId !== undefined || r.groupName !== undefined,
+  'needs groupId or groupName',
+);
 
 const ResponseRuleSchema = z.looseObject({
   securityGroupRuleId: ruleId,
-  groupId: sgId.optional(),
-  isEgress: z.boolean().optional(),
-  ipProtocol: text.optional(),
-  fromPort: port.optional(),
-  toPort: port.optional(),
-  cidrIpv4: cidr4.optional(),
-  cidrIpv6: cidr6.optional(),
-  prefixListId: text.optional(),
-  referencedGroupInfo: z.looseObject({ groupId: text.optional() }).optional(),
+  groupId: z.optional(sgId),
+  isEgress: z.optional(z.boolean()),
+  ipProtocol: z.optional(text),
+  fromPort: z.optional(port),
+  toPort: z.optional(port),
+  cidrIpv4: z.optional(cidr4),
+  cidrIpv6: z.optional(cidr6),
+  prefixListId: z.optional(text),
+  referencedGroupInfo: z.optional(z.looseObject({ groupId: z.optional(text) })),
 });
 
-const AuthorizeResponseSchema = z
-  .looseObject({ securityGroupRuleSet: items(ResponseRuleSchema) })
-  .nullish()
-  .transform((r) => r?.securityGroupRuleSet ?? []);
+const AuthorizeResponseSchema = transformed(
+  z.nullish(z.looseObject({ securityGroupRuleSet: items(ResponseRuleSchema) })),
+  (r) => r?.securityGroupRuleSet ?? [],
+);
 
 const ModifiedRuleSchema = z.looseObject({
   SecurityGroupRuleId: ruleId,
   SecurityGroupRule: z.looseObject({
     IpProtocol: text,
-    FromPort: port.optional(),
-    ToPort: port.optional(),
-    CidrIpv4: cidr4.optional(),
-    CidrIpv6: cidr6.optional(),
-    PrefixListId: text.optional(),
-    ReferencedGroupId: text.optional(),
-    Description: text.optional(),
+    FromPort: z.optional(port),
+    ToPort: z.optional(port),
+    CidrIpv4: z.optional(cidr4),
+    CidrIpv6: z.optional(cidr6),
+    PrefixListId: z.optional(text),
+    ReferencedGroupId: z.optional(text),
+    Description: z.optional(text),
   }),
 });
 
@@ -118,40 +132,45 @@ const ModifyRequestSchema = z.looseObject({
   ModifySecurityGroupRulesRequest: z.looseObject({
     GroupId: sgId,
     // One rule serialises as an object, several as an array.
-    SecurityGroupRule: z.union([ModifiedRuleSchema, z.array(ModifiedRuleSchema).min(1).max(1000)]),
+    SecurityGroupRule: z.union([
+      ModifiedRuleSchema,
+      z.array(ModifiedRuleSchema).check(z.minLength(1), z.maxLength(1000)),
+    ]),
   }),
 });
 
-const RouteRequestSchema = z
-  .looseObject({
+const RouteRequestSchema = refined(
+  z.looseObject({
     routeTableId: rtbId,
-    destinationCidrBlock: cidr4.optional(),
-    destinationIpv6CidrBlock: cidr6.optional(),
-    destinationPrefixListId: z.string().regex(/^pl-[0-9a-f]+$/).optional(),
-    gatewayId: text.optional(),
-    natGatewayId: text.optional(),
-    egressOnlyInternetGatewayId: text.optional(),
-    transitGatewayId: text.optional(),
-    vpcPeeringConnectionId: text.optional(),
-    networkInterfaceId: text.optional(),
-    instanceId: text.optional(),
-    vpcEndpointId: text.optional(),
-    carrierGatewayId: text.optional(),
-    localGatewayId: text.optional(),
-    coreNetworkArn: text.optional(),
-  })
-  .refine(
-    (r) =>
-      [r.destinationCidrBlock, r.destinationIpv6CidrBlock, r.destinationPrefixListId].filter(Boolean).length === 1,
-    'needs exactly one destination',
-  );
+    destinationCidrBlock: z.optional(cidr4),
+    destinationIpv6CidrBlock: z.optional(cidr6),
+    destinationPrefixListId: z.optional(z.string().check(z.regex(/^pl-[0-9a-f]+$/))),
+    gatewayId: z.optional(text),
+    natGatewayId: z.optional(text),
+    egressOnlyInternetGatewayId: z.optional(text),
+    transitGatewayId: z.optional(text),
+    vpcPeeringConnectionId: z.optional(text),
+    networkInterfaceId: z.optional(text),
+    instanceId: z.optional(text),
+    vpcEndpointId: z.optional(text),
+    carrierGatewayId: z.optional(text),
+    localGatewayId: z.optional(text),
+    coreNetworkArn: z.optional(text),
+  }),
+  (r) => [r.destinationCidrBlock, r.destinationIpv6CidrBlock, r.destinationPrefixListId].filter(Boolean).length === 1,
+  'needs exactly one destination',
+);
 
-const AssociateRequestSchema = z.looseObject({ routeTableId: rtbId, subnetId: subnetId.optional(), gatewayId: text.optional() });
-const AssociateResponseSchema = z.looseObject({ associationId: assocId.optional() }).nullish();
+const AssociateRequestSchema = z.looseObject({
+  routeTableId: rtbId,
+  subnetId: z.optional(subnetId),
+  gatewayId: z.optional(text),
+});
+const AssociateResponseSchema = z.nullish(z.looseObject({ associationId: z.optional(assocId) }));
 const ReplaceAssociationRequestSchema = z.looseObject({ associationId: assocId, routeTableId: rtbId });
-const ReplaceAssociationResponseSchema = z.looseObject({ newAssociationId: assocId.optional() }).nullish();
+const ReplaceAssociationResponseSchema = z.nullish(z.looseObject({ newAssociationId: z.optional(assocId) }));
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const detail = result.error.issues

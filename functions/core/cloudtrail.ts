@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { NotApplicableEventError, UnsupportedEventError } from './errors.js';
+import './zod-locale.js';
 
 /**
  * Schemas of the CloudTrail records LayerGuard reads, in both forms a trigger takes: the EventBridge
@@ -21,55 +22,54 @@ export const GAMEDAY_SOURCE = 'layerguard.gameday';
 export const CANARY_SOURCE = 'layerguard.canary';
 const TRIGGER_SOURCES: readonly string[] = [EC2_SOURCE, GAMEDAY_SOURCE, CANARY_SOURCE];
 
-const text = z.string().max(4096);
+const text = z.string().check(z.maxLength(4096));
 /** Free text the caller controls (user agent, ARNs, messages): cut to size, never a reason to drop the event. */
-const capped = z.string().transform((s) => s.slice(0, 4096));
+const capped = z.pipe(z.string(), z.transform((s: string) => s.slice(0, 4096)));
 const id = (prefix: string) =>
   z
     .string()
-    .max(64)
-    .regex(new RegExp(`^${prefix}-[0-9a-zA-Z]+$`), `expected an id like ${prefix}-0abc1234`);
+    .check(z.maxLength(64), z.regex(new RegExp(`^${prefix}-[0-9a-zA-Z]+$`), `expected an id like ${prefix}-0abc1234`));
 
 export const UserIdentitySchema = z.looseObject({
-  type: text.optional(),
-  arn: capped.optional(),
-  accountId: text.optional(),
-  userName: text.optional(),
-  invokedBy: capped.optional(),
-  sessionContext: z
-    .looseObject({
-      sessionIssuer: z.looseObject({ type: text.optional(), arn: text.optional(), userName: text.optional() }).optional(),
-    })
-    .optional(),
+  type: z.optional(text),
+  arn: z.optional(capped),
+  accountId: z.optional(text),
+  userName: z.optional(text),
+  invokedBy: z.optional(capped),
+  sessionContext: z.optional(
+    z.looseObject({
+      sessionIssuer: z.optional(z.looseObject({ type: z.optional(text), arn: z.optional(text), userName: z.optional(text) })),
+    }),
+  ),
 });
 
 /** The fields every CloudTrail management event has, as LayerGuard reads them. */
 export const CloudTrailRecordSchema = z.looseObject({
-  eventVersion: text.optional(),
-  eventID: z.string().min(1).max(128),
+  eventVersion: z.optional(text),
+  eventID: z.string().check(z.minLength(1), z.maxLength(128)),
   eventTime: z.iso.datetime({ offset: true }),
   eventSource: text,
   eventName: text,
   awsRegion: text,
-  recipientAccountId: text.optional(),
-  sourceIPAddress: capped.optional(),
-  userAgent: capped.optional(),
-  userIdentity: UserIdentitySchema.optional(),
-  errorCode: text.optional(),
-  errorMessage: capped.optional(),
-  requestParameters: z.record(z.string(), z.unknown()).nullish(),
-  responseElements: z.record(z.string(), z.unknown()).nullish(),
+  recipientAccountId: z.optional(text),
+  sourceIPAddress: z.optional(capped),
+  userAgent: z.optional(capped),
+  userIdentity: z.optional(UserIdentitySchema),
+  errorCode: z.optional(text),
+  errorMessage: z.optional(capped),
+  requestParameters: z.nullish(z.record(z.string(), z.unknown())),
+  responseElements: z.nullish(z.record(z.string(), z.unknown())),
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
 
 export const EventBridgeEnvelopeSchema = z.looseObject({
-  version: text.optional(),
+  version: z.optional(text),
   id: text,
   'detail-type': text,
   source: text,
-  account: text.optional(),
-  time: text.optional(),
-  region: text.optional(),
+  account: z.optional(text),
+  time: z.optional(text),
+  region: z.optional(text),
   detail: z.unknown(),
 });
 

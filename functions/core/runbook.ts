@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UnsupportedEventError } from './errors.js';
+import './zod-locale.js';
 
 /**
  * The runbook function's payload: revert one security group, one route table or one subnet's
@@ -23,22 +24,21 @@ export const MAX_PAYLOAD_BYTES = 4096;
 const id = (prefix: string, example: string) =>
   z
     .string()
-    .max(32)
-    .regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like ${example}`);
+    .check(z.maxLength(32), z.regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like ${example}`));
 
 export const GROUP_ID = id('sg', 'sg-0abc1234');
 export const ROUTE_TABLE_ID = id('rtb', 'rtb-0abc1234');
 export const SUBNET_ID = id('subnet', 'subnet-0abc1234');
 export const VPC_ID = id('vpc', 'vpc-0abc1234');
 
-const dryRun = z.boolean().optional();
+const dryRun = z.optional(z.boolean());
 
 export const RunbookPayloadSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('revert-security-group'), groupId: GROUP_ID, dryRun }),
   z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun }),
   z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun }),
   /** Without `vpcId`, the whole region (every VPC the credentials can see). */
-  z.strictObject({ action: z.literal('sweep'), vpcId: VPC_ID.optional(), dryRun }),
+  z.strictObject({ action: z.literal('sweep'), vpcId: z.optional(VPC_ID), dryRun }),
 ]);
 
 export type RunbookPayload = z.infer<typeof RunbookPayloadSchema>;
