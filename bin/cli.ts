@@ -46,11 +46,13 @@ program
   .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy)')
   .option('--via <via>', 'aws: local (handlers in-process, default) or deployed (the stack reverts)')
   .option('--inject', 'with --via deployed: also put each event on the default bus (layerguard.gameday)')
+  .option('--outcomes-queue <url>', 'with --via deployed: the game-day outcomes queue (stack output GamedayOutcomesQueueUrl; default $LAYERGUARD_GAMEDAY_OUTCOMES_QUEUE): measure the time to notify')
   .option('--region <region>', 'emulator or aws: the region (default: the SDK configuration)')
   .option('--yes', 'aws: do not ask for confirmation')
   .action(async (opts) => {
     // Other targets, and the options of the real-EC2 targets, go to gameday-aws, which validates them.
-    const simulated = opts.target === 'simulated' && !opts.via && !opts.inject && !opts.region && !opts.yes;
+    const simulated =
+      opts.target === 'simulated' && !opts.via && !opts.inject && !opts.outcomesQueue && !opts.region && !opts.yes;
     process.exitCode = simulated ? await runSimulatedGameday(opts) : await runAwsGameday(opts);
   });
 

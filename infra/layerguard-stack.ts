@@ -10,6 +10,7 @@ import type { StackConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { Canary } from './constructs/canary.js';
 import { RemediationFunction, type ScopedAction } from './constructs/functions.js';
+import { GamedayOutcomes } from './constructs/gameday-outcomes.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
 import { Notifications } from './constructs/notifications.js';
 import { CloudTrailRule } from './constructs/rules.js';
@@ -146,6 +147,15 @@ export class LayerGuardStack extends Stack {
       description: 'invoke for runbook and sweep',
     });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
+
+    // Game days read every outcome from this queue (`gameday --via deployed --outcomes-queue URL`).
+    if (config.gameday) {
+      const gameday = new GamedayOutcomes(this, 'GamedayOutcomes', { outcomesBus: notifications.bus });
+      new CfnOutput(this, 'GamedayOutcomesQueueUrl', {
+        value: gameday.queue.queueUrl,
+        description: 'SQS queue with every outcome, for game days (--outcomes-queue)',
+      });
+    }
   }
 
   /** cdk-nag findings accepted on purpose, each with its reason. */

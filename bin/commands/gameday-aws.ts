@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { GAMEDAY_TAG } from '../../events/scenarios/canary.js';
-import { runDeployedGameday } from '../../events/scenarios/deployed.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { OUTCOMES_QUEUE_ENV, runDeployedGameday } from '../../events/scenarios/deployed.js';
 import {
   cleanUpOnInterrupt,
   type Ec2GamedayRun,
@@ -20,7 +21,10 @@ import { type GamedayCliOptions, reportGameday, selectScenarios } from './gameda
  *   runs; stops moto on the way out.
  * - `--target aws [--via local]`: canary VPCs in the account of the SDK's standard configuration
  *   (AWS_PROFILE, AWS_REGION or `--region`), the handlers in-process.
- * - `--target aws --via deployed [--inject]`: the deployed stack reverts; the game day watches.
+ * - `--target aws --via deployed [--inject] [--outcomes-queue URL]`: the deployed stack reverts; the
+ *   game day watches the state and, with the game-day outcomes queue (the stack output
+ *   GamedayOutcomesQueueUrl, or $LAYERGUARD_GAMEDAY_OUTCOMES_QUEUE), reads LayerGuard's outcomes and
+ *   measures the time to notify.
  * Asks for confirmation before touching a real account, unless `--yes`; refuses without a terminal
  * to ask on. Always cleans up, also after a failure or Ctrl-C.
  */
@@ -29,10 +33,13 @@ export interface AwsGamedayCliOptions extends GamedayCliOptions {
   readonly via?: string;
   readonly yes?: boolean;
   readonly inject?: boolean;
+  readonly outcomesQueue?: string;
   readonly region?: string;
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** An SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, or an endpoint's own). */
+const QUEUE_URL = /^https?:\/\/[^\s/]+\/\d{12}\/[\w-]{1,80}(\.fifo)?$/;
 
 export function validateAwsOptions(opts: AwsGamedayCliOptions): {
   target: 'emulator' | 'aws';
@@ -40,7 +47,7 @@ export function validateAwsOptions(opts: AwsGamedayCliOptions): {
 } {
   const target = opts.target;
   if (target === 'simulated')
-    throw new UsageError('--via, --inject, --region and --yes need --target emulator or aws');
+    throw new UsageError('--via, --inject, --outcomes-queue, --region and --yes need --target emulator or aws');
   if (target !== 'emulator' && target !== 'aws')
     throw new UsageError(`unknown --target ${target}; use simulated, emulator or aws`);
   const via = opts.via ?? 'local';
@@ -50,6 +57,12 @@ export function validateAwsOptions(opts: AwsGamedayCliOptions): {
     throw new UsageError('--via deployed needs --target aws: no stack is deployed on the emulator');
   if (opts.inject && !(target === 'aws' && via === 'deployed'))
     throw new UsageError('--inject needs --target aws --via deployed');
+  if (opts.outcomesQueue !== undefined && !(target === 'aws' && via === 'deployed'))
+    throw new UsageError('--outcomes-queue needs --target aws --via deployed');
+  if (opts.outcomesQueue !== undefined && !QUEUE_URL.test(opts.outcomesQueue))
+    throw new UsageError(
+      `--outcomes-queue ${opts.outcomesQueue} does not look like an SQS queue URL (the stack output GamedayOutcomesQueueUrl)`,
+    );
   if (opts.region !== undefined && !REGION.test(opts.region))
     throw new UsageError(`--region ${opts.region} does not look like a region (e.g. eu-west-1)`);
   return { target, via };
@@ -82,6 +95,10 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
   }
   const runId = newRunId();
   const tty = Boolean(process.stderr.isTTY);
+  // The game-day outcomes queue: the flag, else the environment; without either, not measured.
+  const queueUrl = via === 'deployed' ? (opts.outcomesQueue ?? process.env[OUTCOMES_QUEUE_ENV]) : undefined;
+  if (queueUrl !== undefined && !QUEUE_URL.test(queueUrl))
+    throw new UsageError(`$${OUTCOMES_QUEUE_ENV} ${queueUrl} does not look like an SQS queue URL`);
 
   let emulator: RunningEmulator | undefined;
   let restoreEnv: (() => void) | undefined;
@@ -97,6 +114,11 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
   // Build the clients from the environment as it is now (emulator endpoint, --region).
   resetClients();
   const client = ec2Client();
+  const sqs = queueUrl ? new SQSClient({}) : undefined;
+  if (via === 'deployed' && !queueUrl && tty)
+    stderrLine(
+      `layerguard: time to notify not measured: pass --outcomes-queue (or set $${OUTCOMES_QUEUE_ENV}) with the stack output GamedayOutcomesQueueUrl`,
+    );
 
   if (target === 'aws') {
     const region = await client.config.region().catch(() => undefined);
@@ -132,6 +154,7 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
               runId,
               onResult,
               ...(opts.inject ? { inject: eventBridgeClient() } : {}),
+              ...(sqs && queueUrl ? { outcomes: { client: sqs, url: queueUrl } } : {}),
               ...(process.env.LAYERGUARD_GAMEDAY_TIMEOUT
                 ? {
                     timeoutMs: Number(process.env.LAYERGUARD_GAMEDAY_TIMEOUT) * 1000,
@@ -158,6 +181,7 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
   } finally {
     uninstall();
     client.destroy();
+    sqs?.destroy();
     resetClients();
     await stopEmulator();
     restoreEnv?.();

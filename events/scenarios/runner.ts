@@ -31,6 +31,11 @@ export interface ScenarioResult {
   readonly notified: boolean;
   /** From the injected change to the verified revert; null when nothing was reverted. */
   readonly secondsToRevert: number | null;
+  /**
+   * From the injected change to LayerGuard's outcome read from the outcomes bus (`--via deployed`
+   * with `--outcomes-queue` only); null when none arrived; absent where it is not measured.
+   */
+  readonly secondsToNotify?: number | null;
   readonly passed: boolean;
   readonly rules: readonly RuleName[];
   readonly violations: readonly string[];

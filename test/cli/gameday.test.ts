@@ -100,6 +100,15 @@ describe('layerguard gameday (CLI)', () => {
     [['--target', 'nope'], /unknown --target nope/],
     [['--target', 'emulator', '--via', 'deployed'], /--via deployed needs --target aws/],
     [['--inject'], /need --target emulator or aws/],
+    [['--outcomes-queue', 'https://sqs.eu-west-1.amazonaws.com/111122223333/q'], /need --target emulator or aws/],
+    [
+      ['--target', 'aws', '--yes', '--outcomes-queue', 'https://sqs.eu-west-1.amazonaws.com/111122223333/q'],
+      /--outcomes-queue needs --target aws --via deployed/,
+    ],
+    [
+      ['--target', 'aws', '--via', 'deployed', '--yes', '--outcomes-queue', 'GamedayOutcomesQueue'],
+      /does not look like an SQS queue URL/,
+    ],
     [['--target', 'aws'], /pass --yes to confirm/],
   ])('gameday %j exits 2 with one line on stderr and nothing on stdout', async (args, message) => {
     // A region and dummy credentials, so that a refusal cannot be blamed on missing configuration;
