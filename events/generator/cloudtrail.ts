@@ -135,6 +135,18 @@ export function authorizeIngressRecord(groupId: string, created: readonly SgRule
   );
 }
 
+/** A rule in EC2's `SecurityGroupRuleRequest` shape (ModifySecurityGroupRules: the API call and its record). */
+export const securityGroupRuleRequest = (rule: Omit<SgRule, 'ruleId' | 'groupId' | 'isEgress'>) => ({
+  IpProtocol: rule.protocol,
+  ...(rule.fromPort !== undefined ? { FromPort: rule.fromPort } : {}),
+  ...(rule.toPort !== undefined ? { ToPort: rule.toPort } : {}),
+  ...(rule.cidrIpv4 ? { CidrIpv4: rule.cidrIpv4 } : {}),
+  ...(rule.cidrIpv6 ? { CidrIpv6: rule.cidrIpv6 } : {}),
+  ...(rule.prefixListId ? { PrefixListId: rule.prefixListId } : {}),
+  ...(rule.referencedGroupId ? { ReferencedGroupId: rule.referencedGroupId } : {}),
+  ...(rule.description ? { Description: rule.description } : {}),
+});
+
 export function modifyRuleRecord(groupId: string, rule: SgRule, ctx: RecordContext): Json {
   return cloudTrailRecord(
     'ModifySecurityGroupRules',
@@ -143,14 +155,7 @@ export function modifyRuleRecord(groupId: string, rule: SgRule, ctx: RecordConte
         GroupId: groupId,
         SecurityGroupRule: {
           SecurityGroupRuleId: rule.ruleId,
-          SecurityGroupRule: {
-            IpProtocol: rule.protocol,
-            ...(rule.fromPort !== undefined ? { FromPort: rule.fromPort } : {}),
-            ...(rule.toPort !== undefined ? { ToPort: rule.toPort } : {}),
-            ...(rule.cidrIpv4 ? { CidrIpv4: rule.cidrIpv4 } : {}),
-            ...(rule.cidrIpv6 ? { CidrIpv6: rule.cidrIpv6 } : {}),
-            ...(rule.description ? { Description: rule.description } : {}),
-          },
+          SecurityGroupRule: securityGroupRuleRequest(rule),
           tag: 1,
         },
       },

@@ -26,6 +26,7 @@ import {
   modifyRuleRecord,
   type RecordContext,
   replaceAssociationRecord,
+  securityGroupRuleRequest,
   routeRecord,
 } from '../generator/cloudtrail.js';
 import type { RuleRequest } from '../simulated-account/account.js';
@@ -279,16 +280,7 @@ export class Ec2GamedayTarget implements GamedayTarget {
           SecurityGroupRules: [
             {
               SecurityGroupRuleId: ruleId,
-              SecurityGroupRule: {
-                IpProtocol: rule.protocol,
-                ...(rule.fromPort !== undefined ? { FromPort: rule.fromPort } : {}),
-                ...(rule.toPort !== undefined ? { ToPort: rule.toPort } : {}),
-                ...(rule.cidrIpv4 ? { CidrIpv4: rule.cidrIpv4 } : {}),
-                ...(rule.cidrIpv6 ? { CidrIpv6: rule.cidrIpv6 } : {}),
-                ...(rule.prefixListId ? { PrefixListId: rule.prefixListId } : {}),
-                ...(rule.referencedGroupId ? { ReferencedGroupId: rule.referencedGroupId } : {}),
-                ...(rule.description ? { Description: rule.description } : {}),
-              },
+              SecurityGroupRule: securityGroupRuleRequest(rule),
             },
           ],
         }),

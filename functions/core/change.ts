@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { CloudTrailRecord } from './cloudtrail.js';
 import { UnsupportedEventError } from './errors.js';
-import type { RouteDestination, RouteTarget } from './network.js';
+import type { RouteDestination, RouteTarget, SgRule } from './network.js';
 import './zod-locale.js';
 
 /**
@@ -9,18 +9,14 @@ import './zod-locale.js';
  * permissions are taken from the event; the decision is always made on live state.
  */
 
-/** One requested ingress permission, flattened to a single source (as EC2 stores it as one rule). */
-export interface RequestedRule {
-  readonly protocol: string;
-  readonly fromPort?: number;
-  readonly toPort?: number;
-  readonly cidrIpv4?: string;
-  readonly cidrIpv6?: string;
-  readonly prefixListId?: string;
-  readonly referencedGroupId?: string;
-  /** The rule id, where the event names it (response of Authorize, request of Modify). */
-  readonly ruleId?: string;
-}
+/**
+ * One requested ingress permission, flattened to a single source (as EC2 stores it as one rule), with
+ * its rule id where the event names it (the response of Authorize, the request of Modify).
+ */
+export type RequestedRule = Pick<
+  SgRule,
+  'protocol' | 'fromPort' | 'toPort' | 'cidrIpv4' | 'cidrIpv6' | 'prefixListId' | 'referencedGroupId'
+> & { readonly ruleId?: string };
 
 export type Change =
   | {
