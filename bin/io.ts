@@ -32,6 +32,3 @@ export const loadPolicy = (path?: string): Policy => (path ? parsePolicy(readJso
 export const printLine = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
-/** Whether stdout is a person's terminal (colour and progress only then). */
-export const isTty = (): boolean => Boolean(process.stdout.isTTY);

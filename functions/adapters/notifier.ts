@@ -10,9 +10,6 @@ import { formatNotification, toOutcomeEvent } from '../core/notification.js';
 import type { NotificationChannel } from '../core/notifier.js';
 import { toAwsCallError } from './ec2-network.js';
 
-/** IAM actions the notifier needs (resource-scoped to the topic and the bus in the stack). */
-export const NOTIFIER_ACTIONS = { sns: ['sns:Publish'], eventBridge: ['events:PutEvents'] } as const;
-
 export interface AwsNotifierDeps {
   readonly sns?: SNSClient;
   readonly eventBridge?: EventBridgeClient;

@@ -18,3 +18,6 @@ export const RUNBOOK_ACTIONS = {
   read: [...SECURITY_GROUP_ACTIONS.read, ...ROUTE_TABLE_ACTIONS.read],
   write: [...SECURITY_GROUP_ACTIONS.write, ...ROUTE_TABLE_ACTIONS.write],
 } as const;
+
+/** What the notification channels call, scoped in the stack to LayerGuard's own topic and bus. */
+export const NOTIFIER_ACTIONS = { sns: ['sns:Publish'], eventBridge: ['events:PutEvents'] } as const;

@@ -25,10 +25,6 @@ const TRIGGER_SOURCES: readonly string[] = [EC2_SOURCE, GAMEDAY_SOURCE, CANARY_S
 const text = z.string().check(z.maxLength(4096));
 /** Free text the caller controls (user agent, ARNs, messages): cut to size, never a reason to drop the event. */
 const capped = z.pipe(z.string(), z.transform((s: string) => s.slice(0, 4096)));
-const id = (prefix: string) =>
-  z
-    .string()
-    .check(z.maxLength(64), z.regex(new RegExp(`^${prefix}-[0-9a-zA-Z]+$`), `expected an id like ${prefix}-0abc1234`));
 
 export const UserIdentitySchema = z.looseObject({
   type: z.optional(text),
@@ -119,4 +115,3 @@ export function parseTrigger(input: unknown): ParsedTrigger {
   return { record: record.data, source };
 }
 
-export { id as idSchema };

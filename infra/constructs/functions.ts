@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { NOTIFIER_ACTIONS } from '../../functions/adapters/permissions.js';
 import { ENV } from '../../functions/core/config.js';
 import type { Policy } from '../../functions/core/policy.js';
 
@@ -133,7 +134,7 @@ export class RemediationFunction extends Construct {
       ),
       new iam.PolicyStatement({
         sid: 'NotifyPeople',
-        actions: ['sns:Publish'],
+        actions: [...NOTIFIER_ACTIONS.sns],
         resources: [props.topic.topicArn],
       }),
       new iam.PolicyStatement({
@@ -143,7 +144,7 @@ export class RemediationFunction extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'NotifyMachines',
-        actions: ['events:PutEvents'],
+        actions: [...NOTIFIER_ACTIONS.eventBridge],
         resources: [props.bus.eventBusArn],
       }),
       new iam.PolicyStatement({
