@@ -9,6 +9,7 @@ import { parseRunbookPayload, type RunbookPayload, RunbookPayloadError } from '.
 import { type RunbookDeps, type RunbookResult, runRunbook } from '../../functions/pipeline/runbook.js';
 import { loadPolicy, printLine, UsageError } from '../io.js';
 import { selectScenarios } from './gameday.js';
+import { definedOnly } from '../../functions/core/defined.js';
 
 /**
  * `layerguard runbook revert-security-group|revert-route-table|revert-subnet-association` and
@@ -42,7 +43,7 @@ export interface RunbookCliOptions {
 export type CliResult = RunbookResult & { readonly target: string; readonly injected?: readonly string[] };
 
 function payloadOf(fields: Record<string, unknown>): RunbookPayload {
-  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  const defined = definedOnly(fields);
   try {
     return parseRunbookPayload(defined);
   } catch (error) {

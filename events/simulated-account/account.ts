@@ -12,6 +12,7 @@ import type {
 import { normaliseProtocol } from '../../functions/core/security-group.js';
 import { Ec2Error } from './ec2-error.js';
 import { IdMaker } from './ids.js';
+import { definedOnly as clean } from '../../functions/core/defined.js';
 
 /** A rule as a caller asks for it (no id yet). */
 export type RuleRequest = Omit<SgRule, 'ruleId' | 'groupId' | 'isEgress'>;
@@ -31,9 +32,6 @@ const sameSource = (a: RuleRequest, b: RuleRequest): boolean =>
   a.cidrIpv6 === b.cidrIpv6 &&
   a.prefixListId === b.prefixListId &&
   a.referencedGroupId === b.referencedGroupId;
-
-const clean = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /**
  * An AWS account's VPC networking held in memory, with EC2's semantics where LayerGuard depends on

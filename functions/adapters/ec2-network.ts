@@ -35,6 +35,7 @@ import type {
   Subnet,
   Tags,
 } from '../core/network.js';
+import { definedOnly } from '../core/defined.js';
 
 /*
  * EC2 error codes that mean "the thing is already gone". Each name was checked against the code
@@ -164,11 +165,6 @@ async function call<T>(
   }
 }
 
-/** Copies an object without its `undefined` fields, so that mapped objects compare cleanly with `toEqual`. */
-export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
 const toTags = (tags: readonly Tag[] | undefined): Tags =>
   Object.fromEntries(
     (tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']),
@@ -178,7 +174,7 @@ const str = (value: string | undefined): string => value ?? '';
 
 /** EC2 SecurityGroup -> domain SecurityGroup (rules are read separately, with their ids). */
 export function toSecurityGroup(g: Ec2SecurityGroup): SecurityGroup {
-  return compact({
+  return definedOnly({
     groupId: str(g.GroupId),
     groupName: str(g.GroupName),
     vpcId: g.VpcId,
@@ -188,7 +184,7 @@ export function toSecurityGroup(g: Ec2SecurityGroup): SecurityGroup {
 
 /** EC2 SecurityGroupRule -> domain SgRule. */
 export function toSgRule(r: Ec2SecurityGroupRule): SgRule {
-  return compact({
+  return definedOnly({
     ruleId: str(r.SecurityGroupRuleId),
     groupId: str(r.GroupId),
     isEgress: r.IsEgress === true,
@@ -209,7 +205,7 @@ const ROUTE_ORIGINS = new Set(['CreateRouteTable', 'CreateRoute', 'EnableVgwRout
 /** EC2 Route -> domain Route. A gateway endpoint shows up as `GatewayId: vpce-…`; it becomes `vpcEndpointId`. */
 export function toRoute(r: Ec2Route): Route {
   const endpoint = r.GatewayId?.startsWith('vpce-') ? r.GatewayId : undefined;
-  return compact({
+  return definedOnly({
     cidrIpv4: r.DestinationCidrBlock,
     cidrIpv6: r.DestinationIpv6CidrBlock,
     prefixListId: r.DestinationPrefixListId,
@@ -231,7 +227,7 @@ export function toRoute(r: Ec2Route): Route {
 
 /** EC2 RouteTableAssociation -> domain association. */
 export function toAssociation(a: Ec2RouteTableAssociation): RouteTableAssociation {
-  return compact({
+  return definedOnly({
     associationId: str(a.RouteTableAssociationId),
     routeTableId: str(a.RouteTableId),
     main: a.Main === true,
@@ -257,7 +253,7 @@ export function toRouteTable(t: Ec2RouteTable): RouteTable {
 
 /** EC2 Subnet -> domain Subnet. */
 export function toSubnet(s: Ec2Subnet): Subnet {
-  return compact({
+  return definedOnly({
     subnetId: str(s.SubnetId),
     vpcId: str(s.VpcId),
     cidrIpv4: s.CidrBlock,
@@ -498,7 +494,7 @@ export function createEc2Network(client: EC2Client): NetworkApi {
         [ASSOCIATION_NOT_FOUND],
       );
       if (answer.gone) return { result: 'already-gone' };
-      return compact({ result: 'done' as const, newAssociationId: answer.value.NewAssociationId });
+      return definedOnly({ result: 'done' as const, newAssociationId: answer.value.NewAssociationId });
     },
 
     async *pageSecurityGroups(filter) {

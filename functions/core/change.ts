@@ -3,6 +3,7 @@ import type { CloudTrailRecord } from './cloudtrail.js';
 import { UnsupportedEventError } from './errors.js';
 import type { RouteDestination, RouteTarget, SgRule } from './network.js';
 import './zod-locale.js';
+import { definedOnly } from './defined.js';
 
 /**
  * A CloudTrail record's request, read into the change it asked for. Only ids and the requested
@@ -177,9 +178,6 @@ function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string)
   }
   return result.data;
 }
-
-const definedOnly = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 function authorizeChange(record: CloudTrailRecord): Change {
   const request = parse(AuthorizeRequestSchema, record.requestParameters, 'AuthorizeSecurityGroupIngress request');

@@ -1,3 +1,4 @@
+import { definedOnly } from '../core/defined.js';
 import type { Action, Drift, Outcome, OutcomeStatus, Trigger } from '../core/outcome.js';
 
 /** Builds an outcome from its trigger and the parts a pipeline found; the rest defaults to empty. */
@@ -7,18 +8,17 @@ export function makeOutcome(
   reason: string,
   parts: Partial<Omit<Outcome, 'outcome' | 'reason' | 'eventId' | 'eventName' | 'trigger'>> = {},
 ): Outcome {
+  const { resources, drift, actions, ...rest } = parts;
   return {
     outcome,
     reason,
     eventId: trigger.eventId,
     eventName: trigger.eventName,
     trigger,
-    resources: parts.resources ?? [],
-    drift: parts.drift ?? ([] as Drift[]),
-    actions: parts.actions ?? ([] as Action[]),
-    ...Object.fromEntries(
-      Object.entries(parts).filter(([k, v]) => v !== undefined && !['resources', 'drift', 'actions'].includes(k)),
-    ),
+    resources: resources ?? [],
+    drift: drift ?? ([] as Drift[]),
+    actions: actions ?? ([] as Action[]),
+    ...definedOnly(rest),
   };
 }
 

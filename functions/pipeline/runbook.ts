@@ -18,6 +18,7 @@ import { describeError, makeOutcome } from './outcomes.js';
 import { revertAssociation, revertRoute } from './route-table.js';
 import { revertWorldOpen } from './security-group.js';
 import { type SweepScan, sweep } from './sweep.js';
+import { definedOnly } from '../core/defined.js';
 
 /**
  * The runbooks: revert one security group, one route table or one subnet's association now, or
@@ -64,7 +65,7 @@ export function runbookTrigger(action: RunbookActionName, deps: RunbookDeps): Tr
     eventTime: deps.clock().toISOString(),
     eventSource: 'layerguard.runbook',
     source: RUNBOOK_SOURCE,
-    ...Object.fromEntries(Object.entries(deps.context ?? {}).filter(([, v]) => v !== undefined)),
+    ...definedOnly(deps.context ?? {}),
   };
 }
 
@@ -83,9 +84,6 @@ export function failedOutcome(trigger: Trigger, error: unknown, resources: reado
     humanAction: `Run the runbook again, or check ${resources.join(', ') || 'the resources'} by hand: LayerGuard could not finish (${described.code ?? described.name}).`,
   });
 }
-
-const definedOnly = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** A live rule as a candidate to judge, matched by its id. */
 const asCandidate = (r: SgRule): RequestedRule =>
