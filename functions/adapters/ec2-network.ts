@@ -236,7 +236,9 @@ export function toAssociation(a: Ec2RouteTableAssociation): RouteTableAssociatio
   });
 }
 
-// Associations on their way out (or failed) no longer route the subnet.
+// Disassociated and failed associations no longer route the subnet. `associating` and
+// `disassociating` ones are kept: the subnet may still be routed by them, so they are judged.
+// (States: RouteTableAssociationStateCode in the SDK's models/enums.d.ts.)
 const isLiveAssociation = (a: Ec2RouteTableAssociation): boolean =>
   a.AssociationState?.State !== 'disassociated' && a.AssociationState?.State !== 'failed';
 
@@ -469,7 +471,7 @@ export function createEc2Network(client: EC2Client): NetworkApi {
     /**
      * Deletes the route to one destination. Refuses (throws) an empty or ambiguous destination. It
      * cannot tell the VPC's `local` route from others without reading the table; the pipeline only
-     * ever plans deletes of routes whose target is an internet gateway, never `local` (and EC2 itself
+     * ever plans deletes of routes whose target the policy forbids, never `local` (and EC2 itself
      * rejects deleting the local route; moto does not).
      */
     async deleteRoute(routeTableId, destination): Promise<ChangeResult> {

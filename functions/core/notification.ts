@@ -140,7 +140,7 @@ function describeDrift(d: Drift): string {
       const more = d.rules.length > 5 ? `; +${d.rules.length - 5} more` : '';
       return `security group ${s(d.groupId)} open to the internet: ${rules}${more}`;
     }
-    case 'internet-route-on-isolated-subnet': {
+    case 'forbidden-route-on-isolated-subnet': {
       const target = Object.values(d.target).find((v) => typeof v === 'string') ?? '?';
       const subnets = d.subnetIds.slice(0, 5).map((id) => s(id, 64));
       const more = d.subnetIds.length > 5 ? ` +${d.subnetIds.length - 5} more` : '';
@@ -153,7 +153,7 @@ function describeDrift(d: Drift): string {
       const back = d.isolatedRouteTableId
         ? `; isolated table ${s(d.isolatedRouteTableId)}`
         : '; no isolated table known';
-      return `isolated subnet ${s(d.subnetId)} associated with internet route table ${s(d.routeTableId)}${back}`;
+      return `isolated subnet ${s(d.subnetId)} associated with route table ${s(d.routeTableId)}, which has a forbidden route${back}`;
     }
   }
 }

@@ -35,7 +35,7 @@ export type Drift =
       readonly rules: readonly SgRule[];
     }
   | {
-      readonly kind: 'internet-route-on-isolated-subnet';
+      readonly kind: 'forbidden-route-on-isolated-subnet';
       readonly routeTableId: string;
       readonly destination: RouteDestination;
       readonly target: RouteTarget;

@@ -13,14 +13,14 @@ import type { Action, Drift } from './outcome.js';
 import { type ForbiddenTargetKind, hasAnyTag, type Policy } from './policy.js';
 
 /**
- * Isolated (database) subnets and the route tables they use: which routes expose them to the
- * internet, which associations put them on an internet table, and the revert of each. Pure: the
+ * Isolated (database) subnets and the route tables they use: which routes expose them to a target
+ * the policy forbids, which associations put them on a table with such a route, and the revert of each. Pure: the
  * pipeline reads the route tables and subnets and hands them in.
  */
 
 type RouteChange = Extract<Change, { kind: 'route' }>;
 type AssociationChange = Extract<Change, { kind: 'association' }>;
-export type RouteDrift = Extract<Drift, { kind: 'internet-route-on-isolated-subnet' }>;
+export type RouteDrift = Extract<Drift, { kind: 'forbidden-route-on-isolated-subnet' }>;
 export type AssociationDrift = Extract<Drift, { kind: 'isolated-subnet-on-internet-table' }>;
 
 /** A subnet is isolated when the policy names it by id or it carries one of the policy's tags. */
@@ -82,8 +82,8 @@ export function forbiddenTargetKind(target: RouteTarget, policy: Policy): Forbid
 export const forbiddenRoutes = (table: Pick<RouteTable, 'routes'>, policy: Policy): Route[] =>
   table.routes.filter((r) => !isLocalRoute(r) && forbiddenTargetKind(r, policy) !== undefined);
 
-/** True when the table routes somewhere an isolated subnet must not reach (the internet, by default). */
-export const hasInternetRoute = (table: Pick<RouteTable, 'routes'>, policy: Policy): boolean =>
+/** True when the table has a route to a target the policy forbids for isolated subnets (never counting `local`). */
+export const hasForbiddenRoute = (table: Pick<RouteTable, 'routes'>, policy: Policy): boolean =>
   forbiddenRoutes(table, policy).length > 0;
 
 const norm = (value: string | undefined): string => (value ?? '').toLowerCase();
@@ -167,13 +167,16 @@ export const vpcReadsFor = (table: RouteTable): { readonly tables: boolean; read
   return { tables: main, subnets: main || explicitSubnetIds(table).length > 0 };
 };
 
-/** The one route table isolated subnets of the VPC go back to: tagged as isolated, with no forbidden route. */
+/**
+ * The route tables of the VPC that isolated subnets may go back to: tagged as isolated, with no
+ * forbidden route. A revert moves a subnet only when there is exactly one; none or several is `alert-only`.
+ */
 export const isolatedTablesOf = (
   tables: readonly RouteTable[],
   vpcId: string,
   policy: Policy,
 ): RouteTable[] =>
-  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasInternetRoute(t, policy));
+  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasForbiddenRoute(t, policy));
 
 type Simple<S extends string> = { readonly status: S; readonly reason: string };
 /** A decision that needs no action. */
@@ -298,7 +301,7 @@ export function evaluateRoute(
   return {
     status: 'drift',
     drift: {
-      kind: 'internet-route-on-isolated-subnet',
+      kind: 'forbidden-route-on-isolated-subnet',
       routeTableId: table.routeTableId,
       destination: destinationOf(live),
       target: targetOf(live),
@@ -363,7 +366,7 @@ export function screenAssociation(
       reason: `${association.associationId} is a gateway association, not a subnet's`,
     };
   }
-  if (!hasInternetRoute(table, policy)) {
+  if (!hasForbiddenRoute(table, policy)) {
     return { status: 'ignored', reason: `${table.routeTableId} has no route to a forbidden target` };
   }
   return undefined;
@@ -443,7 +446,7 @@ export function evaluateAssociation(
       `--association-id ${association.associationId} --route-table-id <isolated route table>. ` +
       (candidates.length === 0
         ? `Then tag that table ${tags} so LayerGuard can restore it next time.`
-        : `Then keep the ${tags} tag on exactly one route table without an internet route.`),
+        : `Then keep the ${tags} tag on exactly one route table without a forbidden route.`),
   };
 }
 
@@ -465,7 +468,7 @@ function evaluateMainAssociation(
     };
   }
   const drift: Drift[] = routes.map((r) => ({
-    kind: 'internet-route-on-isolated-subnet',
+    kind: 'forbidden-route-on-isolated-subnet',
     routeTableId: table.routeTableId,
     destination: destinationOf(r),
     target: targetOf(r),
@@ -522,7 +525,7 @@ export function findRouteDrift(
     if (routeExposed.length > 0 || tableIsolated) {
       for (const r of routes) {
         drift.push({
-          kind: 'internet-route-on-isolated-subnet',
+          kind: 'forbidden-route-on-isolated-subnet',
           routeTableId: table.routeTableId,
           destination: destinationOf(r),
           target: targetOf(r),

@@ -9,7 +9,7 @@ import {
   evaluateRoute,
   findRoute,
   forbiddenTargetKind,
-  hasInternetRoute,
+  hasForbiddenRoute,
   planAssociationRevert,
   planRouteRevert,
   type ReplaceAssociationAction,
@@ -293,14 +293,14 @@ export async function revertAssociation(
   };
 
   if (replaced.result === 'already-gone') {
-    // The association moved or vanished in a race: the drift is gone if the subnet is off the internet table.
+    // The association moved or vanished in a race: the drift is gone if the subnet is off the table with the forbidden route.
     const again = await network.getRouteTable(routeTableId);
     if (
       again?.associations.some((a) => !a.main && a.subnetId === drift.subnetId) &&
-      hasInternetRoute(again, policy)
+      hasForbiddenRoute(again, policy)
     ) {
       throw new VerificationError(
-        `${drift.subnetId} is still on ${routeTableId}, which routes to the internet`,
+        `${drift.subnetId} is still on ${routeTableId}, which has a route to a forbidden target`,
       );
     }
     return makeOutcome(
@@ -319,7 +319,7 @@ export async function revertAssociation(
 
   const isolated = await network.getRouteTable(isolatedId);
   const onIsolated = isolated?.associations.some((a) => !a.main && a.subnetId === drift.subnetId) ?? false;
-  if (!isolated || !onIsolated || hasInternetRoute(isolated, policy)) {
+  if (!isolated || !onIsolated || hasForbiddenRoute(isolated, policy)) {
     throw new VerificationError(
       `${drift.subnetId} is not on the isolated route table ${isolatedId} after the move`,
     );
@@ -328,7 +328,7 @@ export async function revertAssociation(
   return makeOutcome(
     trigger,
     'remediated',
-    `moved isolated subnet ${drift.subnetId} from ${routeTableId} back to ${isolatedId}: it was on a route table with an internet route${secondsOpen === undefined ? '' : ` for ${secondsOpen} s`} (${decision.reason})`,
+    `moved isolated subnet ${drift.subnetId} from ${routeTableId} back to ${isolatedId}: it was on a route table with a forbidden route${secondsOpen === undefined ? '' : ` for ${secondsOpen} s`} (${decision.reason})`,
     {
       resources,
       drift: [drift],

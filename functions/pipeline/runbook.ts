@@ -9,7 +9,7 @@ import {
   evaluateRoute,
   findRouteDrift,
   forbiddenRoutes,
-  hasInternetRoute,
+  hasForbiddenRoute,
 } from '../core/route-table.js';
 import type { RunbookActionName, RunbookPayload } from '../core/runbook.js';
 import { findWorldOpenRules } from '../core/security-group.js';
@@ -156,7 +156,7 @@ export async function revertVpcRouteDrift(
     const vpcTables = tables.filter((t) => t.vpcId === table.vpcId);
     const now = deps.clock();
     try {
-      if (drift.kind === 'internet-route-on-isolated-subnet') {
+      if (drift.kind === 'forbidden-route-on-isolated-subnet') {
         const change: RouteChange = {
           kind: 'route',
           eventName: 'CreateRoute',
@@ -195,7 +195,7 @@ export async function revertRouteTableRunbook(routeTableId: string, trigger: Tri
   const { network, policy } = deps;
   const table = await network.getRouteTable(routeTableId);
   if (!table) return [makeOutcome(trigger, 'already-compliant', `${routeTableId} does not exist`, { resources: [routeTableId] })];
-  if (!hasInternetRoute(table, policy)) {
+  if (!hasForbiddenRoute(table, policy)) {
     return [
       makeOutcome(trigger, 'already-compliant', `${routeTableId} has no route to a target the policy forbids`, {
         resources: [routeTableId],
@@ -239,7 +239,7 @@ export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, de
     );
   }
   const association = found.associations.find((a) => !a.main && a.subnetId === subnetId);
-  if (!hasInternetRoute(found, policy)) {
+  if (!hasForbiddenRoute(found, policy)) {
     return makeOutcome(trigger, 'already-compliant', `${subnetId} is on ${found.routeTableId}, which has no route to a forbidden target`, {
       resources: [found.routeTableId, subnetId],
     });

@@ -71,7 +71,7 @@ describe('sweep: drift whose event was missed', () => {
         `dry-run sg-world-open ${B.securityGroups.app}`,
         `dry-run sg-world-open ${B.securityGroups.db}`,
         `exempt - ${B.securityGroups.exempt}`,
-        `dry-run internet-route-on-isolated-subnet ${B.routeTables.main}`,
+        `dry-run forbidden-route-on-isolated-subnet ${B.routeTables.main}`,
         `dry-run isolated-subnet-on-internet-table ${B.routeTables.public}`,
       ].sort(),
     );

@@ -113,7 +113,7 @@ describe('formatNotification', () => {
       resources: ['rtb-1', 'subnet-1'],
       drift: [
         {
-          kind: 'internet-route-on-isolated-subnet',
+          kind: 'forbidden-route-on-isolated-subnet',
           routeTableId: 'rtb-1',
           destination: { cidrIpv4: '0.0.0.0/0' },
           target: { gatewayId: 'igw-1' },

@@ -10,7 +10,7 @@ import {
   evaluateRoute,
   findRouteDrift,
   forbiddenTargetKind,
-  hasInternetRoute,
+  hasForbiddenRoute,
   isIsolatedRouteTable,
   isIsolatedSubnet,
   planAssociationRevert,
@@ -290,12 +290,12 @@ describe('predicates', () => {
     expect(forbiddenTargetKind(target, policy)).toBe(expected);
   });
 
-  it('hasInternetRoute never counts the local route, only forbidden targets', () => {
+  it('hasForbiddenRoute never counts the local route, only forbidden targets', () => {
     const w = baseline();
-    expect(hasInternetRoute(table(w, RT.public) as RouteTable, DEFAULT_POLICY)).toBe(true);
-    expect(hasInternetRoute(table(w, RT.private) as RouteTable, DEFAULT_POLICY)).toBe(false);
-    expect(hasInternetRoute(table(w, RT.private) as RouteTable, NAT_FORBIDDEN)).toBe(true);
-    expect(hasInternetRoute({ routes: [{ ...LOCAL, gatewayId: IGW }] }, DEFAULT_POLICY)).toBe(false); // origin CreateRouteTable
+    expect(hasForbiddenRoute(table(w, RT.public) as RouteTable, DEFAULT_POLICY)).toBe(true);
+    expect(hasForbiddenRoute(table(w, RT.private) as RouteTable, DEFAULT_POLICY)).toBe(false);
+    expect(hasForbiddenRoute(table(w, RT.private) as RouteTable, NAT_FORBIDDEN)).toBe(true);
+    expect(hasForbiddenRoute({ routes: [{ ...LOCAL, gatewayId: IGW }] }, DEFAULT_POLICY)).toBe(false); // origin CreateRouteTable
   });
 
   it('describes routes for people', () => {
@@ -397,7 +397,7 @@ describe('evaluateRoute', () => {
     expect(decision.status).toBe('drift');
     const drift = (decision as { drift: RouteDrift }).drift;
     expect(drift).toEqual({
-      kind: 'internet-route-on-isolated-subnet',
+      kind: 'forbidden-route-on-isolated-subnet',
       routeTableId: change.routeTableId,
       destination,
       target: { gatewayId: IGW },
@@ -529,7 +529,7 @@ describe('evaluateRoute', () => {
 
 describe('planRouteRevert', () => {
   const drift = (destination: RouteDrift['destination'], target: RouteDrift['target']): RouteDrift => ({
-    kind: 'internet-route-on-isolated-subnet',
+    kind: 'forbidden-route-on-isolated-subnet',
     routeTableId: RT.database,
     destination,
     target,
@@ -785,7 +785,7 @@ describe('evaluateAssociation', () => {
     const decision = evaluate(change, w);
     expect(decision).toMatchObject({
       status: 'alert-only',
-      drift: [{ kind: 'internet-route-on-isolated-subnet', routeTableId: RT.public, subnetIds: [S.db1] }],
+      drift: [{ kind: 'forbidden-route-on-isolated-subnet', routeTableId: RT.public, subnetIds: [S.db1] }],
     });
     expect((decision as { humanAction: string }).humanAction).toContain('previous main route table');
   });
@@ -811,14 +811,14 @@ describe('findRouteDrift (sweeps)', () => {
   it('every forbidden route of a table isolated subnets use', () => {
     expect(sweep(world(addRoute(RT.database, IGW_ROUTE), addRoute(RT.database, IGW6_ROUTE)))).toEqual([
       {
-        kind: 'internet-route-on-isolated-subnet',
+        kind: 'forbidden-route-on-isolated-subnet',
         routeTableId: RT.database,
         destination: { cidrIpv4: '0.0.0.0/0' },
         target: { gatewayId: IGW },
         subnetIds: [S.db1, S.db2],
       },
       {
-        kind: 'internet-route-on-isolated-subnet',
+        kind: 'forbidden-route-on-isolated-subnet',
         routeTableId: RT.database,
         destination: { cidrIpv6: '::/0' },
         target: { gatewayId: IGW },
@@ -831,7 +831,7 @@ describe('findRouteDrift (sweeps)', () => {
     const w = world(moveSubnet(S.db1, undefined), moveSubnet(S.db2, undefined), addRoute(RT.main, IGW_ROUTE));
     expect(sweep(w)).toEqual([
       {
-        kind: 'internet-route-on-isolated-subnet',
+        kind: 'forbidden-route-on-isolated-subnet',
         routeTableId: RT.main,
         destination: { cidrIpv4: '0.0.0.0/0' },
         target: { gatewayId: IGW },
@@ -872,7 +872,7 @@ describe('findRouteDrift (sweeps)', () => {
     );
     expect(sweep(w)).toEqual([
       {
-        kind: 'internet-route-on-isolated-subnet',
+        kind: 'forbidden-route-on-isolated-subnet',
         routeTableId: RT.main,
         destination: { cidrIpv4: '0.0.0.0/0' },
         target: { gatewayId: IGW },
@@ -896,7 +896,7 @@ describe('findRouteDrift (sweeps)', () => {
     );
     expect(sweep(w)).toEqual([
       {
-        kind: 'internet-route-on-isolated-subnet',
+        kind: 'forbidden-route-on-isolated-subnet',
         routeTableId: RT.database,
         destination: { cidrIpv4: '0.0.0.0/0' },
         target: { gatewayId: IGW },
