@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { GAMEDAY_TAG } from '../../events/scenarios/canary.js';
+import { GAMEDAY_TAG } from '../../events/scenarios/sandbox.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OUTCOMES_QUEUE_ENV, runDeployedGameday } from '../../events/scenarios/deployed.js';
 import {
@@ -19,7 +19,7 @@ import { type GamedayCliOptions, reportGameday, selectScenarios } from './gameda
  * - `--target emulator`: starts moto on a free loopback port, points this process's SDK at it
  *   (AWS_ENDPOINT_URL, dummy credentials, a region) and runs exactly what `--target aws --via local`
  *   runs; stops moto on the way out.
- * - `--target aws [--via local]`: canary VPCs in the account of the SDK's standard configuration
+ * - `--target aws [--via local]`: sandbox VPCs in the account of the SDK's standard configuration
  *   (AWS_PROFILE, AWS_REGION or `--region`), the handlers in-process.
  * - `--target aws --via deployed [--inject] [--outcomes-queue URL]`: the deployed stack reverts; the
  *   game day watches the state and, with the game-day outcomes queue (the stack output
@@ -124,7 +124,7 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
     const region = await client.config.region().catch(() => undefined);
     if (!region) throw new UsageError('no AWS region: set AWS_REGION, a profile with a region, or --region');
     const what =
-      `This game day creates ${scenarios.length} canary VPC(s) one at a time in region ${region} ` +
+      `This game day creates ${scenarios.length} sandbox VPC(s) one at a time in region ${region} ` +
       `(profile ${process.env.AWS_PROFILE ?? 'default chain'}), tagged ${GAMEDAY_TAG}=${runId}, ` +
       `injects drift into them${via === 'deployed' ? ` for the deployed stack to revert${opts.inject ? ' (and puts game-day events on the default bus)' : ''}` : ''}, and deletes them.`;
     if (!opts.yes) {

@@ -22,7 +22,7 @@ import type { Injection } from './target.js';
 
 /**
  * `layerguard gameday --target aws --via deployed`: the drift is injected with real calls on a
- * canary VPC, and the stack deployed in the account reverts it (from CloudTrail's event, or from the
+ * sandbox VPC, and the stack deployed in the account reverts it (from CloudTrail's event, or from the
  * game-day event that `--inject` puts on the default bus). The game day only watches.
  *
  * What it measures, honestly:
@@ -35,7 +35,7 @@ import type { Injection } from './target.js';
  *   long-polls the queue and deletes every message it reads (the queue is for one game day at a
  *   time; outcomes of anything else are dropped). An outcome belongs to the scenario when its
  *   `resources` name the group or route table that the injecting call named (each scenario has its
- *   own canary VPC, so these ids are the scenario's alone) and its trigger's `eventTime` is not
+ *   own sandbox VPC, so these ids are the scenario's alone) and its trigger's `eventTime` is not
  *   before the injection. Then `notified` is true, the outcome is LayerGuard's own, and
  *   `secondsToNotify` runs from the injecting call's response to the receipt of the outcome
  *   (see `watchOutcomes`).
@@ -430,7 +430,7 @@ async function runOne(s: Scenario, t: Ec2GamedayTarget, o: DeployedGamedayOption
   }
 }
 
-/** Runs the catalogue against the deployed stack: one canary per scenario, inject, watch the state, clean up. */
+/** Runs the catalogue against the deployed stack: one sandbox per scenario, inject, watch the state, clean up. */
 export async function runDeployedGameday(o: DeployedGamedayOptions): Promise<Ec2GamedayRun> {
   const runId = o.runId ?? newRunId();
   const started = performance.now();

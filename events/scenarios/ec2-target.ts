@@ -31,20 +31,20 @@ import {
 } from '../generator/cloudtrail.js';
 import type { RuleRequest } from '../simulated-account/account.js';
 import {
-  type CanaryResources,
-  createCanary,
-  deleteCanary,
-  emptyCanary,
+  type SandboxResources,
+  createSandbox,
+  deleteSandbox,
+  emptySandbox,
   SandboxGuard,
   tierIds,
-} from './canary.js';
+} from './sandbox.js';
 import type { Scenario } from './catalogue.js';
 import { runGameday, type ScenarioResult, type Scorecard } from './runner.js';
 import type { GamedayTarget, Injection, InjectOptions, TierIds } from './target.js';
 
 /**
  * A game day's target on a real EC2 API: an AWS sandbox account (`--target aws`) or moto
- * (`--target emulator`). It builds a canary VPC tagged with the run's id (see canary.ts), injects
+ * (`--target emulator`). It builds a sandbox VPC tagged with the run's id (see sandbox.ts), injects
  * drift with real API calls, and writes the CloudTrail event of each call from its request and
  * response (an emulator writes no CloudTrail, and on AWS the real one arrives later and is only
  * needed by a deployed stack). `InjectOptions.failWith` makes no call at all and writes the record
@@ -55,10 +55,10 @@ import type { GamedayTarget, Injection, InjectOptions, TierIds } from './target.
  * created, in dependency order, tolerating what is already gone; a SIGINT handler
  * (`cleanUpOnInterrupt`) disposes every live target before exiting 130.
  *
- * One canary per scenario, on moto and on AWS alike: the scenarios do not restore what they change
+ * One sandbox per scenario, on moto and on AWS alike: the scenarios do not restore what they change
  * (the ModifySecurityGroupRules scenario ends with the db tier's rule from the app tier revoked, the
  * main-table scenario removes the database subnets' associations, the negative controls leave their
- * rules), so a shared canary would make each scenario depend on the ones before it. A canary costs
+ * rules), so a shared sandbox would make each scenario depend on the ones before it. A sandbox costs
  * about 25 calls to build and 15 to remove, and nothing while it exists.
  *
  * Where moto 5.2 differs from EC2, this target absorbs it (the checks stay as strict as on AWS):
@@ -145,7 +145,7 @@ export class Ec2GamedayTarget implements GamedayTarget {
   readonly network: NetworkApi;
   readonly guard: SandboxGuard;
   /** What the run created and has not deleted yet. */
-  readonly canary: CanaryResources = emptyCanary();
+  readonly sandbox: SandboxResources = emptySandbox();
   /** What dispose could not delete (one line each). */
   leftovers: readonly string[] = [];
   private readonly client: EC2Client;
@@ -168,17 +168,17 @@ export class Ec2GamedayTarget implements GamedayTarget {
     );
   }
 
-  /** Builds a canary VPC and returns its target; a canary that fails half-way is removed before the error is rethrown. */
+  /** Builds a sandbox VPC and returns its target; a sandbox that fails half-way is removed before the error is rethrown. */
   static async create(opts: Ec2TargetOptions): Promise<Ec2GamedayTarget> {
     const target = new Ec2GamedayTarget(opts);
     liveTargets.add(target);
     try {
       await target.track(async () => {
         target.region = (await opts.client.config.region()) || target.region;
-        target.tier = await createCanary({
+        target.tier = await createSandbox({
           client: opts.client,
           guard: target.guard,
-          into: target.canary,
+          into: target.sandbox,
           label: opts.label,
           checkpoint: () => target.open(),
         });
@@ -191,7 +191,7 @@ export class Ec2GamedayTarget implements GamedayTarget {
   }
 
   get ids(): TierIds {
-    this.tier ??= tierIds(this.canary);
+    this.tier ??= tierIds(this.sandbox);
     return this.tier;
   }
 
@@ -218,7 +218,7 @@ export class Ec2GamedayTarget implements GamedayTarget {
 
   private ctx(errorCode?: string): RecordContext {
     return {
-      account: this.canary.ownerId ?? '000000000000',
+      account: this.sandbox.ownerId ?? '000000000000',
       region: this.region,
       ...(errorCode ? { errorCode } : {}),
     };
@@ -398,10 +398,10 @@ export class Ec2GamedayTarget implements GamedayTarget {
     this.closing = true;
     this.disposal ??= (async () => {
       await Promise.allSettled([...this.inflight]);
-      this.leftovers = await deleteCanary({
+      this.leftovers = await deleteSandbox({
         client: this.client,
         guard: this.guard,
-        canary: this.canary,
+        sandbox: this.sandbox,
         ...(this.opts.deleteDelayMs !== undefined ? { delayMs: this.opts.deleteDelayMs } : {}),
       });
       liveTargets.delete(this);
@@ -436,7 +436,7 @@ export function cleanUpOnInterrupt(
       process.exit(code);
     }
     cleaning = true;
-    if (disposeTargets) log(`layerguard: interrupted: cleaning up ${liveTargets.size} canary VPC(s)…`);
+    if (disposeTargets) log(`layerguard: interrupted: cleaning up ${liveTargets.size} sandbox VPC(s)…`);
     void Promise.allSettled(disposeTargets ? [...liveTargets].map((t) => t.dispose()) : [])
       .then(() => also?.())
       .finally(() => process.exit(code));
@@ -468,7 +468,7 @@ export interface Ec2GamedayRun {
 
 /**
  * The game day on a real EC2 API with the handlers in-process (`--target emulator`, and `--target
- * aws --via local`): runGameday with one canary per scenario; LayerGuard's engine reads and reverts
+ * aws --via local`): runGameday with one sandbox per scenario; LayerGuard's engine reads and reverts
  * through the EC2 adapter on the same client.
  */
 export async function runEc2Gameday(o: Ec2GamedayOptions): Promise<Ec2GamedayRun> {

@@ -50,7 +50,7 @@ export interface Scorecard {
 
 export interface GamedayOptions {
   readonly policy: Policy;
-  /** A fresh target per scenario (the simulated account), or the same canary each time. */
+  /** A fresh target per scenario (the simulated account), or the same sandbox each time. */
   readonly target: () => Promise<GamedayTarget>;
   readonly scenarios: readonly Scenario[];
   readonly onResult?: (result: ScenarioResult, index: number, total: number) => void;

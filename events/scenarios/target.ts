@@ -1,7 +1,7 @@
 import type { NetworkApi, RouteDestination, RouteTable, RouteTarget, SgRule } from '../../functions/core/network.js';
 import type { RuleRequest } from '../simulated-account/account.js';
 
-/** The resources of a three-tier network a game day plays on (the baseline's, or a canary VPC's). */
+/** The resources of a three-tier network a game day plays on (the baseline's, or a sandbox VPC's). */
 export interface TierIds {
   readonly vpcId: string;
   readonly internetGatewayId: string;
@@ -44,6 +44,6 @@ export interface GamedayTarget {
   routeTable(routeTableId: string): Promise<RouteTable>;
   /** The table a subnet uses: its explicit association, else the main table. */
   effectiveRouteTable(subnetId: string): Promise<RouteTable>;
-  /** Removes whatever the target created (canary resources); a no-op for the simulated account. */
+  /** Removes whatever the target created (sandbox resources); a no-op for the simulated account. */
   dispose(): Promise<void>;
 }

@@ -31,7 +31,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GAMEDAY_TAG, SandboxGuardError } from '../../events/scenarios/canary.js';
+import { GAMEDAY_TAG, SandboxGuardError } from '../../events/scenarios/sandbox.js';
 import { pollUntilClean, putGamedayEvent } from '../../events/scenarios/deployed.js';
 import { Ec2GamedayTarget, liveTargets } from '../../events/scenarios/ec2-target.js';
 
@@ -238,7 +238,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
     });
     expect(t.ids.routeTables.main).toBe(fake.mainTable);
     expect(t.ids.dbFromAppRuleId).toBe('sgr-0');
-    // No NAT gateway in the canary.
+    // No NAT gateway in the sandbox.
     expect(t.ids.natGatewayId).toBeUndefined();
   });
 
@@ -401,7 +401,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
     expect(t.leftovers).toEqual([`${t.ids.securityGroups.db}: not deleted, it has no ${GAMEDAY_TAG} tag`]);
   });
 
-  it('removes a canary that failed half-way, then rethrows', async () => {
+  it('removes a sandbox that failed half-way, then rethrows', async () => {
     ec2Mock
       .on(CreateSecurityGroupCommand)
       .callsFakeOnce((i) => {

@@ -16,7 +16,7 @@ import { motoEndpoint, useMoto } from '../support/moto.js';
 
 /*
  * The whole game-day catalogue against moto, through the same code path as `layerguard gameday
- * --target emulator` (runEc2Gameday: a canary VPC per scenario, real HTTP, the EC2 adapter, the
+ * --target emulator` (runEc2Gameday: a sandbox VPC per scenario, real HTTP, the EC2 adapter, the
  * production client singleton built from the environment), but on the moto server that the vitest
  * globalSetup already runs. Skipped with a notice when moto is missing (a failure in CI, which sets
  * LAYERGUARD_REQUIRE_MOTO=1). Other files share this moto: the canaries are this run's own VPCs,

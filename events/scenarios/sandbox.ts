@@ -31,7 +31,7 @@ import { LayerGuardError } from '../../functions/core/errors.js';
 import type { TierIds } from './target.js';
 
 /**
- * The canary VPC of a game day on a real EC2 API (an AWS sandbox account, or moto): the SEC05-BP01
+ * The sandbox VPC of a game day on a real EC2 API (an AWS sandbox account, or moto): the SEC05-BP01
  * three-tier baseline in small, every resource tagged `layerguard:gameday=<run id>` (plus `Name`),
  * and the sandbox guard that refuses to change anything that does not carry that tag.
  *
@@ -44,7 +44,7 @@ import type { TierIds } from './target.js';
  */
 
 export const GAMEDAY_TAG = 'layerguard:gameday';
-export const CANARY_CIDR = '10.0.0.0/16';
+export const SANDBOX_CIDR = '10.0.0.0/16';
 
 /** The sandbox guard refused a call: the resource is not one this run created and tagged. */
 export class SandboxGuardError extends LayerGuardError {
@@ -54,8 +54,8 @@ export class SandboxGuardError extends LayerGuardError {
   }
 }
 
-/** What the canary holds so far (filled in as it is created, so a half-built canary can be removed). */
-export interface CanaryResources {
+/** What the sandbox holds so far (filled in as it is created, so a half-built sandbox can be removed). */
+export interface SandboxResources {
   vpcId?: string;
   /** The VPC's account (from CreateVpc), for the CloudTrail records. */
   ownerId?: string;
@@ -69,12 +69,12 @@ export interface CanaryResources {
   dbFromAppRuleId?: string;
 }
 
-export const emptyCanary = (): CanaryResources => ({ subnets: {}, routeTables: {}, securityGroups: {} });
+export const emptySandbox = (): SandboxResources => ({ subnets: {}, routeTables: {}, securityGroups: {} });
 
-/** The canary's ids in the game day's terms, once it is complete. */
-export function tierIds(c: CanaryResources): TierIds {
+/** The sandbox's ids in the game day's terms, once it is complete. */
+export function tierIds(c: SandboxResources): TierIds {
   const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new LayerGuardError(`the canary VPC is incomplete: no ${what}`);
+    if (value === undefined) throw new LayerGuardError(`the sandbox VPC is incomplete: no ${what}`);
     return value;
   };
   return {
@@ -211,19 +211,19 @@ export class SandboxGuard {
   }
 }
 
-export interface CanaryOptions {
+export interface SandboxOptions {
   readonly client: EC2Client;
   readonly guard: SandboxGuard;
   /** Filled in as resources are created. */
-  readonly into: CanaryResources;
+  readonly into: SandboxResources;
   /** A label for Name tags (e.g. the scenario's number). */
   readonly label?: string;
   /** Called between steps: throws to stop building (the run is being cleaned up). */
   readonly checkpoint?: () => void;
 }
 
-/** Creates the canary VPC, recording every id in `into` as soon as it exists. */
-export async function createCanary(o: CanaryOptions): Promise<TierIds> {
+/** Creates the sandbox VPC, recording every id in `into` as soon as it exists. */
+export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
   const { client, guard, into: c } = o;
   const step = () => o.checkpoint?.();
   const prefix = `layerguard-gameday-${guard.runId}${o.label ? `-${o.label}` : ''}`;
@@ -240,7 +240,7 @@ export async function createCanary(o: CanaryOptions): Promise<TierIds> {
 
   step();
   const vpc = (
-    await client.send(new CreateVpcCommand({ CidrBlock: CANARY_CIDR, TagSpecifications: tags('vpc', 'vpc') }))
+    await client.send(new CreateVpcCommand({ CidrBlock: SANDBOX_CIDR, TagSpecifications: tags('vpc', 'vpc') }))
   ).Vpc;
   c.vpcId = vpc?.VpcId;
   c.ownerId = vpc?.OwnerId;
@@ -434,7 +434,7 @@ export async function createCanary(o: CanaryOptions): Promise<TierIds> {
 export interface DeleteOptions {
   readonly client: EC2Client;
   readonly guard: SandboxGuard;
-  readonly canary: CanaryResources;
+  readonly sandbox: SandboxResources;
   /** Attempts for DependencyViolation (EC2 is eventually consistent: a group can stay "in use" for seconds). */
   readonly attempts?: number;
   /** First backoff delay in ms (doubles each attempt). */
@@ -442,14 +442,14 @@ export interface DeleteOptions {
 }
 
 /**
- * Deletes the canary in dependency order: security groups (later ones reference earlier ones, so in
+ * Deletes the sandbox in dependency order: security groups (later ones reference earlier ones, so in
  * reverse), route tables (their explicit associations first), subnets, the internet gateway (detached
  * first), the VPC (which takes its main route table, default group and network ACL with it). Each
  * resource is checked by the guard first: gone is fine, not ours is refused and reported. Returns
  * what could not be deleted, one line each (empty when everything is gone).
  */
-export async function deleteCanary(o: DeleteOptions): Promise<string[]> {
-  const { client, guard, canary: c } = o;
+export async function deleteSandbox(o: DeleteOptions): Promise<string[]> {
+  const { client, guard, sandbox: c } = o;
   const attempts = o.attempts ?? 6;
   const delayMs = o.delayMs ?? 1_000;
   const leftovers: string[] = [];
