@@ -50,14 +50,26 @@ const StackConfigSchema = z.strictObject({
   notificationEmails: z.array(z.email('not an e-mail address')).max(20).default([]),
   /** Match game-day events (source `layerguard.gameday`) as well as CloudTrail's. Off in production. */
   gameday: z.boolean().default(false),
-  /** Reserved concurrency per function: caps the EC2 API calls an event storm can make. */
+  /**
+   * Reserved concurrency per function, each optional; none by default. A fresh account's concurrency
+   * quota is 10 and Lambda keeps at least that many unreserved, so any reservation there makes the stack
+   * roll back (Lambda quotas: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html;
+   * reserved concurrency: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+   */
   reservedConcurrency: z
     .strictObject({
-      securityGroup: concurrency.default(5),
-      routeTable: concurrency.default(5),
-      runbook: concurrency.default(2),
+      securityGroup: concurrency.optional(),
+      routeTable: concurrency.optional(),
+      runbook: concurrency.optional(),
     })
-    .default({ securityGroup: 5, routeTable: 5, runbook: 2 }),
+    .default({}),
+  /**
+   * CloudTrail: `check` (default) relies on a trail that already logs management events here, and the
+   * canary proves it every interval; `create` makes a multi-region trail with an encrypted bucket.
+   */
+  trail: z.enum(['check', 'create']).default('check'),
+  /** Days the created trail's log files are kept in its bucket (`trail: "create"` only). */
+  trailRetentionDays: z.number().int().min(1).max(3650).default(365),
   /** Log retention in days (a value CloudWatch Logs accepts). */
   logRetentionDays: z
     .number()

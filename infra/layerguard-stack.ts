@@ -14,6 +14,7 @@ import { GamedayOutcomes } from './constructs/gameday-outcomes.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
 import { Notifications } from './constructs/notifications.js';
 import { CloudTrailRule } from './constructs/rules.js';
+import { LayerGuardTrail } from './constructs/trail.js';
 
 export interface LayerGuardStackProps extends StackProps {
   readonly config: StackConfig;
@@ -129,6 +130,12 @@ export class LayerGuardStack extends Stack {
     // Hourly proof that the deployed path still produces outcomes (alarm when it does not).
     new Canary(this, 'Canary', { outcomesBus: notifications.bus, topic: notifications.topic });
 
+    // Without a trail that logs management events, EventBridge gets no CloudTrail event at all.
+    if (config.trail === 'create') {
+      const trail = new LayerGuardTrail(this, 'Trail', { retentionDays: config.trailRetentionDays });
+      new CfnOutput(this, 'TrailArn', { value: trail.trail.trailArn, description: 'the trail this stack created' });
+    }
+
     this.acknowledge({ securityGroup, routeTable, runbook }, rules);
 
     new CfnOutput(this, 'TopicArn', {
@@ -164,13 +171,13 @@ export class LayerGuardStack extends Stack {
     rules: readonly CloudTrailRule[],
   ): void {
     for (const f of Object.values(functions)) {
-      Validations.of(f.policy).acknowledge({
+      Validations.of(f.permissions).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'EC2 Describe* actions do not support resource-level permissions; only the read actions are granted on "*".',
       });
       for (const type of f.writeResourceTypes) {
-        Validations.of(f.policy).acknowledge({
+        Validations.of(f.permissions).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
           reason: `The function reverts whichever ${type} drifted, known only at run time; the write action is scoped to this account, this region and this resource type.`,
         });

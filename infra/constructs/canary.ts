@@ -38,6 +38,8 @@ export const CANARY_GROUP_ID = 'sg-00000000000000000';
 /** At minute 5 of every hour (UTC), so that the outcome lands inside the hour the alarm evaluates. */
 export const CANARY_MINUTE = '5';
 export const CANARY_PERIOD = Duration.hours(1);
+/** The outcome rule's name, unique on the outcomes bus (which the stack names too). */
+export const CANARY_OUTCOME_RULE_NAME = 'layerguard-canary-outcomes';
 
 /** The CloudTrail-shaped record the canary sends (the same shape as a real AuthorizeSecurityGroupIngress). */
 export function canaryRecord(ctx: {
@@ -142,6 +144,9 @@ export class Canary extends Construct {
     const { 'detail-type': detailType, ...rest } = CANARY_OUTCOME_PATTERN;
     this.outcomeRule = new events.Rule(this, 'OutcomeRule', {
       eventBus: props.outcomesBus,
+      // Named: the Ref of a rule on a custom bus is `bus|rule`, not the rule's name (AWS::Events::Rule,
+      // return values), and the alarm's RuleName dimension needs the name itself.
+      ruleName: CANARY_OUTCOME_RULE_NAME,
       description: 'LayerGuard canary: outcomes of the hourly canary event (the alarm counts these matches)',
       eventPattern: { ...rest, detailType: [...detailType] } as unknown as events.EventPattern,
       targets: [new targets.SqsQueue(this.outcomes)],
@@ -153,7 +158,7 @@ export class Canary extends Construct {
       metric: new cloudwatch.Metric({
         namespace: 'AWS/Events',
         metricName: 'MatchedEvents',
-        dimensionsMap: { EventBusName: props.outcomesBus.eventBusName, RuleName: this.outcomeRule.ruleName },
+        dimensionsMap: { EventBusName: props.outcomesBus.eventBusName, RuleName: CANARY_OUTCOME_RULE_NAME },
         statistic: cloudwatch.Stats.SUM,
         period: CANARY_PERIOD,
       }),

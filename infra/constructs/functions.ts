@@ -37,7 +37,8 @@ export interface RemediationFunctionProps {
   readonly topicKey: kms.IKey;
   readonly bus: events.IEventBus;
   readonly idempotencyTable: dynamodb.ITable;
-  readonly reservedConcurrency: number;
+  /** Reserved concurrency; none when undefined (what a fresh account accepts). */
+  readonly reservedConcurrency?: number | undefined;
   readonly logRetentionDays: number;
   readonly serviceName: string;
 }
@@ -74,16 +75,17 @@ export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /**
  * One LayerGuard Lambda: esbuild-bundled ESM on Node.js 24 / arm64, its own named role with the IAM
- * statements written out, its own log group, reserved concurrency, and an encrypted queue that receives
- * asynchronous invocations that failed every retry.
+ * statements written out, its own log group (kept when the stack is destroyed: it is the audit trail),
+ * optional reserved concurrency, and an encrypted queue that receives asynchronous invocations that
+ * failed every retry.
  */
 export class RemediationFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly failureQueue: sqs.Queue;
-  /** The role's inline policy (every statement the function has). */
-  readonly policy: iam.Policy;
+  /** The role's inline IAM permissions (every statement the function has). */
+  readonly permissions: iam.Policy;
   /** The EC2 resource types the write statements are scoped to. */
   readonly writeResourceTypes: readonly string[];
 
@@ -94,7 +96,8 @@ export class RemediationFunction extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // What LayerGuard changed and why outlives the stack: `cdk destroy` leaves the log group.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
@@ -158,9 +161,9 @@ export class RemediationFunction extends Construct {
         resources: [this.failureQueue.queueArn],
       }),
     ];
-    const policy = new iam.Policy(this, 'Policy', { statements });
-    this.role.attachInlinePolicy(policy);
-    this.policy = policy;
+    const permissions = new iam.Policy(this, 'Permissions', { statements });
+    this.role.attachInlinePolicy(permissions);
+    this.permissions = permissions;
     this.writeResourceTypes = [...new Set(props.writeActions.flatMap((w) => w.resourceTypes))];
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
@@ -175,7 +178,7 @@ export class RemediationFunction extends Construct {
       timeout: Duration.seconds(60),
       role: this.role,
       logGroup: this.logGroup,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       environment: {
         [ENV.policy]: JSON.stringify(props.policy),
         [ENV.topicArn]: props.topic.topicArn,
@@ -197,7 +200,7 @@ export class RemediationFunction extends Construct {
       maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
       destinationConfig: { onFailure: { destination: this.failureQueue.queueArn } },
     });
-    // The role's policy must exist before the function is created (logs, destination check).
-    this.fn.node.addDependency(policy);
+    // The role's permissions must exist before the function is created (logs, destination check).
+    this.fn.node.addDependency(permissions);
   }
 }

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -26,7 +27,10 @@ export class Notifications extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(30),
     });
-    // CloudWatch alarms publish to the encrypted topic as the CloudWatch service.
+    // CloudWatch alarms publish to the encrypted topic as the CloudWatch service, which needs the
+    // topic key: "Amazon SNS: Encryption at rest / Enable compatibility between event sources from AWS
+    // services and encrypted topics" gives CloudWatch kms:Decrypt and kms:GenerateDataKey* in the key
+    // policy (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToUseTheKey',
@@ -40,6 +44,27 @@ export class Notifications extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // `enforceSSL` gives the topic a policy of its own, which replaces SNS's default policy (the one
+    // that let the account's principals, CloudWatch alarms included, publish). So CloudWatch is
+    // allowed here, for this account's alarms only: aws:SourceAccount and aws:SourceArn are the
+    // confused-deputy keys CloudWatch sets when it publishes an alarm action
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). The ARNs are every alarm
+    // of the stack, read when the template is written, so an alarm added later is covered too.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': Lazy.list({ produce: () => alarmArnsOf(Stack.of(this)) }, { omitEmpty: false }),
+          },
+        },
+      }),
+    );
     for (const email of props.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -48,4 +73,12 @@ export class Notifications extends Construct {
       description: 'LayerGuard outcomes, one event per trigger, for machine consumers',
     });
   }
+}
+
+/** The ARN of every CloudWatch alarm in the stack (they all notify the topic). */
+function alarmArnsOf(stack: Stack): string[] {
+  return stack.node
+    .findAll()
+    .filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm)
+    .map((alarm) => alarm.alarmArn);
 }

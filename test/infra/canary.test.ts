@@ -79,6 +79,7 @@ describe('the canary in the template', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0]?.Properties.EventPattern).toEqual(CANARY_OUTCOME_PATTERN);
     template.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'layerguard-canary-outcomes',
       EventBusName: ref('NotificationsOutcomesBus'),
       EventPattern: CANARY_OUTCOME_PATTERN,
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CanaryOutcomes'), 'Arn'] } })],
@@ -95,7 +96,11 @@ describe('the canary in the template', () => {
       MetricName: 'MatchedEvents',
       Dimensions: Match.arrayWith([
         { Name: 'EventBusName', Value: ref('NotificationsOutcomesBus') },
-        { Name: 'RuleName', Value: ref('CanaryOutcomeRule') },
+        // A Ref of a rule on a custom bus returns `bus-name|rule-name` ("AWS::Events::Rule, Return values",
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#aws-resource-events-rule-return-values);
+        // the metric's RuleName dimension is the rule's name ("Monitoring Amazon EventBridge", metrics and
+        // dimensions, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+        { Name: 'RuleName', Value: 'layerguard-canary-outcomes' },
       ]),
       Statistic: 'Sum',
       Period: 3600,

@@ -119,24 +119,51 @@ describe('EventBridge rules', () => {
 describe('functions', () => {
   const functions = resourcesOf(template, 'AWS::Lambda::Function');
 
-  it('runs three functions on Node.js 24, arm64, with reserved concurrency and their own log groups', () => {
+  it('runs three functions on Node.js 24, arm64, with their own log groups, kept on destroy', () => {
     expect(Object.keys(functions)).toHaveLength(3);
-    for (const [name, concurrency] of [
-      ['SecurityGroup', 5],
-      ['RouteTable', 5],
-      ['Runbook', 2],
-    ] as const) {
+    for (const name of ['SecurityGroup', 'RouteTable', 'Runbook']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        ReservedConcurrentExecutions: concurrency,
         Role: getAtt(`${name}Role`),
         LoggingConfig: { LogGroup: ref(`${name}Logs`) },
       });
     }
     template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    // The logs are the audit trail: `cdk destroy` leaves them (RemovalPolicy.RETAIN).
+    template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('reserves no concurrency by default: a fresh account accepts none', () => {
+    // "Lambda quotas": a new account's concurrent executions quota may be as low as 10
+    // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and Lambda keeps
+    // unreserved concurrency at or above its minimum, refusing any reservation that takes it below
+    // ("Configuring reserved concurrency",
+    // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html): with a quota of 10
+    // and a minimum of 10 unreserved, the sum a fresh account can reserve is 0.
+    const reserved = Object.values(functions).map((f) => f.Properties.ReservedConcurrentExecutions ?? 0);
+    expect(reserved.reduce((a, b) => (a as number) + (b as number), 0)).toBe(0);
+  });
+
+  it('reserves what a larger account configures, per function', () => {
+    const { template: larger } = synth({ reservedConcurrency: { securityGroup: 5, routeTable: 5, runbook: 2 } });
+    for (const [name, concurrency] of [
+      ['SecurityGroup', 5],
+      ['RouteTable', 5],
+      ['Runbook', 2],
+    ] as const) {
+      larger.hasResourceProperties('AWS::Lambda::Function', {
+        Role: getAtt(`${name}Role`),
+        ReservedConcurrentExecutions: concurrency,
+      });
+    }
+    const { template: one } = synth({ reservedConcurrency: { securityGroup: 3 } });
+    const set = Object.values(resourcesOf(one, 'AWS::Lambda::Function')).map(
+      (f) => f.Properties.ReservedConcurrentExecutions,
+    );
+    expect(set.filter((c) => c !== undefined)).toEqual([3]);
   });
 
   it('passes the validated policy and the resource names in the environment', () => {
@@ -246,6 +273,9 @@ describe('encryption', () => {
   });
 
   it('lets CloudWatch alarms use the topic key', () => {
+    // kms:Decrypt and kms:GenerateDataKey* for cloudwatch.amazonaws.com: "Enable compatibility between
+    // event sources from AWS services and encrypted topics"
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -257,6 +287,27 @@ describe('encryption', () => {
         ]),
       },
     });
+  });
+
+  it("lets CloudWatch publish to the topic for this account's alarms, every one of them", () => {
+    // The topic policy enforceSSL writes replaces SNS's default policy, so CloudWatch must be allowed
+    // explicitly; aws:SourceAccount and aws:SourceArn are the keys CloudWatch sets for its alarm actions
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+    // test/infra/iam-simulation.test.ts proves with an IAM simulator that the publish is allowed.
+    const alarms = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')).sort();
+    const [policy] = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy'));
+    const statements = (policy?.Properties.PolicyDocument as { Statement: Array<Record<string, any>> }).Statement;
+    const allow = statements.find((st) => st.Sid === 'AllowCloudWatchAlarmsToPublish');
+    expect(allow).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    const arns = (allow?.Condition.ArnLike['aws:SourceArn'] as Array<{ 'Fn::GetAtt': [string, string] }>).map(
+      (a) => a['Fn::GetAtt'][0],
+    );
+    expect(arns.sort()).toEqual(alarms);
   });
 
   it('encrypts every queue and enforces TLS on it', () => {

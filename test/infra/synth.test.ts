@@ -30,7 +30,7 @@ function runApp(context: Record<string, unknown>, outdir: string) {
 // Synthesised once, as `cdk synth` runs it; the cfn-lint test reads the same template.
 const okDir = join(tmp, 'ok');
 const ok = runApp(
-  { ...NO_BUNDLING, layerguard: { notificationEmails: ['secops@example.com'], gameday: true } },
+  { ...NO_BUNDLING, layerguard: { notificationEmails: ['secops@example.com'], gameday: true, trail: 'create' } },
   okDir,
 );
 
