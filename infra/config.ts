@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../functions/core/errors.js';
+import { DEFAULT_STACK_NAME } from '../functions/core/own-roles.js';
 import { type Policy, parsePolicy } from '../functions/core/policy.js';
 
 /**
@@ -20,8 +21,12 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** The longest region name today is 14 characters; 16 leaves room. Role names are at most 64. */
-const ROLE_SUFFIX_MAX = 'runbook-'.length + 16;
+/**
+ * The functions' role names are `<stack>-<function>-<region>` (infra/constructs/functions.ts) and IAM role
+ * names are at most 64 characters: the longest function name is `security-group`; the longest region name
+ * today is 14 characters, 16 leaves room.
+ */
+export const STACK_NAME_MAX = 64 - '-security-group-'.length - 16;
 
 const concurrency = z.number().int().min(1).max(1000);
 
@@ -29,8 +34,9 @@ const StackConfigSchema = z.strictObject({
   /** The CloudFormation stack name. */
   stackName: z
     .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a stack name starts with a letter; letters, digits and hyphens')
-    .default('LayerGuard'),
+    .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'a stack name starts with a letter; letters, digits and hyphens')
+    .max(STACK_NAME_MAX, `at most ${STACK_NAME_MAX} characters (the functions' role names hold it)`)
+    .default(DEFAULT_STACK_NAME),
   /** Account and region to deploy to; leave out for an environment-agnostic template. */
   env: z
     .strictObject({
@@ -99,17 +105,6 @@ export function parseStackConfig(input: unknown, source = 'configuration'): Stac
     throw new ConfigError(`invalid LayerGuard configuration (${source}): ${(error as Error).message}`, {
       cause: error,
     });
-  }
-  const [prefix] = policy.ownRolePrefixes;
-  if (prefix === undefined) {
-    throw new ConfigError(
-      `invalid LayerGuard configuration (${source}): policy.ownRolePrefixes needs at least one prefix (the functions' role names start with it)`,
-    );
-  }
-  if (!/^[\w+=,.@-]+$/.test(prefix) || prefix.length + ROLE_SUFFIX_MAX > 64) {
-    throw new ConfigError(
-      `invalid LayerGuard configuration (${source}): policy.ownRolePrefixes[0] "${prefix}" must be a valid IAM role name prefix of at most ${64 - ROLE_SUFFIX_MAX} characters (letters, digits and +=,.@_-)`,
-    );
   }
   return { ...result.data, policy };
 }

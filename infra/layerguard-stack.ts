@@ -5,6 +5,7 @@ import {
   RUNBOOK_ACTIONS,
   SECURITY_GROUP_ACTIONS,
 } from '../functions/adapters/permissions.js';
+import { withOwnRoles } from '../functions/core/own-roles.js';
 import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js';
 import type { StackConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
@@ -49,7 +50,15 @@ export class LayerGuardStack extends Stack {
       ...props,
     });
     const { config } = props;
-    const { policy } = config;
+    // LayerGuard's own calls are those of the roles this stack creates, by exact ARN (account and name),
+    // built from the stack's place and the known names, not from the roles: the rules' patterns list them
+    // without depending on the roles.
+    const policy = withOwnRoles(config.policy, {
+      stackName: this.stackName,
+      partition: this.partition,
+      account: this.account,
+      region: this.region,
+    });
 
     const notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
     const idempotency = new IdempotencyTable(this, 'Idempotency');
@@ -65,7 +74,6 @@ export class LayerGuardStack extends Stack {
     const securityGroup = new RemediationFunction(this, 'SecurityGroup', {
       ...common,
       handlerDir: 'security-group',
-      roleSuffix: 'sg',
       serviceName: 'layerguard-security-group',
       description: 'LayerGuard: reverts world-open security group ingress',
       readActions: SECURITY_GROUP_ACTIONS.read,
@@ -75,7 +83,6 @@ export class LayerGuardStack extends Stack {
     const routeTable = new RemediationFunction(this, 'RouteTable', {
       ...common,
       handlerDir: 'route-table',
-      roleSuffix: 'rt',
       serviceName: 'layerguard-route-table',
       description: 'LayerGuard: reverts internet routes and route-table moves of isolated subnets',
       readActions: ROUTE_TABLE_ACTIONS.read,
@@ -85,7 +92,6 @@ export class LayerGuardStack extends Stack {
     const runbook = new RemediationFunction(this, 'Runbook', {
       ...common,
       handlerDir: 'runbook',
-      roleSuffix: 'runbook',
       serviceName: 'layerguard-runbook',
       description: 'LayerGuard runbook: fix a group or route table now, or sweep a VPC',
       readActions: RUNBOOK_ACTIONS.read,

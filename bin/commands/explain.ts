@@ -2,6 +2,7 @@ import { parseTrigger } from '../../functions/core/cloudtrail.js';
 import { type Change, toChange } from '../../functions/core/change.js';
 import { eventBridgeEnvelope } from '../../events/generator/cloudtrail.js';
 import { ignoreReason } from '../../functions/core/guards.js';
+import { policyWhere } from '../../functions/core/own-roles.js';
 import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.js';
 import type { Policy } from '../../functions/core/policy.js';
 import { forbiddenTargetKind } from '../../functions/core/route-table.js';
@@ -40,8 +41,10 @@ function candidatesOf(change: Change, policy: Policy): string[] {
   }
 }
 
-export function explain(input: unknown, policy: Policy): Explanation {
+export function explain(input: unknown, given: Policy): Explanation {
   const parsed = parseTrigger(input);
+  // The rules and the guard as deployed where the event happened: they know that stack's own roles.
+  const policy = policyWhere(given, parsed.record);
   const notes: string[] = [];
   const bare = !(input as Record<string, unknown>).detail;
   if (bare) notes.push('a bare CloudTrail record: matched against the rules as EventBridge would deliver it');

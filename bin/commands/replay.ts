@@ -1,5 +1,6 @@
 import { parseTrigger } from '../../functions/core/cloudtrail.js';
 import { NotApplicableEventError } from '../../functions/core/errors.js';
+import { policyWhere } from '../../functions/core/own-roles.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { simulatedEngine } from '../../events/simulated-account/engine.js';
@@ -52,13 +53,15 @@ export async function replayOne(file: string, opts: { policy?: string; tier?: st
     throw error;
   }
   const account = threeTierAccount();
+  // Replay answers for the deployed stack, which ignores its own roles' calls where the event happened.
+  const deployed = policyWhere(policy, parsed.record, { account: account.account });
   const assumptions = materialise(account, parsed, policy, opts.tier as Tier | undefined);
   // Replay plays the event as if it had just happened: the clock starts at the event's time, so
   // exemptions are judged then and `secondsOpen` is the handling time, not the sample's age.
   const started = Date.now();
   const eventTime = Date.parse(parsed.record.eventTime);
   const clock = () => new Date(eventTime + (Date.now() - started));
-  const { engine } = simulatedEngine(account, { policy, clock });
+  const { engine } = simulatedEngine(account, { policy: deployed, clock });
   const outcome = await engine.handle(input);
   return { file, ...outcome, assumptions };
 }

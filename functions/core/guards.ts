@@ -2,6 +2,15 @@ import type { CloudTrailRecord, ParsedTrigger } from './cloudtrail.js';
 import type { Trigger } from './outcome.js';
 import type { Policy } from './policy.js';
 
+/**
+ * The account that owns the resource the call changed. CloudTrail's record contents: `recipientAccountId`
+ * is "the account ID that received this event", which "may be different from the CloudTrail userIdentity
+ * element accountId … in cross-account resource access"; `userIdentity.accountId` is the caller's account.
+ * The caller's account stands in only when a record (a hand-made one) does not say.
+ */
+export const resourceAccount = (record: CloudTrailRecord): string | undefined =>
+  record.recipientAccountId ?? record.userIdentity?.accountId;
+
 /** The trigger's who/what/when/where, copied from the record for outcomes and notifications. */
 export function toTrigger({ record, source }: ParsedTrigger): Trigger {
   return {
@@ -13,23 +22,35 @@ export function toTrigger({ record, source }: ParsedTrigger): Trigger {
     actorArn: record.userIdentity?.arn,
     sourceIp: record.sourceIPAddress,
     userAgent: record.userAgent,
-    account: record.recipientAccountId ?? record.userIdentity?.accountId,
+    account: resourceAccount(record),
     region: record.awsRegion,
   };
 }
 
-/** The IAM role name behind an assumed-role session, from the session issuer or the STS ARN. */
-export function actorRoleName(record: CloudTrailRecord): string | undefined {
+const ASSUMED_ROLE = /^arn:(aws(?:-[a-z]+)*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]*$/;
+
+/**
+ * The ARN of the IAM role (or user) whose temporary credentials made the call: the session issuer's ARN
+ * (CloudTrail's `userIdentity.sessionContext.sessionIssuer.arn`, which holds the role's account and path),
+ * else, for a record without one, the role ARN an STS assumed-role ARN names (no path: the roles the stack
+ * creates have none). `undefined` for long-term credentials (an IAM user, root) and services.
+ */
+export function sessionIssuerArn(record: CloudTrailRecord): string | undefined {
   const issuer = record.userIdentity?.sessionContext?.sessionIssuer;
-  if (issuer?.type === 'Role' && issuer.userName) return issuer.userName;
-  const match = /:assumed-role\/([^/]+)\//.exec(record.userIdentity?.arn ?? '');
-  return match?.[1];
+  if (issuer?.arn) return issuer.arn;
+  const match = ASSUMED_ROLE.exec(record.userIdentity?.arn ?? '');
+  return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : undefined;
 }
 
-/** True when the call was made by one of LayerGuard's own functions (its reverts raise events too). */
+/**
+ * True when the call was made by one of LayerGuard's own functions (its reverts raise events too): the
+ * session issuer is exactly one of the policy's own role ARNs, account and name. A role of the same name
+ * in another account, or any other name, is not LayerGuard. Nor is the CLI, which runs with the caller's
+ * credentials.
+ */
 export const isOwnAction = (record: CloudTrailRecord, policy: Policy): boolean => {
-  const role = actorRoleName(record);
-  return role !== undefined && policy.ownRolePrefixes.some((p) => role.startsWith(p));
+  const arn = sessionIssuerArn(record);
+  return arn !== undefined && policy.ownRoleArns.includes(arn);
 };
 
 /**
@@ -39,7 +60,7 @@ export const isOwnAction = (record: CloudTrailRecord, policy: Policy): boolean =
 export function ignoreReason(record: CloudTrailRecord, policy: Policy): string | undefined {
   if (record.errorCode) return `the call failed (${record.errorCode}): nothing changed`;
   if (isOwnAction(record, policy)) return 'the call was made by LayerGuard itself';
-  const account = record.recipientAccountId ?? record.userIdentity?.accountId;
+  const account = resourceAccount(record);
   if (policy.scope.accounts.length > 0 && (!account || !policy.scope.accounts.includes(account))) {
     return `account ${account ?? '(unknown)'} is outside the policy's scope`;
   }

@@ -50,28 +50,20 @@ export const worldOpenSuffixes = (minPrefix: number): Array<{ suffix: string }> 
   Array.from({ length: minPrefix }, (_, i) => ({ suffix: `/${i}` }));
 
 /**
- * LayerGuard's own calls, excluded in the pattern. `anything-but` never matches a missing field, so a
- * call that is not an assumed role (an IAM user, root, a service) is kept through the first branch.
- * `anything-but: {prefix}` takes one string only (a list is rejected by EventBridge: "Inside anything but
- * list, start|null|boolean is not supported"), so only the first prefix is filtered here.
+ * LayerGuard's own calls, excluded in the pattern by the exact ARN of the role whose session made them
+ * (`userIdentity.sessionContext.sessionIssuer.arn`, as the guard reads it). `anything-but` takes a list of
+ * strings, and never matches a missing field, so a call with no session issuer (an IAM user, root, a
+ * service) is kept through the `exists: false` branch; the handler's guard decides again.
  */
-function notOwnRole(prefixes: readonly string[]): { pattern: Record<string, unknown>; notes: string[] } {
-  const [first, ...rest] = prefixes;
-  const notes =
-    rest.length > 0
-      ? [`own-role prefixes ${rest.map((p) => `"${p}"`).join(', ')} are excluded by the handler only`]
-      : [];
-  if (first === undefined) return { pattern: {}, notes };
+function notOwnRole(arns: readonly string[]): Record<string, unknown> {
+  if (arns.length === 0) return {};
   return {
-    pattern: {
-      userIdentity: {
-        $or: [
-          { type: [{ 'anything-but': 'AssumedRole' }] },
-          { sessionContext: { sessionIssuer: { userName: [{ 'anything-but': { prefix: first } }] } } },
-        ],
-      },
+    userIdentity: {
+      $or: [
+        { sessionContext: { sessionIssuer: { arn: [{ exists: false }] } } },
+        { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [...arns] }] } } },
+      ],
     },
-    notes,
   };
 }
 
@@ -88,7 +80,7 @@ const size = (pattern: unknown): number => JSON.stringify(pattern).length;
 
 /** The security-group rule: ingress that admits a CIDR broader than the policy's prefix bounds. */
 function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
-  const own = notOwnRole(policy.ownRolePrefixes);
+  const own = notOwnRole(policy.ownRoleArns);
   const v4 = worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
   const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
   const worldOpen = [
@@ -113,7 +105,7 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
       eventSource: ['ec2.amazonaws.com'],
       eventName: [...SECURITY_GROUP_EVENTS],
       errorCode: [{ exists: false }],
-      ...own.pattern,
+      ...own,
     },
   };
   const full = { ...base, detail: { ...base.detail, $or: worldOpen } };
@@ -127,7 +119,6 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
       `/${policy.worldOpen.ipv6MinPrefix} (IPv6), by anyone but LayerGuard`,
     pattern: fits ? full : base,
     notes: [
-      ...own.notes,
       ...(fits
         ? []
         : [
@@ -149,7 +140,7 @@ export const ROUTE_TARGET_FILTERS: Readonly<Record<ForbiddenTargetKind, Record<s
 
 /** The route-table rule: routes to a forbidden target, and subnets moved between route tables. */
 function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
-  const own = notOwnRole(policy.ownRolePrefixes);
+  const own = notOwnRole(policy.ownRoleArns);
   const kinds = [...new Set(policy.isolated.forbiddenTargets)];
   const branches = [
     ...kinds.map((kind) => ({ eventName: [...ROUTE_EVENTS], requestParameters: ROUTE_TARGET_FILTERS[kind] })),
@@ -167,11 +158,11 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
       detail: {
         eventSource: ['ec2.amazonaws.com'],
         errorCode: [{ exists: false }],
-        ...own.pattern,
+        ...own,
         $or: branches,
       },
     },
-    notes: own.notes,
+    notes: [],
   };
 }
 

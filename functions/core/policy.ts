@@ -12,6 +12,12 @@ const portRule = z.strictObject({
   port: z.number().check(z.int(), z.gte(0), z.lte(65535)),
 });
 
+/**
+ * An IAM role ARN: `arn:<partition>:iam::<account>:role/<path/><name>` (IAM identifiers reference: a
+ * name is at most 64 of `\w+=,.@-`; a path is `/`-separated segments of the same characters).
+ */
+export const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
 /** Route targets that an isolated subnet must never reach. */
 export const FORBIDDEN_TARGET_KINDS = [
   'internet-gateway',
@@ -37,8 +43,11 @@ export const PolicySchema = z.strictObject({
     }),
     { accounts: [], regions: [] },
   ),
-  /** IAM role name prefixes of LayerGuard's own functions: their calls are never treated as drift. */
-  ownRolePrefixes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(64))), ['layerguard-']),
+  /**
+   * The exact IAM role ARNs of LayerGuard's own functions: their calls are never treated as drift. The
+   * stack adds the roles it creates; list more here only for roles that act for LayerGuard elsewhere.
+   */
+  ownRoleArns: z._default(z.array(z.string().check(z.regex(ROLE_ARN, 'a role ARN looks like arn:aws:iam::111122223333:role/name'))), []),
   /** A CIDR with a shorter prefix than these is the internet (or a slice of it big enough to count). */
   worldOpen: z._default(
     z.strictObject({
@@ -89,6 +98,11 @@ export type TagSelector = z.infer<typeof tagSelector>;
 
 /** Validates a policy and fills in the defaults; throws `ConfigError` naming every bad field. */
 export function parsePolicy(input: unknown): Policy {
+  if (input !== null && typeof input === 'object' && 'ownRolePrefixes' in input) {
+    throw new ConfigError(
+      'invalid policy: ownRolePrefixes: no longer read: a role name prefix let any role of that name (in any account) pass as LayerGuard. LayerGuard recognises its own calls by exact role ARNs (ownRoleArns); the stack adds the roles it creates',
+    );
+  }
   const result = PolicySchema.safeParse(input ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(policy)'}: ${i.message}`);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIER_ACTIONS } from '../../functions/adapters/permissions.js';
 import { ENV } from '../../functions/core/config.js';
+import { type OwnFunction, ownRoleName } from '../../functions/core/own-roles.js';
 import type { Policy } from '../../functions/core/policy.js';
 
 /** The repository root (entries and the lock file are resolved from it, not from the shell's cwd). */
@@ -26,9 +27,7 @@ export interface ScopedAction {
 
 export interface RemediationFunctionProps {
   /** Folder under `functions/` holding `handler.ts`. */
-  readonly handlerDir: 'security-group' | 'route-table' | 'runbook';
-  /** The role name's suffix after the policy's first own-role prefix, e.g. `sg`. */
-  readonly roleSuffix: string;
+  readonly handlerDir: OwnFunction;
   readonly description: string;
   readonly policy: Policy;
   readonly readActions: readonly string[];
@@ -92,7 +91,6 @@ export class RemediationFunction extends Construct {
   constructor(scope: Construct, id: string, props: RemediationFunctionProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const [prefix] = props.policy.ownRolePrefixes;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as logs.RetentionDays,
@@ -106,10 +104,10 @@ export class RemediationFunction extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    // The name starts with the policy's first own-role prefix so that the rules' patterns and the
-    // handlers' guard recognise LayerGuard's own calls; the region keeps names unique per account.
+    // A known name, so that its exact ARN is in the policy the rules' patterns and the guard read
+    // (ownRoleArn) before the role exists.
     this.role = new iam.Role(this, 'Role', {
-      roleName: `${prefix}${props.roleSuffix}-${Aws.REGION}`,
+      roleName: ownRoleName(stack.stackName, props.handlerDir, stack.region),
       description: `LayerGuard ${props.handlerDir} function`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });

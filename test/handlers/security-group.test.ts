@@ -20,6 +20,10 @@ import { loadEvent } from '../support/events.js';
  */
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:layerguard-notifications';
+/** The roles a stack named LayerGuard creates in 111122223333, us-east-1. */
+const OWN_ROLE_ARNS = ['security-group', 'route-table', 'runbook'].map(
+  (fn) => `arn:aws:iam::111122223333:role/LayerGuard-${fn}-us-east-1`,
+);
 const BUS = 'layerguard-outcomes';
 const APP = 'sg-0a1b2c3d4e5f67002';
 const OPEN_RULE = 'sgr-0a1b2c3d4e5f6e101';
@@ -35,7 +39,8 @@ beforeAll(async () => {
   process.env.LAYERGUARD_TOPIC_ARN = TOPIC;
   process.env.LAYERGUARD_EVENT_BUS = BUS;
   delete process.env.LAYERGUARD_IDEMPOTENCY_TABLE;
-  delete process.env.LAYERGUARD_POLICY;
+  // As the stack deploys it: the policy names the stack's own roles by exact ARN.
+  process.env.LAYERGUARD_POLICY = JSON.stringify({ ownRoleArns: OWN_ROLE_ARNS });
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_REGION = 'us-east-1';

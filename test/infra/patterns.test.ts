@@ -37,11 +37,26 @@ const event = (detail: Record<string, unknown>, source = 'aws.ec2') => ({
   },
 });
 
-const assumed = (role: string) => ({
+/** A session of `role` in `account`, as CloudTrail records it (the issuer's ARN holds the account). */
+const assumed = (role: string, account = '111122223333') => ({
   type: 'AssumedRole',
-  arn: `arn:aws:sts::111122223333:assumed-role/${role}/session`,
-  sessionContext: { sessionIssuer: { type: 'Role', userName: role } },
+  arn: `arn:aws:sts::${account}:assumed-role/${role}/session`,
+  accountId: account,
+  sessionContext: {
+    sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${account}:role/${role}`, accountId: account, userName: role },
+  },
 });
+
+/** The roles a stack named LayerGuard creates in 111122223333, eu-west-1 (infra/constructs/functions.ts). */
+const OWN_ROLES = ['security-group', 'route-table', 'runbook'].map((fn) => `LayerGuard-${fn}-eu-west-1`);
+const OWN_ARNS = OWN_ROLES.map((role) => `arn:aws:iam::111122223333:role/${role}`);
+const POLICY = parsePolicy({ ownRoleArns: OWN_ARNS });
+const OWN_FILTER = {
+  $or: [
+    { sessionContext: { sessionIssuer: { arn: [{ exists: false }] } } },
+    { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': OWN_ARNS }] } } },
+  ],
+};
 
 const ingress = (cidrs: { v4?: string[]; v6?: string[] }) => ({
   eventName: 'AuthorizeSecurityGroupIngress',
@@ -76,7 +91,7 @@ const route = (eventName: string, target: Record<string, string>) => ({
   requestParameters: { routeTableId: 'rtb-1', destinationCidrBlock: '0.0.0.0/0', ...target },
 });
 
-const rules = buildRulePatterns(DEFAULT_POLICY, { gameday: false });
+const rules = buildRulePatterns(POLICY, { gameday: false });
 const sg = ruleOf(rules, 'security-group');
 const rt = ruleOf(rules, 'route-table');
 
@@ -99,16 +114,7 @@ describe('buildRulePatterns', () => {
         eventSource: ['ec2.amazonaws.com'],
         eventName: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
         errorCode: [{ exists: false }],
-        userIdentity: {
-          $or: [
-            { type: [{ 'anything-but': 'AssumedRole' }] },
-            {
-              sessionContext: {
-                sessionIssuer: { userName: [{ 'anything-but': { prefix: 'layerguard-' } }] },
-              },
-            },
-          ],
-        },
+        userIdentity: OWN_FILTER,
         $or: [
           { requestParameters: { ipPermissions: { items: { ipRanges: { items: { cidrIp: v4 } } } } } },
           { requestParameters: { ipPermissions: { items: { ipv6Ranges: { items: { cidrIpv6: v6 } } } } } },
@@ -136,16 +142,7 @@ describe('buildRulePatterns', () => {
       detail: {
         eventSource: ['ec2.amazonaws.com'],
         errorCode: [{ exists: false }],
-        userIdentity: {
-          $or: [
-            { type: [{ 'anything-but': 'AssumedRole' }] },
-            {
-              sessionContext: {
-                sessionIssuer: { userName: [{ 'anything-but': { prefix: 'layerguard-' } }] },
-              },
-            },
-          ],
-        },
+        userIdentity: OWN_FILTER,
         $or: [
           {
             eventName: ['CreateRoute', 'ReplaceRoute'],
@@ -214,19 +211,21 @@ describe('buildRulePatterns', () => {
     expect(detailOf(raised).$or).toBeDefined();
   });
 
-  it('filters the first own-role prefix and notes the others', () => {
-    const two = buildRulePatterns(parsePolicy({ ownRolePrefixes: ['lg-', 'guard-'] }), { gameday: false });
-    expect(two[0]?.notes).toEqual(['own-role prefixes "guard-" are excluded by the handler only']);
-    const detail = { ...ingress({ v4: ['0.0.0.0/0'] }) };
-    expect(matchingRules(two, event({ ...detail, userIdentity: assumed('lg-sg-eu-west-1') }))).toEqual([]);
-    expect(matchingRules(two, event({ ...detail, userIdentity: assumed('guard-sg') }))).toEqual([
-      'security-group',
-    ]);
+  it('keeps every call when the policy names no own role (the CLI, with the caller\'s credentials)', () => {
+    const none = buildRulePatterns(DEFAULT_POLICY, { gameday: false });
+    expect(detailOf(none[0]).userIdentity).toBeUndefined();
+    const detail = { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: assumed(OWN_ROLES[0] as string) };
+    expect(matchingRules(none, event(detail))).toEqual(['security-group']);
   });
 
-  it('needs an own-role prefix to filter on', () => {
-    const none = buildRulePatterns({ ...DEFAULT_POLICY, ownRolePrefixes: [] }, { gameday: false });
-    expect(detailOf(none[0]).userIdentity).toBeUndefined();
+  it('stays within the size quota with the own roles of a long stack name in a long region', () => {
+    const long = ['security-group', 'route-table', 'runbook'].map(
+      (fn) => `arn:aws-us-gov:iam::111122223333:role/${'L'.repeat(32)}-${fn}-ap-southeast-7`,
+    );
+    for (const r of buildRulePatterns(parsePolicy({ ownRoleArns: long }), { gameday: true, canary: true })) {
+      expect(JSON.stringify(r.pattern).length).toBeLessThanOrEqual(DEFAULT_MAX_PATTERN_SIZE);
+      expect(detailOf(r).$or).toBeDefined();
+    }
   });
 
   it('builds a branch per forbidden route target', () => {
@@ -261,7 +260,7 @@ describe('buildRulePatterns', () => {
 });
 
 describe('the security-group pattern', () => {
-  const own = assumed('layerguard-sg-eu-west-1');
+  const own = assumed('LayerGuard-security-group-eu-west-1');
   it.each([
     ['0.0.0.0/0 ingress', ingress({ v4: ['0.0.0.0/0'] }), true],
     ['half the internet (0.0.0.0/1)', ingress({ v4: ['0.0.0.0/1'] }), true],
@@ -283,6 +282,23 @@ describe('the security-group pattern', () => {
       false,
     ],
     ["LayerGuard's own call", { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: own }, false],
+    ["another of LayerGuard's roles", { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: assumed('LayerGuard-runbook-eu-west-1') }, false],
+    [
+      'a role named like LayerGuard (layerguard-ci-deployer)',
+      { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: assumed('layerguard-ci-deployer') },
+      true,
+    ],
+    [
+      "LayerGuard's role name in another account",
+      { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: assumed('LayerGuard-security-group-eu-west-1', '444455556666') },
+      true,
+    ],
+    [
+      'an assumed role whose record names no issuer',
+      { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/x/s' } },
+      true,
+    ],
+    ['a call with no userIdentity', { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: undefined }, true],
     ["another role's call", { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: assumed('admin') }, true],
     ['a root call', { ...ingress({ v4: ['0.0.0.0/0'] }), userIdentity: { type: 'Root' } }, true],
     ['egress', { ...ingress({ v4: ['0.0.0.0/0'] }), eventName: 'AuthorizeSecurityGroupEgress' }, false],
@@ -331,8 +347,21 @@ describe('the route-table pattern', () => {
     ],
     [
       "LayerGuard's own call",
-      { ...route('ReplaceRoute', { gatewayId: 'igw-1' }), userIdentity: assumed('layerguard-rt-eu-west-1') },
+      { ...route('ReplaceRoute', { gatewayId: 'igw-1' }), userIdentity: assumed('LayerGuard-route-table-eu-west-1') },
       false,
+    ],
+    [
+      'a role named like LayerGuard (layerguard-ci-deployer)',
+      { ...route('ReplaceRoute', { gatewayId: 'igw-1' }), userIdentity: assumed('layerguard-ci-deployer') },
+      true,
+    ],
+    [
+      "LayerGuard's role name in another account",
+      {
+        ...route('ReplaceRoute', { gatewayId: 'igw-1' }),
+        userIdentity: assumed('LayerGuard-route-table-eu-west-1', '444455556666'),
+      },
+      true,
     ],
   ] as const)('%s -> %s', (_name, detail, expected) => {
     expect(matchesPattern(rt.pattern, event(detail))).toBe(expected);

@@ -8,8 +8,12 @@ import {
   SECURITY_GROUP_ACTIONS,
 } from '../../functions/adapters/permissions.js';
 import { buildRulePatterns } from '../../functions/core/patterns.js';
+import { withOwnRoles } from '../../functions/core/own-roles.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
-import { resourcesOf, synth } from './support.js';
+import { PLACE, resolveInPlace, resourcesOf, synth } from './support.js';
+
+/** The policy the functions and the rules hold once deployed in PLACE: the stack's own roles added. */
+const DEPLOYED_POLICY = withOwnRoles(DEFAULT_POLICY, { stackName: 'LayerGuard', ...PLACE });
 
 const { app, stack, template } = synth({ notificationEmails: ['secops@example.com'] });
 
@@ -84,12 +88,12 @@ describe('EventBridge rules', () => {
   );
 
   it('deploys exactly the patterns built from the policy, on the default bus', () => {
-    const specs = buildRulePatterns(DEFAULT_POLICY, { gameday: false, canary: true });
+    const specs = buildRulePatterns(DEPLOYED_POLICY, { gameday: false, canary: true });
     expect(Object.keys(rules)).toHaveLength(2);
     for (const spec of specs) {
       const logicalPrefix = spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule';
       const [, rule] = Object.entries(rules).find(([id]) => id.startsWith(logicalPrefix)) ?? [];
-      expect(rule?.Properties.EventPattern).toEqual(spec.pattern);
+      expect(resolveInPlace(rule?.Properties.EventPattern)).toEqual(spec.pattern);
       expect(rule?.Properties.EventBusName).toBeUndefined();
       expect(rule?.Properties.State).toBe('ENABLED');
     }
@@ -166,12 +170,16 @@ describe('functions', () => {
     expect(set.filter((c) => c !== undefined)).toEqual([3]);
   });
 
-  it('passes the validated policy and the resource names in the environment', () => {
+  it('passes the validated policy, with the stack’s own role ARNs, and the resource names in the environment', () => {
+    for (const fn of Object.values(functions)) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(JSON.parse(resolveInPlace(variables.LAYERGUARD_POLICY) as string)).toStrictEqual(DEPLOYED_POLICY);
+    }
     for (const service of ['security-group', 'route-table', 'runbook']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
           Variables: {
-            LAYERGUARD_POLICY: JSON.stringify(DEFAULT_POLICY),
+            LAYERGUARD_POLICY: Match.anyValue(),
             LAYERGUARD_TOPIC_ARN: ref('NotificationsTopic'),
             LAYERGUARD_EVENT_BUS: ref('NotificationsOutcomesBus'),
             LAYERGUARD_IDEMPOTENCY_TABLE: ref('IdempotencyTable'),
@@ -195,10 +203,10 @@ describe('functions', () => {
     }
   });
 
-  it('names the roles after the first own-role prefix and the region', () => {
-    for (const suffix of ['sg', 'rt', 'runbook']) {
+  it('names the roles after the stack, the function and the region, as the own-role ARNs say', () => {
+    for (const fn of ['security-group', 'route-table', 'runbook']) {
       template.hasResourceProperties('AWS::IAM::Role', {
-        RoleName: { 'Fn::Join': ['', [`layerguard-${suffix}-`, { Ref: 'AWS::Region' }]] },
+        RoleName: { 'Fn::Join': ['', [`LayerGuard-${fn}-`, { Ref: 'AWS::Region' }]] },
         AssumeRolePolicyDocument: {
           Statement: [
             { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
@@ -206,6 +214,13 @@ describe('functions', () => {
         },
       });
     }
+    // The ARNs the rules and the guard treat as LayerGuard are exactly those of the functions' roles.
+    const roleArns = Object.values(functions).map((fn) => {
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const roleName = resolveInPlace(resourcesOf(template, 'AWS::IAM::Role')[roleId]?.Properties.RoleName);
+      return `arn:${PLACE.partition}:iam::${PLACE.account}:role/${roleName as string}`;
+    });
+    expect([...roleArns].sort()).toEqual([...DEPLOYED_POLICY.ownRoleArns].sort());
     template.allResourcesProperties('AWS::IAM::Role', {
       ManagedPolicyArns: Match.absent(),
       Policies: Match.absent(),

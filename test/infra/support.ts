@@ -26,3 +26,33 @@ export function resourcesOf(
 ): Record<string, { Properties: Record<string, unknown> }> {
   return template.findResources(type) as Record<string, { Properties: Record<string, unknown> }>;
 }
+
+/** Where the tests pretend an environment-agnostic template is deployed. */
+export const PLACE = { partition: 'aws', account: '111122223333', region: 'us-east-1' } as const;
+
+const PSEUDO: Readonly<Record<string, string>> = {
+  'AWS::Partition': PLACE.partition,
+  'AWS::AccountId': PLACE.account,
+  'AWS::Region': PLACE.region,
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/**
+ * A template value as CloudFormation resolves it in PLACE: `Ref` of the pseudo parameters and `Fn::Join`
+ * of resolved strings (what the stack puts in rule patterns and environments). Anything else stays as is.
+ */
+export function resolveInPlace(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolveInPlace);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  const [only] = entries;
+  if (entries.length === 1 && only) {
+    const [key, arg] = only;
+    if (key === 'Ref' && typeof arg === 'string' && PSEUDO[arg] !== undefined) return PSEUDO[arg];
+    if (key === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) {
+      const parts = (arg[1] as unknown[]).map(resolveInPlace);
+      if (parts.every((p) => typeof p === 'string')) return parts.join(arg[0]);
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveInPlace(v)]));
+}

@@ -131,13 +131,12 @@ describe('configuration', () => {
       { policy: { worldOpen: { ipv4MinPrefix: 64 } } },
       /invalid policy: worldOpen\.ipv4MinPrefix/,
     ],
-    ['no own-role prefix', { policy: { ownRolePrefixes: [] } }, /ownRolePrefixes needs at least one prefix/],
+    ['the old own-role prefixes', { policy: { ownRolePrefixes: ['layerguard-'] } }, /ownRolePrefixes: no longer read/],
     [
-      'a prefix too long for a role name',
-      { policy: { ownRolePrefixes: ['x'.repeat(41)] } },
-      /at most 40 characters/,
+      'a stack name too long for the role names (<stack>-security-group-<region>, at most 64)',
+      { stackName: `L${'x'.repeat(32)}` },
+      /stackName: at most 32 characters/,
     ],
-    ['a prefix with spaces', { policy: { ownRolePrefixes: ['layer guard'] } }, /valid IAM role name prefix/],
     ['a bad region', { env: { region: 'mars' } }, /env\.region: a region looks like/],
     ['a bad pattern size quota', { eventPatternSizeLimit: 3000 }, /eventPatternSizeLimit/],
   ])('rejects %s', (_name, input, message) => {

@@ -45,12 +45,14 @@ export class Stats {
     return this.counts.get(key) ?? 0;
   }
 }
-const OWN = 'layerguard-sg-us-east-1';
+const OWN = 'LayerGuard-security-group-us-east-1';
 
 const actorArb: fc.Arbitrary<Actor> = fc
   .oneof(
     { weight: 8, arbitrary: fc.constant('alice-admin') },
-    fc.constantFrom(OWN, 'layerguard-rt-eu-west-1', 'LayerGuard-not-us', 'xlayerguard-'),
+    // The stack's own roles, and roles named like them that are not: a CI role with the old prefix, the
+    // name for another region, a longer name.
+    fc.constantFrom(OWN, 'LayerGuard-runbook-us-east-1', 'layerguard-ci-deployer', 'LayerGuard-route-table-eu-west-1', `${OWN}-x`),
   )
   .map((roleName) => ({ roleName, sessionName: 's', sourceIp: '198.51.100.1', userAgent: 'aws-cli/2' }));
 const errorArb = maybe(
@@ -59,7 +61,9 @@ const errorArb = maybe(
 );
 const sourceArb = fc.constantFrom('aws.ec2', 'aws.ec2', 'layerguard.gameday', 'layerguard.canary');
 
-const isOwn = (actor: Actor, policy: Policy) => policy.ownRolePrefixes.some((p) => actor.roleName.startsWith(p));
+// The event generator records the actor's session issuer as arn:aws:iam::<account>:role/<roleName>.
+const isOwn = (actor: Actor, policy: Policy) =>
+  policy.ownRoleArns.includes(`arn:aws:iam::111122223333:role/${actor.roleName}`);
 const isExempt = (tags: Tags, policy: Policy) => readExemption(tags, policy.exemption.tagKey, NOW).exempt;
 
 // ---- security groups ---------------------------------------------------------------------------

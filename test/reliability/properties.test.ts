@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedEventError } from '../../functions/core/errors.js';
-import { actorRoleName } from '../../functions/core/guards.js';
+import { isOwnAction } from '../../functions/core/guards.js';
 import type { Outcome } from '../../functions/core/outcome.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { parsePolicy } from '../../functions/core/policy.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { simulatedEngine } from '../../events/simulated-account/engine.js';
 import {
@@ -15,7 +15,9 @@ import {
   Stats,
   sgScenarioArb,
 } from './checks.js';
-import { clock, mutationArb } from './support.js';
+import { clock, mutationArb, OWN_ROLE_ARNS } from './support.js';
+
+const OWN_POLICY = parsePolicy({ ownRoleArns: OWN_ROLE_ARNS });
 
 /**
  * Safety properties with fast-check: random account states and random real-shaped events (from the
@@ -71,7 +73,7 @@ describe('mutated real samples', () => {
         fc.oneof(
           fc.record({ errorCode: fc.string({ minLength: 1, maxLength: 40 }) }),
           fc.record({
-            role: fc.string({ maxLength: 20 }).map((x) => `layerguard-${x.replace(/[/:]/g, '')}`),
+            role: fc.constantFrom(...OWN_ROLE_ARNS.map((arn) => arn.split('/')[1] as string)),
           }),
         ),
         async (i, guard) => {
@@ -83,13 +85,13 @@ describe('mutated real samples', () => {
               type: 'AssumedRole',
               arn: `arn:aws:sts::111122223333:assumed-role/${guard.role}/session`,
               sessionContext: {
-                sessionIssuer: { type: 'Role', userName: guard.role },
+                sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/${guard.role}`, userName: guard.role },
               },
             };
-            expect(actorRoleName(record as never)).toBe(guard.role);
+            expect(isOwnAction(record as never, OWN_POLICY)).toBe(true);
           }
           const { engine, network } = simulatedEngine(threeTierAccount(), {
-            policy: DEFAULT_POLICY,
+            policy: OWN_POLICY,
             clock,
           });
           let outcome: Outcome | undefined;

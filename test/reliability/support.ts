@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { ownRoleArns } from '../../functions/core/own-roles.js';
 import { FORBIDDEN_TARGET_KINDS, type Policy, parsePolicy } from '../../functions/core/policy.js';
 import { EVENTS_DIR } from '../support/events.js';
 
@@ -18,6 +19,14 @@ export const dayFromNow = (days: number): string =>
   new Date(NOW.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 /** Random but valid policies: prefix bounds, public ports, forbidden route targets, enforce or dry-run. */
+/** The roles a stack named LayerGuard creates in the simulated account (111122223333, us-east-1). */
+export const OWN_ROLE_ARNS = ownRoleArns({
+  stackName: 'LayerGuard',
+  partition: 'aws',
+  account: '111122223333',
+  region: 'us-east-1',
+});
+
 export const policyArb: fc.Arbitrary<Policy> = fc
   .record({
     ipv4MinPrefix: fc.oneof({ weight: 3, arbitrary: fc.constant(8) }, fc.integer({ min: 1, max: 32 })),
@@ -35,6 +44,7 @@ export const policyArb: fc.Arbitrary<Policy> = fc
   .map((p) =>
     parsePolicy({
       mode: p.mode,
+      ownRoleArns: OWN_ROLE_ARNS,
       worldOpen: {
         ipv4MinPrefix: p.ipv4MinPrefix,
         ipv6MinPrefix: p.ipv6MinPrefix,

@@ -118,6 +118,12 @@ const EXPECTED: Record<string, Change> = {
   'AuthorizeSecurityGroupIngress/own-action.json': ingress(APP, [
     { ruleId: 'sgr-0a1b2c3d4e5f6e10f', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),
+  'AuthorizeSecurityGroupIngress/role-named-like-layerguard.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e1a1', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/own-role-name-other-account.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e1a2', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
   'AuthorizeSecurityGroupIngress/bare-record.json': ingress(DB, [
     { ruleId: 'sgr-0a1b2c3d4e5f6e110', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
   ]),

@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { type CloudTrailRecord, parseTrigger } from '../../functions/core/cloudtrail.js';
-import { actorRoleName, ignoreReason, isOwnAction, toTrigger } from '../../functions/core/guards.js';
+import { ignoreReason, isOwnAction, resourceAccount, sessionIssuerArn, toTrigger } from '../../functions/core/guards.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
 import { loadEvent, manifest } from '../support/events.js';
 
 const recordOf = (file: string): CloudTrailRecord => parseTrigger(loadEvent(file)).record;
 const ssh = () => recordOf('AuthorizeSecurityGroupIngress/world-open-ssh');
 const own = () => recordOf('AuthorizeSecurityGroupIngress/own-action');
+/** The roles a stack named LayerGuard creates in 111122223333, us-east-1 (the sample own-action's account and region). */
+const OWN_ARNS = ['security-group', 'route-table', 'runbook'].map(
+  (fn) => `arn:aws:iam::111122223333:role/LayerGuard-${fn}-us-east-1`,
+);
+const POLICY = parsePolicy({ ownRoleArns: OWN_ARNS });
+/** A session of `role` in `account`, as CloudTrail records it. */
+const assumed = (role: string, account = '111122223333'): CloudTrailRecord['userIdentity'] => ({
+  type: 'AssumedRole',
+  arn: `arn:aws:sts::${account}:assumed-role/${role}/session`,
+  accountId: account,
+  sessionContext: {
+    sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${account}:role/${role}`, userName: role },
+  },
+});
 
 describe('toTrigger', () => {
   it('copies who, what, when and where from an envelope', () => {
@@ -51,87 +65,90 @@ describe('toTrigger', () => {
   });
 });
 
-describe('actorRoleName', () => {
+describe('resourceAccount', () => {
+  it('is the recipient account, the caller’s only when the record does not name one', () => {
+    const cross = { ...ssh(), recipientAccountId: '111122223333', userIdentity: assumed('x', '444455556666') };
+    expect(resourceAccount(cross)).toBe('111122223333');
+    expect(resourceAccount({ ...cross, recipientAccountId: undefined })).toBe('444455556666');
+    expect(resourceAccount({ ...cross, recipientAccountId: undefined, userIdentity: undefined })).toBeUndefined();
+  });
+});
+
+describe('sessionIssuerArn', () => {
   it.each<[string, CloudTrailRecord['userIdentity'], string | undefined]>([
     [
-      'the session issuer of an assumed role',
+      'the session issuer of an assumed role (with its path)',
       {
         type: 'AssumedRole',
-        sessionContext: { sessionIssuer: { type: 'Role', userName: 'layerguard-sg-remediator' } },
+        arn: 'arn:aws:sts::111122223333:assumed-role/ops/s',
+        sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/team/ops', userName: 'ops' } },
       },
-      'layerguard-sg-remediator',
+      'arn:aws:iam::111122223333:role/team/ops',
     ],
     [
-      'the STS ARN when the issuer is missing',
-      {
-        type: 'AssumedRole',
-        arn: 'arn:aws:sts::111122223333:assumed-role/layerguard-route-remediator/session-1',
-      },
-      'layerguard-route-remediator',
+      'the role an STS ARN names when the issuer is missing',
+      { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/LayerGuard-route-table-us-east-1/s-1' },
+      'arn:aws:iam::111122223333:role/LayerGuard-route-table-us-east-1',
     ],
     [
-      'the STS ARN when the issuer has no userName',
+      'the STS ARN when the issuer has no ARN, in another partition',
       {
-        arn: 'arn:aws:sts::111122223333:assumed-role/layerguard-runbook/s',
+        arn: 'arn:aws-us-gov:sts::111122223333:assumed-role/LayerGuard-runbook-us-gov-west-1/s',
         sessionContext: { sessionIssuer: { type: 'Role' } },
       },
-      'layerguard-runbook',
+      'arn:aws-us-gov:iam::111122223333:role/LayerGuard-runbook-us-gov-west-1',
     ],
     [
-      'the STS ARN when the issuer is not a role',
+      'an IAM user’s federated session: the user',
       {
-        arn: 'arn:aws:sts::111122223333:assumed-role/ops/s',
-        sessionContext: { sessionIssuer: { type: 'IAMUser', userName: 'layerguard-user' } },
+        type: 'FederatedUser',
+        sessionContext: { sessionIssuer: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/bob' } },
       },
-      'ops',
+      'arn:aws:iam::111122223333:user/bob',
     ],
-    [
-      'nothing for an IAM user',
-      { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/layerguard-admin' },
-      undefined,
-    ],
-    [
-      'nothing for an empty sessionIssuer (IAM user console session)',
-      { type: 'IAMUser', sessionContext: { sessionIssuer: {} } },
-      undefined,
-    ],
+    ['nothing for an IAM user', { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/layerguard-admin' }, undefined],
+    ['nothing for an empty sessionIssuer (IAM user console session)', { type: 'IAMUser', sessionContext: { sessionIssuer: {} } }, undefined],
     ['nothing without a userIdentity', undefined, undefined],
   ])('%s', (_name, userIdentity, expected) => {
-    expect(actorRoleName({ ...ssh(), userIdentity })).toBe(expected);
+    expect(sessionIssuerArn({ ...ssh(), userIdentity })).toBe(expected);
   });
 });
 
 describe('isOwnAction', () => {
-  it('is true for the sample made by layerguard-sg-remediator (via sessionContext.sessionIssuer)', () => {
-    expect(isOwnAction(own(), DEFAULT_POLICY)).toBe(true);
+  it('is true for the sample made by the stack’s security-group role (via sessionContext.sessionIssuer)', () => {
+    expect(isOwnAction(own(), POLICY)).toBe(true);
   });
 
   it('is true from the assumed-role ARN alone', () => {
     const { sessionContext: _, ...identity } = own().userIdentity ?? {};
-    expect(isOwnAction({ ...own(), userIdentity: identity }, DEFAULT_POLICY)).toBe(true);
+    expect(isOwnAction({ ...own(), userIdentity: identity }, POLICY)).toBe(true);
   });
 
   it('is false for people and pipelines', () => {
-    expect(isOwnAction(ssh(), DEFAULT_POLICY)).toBe(false);
-    expect(isOwnAction(recordOf('AuthorizeSecurityGroupIngress/world-open-rdp'), DEFAULT_POLICY)).toBe(false);
-    expect(isOwnAction(recordOf('AuthorizeSecurityGroupIngress/bare-record'), DEFAULT_POLICY)).toBe(false);
+    expect(isOwnAction(ssh(), POLICY)).toBe(false);
+    expect(isOwnAction(recordOf('AuthorizeSecurityGroupIngress/world-open-rdp'), POLICY)).toBe(false);
+    expect(isOwnAction(recordOf('AuthorizeSecurityGroupIngress/bare-record'), POLICY)).toBe(false);
   });
 
-  it('is a prefix match on the role name, not on the session name or a substring', () => {
-    const as = (arn: string): CloudTrailRecord => ({ ...ssh(), userIdentity: { type: 'AssumedRole', arn } });
-    expect(
-      isOwnAction(as('arn:aws:sts::111122223333:assumed-role/ops/layerguard-sg-remediator'), DEFAULT_POLICY),
-    ).toBe(false);
-    expect(isOwnAction(as('arn:aws:sts::111122223333:assumed-role/not-layerguard-x/s'), DEFAULT_POLICY)).toBe(
-      false,
-    );
+  it.each([
+    ['a CI role named like LayerGuard', assumed('layerguard-ci-deployer')],
+    ['any role whose name starts with the old prefix', assumed('layerguard-sg-remediator')],
+    ['LayerGuard’s own role name in another account', assumed('LayerGuard-security-group-us-east-1', '444455556666')],
+    ['the role name as the session name of another role', { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/ops/LayerGuard-security-group-us-east-1' }],
+    ['a role name that only starts with LayerGuard’s', assumed('LayerGuard-security-group-us-east-1-x')],
+    ['an IAM user named like the role', { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/LayerGuard-security-group-us-east-1', userName: 'LayerGuard-security-group-us-east-1' }],
+  ])('is false for %s', (_name, userIdentity) => {
+    expect(isOwnAction({ ...ssh(), userIdentity }, POLICY)).toBe(false);
   });
 
-  it('follows the policy’s prefixes', () => {
-    const policy = parsePolicy({ ownRolePrefixes: ['net-guard-'] });
+  it('is false for everyone when the policy names no own role (the CLI runs with the caller’s credentials)', () => {
+    expect(isOwnAction(own(), DEFAULT_POLICY)).toBe(false);
+  });
+
+  it('follows the policy’s ARNs', () => {
+    const policy = parsePolicy({ ownRoleArns: ['arn:aws:iam::111122223333:role/net-guard-sg'] });
     expect(isOwnAction(own(), policy)).toBe(false);
-    const identity = { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/net-guard-sg/s' };
-    expect(isOwnAction({ ...ssh(), userIdentity: identity }, policy)).toBe(true);
+    expect(isOwnAction({ ...ssh(), userIdentity: assumed('net-guard-sg') }, policy)).toBe(true);
   });
 });
 
@@ -166,7 +183,7 @@ describe('ignoreReason', () => {
       reason: 'the call failed (Client.RequestLimitExceeded): nothing changed',
     },
   ])('ignores $name', ({ record, reason }) => {
-    expect(ignoreReason(record(), DEFAULT_POLICY)).toBe(reason);
+    expect(ignoreReason(record(), POLICY)).toBe(reason);
   });
 
   it.each(
@@ -201,6 +218,18 @@ describe('ignoreReason', () => {
     },
   ])('scopes out $name', ({ patch, reason }) => {
     expect(ignoreReason({ ...ssh(), ...patch } as CloudTrailRecord, scoped)).toBe(reason);
+  });
+
+  // CloudTrail record contents: recipientAccountId is "the account ID that received this event"; it "may be
+  // different from the CloudTrail userIdentity element accountId … in cross-account resource access".
+  it('judges the account that owns the resource, not the caller’s (a cross-account call)', () => {
+    const byAccount = parsePolicy({ scope: { accounts: ['111122223333'] } });
+    const intoOurs = { ...ssh(), recipientAccountId: '111122223333', userIdentity: assumed('deployer', '444455556666') };
+    const fromOurs = { ...ssh(), recipientAccountId: '444455556666', userIdentity: assumed('deployer', '111122223333') };
+    expect(ignoreReason(intoOurs, byAccount)).toBeUndefined();
+    expect(ignoreReason(fromOurs, byAccount)).toBe("account 444455556666 is outside the policy's scope");
+    expect(toTrigger({ record: intoOurs, source: 'aws.ec2' }).account).toBe('111122223333');
+    expect(toTrigger({ record: fromOurs, source: 'aws.ec2' }).account).toBe('444455556666');
   });
 
   it('acts in any account and region when the scope is empty', () => {

@@ -21,7 +21,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
     expect(parsePolicy(input)).toStrictEqual({
       mode: 'enforce',
       scope: { accounts: [], regions: [] },
-      ownRolePrefixes: ['layerguard-'],
+      ownRoleArns: [],
       worldOpen: { ipv4MinPrefix: 8, ipv6MinPrefix: 16 },
       publicTier: {
         groupTags: [{ key: 'Tier', value: 'Web' }],
@@ -60,7 +60,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
     const input = {
       mode: 'dry-run',
       scope: { accounts: ['111122223333'], regions: ['us-east-1', 'eu-west-1', 'us-gov-west-1'] },
-      ownRolePrefixes: ['net-guard-'],
+      ownRoleArns: ['arn:aws:iam::111122223333:role/net-guard-sg', 'arn:aws-us-gov:iam::111122223333:role/team/guard'],
       worldOpen: { ipv4MinPrefix: 1, ipv6MinPrefix: 128 },
       publicTier: {
         groupTags: [{ key: 'Public', value: '' }],
@@ -81,6 +81,15 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
   });
 });
 
+describe('parsePolicy: own roles by exact ARN', () => {
+  it('refuses the old name prefixes, saying why and what replaced them', () => {
+    const error = errorOf({ ownRolePrefixes: ['layerguard-'] });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/ownRolePrefixes: no longer read/);
+    expect(error.message).toMatch(/ownRoleArns/);
+  });
+});
+
 describe('parsePolicy: an invalid policy is a ConfigError that names the field', () => {
   it.each([
     { name: 'an unknown mode', input: { mode: 'audit' }, field: 'mode' },
@@ -96,7 +105,15 @@ describe('parsePolicy: an invalid policy is a ConfigError that names the field',
       input: { scope: { regions: ['us-east'] } },
       field: 'scope.regions.0',
     },
-    { name: 'an empty role prefix', input: { ownRolePrefixes: [''] }, field: 'ownRolePrefixes.0' },
+    { name: 'an empty role ARN', input: { ownRoleArns: [''] }, field: 'ownRoleArns.0' },
+    { name: 'a role name, not its ARN', input: { ownRoleArns: ['LayerGuard-security-group-us-east-1'] }, field: 'ownRoleArns.0' },
+    {
+      name: 'a role ARN without its account',
+      input: { ownRoleArns: ['arn:aws:iam:::role/LayerGuard-security-group-us-east-1'] },
+      field: 'ownRoleArns.0',
+    },
+    { name: 'a wildcard', input: { ownRoleArns: ['arn:aws:iam::111122223333:role/LayerGuard-*'] }, field: 'ownRoleArns.0' },
+    { name: 'a user ARN', input: { ownRoleArns: ['arn:aws:iam::111122223333:user/alice'] }, field: 'ownRoleArns.0' },
     {
       name: 'an IPv4 bound of 0 (nothing would be world-open)',
       input: { worldOpen: { ipv4MinPrefix: 0 } },
