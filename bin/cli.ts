@@ -1,60 +1,86 @@
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+// Commands load their modules when they run: `--version`, `help` and usage errors stay fast.
 import { ConfigError, UnsupportedEventError } from '../functions/core/errors.js';
-import { runExplain } from './commands/explain.js';
-import { runSimulatedGameday } from './commands/gameday.js';
-import { runAwsGameday } from './commands/gameday-aws.js';
-import { runReplay } from './commands/replay.js';
-import { registerRunbookCommands } from './commands/runbook.js';
-import { UsageError } from './io.js';
+import { registerRunbookCommands } from './commands/runbook-commands.js';
+import { NotFoundError, UsageError } from './io.js';
+
+// A reader that stops early (`| head -1`) closes the pipe: end quietly, as other tools do.
+const quietOnClosedPipe = (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+};
+process.stdout.on('error', quietOnClosedPipe);
+process.stderr.on('error', quietOnClosedPipe);
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const CONFIG_HELP = "the stack's configuration (default: ./layerguard.config.json if present, else the built-in SEC05-BP01 defaults)";
+const POLICY_HELP = 'a policy JSON, or the whole configuration (same as --config)';
 
 const program = new Command()
   .name('layerguard')
   .description('Keeps AWS network layers intact: explains, replays and reverts network drift.')
-  .showHelpAfterError()
+  .version(version, '-V, --version', 'the version')
+  .showHelpAfterError('(see --help)')
   .exitOverride();
 
-program
-  .command('explain')
-  .description('how LayerGuard reads one event: matching rules, the parsed change, the candidate drift')
-  .argument('<file>', 'a CloudTrail record or EventBridge event (JSON)')
-  .option('--json', 'one JSON object for machines')
-  .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy)')
-  .action((file: string, opts) => {
-    process.exitCode = runExplain(file, opts);
-  });
+/** Every command reads the stack's configuration. */
+const configOptions = (cmd: Command): Command => cmd.option('--config <file>', CONFIG_HELP).option('--policy <file>', POLICY_HELP);
 
-program
-  .command('replay')
-  .description("materialise each event's change in a fresh simulated account, run the handler, print the outcome")
-  .argument('<files...>', 'CloudTrail records or EventBridge events (JSON)')
-  .option('--json', 'one JSON object per line')
-  .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy)')
-  .option('--tier <tier>', 'tier of resources the baseline does not know: public, private or database')
-  .action(async (files: string[], opts) => {
-    process.exitCode = await runReplay(files, opts);
-  });
+configOptions(
+  program
+    .command('explain')
+    .description('how LayerGuard reads each event: matching rules, the parsed change, the candidate drift')
+    .argument('[files...]', 'CloudTrail records, EventBridge events, trail log files ({"Records":[…]}, .json.gz), lookup-events output, folders; - or none: stdin')
+    .option('--json', 'one JSON object per event'),
+).action(async (files: string[], opts) => {
+  const { runExplain } = await import('./commands/explain.js');
+  process.exitCode = runExplain(files, opts);
+});
+
+configOptions(
+  program
+    .command('replay')
+    .description(
+      "judge each event: on a fresh simulated account where its change is made (default), or with --target aws against the live account now (read-only unless --apply)",
+    )
+    .argument('[files...]', 'CloudTrail records, EventBridge events, trail log files ({"Records":[…]}, .json.gz), lookup-events output, folders; - or none: stdin')
+    .option('--json', 'one JSON object per line')
+    .option('--tier <tier>', 'simulated: tier of resources the baseline does not know: public, private or database')
+    .addOption(new Option('--target <target>', 'simulated (default) or aws (the SDK configuration: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL)').choices(['simulated', 'aws']))
+    .option('--apply', 'aws: revert what the events left (without it, nothing is changed)')
+    .option('--yes', 'with --apply: do not ask (needed when there is no terminal)'),
+).action(async (files: string[], opts) => {
+  const { runReplay } = await import('./commands/replay.js');
+  process.exitCode = await runReplay(files, opts);
+});
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-program
-  .command('gameday')
-  .description('inject each scenario\'s drift, route it through the deployed patterns, run the handlers, score the revert')
-  .option('--target <target>', 'simulated (default, no AWS account needed), emulator, or aws', 'simulated')
-  .option('--scenario <name>', 'run only this scenario (repeatable)', collect)
-  .option('--json', 'the scorecard as one JSON object')
-  .option('--report <file>', 'write the post-game-day review to FILE.md or FILE.html')
-  .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy)')
-  .option('--via <via>', 'aws: local (handlers in-process, default) or deployed (the stack reverts)')
-  .option('--inject', 'with --via deployed: also put each event on the default bus (layerguard.gameday)')
-  .option('--outcomes-queue <url>', 'with --via deployed: the game-day outcomes queue (stack output GamedayOutcomesQueueUrl; default $LAYERGUARD_GAMEDAY_OUTCOMES_QUEUE): measure the time to notify')
-  .option('--region <region>', 'emulator or aws: the region (default: the SDK configuration)')
-  .option('--yes', 'aws: do not ask for confirmation')
-  .action(async (opts) => {
-    // Other targets, and the options of the real-EC2 targets, go to gameday-aws, which validates them.
-    const simulated =
-      opts.target === 'simulated' && !opts.via && !opts.inject && !opts.outcomesQueue && !opts.region && !opts.yes;
-    process.exitCode = simulated ? await runSimulatedGameday(opts) : await runAwsGameday(opts);
-  });
+configOptions(
+  program
+    .command('gameday')
+    .description("inject each scenario's drift, route it through the deployed patterns, run the handlers, score the revert")
+    .option('--target <target>', 'simulated (default, no AWS account needed), emulator, or aws', 'simulated')
+    .option('--scenario <name>', 'run only this scenario (repeatable)', collect)
+    .option('--json', 'the scorecard as one JSON object')
+    .option('--report <file>', 'write the post-game-day review to FILE.md or FILE.html')
+    .option('--via <via>', 'aws: local (handlers in-process, default) or deployed (the stack reverts)')
+    .option('--inject', 'with --via deployed: also put each event on the default bus (layerguard.gameday)')
+    .option(
+      '--outcomes-queue <url>',
+      'with --via deployed: the game-day outcomes queue (stack output GamedayOutcomesQueueUrl; default $LAYERGUARD_GAMEDAY_OUTCOMES_QUEUE): measure the time to notify',
+    )
+    .option('--region <region>', 'emulator or aws: the region (default: the SDK configuration)')
+    .option('--yes', 'aws: do not ask for confirmation'),
+).action(async (opts) => {
+  // Other targets, and the options of the real-EC2 targets, go to gameday-aws, which validates them.
+  const simulated = opts.target === 'simulated' && !opts.via && !opts.inject && !opts.outcomesQueue && !opts.region && !opts.yes;
+  process.exitCode = simulated
+    ? await (await import('./commands/gameday.js')).runSimulatedGameday(opts)
+    : await (await import('./commands/gameday-aws.js')).runAwsGameday(opts);
+});
 
 registerRunbookCommands(program);
 
@@ -63,12 +89,14 @@ try {
 } catch (error) {
   const e = error as { code?: string; message: string };
   if (e.code?.startsWith('commander.')) {
-    // commander has printed its own message (help, usage error).
-    process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    // commander has printed its own message (help, version, or a usage error and the hint).
+    const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
+    process.exitCode = shown.includes(e.code) ? 0 : 2;
   } else {
     process.stderr.write(`layerguard: ${e.message}\n`);
-    // Bad input (a file, an event, a policy, a payload) is 2; anything else that stopped the command is 1.
-    const badInput = error instanceof UsageError || error instanceof UnsupportedEventError || error instanceof ConfigError;
+    // Bad input (a file, an event, a policy, a payload, an id that does not exist) is 2; anything else that stopped the command is 1.
+    const badInput =
+      error instanceof UsageError || error instanceof UnsupportedEventError || error instanceof ConfigError || error instanceof NotFoundError;
     process.exitCode = badInput ? 2 : 1;
   }
 }

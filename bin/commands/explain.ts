@@ -7,7 +7,9 @@ import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.
 import type { Policy } from '../../functions/core/policy.js';
 import { forbiddenTargetKind } from '../../functions/core/route-table.js';
 import { describeRule, worldOpenCandidates } from '../../functions/core/security-group.js';
-import { loadPolicy, printLine, readJson } from '../io.js';
+import { loadConfiguration } from '../config.js';
+import { printLine } from '../io.js';
+import { readEvents } from '../trail.js';
 
 /** What LayerGuard reads in one event, before it looks at the live network. */
 export interface Explanation {
@@ -41,10 +43,10 @@ function candidatesOf(change: Change, policy: Policy): string[] {
   }
 }
 
-export function explain(input: unknown, given: Policy): Explanation {
+export function explain(input: unknown, given: Policy, stackName?: string): Explanation {
   const parsed = parseTrigger(input);
   // The rules and the guard as deployed where the event happened: they know that stack's own roles.
-  const policy = policyWhere(given, parsed.record);
+  const policy = policyWhere(given, parsed.record, { stackName });
   const notes: string[] = [];
   const bare = !(input as Record<string, unknown>).detail;
   if (bare) notes.push('a bare CloudTrail record: matched against the rules as EventBridge would deliver it');
@@ -63,18 +65,22 @@ export function explain(input: unknown, given: Policy): Explanation {
   };
 }
 
-export function runExplain(file: string, opts: { json?: boolean; policy?: string }): number {
-  const result = explain(readJson(file), loadPolicy(opts.policy));
-  if (opts.json) {
-    printLine(JSON.stringify(result));
-    return 0;
+/** `layerguard explain FILE…`: every event in the files (trail files, lookup-events output, stdin too). */
+export function runExplain(files: string[], opts: { json?: boolean; policy?: string; config?: string }): number {
+  const { policy, config } = loadConfiguration(opts);
+  for (const event of readEvents(files)) {
+    const result = explain(event.input, policy, config.stackName);
+    if (opts.json) {
+      printLine(JSON.stringify(result));
+      continue;
+    }
+    printLine(`${result.eventName} ${result.eventId}${event.source.includes('#') ? ` (${event.source})` : ''}`);
+    printLine(`  rules that match: ${result.triggers.length ? result.triggers.join(', ') : 'none (no LayerGuard function would be invoked)'}`);
+    if (result.ignored) printLine(`  ignored: ${result.ignored}`);
+    if (result.change) printLine(`  change: ${JSON.stringify(result.change)}`);
+    printLine(`  candidate drift: ${result.candidates.length ? '' : 'none'}`);
+    for (const c of result.candidates) printLine(`    - ${c}`);
+    for (const n of result.notes) printLine(`  note: ${n}`);
   }
-  printLine(`${result.eventName} ${result.eventId}`);
-  printLine(`  rules that match: ${result.triggers.length ? result.triggers.join(', ') : 'none (no LayerGuard function would be invoked)'}`);
-  if (result.ignored) printLine(`  ignored: ${result.ignored}`);
-  if (result.change) printLine(`  change: ${JSON.stringify(result.change)}`);
-  printLine(`  candidate drift: ${result.candidates.length ? '' : 'none'}`);
-  for (const c of result.candidates) printLine(`    - ${c}`);
-  for (const n of result.notes) printLine(`  note: ${n}`);
   return 0;
 }

@@ -10,7 +10,8 @@ import {
 } from '../../events/scenarios/ec2-target.js';
 import { applyEnv, emulatorEnv, type RunningEmulator, startMoto } from '../../events/scenarios/emulator.js';
 import { ec2Client, eventBridgeClient, resetClients } from '../../functions/adapters/clients.js';
-import { loadPolicy, UsageError } from '../io.js';
+import { loadConfiguration } from '../config.js';
+import { UsageError } from '../io.js';
 import { type GamedayCliOptions, reportGameday, selectScenarios } from './gameday.js';
 
 /**
@@ -83,7 +84,7 @@ const stderrLine = (line: string) => {
 
 export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number> {
   const { target, via } = validateAwsOptions(opts);
-  const policy = loadPolicy(opts.policy);
+  const { policy } = loadConfiguration(opts);
   const scenarios = selectScenarios(opts.scenario);
   if (opts.report && !/\.(md|html)$/.test(opts.report))
     throw new UsageError('--report takes a file ending in .md or .html');

@@ -25,7 +25,8 @@ export function table(rows: string[][]): string[] {
 
 export const verdictLine = (card: Scorecard): string => {
   const passed = card.scenarios.filter((s) => s.passed).length;
-  return `verdict: ${card.verdict.toUpperCase()} (${passed}/${card.scenarios.length} scenarios passed on the ${card.target} target in ${card.seconds.toFixed(2)} s)`;
+  const mode = card.mode ? `, mode ${card.mode}` : '';
+  return `verdict: ${card.verdict.toUpperCase()} (${passed}/${card.scenarios.length} scenarios passed on the ${card.target} target${mode} in ${card.seconds.toFixed(2)} s)`;
 };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -2,13 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { CATALOGUE } from '../../events/scenarios/catalogue.js';
 import { runGameday, type Scorecard } from '../../events/scenarios/runner.js';
 import { SimulatedTarget } from '../../events/scenarios/simulated-target.js';
-import { loadPolicy, printLine, UsageError } from '../io.js';
+import { loadConfiguration } from '../config.js';
+import { printLine, UsageError } from '../io.js';
 import { HEADER, htmlReport, markdownReport, scenarioRow, table, verdictLine } from './gameday-report.js';
 
 export interface GamedayCliOptions {
   readonly json?: boolean;
   readonly report?: string;
   readonly policy?: string;
+  readonly config?: string;
   readonly target?: string;
   readonly scenario?: string[];
 }
@@ -56,7 +58,7 @@ export async function reportGameday(
 
 /** `layerguard gameday` on the simulated account (the default target). */
 export async function runSimulatedGameday(opts: GamedayCliOptions): Promise<number> {
-  const policy = loadPolicy(opts.policy);
+  const { policy } = loadConfiguration(opts);
   const scenarios = selectScenarios(opts.scenario);
   return reportGameday(
     (onResult) => runGameday({ policy, scenarios, target: async () => new SimulatedTarget(), onResult }, 'simulated'),

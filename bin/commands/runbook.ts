@@ -1,5 +1,4 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { type Command, Option } from 'commander';
 import { SimulatedTarget } from '../../events/scenarios/simulated-target.js';
 import { ec2Throttle } from '../../events/simulated-account/throttle.js';
 import { ec2Client, retryConfig } from '../../functions/adapters/clients.js';
@@ -7,9 +6,12 @@ import { createEc2Network } from '../../functions/adapters/ec2-network.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { parseRunbookPayload, type RunbookPayload, RunbookPayloadError } from '../../functions/core/runbook.js';
 import { type RunbookDeps, type RunbookResult, runRunbook } from '../../functions/pipeline/runbook.js';
-import { loadPolicy, printLine, UsageError } from '../io.js';
+import { NotFoundError, printLine, UsageError } from '../io.js';
 import { selectScenarios } from './gameday.js';
 import { definedOnly } from '../../functions/core/defined.js';
+import { type AccountContext, announce, awsContext } from '../account.js';
+import { ask, checkApply } from '../apply.js';
+import { type LoadedConfig, loadConfiguration } from '../config.js';
 
 /**
  * `layerguard runbook revert-security-group|revert-route-table|revert-subnet-association` and
@@ -17,10 +19,7 @@ import { definedOnly } from '../../functions/core/defined.js';
  * or on a fresh simulated account) or on the deployed function (`--remote`).
  */
 
-/** The stack output that names the deployed runbook function (infra/layerguard-stack.ts). */
-export const RUNBOOK_FUNCTION_OUTPUT = 'RunbookFunctionName';
-/** Where `--remote` finds the function's name when `--function-name` is not given. */
-export const RUNBOOK_FUNCTION_ENV = 'LAYERGUARD_RUNBOOK_FUNCTION';
+import { RUNBOOK_FUNCTION_ENV, RUNBOOK_FUNCTION_OUTPUT } from './runbook-commands.js';
 
 /**
  * The simulated account's retry: the SDK's standard mode as functions/adapters/clients.ts sets it
@@ -31,8 +30,12 @@ export const SIMULATED_RETRY = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs:
 
 export interface RunbookCliOptions {
   readonly dryRun?: boolean;
+  /** A real account (`--target aws`, `--remote`) is changed only with `--apply`. */
+  readonly apply?: boolean;
+  readonly yes?: boolean;
   readonly json?: boolean;
   readonly policy?: string;
+  readonly config?: string;
   readonly target?: 'aws' | 'simulated';
   readonly inject?: string[];
   readonly remote?: boolean;
@@ -59,7 +62,9 @@ function payloadOf(fields: Record<string, unknown>): RunbookPayload {
 function checkOptions(opts: RunbookCliOptions): void {
   if (opts.remote) {
     if (opts.target === 'simulated') throw new UsageError('--remote invokes the deployed function: it cannot be combined with --target simulated');
-    if (opts.policy) throw new UsageError('--remote uses the deployed function\'s policy: --policy applies to local runs only');
+    if (opts.policy || opts.config) {
+      throw new UsageError(`--remote uses the deployed function's policy: ${opts.policy ? '--policy' : '--config'} applies to local runs only`);
+    }
     if (opts.inject?.length) throw new UsageError('--inject needs --target simulated');
   } else if (opts.functionName) {
     throw new UsageError('--function-name needs --remote');
@@ -67,8 +72,8 @@ function checkOptions(opts: RunbookCliOptions): void {
   if (opts.inject?.length && opts.target !== 'simulated') throw new UsageError('--inject needs --target simulated');
 }
 
-/** Invokes the deployed runbook function (RequestResponse) and returns its answer. */
-export async function invokeRemote(payload: RunbookPayload, functionName: string | undefined): Promise<RunbookResult> {
+/** The deployed runbook function's name: `--function-name`, else the environment; a usage error without either. */
+export function remoteFunctionName(functionName: string | undefined): string {
   const name = functionName ?? process.env[RUNBOOK_FUNCTION_ENV]?.trim();
   if (!name) {
     throw new UsageError(
@@ -76,6 +81,12 @@ export async function invokeRemote(payload: RunbookPayload, functionName: string
         `(aws cloudformation describe-stacks --stack-name LayerGuard --query "Stacks[0].Outputs[?OutputKey=='${RUNBOOK_FUNCTION_OUTPUT}'].OutputValue" --output text)`,
     );
   }
+  return name;
+}
+
+/** Invokes the deployed runbook function (RequestResponse) and returns its answer. */
+export async function invokeRemote(payload: RunbookPayload, functionName: string | undefined): Promise<RunbookResult> {
+  const name = remoteFunctionName(functionName);
   const client = new LambdaClient({ ...retryConfig() });
   const answer = await client.send(
     new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
@@ -98,21 +109,23 @@ export async function invokeRemote(payload: RunbookPayload, functionName: string
   }
 }
 
-async function localAws(payload: RunbookPayload, opts: RunbookCliOptions): Promise<RunbookResult> {
-  const policy = loadPolicy(opts.policy);
-  const client = ec2Client();
-  let region: string;
-  try {
-    region = await client.config.region();
-  } catch {
-    throw new UsageError('no AWS region: set AWS_REGION or a region in your AWS profile');
-  }
-  const deps: RunbookDeps = { network: createEc2Network(client), policy, clock: () => new Date(), context: { region } };
+/** The runbook with the caller's credentials, in the account and region of the SDK configuration. */
+async function localAws(payload: RunbookPayload, loaded: LoadedConfig, ctx: AccountContext): Promise<RunbookResult> {
+  const deps: RunbookDeps = {
+    network: createEc2Network(ec2Client()),
+    policy: loaded.policy,
+    clock: () => new Date(),
+    context: { account: ctx.account, region: ctx.region },
+  };
   return runRunbook(payload, deps);
 }
 
-async function simulated(payload: RunbookPayload, opts: RunbookCliOptions): Promise<{ result: RunbookResult; injected: string[] }> {
-  const policy = loadPolicy(opts.policy);
+async function simulated(
+  payload: RunbookPayload,
+  opts: RunbookCliOptions,
+): Promise<{ result: RunbookResult; injected: string[]; ctx: AccountContext }> {
+  const loaded = loadConfiguration(opts);
+  const { policy } = loaded;
   const scenarios = opts.inject?.length ? selectScenarios(opts.inject) : [];
   const target = new SimulatedTarget({ throttle: ec2Throttle(), retry: SIMULATED_RETRY });
   const injected: string[] = [];
@@ -128,13 +141,15 @@ async function simulated(payload: RunbookPayload, opts: RunbookCliOptions): Prom
     injected.push(scenario.name);
   }
   const { account } = target;
+  const ctx: AccountContext = { target: 'simulated', account: account.account, region: account.region };
+  announce(loaded, ctx);
   const deps: RunbookDeps = {
     network: target.network,
     policy,
     clock: () => new Date(),
     context: { account: account.account, region: account.region },
   };
-  return { result: await runRunbook(payload, deps), injected };
+  return { result: await runRunbook(payload, deps), injected, ctx };
 }
 
 const firstLine = (o: Outcome): string => `${o.outcome.padEnd(17)} ${(o.resources[0] ?? '-').padEnd(26)} ${o.reason}`;
@@ -169,78 +184,79 @@ function describeAction(a: Outcome['actions'][number]): string {
   }
 }
 
-/** Runs one runbook from the command line; the exit status: 0, or 1 when any outcome failed. */
-export async function runRunbookCommand(fields: Record<string, unknown>, opts: RunbookCliOptions): Promise<number> {
-  checkOptions(opts);
-  const payload = payloadOf({ ...fields, ...(opts.dryRun ? { dryRun: true } : {}) });
-  let out: CliResult;
-  if (opts.remote) {
-    out = { ...(await invokeRemote(payload, opts.functionName)), target: 'remote' };
-  } else if (opts.target === 'simulated') {
-    const { result, injected } = await simulated(payload, opts);
-    out = { ...result, target: 'simulated', injected };
-  } else {
-    out = { ...(await localAws(payload, opts)), target: 'aws' };
-  }
+const wouldChange = (r: RunbookResult): number => r.summary.counts['dry-run'];
+
+function print(out: CliResult, opts: RunbookCliOptions): void {
   if (opts.json) printLine(JSON.stringify(out));
   else for (const line of human(out)) printLine(line);
-  return (out.summary?.counts?.failed ?? 0) > 0 ? 1 : 0;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The options every runbook command takes. */
-function common(cmd: Command, opts: { inject: boolean }): Command {
-  cmd
-    .option('--dry-run', 'report what would be reverted; change nothing')
-    .option('--json', 'one JSON object for machines: { runbookId, action, dryRun, outcomes, summary, target }')
-    .option('--policy <file>', 'policy JSON (default: the built-in SEC05-BP01 policy); local runs only')
-    .addOption(
-      new Option('--target <target>', "aws: the caller's credentials and region (SDK configuration, AWS_ENDPOINT_URL included); simulated: a fresh three-tier simulated account")
-        .choices(['aws', 'simulated'])
-        .default('aws'),
-    )
-    .option('--remote', 'invoke the deployed runbook function instead of running locally')
-    .option('--function-name <name>', `with --remote: the function (default: $${RUNBOOK_FUNCTION_ENV}, the stack's ${RUNBOOK_FUNCTION_OUTPUT} output)`);
-  if (opts.inject) {
-    cmd.option('--inject <scenario>', "with --target simulated: first inject a game-day scenario's drift without its event (repeatable)", collect);
+/**
+ * A real account (`--target aws` or `--remote`): what would change first, then, with `--apply`
+ * confirmed, the change. `run(dryRun)` runs the payload once.
+ */
+async function onRealAccount(
+  opts: RunbookCliOptions,
+  target: string,
+  run: (dryRun: boolean) => Promise<RunbookResult>,
+): Promise<CliResult | undefined> {
+  if (!opts.apply) return { ...(await run(true)), target };
+  if (!opts.yes) {
+    const plan: CliResult = { ...(await run(true)), target };
+    const n = wouldChange(plan);
+    if (n === 0 || plan.notFound?.length) return plan;
+    print(plan, opts);
+    if (!(await ask(`Make these ${n} change${n === 1 ? '' : 's'}?`))) {
+      process.stderr.write('layerguard: nothing was changed\n');
+      return undefined;
+    }
   }
-  return cmd;
+  return { ...(await run(false)), target };
 }
 
-/** Adds `runbook …` and `sweep` to the program. */
-export function registerRunbookCommands(program: Command): void {
-  const runbook = program.command('runbook').description('revert one security group, route table or subnet association now');
-  const run = (fields: (o: Record<string, unknown>) => Record<string, unknown>) => async (o: RunbookCliOptions & Record<string, unknown>) => {
-    process.exitCode = await runRunbookCommand(fields(o), o);
-  };
-  common(
-    runbook
-      .command('revert-security-group')
-      .description('revoke every world-open ingress rule of the group that the policy does not allow')
-      .requiredOption('--group-id <id>', 'the security group, e.g. sg-0abc1234'),
-    { inject: true },
-  ).action(run((o) => ({ action: 'revert-security-group', groupId: o.groupId })));
-  common(
-    runbook
-      .command('revert-route-table')
-      .description('delete the forbidden routes of a table that isolated subnets use; move isolated subnets off a shared internet table')
-      .requiredOption('--route-table-id <id>', 'the route table, e.g. rtb-0abc1234'),
-    { inject: true },
-  ).action(run((o) => ({ action: 'revert-route-table', routeTableId: o.routeTableId })));
-  common(
-    runbook
-      .command('revert-subnet-association')
-      .description("put an isolated subnet back on its VPC's isolated route table")
-      .requiredOption('--subnet-id <id>', 'the subnet, e.g. subnet-0abc1234'),
-    { inject: true },
-  ).action(run((o) => ({ action: 'revert-subnet-association', subnetId: o.subnetId })));
-
-  common(
-    program
-      .command('sweep')
-      .description('find and revert every drift the policy defines in a VPC or the whole region (for missed events)')
-      .option('--vpc-id <id>', 'one VPC (default: every VPC of the region)'),
-    { inject: true },
-  ).action(run((o) => ({ action: 'sweep', vpcId: o.vpcId })));
+/**
+ * Runs one runbook from the command line. Exit status: 0 done (or nothing to do), 1 an outcome
+ * failed, 2 bad input or an id that does not exist, 3 an outcome is alert-only (a person must act).
+ */
+export async function runRunbookCommand(fields: Record<string, unknown>, opts: RunbookCliOptions): Promise<number> {
+  checkOptions(opts);
+  const real = opts.target !== 'simulated';
+  if (real) checkApply(opts);
+  // The simulated account is a fresh copy: it acts unless --dry-run.
+  const payload = payloadOf({ ...fields, dryRun: real ? !opts.apply : opts.dryRun === true });
+  let out: CliResult | undefined;
+  let ctx: AccountContext;
+  if (opts.remote) {
+    remoteFunctionName(opts.functionName);
+    ctx = await awsContext();
+    process.stderr.write(
+      `layerguard: configuration the deployed function's, mode ${opts.apply ? "the function's" : 'dry-run'}, account ${ctx.account}, region ${ctx.region}, target remote\n`,
+    );
+    out = await onRealAccount(opts, 'remote', (dryRun) => invokeRemote({ ...payload, dryRun }, opts.functionName));
+  } else if (opts.target === 'simulated') {
+    const { result, injected, ctx: simulatedCtx } = await simulated(payload, opts);
+    ctx = simulatedCtx;
+    out = { ...result, target: 'simulated', injected };
+  } else {
+    const loaded = loadConfiguration(opts);
+    ctx = await awsContext();
+    announce(loaded, ctx, !opts.apply);
+    if (opts.apply && loaded.policy.mode === 'dry-run') {
+      process.stderr.write(`layerguard: the configuration's mode is dry-run (${loaded.source}): --apply changes nothing\n`);
+    }
+    out = await onRealAccount(opts, 'aws', (dryRun) => localAws({ ...payload, dryRun }, loaded, ctx));
+  }
+  if (!out) return 0;
+  if (out.notFound?.length) {
+    if (opts.json) printLine(JSON.stringify(out));
+    const where = ctx.target === 'simulated' ? 'the simulated account' : `account ${ctx.account}, region ${ctx.region}`;
+    throw new NotFoundError(`${out.notFound.join(', ')} not found in ${where}`);
+  }
+  print(out, opts);
+  if (real && !opts.apply && wouldChange(out) > 0) {
+    process.stderr.write('layerguard: nothing was changed: run again with --apply to revert\n');
+  }
+  // The summary counts every outcome (a remote answer may have dropped some to fit Lambda's limit).
+  const { counts } = out.summary;
+  return counts.failed > 0 ? 1 : counts['alert-only'] > 0 ? 3 : 0;
 }

@@ -44,6 +44,8 @@ export interface ScenarioResult {
 export interface Scorecard {
   readonly verdict: 'pass' | 'fail';
   readonly target: string;
+  /** The policy's mode the game day played under: in dry-run a drift scenario expects `dry-run`. */
+  readonly mode?: Policy['mode'];
   readonly scenarios: readonly ScenarioResult[];
   readonly seconds: number;
 }
@@ -58,15 +60,24 @@ export interface GamedayOptions {
 
 const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
-/** Whether the scenario holds: the expected outcome, nothing left over, and for drift: seen, reverted, told. */
-const judge = (s: Scenario, r: Omit<ScenarioResult, 'passed'>): boolean =>
-  r.outcome === s.expected &&
+/**
+ * What the scenario must answer under the policy: a drift scenario is `dry-run` when the policy's
+ * mode is (reported, told, and nothing changed); negative controls answer the same in both modes.
+ */
+export const expectedOutcome = (s: Scenario, policy: Policy): OutcomeStatus =>
+  s.expected === 'remediated' && policy.mode === 'dry-run' ? 'dry-run' : s.expected;
+
+/** Whether the scenario holds: the expected outcome, nothing left over, and for drift: seen, reverted (or, in dry-run, reported), told. */
+const judge = (expected: OutcomeStatus, r: Omit<ScenarioResult, 'passed'>): boolean =>
+  r.outcome === expected &&
   r.violations.length === 0 &&
-  (s.expected !== 'remediated' || (r.detected && r.reverted && r.notified)) &&
-  (s.expected === 'remediated' || !r.reverted);
+  (expected !== 'remediated' || (r.detected && r.reverted && r.notified)) &&
+  (expected !== 'dry-run' || (r.detected && r.notified)) &&
+  (expected === 'remediated' || !r.reverted);
 
 async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): Promise<ScenarioResult> {
-  const base = { name: s.name, drift: s.drift, expected: s.expected };
+  const expected = expectedOutcome(s, policy);
+  const base = { name: s.name, drift: s.drift, expected };
   try {
     await s.setup?.(target);
     const injected = await s.inject(target);
@@ -86,7 +97,8 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
       outcome = await engine.handle(injected.event);
       handledAt = performance.now();
     }
-    const violations = await s.check(target, injected);
+    // In dry-run the drift stays by design: `mustHold` (the drift is gone) does not apply; "nothing reverted" does.
+    const violations = expected === 'dry-run' ? [] : await s.check(target, injected);
     const reverted = (outcome?.actions ?? []).some((a) => a.result === 'done');
     const result = {
       ...base,
@@ -99,7 +111,7 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
       rules,
       violations,
     };
-    return { ...result, passed: judge(s, result) };
+    return { ...result, passed: judge(expected, result) };
   } catch (error) {
     return erroredScenario(s, error);
   }
@@ -138,6 +150,7 @@ export async function runGameday(opts: GamedayOptions, targetName: string): Prom
   return {
     verdict: results.every((r) => r.passed) ? 'pass' : 'fail',
     target: targetName,
+    mode: opts.policy.mode,
     scenarios: results,
     seconds: round((performance.now() - started) / 1000),
   };

@@ -5,7 +5,8 @@ import './zod-locale.js';
 /**
  * The runbook function's payload: revert one security group, one route table or one subnet's
  * association now, or sweep a VPC (or the whole region) for drift whose event was missed. Strict:
- * an unknown field, a malformed id or an oversized payload is refused before any AWS call.
+ * an unknown field, a malformed id, an oversized payload or a missing `dryRun` is refused before
+ * any AWS call.
  */
 
 /** The actions, in the order the CLI and the docs list them. */
@@ -71,7 +72,14 @@ export function parseRunbookPayload(input: unknown): RunbookPayload {
     throw new RunbookPayloadError(`invalid runbook payload: ${what}, the limit is ${MAX_PAYLOAD_BYTES} bytes`);
   }
   const result = RunbookPayloadSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // A caller that forgets dryRun must not revert by default: it says which it means, every time.
+    if (result.data.dryRun === undefined) {
+      const problem = 'dryRun: required: true reports what would be reverted, false reverts';
+      throw new RunbookPayloadError(`invalid runbook payload: ${problem}`, [problem]);
+    }
+    return result.data;
+  }
   const problems = result.error.issues.slice(0, 5).map((i) => {
     const path = i.path.map(String).join('.') || '(payload)';
     // zod names a bad discriminator without listing the choices; name them.

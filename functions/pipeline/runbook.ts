@@ -52,6 +52,8 @@ export interface RunbookResult {
   readonly dryRun: boolean;
   readonly outcomes: readonly Outcome[];
   readonly summary: RunbookSummary;
+  /** The ids the payload named that do not exist (a typo, another account or region): nothing was judged. */
+  readonly notFound?: readonly string[];
 }
 
 export const RUNBOOK_SOURCE = 'runbook';
@@ -114,12 +116,21 @@ export async function revertGroup(
 }
 
 /** `revert-security-group`: DescribeSecurityGroups and DescribeSecurityGroupRules in parallel, then the revert. */
-export async function revertSecurityGroupRunbook(groupId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
+export async function revertSecurityGroupRunbook(
+  groupId: string,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  missing: string[] = [],
+): Promise<Outcome> {
   const [group, rules] = await Promise.all([
     deps.network.getSecurityGroup({ groupId }),
     deps.network.listRules(groupId),
   ]);
-  if (!group) return makeOutcome(trigger, 'already-compliant', `${groupId} does not exist`, { resources: [groupId] });
+  if (!group) {
+    // Unlike an event's group that has gone since (already-compliant), a runbook named it: a typo, or another account or region.
+    missing.push(groupId);
+    return makeOutcome(trigger, 'ignored', `${groupId} not found`, { resources: [groupId] });
+  }
   const outcome = await revertGroup(group, rules, trigger, deps);
   if (outcome) return outcome;
   const ingress = rules.filter((r) => !r.isEgress);
@@ -191,10 +202,18 @@ export async function revertVpcRouteDrift(
  * share it (the subnet moves back, the others keep their route: `findRouteDrift`'s rule).
  * 1 DescribeRouteTables; with a forbidden route, + the VPC's tables and subnets in parallel.
  */
-export async function revertRouteTableRunbook(routeTableId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome[]> {
+export async function revertRouteTableRunbook(
+  routeTableId: string,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  missing: string[] = [],
+): Promise<Outcome[]> {
   const { network, policy } = deps;
   const table = await network.getRouteTable(routeTableId);
-  if (!table) return [makeOutcome(trigger, 'already-compliant', `${routeTableId} does not exist`, { resources: [routeTableId] })];
+  if (!table) {
+    missing.push(routeTableId);
+    return [makeOutcome(trigger, 'ignored', `${routeTableId} not found`, { resources: [routeTableId] })];
+  }
   if (!hasForbiddenRoute(table, policy)) {
     return [
       makeOutcome(trigger, 'already-compliant', `${routeTableId} has no route to a target the policy forbids`, {
@@ -265,23 +284,28 @@ const withDryRun = <D extends PipelineDeps>(deps: D, dryRun: boolean | undefined
 export async function runRunbook(payload: RunbookPayload, runbookDeps: RunbookDeps): Promise<RunbookResult> {
   const deps = withDryRun(runbookDeps, payload.dryRun);
   const trigger = runbookTrigger(payload.action, deps);
+  const missing: string[] = [];
   const result = (outcomes: readonly Outcome[], scanned?: SweepScan): RunbookResult => ({
     runbookId: trigger.eventId,
     action: payload.action,
     dryRun: deps.policy.mode === 'dry-run',
     outcomes,
     summary: summarise(outcomes, scanned),
+    ...(missing.length > 0 ? { notFound: missing } : {}),
   });
   try {
     switch (payload.action) {
       case 'revert-security-group':
-        return result([await revertSecurityGroupRunbook(payload.groupId, trigger, deps)]);
+        return result([await revertSecurityGroupRunbook(payload.groupId, trigger, deps, missing)]);
       case 'revert-route-table':
-        return result(await revertRouteTableRunbook(payload.routeTableId, trigger, deps));
+        return result(await revertRouteTableRunbook(payload.routeTableId, trigger, deps, missing));
       case 'revert-subnet-association':
         return result([await revertSubnetRunbook(payload.subnetId, trigger, deps)]);
       case 'sweep': {
         const swept = await sweep(payload.vpcId, trigger, deps);
+        // Every VPC has a main route table (VPC User Guide, "Route tables"): none read means no such VPC.
+        const failed = swept.outcomes.some((o) => o.outcome === 'failed');
+        if (payload.vpcId && swept.scanned.routeTables === 0 && !failed) missing.push(payload.vpcId);
         return result(swept.outcomes, swept.scanned);
       }
     }

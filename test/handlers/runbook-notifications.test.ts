@@ -52,7 +52,7 @@ afterEach(() => {
 
 describe('runbook notifications', () => {
   it('tells people and machines about a revert it made', async () => {
-    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(result.outcomes[0]?.outcome).toBe('remediated');
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
@@ -61,14 +61,14 @@ describe('runbook notifications', () => {
 
   it('says nothing when there was nothing to do', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
-    await handler({ action: 'revert-security-group', groupId: APP }, context);
+    await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(sns.calls()).toHaveLength(0);
     expect(events.calls()).toHaveLength(0);
   });
 
   it('a failed notification does not hide the revert: it is named in the answer', async () => {
     sns.on(PublishCommand).rejects(Object.assign(new Error('topic gone'), { name: 'NotFoundException' }));
-    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(result.outcomes[0]?.outcome).toBe('remediated');
     expect(result.notificationErrors).toEqual([expect.stringMatching(/^sns for sg-0a1b2c3d4e5f67002: .*NotFoundException/)]);
     expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);

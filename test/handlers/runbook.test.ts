@@ -84,7 +84,7 @@ afterEach(() => {
 
 describe('runbook handler: revert-security-group', () => {
   it('revokes every world-open rule of the group by id, after two reads, and nothing else', async () => {
-    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(result.action).toBe('revert-security-group');
     expect(result.dryRun).toBe(false);
     expect(result.summary).toMatchObject({ total: 1, counts: { remediated: 1, failed: 0 } });
@@ -128,7 +128,7 @@ describe('runbook handler: revert-security-group', () => {
 
   it('a group with nothing world-open: already-compliant, no mutating call', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: appRules });
-    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(result.outcomes[0]?.outcome).toBe('already-compliant');
     expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 0);
   });
@@ -141,7 +141,7 @@ describe('runbook handler: revert-security-group', () => {
         $metadata: { httpStatusCode: 403 },
       }),
     );
-    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(result.summary.counts.failed).toBe(1);
     expect(result.outcomes[0]).toMatchObject({ outcome: 'failed', error: { code: 'UnauthorizedOperation' } });
     expect(result.outcomes[0]?.humanAction).toBeTruthy();
@@ -154,6 +154,7 @@ describe('runbook handler: invalid payloads', () => {
     ['an unknown field', { action: 'sweep', force: true }],
     ['a malformed id', { action: 'revert-security-group', groupId: 'sg-../../etc' }],
     ['no payload', null],
+    ['no dryRun (the caller must say it)', { action: 'revert-security-group', groupId: 'sg-0a1b2c3d4e5f67002' }],
     ['an oversized payload', { action: 'sweep', vpcId: `vpc-${'0'.repeat(10_000)}` }],
   ])('%s: throws RunbookPayloadError before any AWS call', async (_name, payload) => {
     await expect(handler(payload, context)).rejects.toMatchObject({ name: 'RunbookPayloadError' });
@@ -175,7 +176,7 @@ describe('runbook handler: revert-route-table', () => {
         },
       ],
     });
-    const result = await handler({ action: 'revert-route-table', routeTableId: RT }, context);
+    const result = await handler({ action: 'revert-route-table', routeTableId: RT, dryRun: false }, context);
     expect(result.outcomes.map((o) => o.outcome)).toEqual(['already-compliant']);
     expect(ec2.calls()).toHaveLength(1);
     expect(ec2).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: [RT] });
@@ -184,7 +185,7 @@ describe('runbook handler: revert-route-table', () => {
 
 describe("runbook handler: the answer fits Lambda's response limit", () => {
   it('drops before/after states, keeps every outcome and says so, when the answer is too large', async () => {
-    const result = await handler({ action: 'revert-security-group', groupId: APP }, context);
+    const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
     expect(fitResponse(result)).toBe(result);
     const cut = fitResponse(result, 100);
     expect(cut.truncated).toMatch(/before and after states are left out/);

@@ -9,12 +9,12 @@ const VPC = 'vpc-0a1b2c3d4e5f60001';
 
 describe('parseRunbookPayload: accepted', () => {
   it.each([
-    [{ action: 'revert-security-group', groupId: SG }],
+    [{ action: 'revert-security-group', groupId: SG, dryRun: false }],
     [{ action: 'revert-security-group', groupId: 'sg-0abc1234', dryRun: true }],
-    [{ action: 'revert-route-table', routeTableId: RT }],
+    [{ action: 'revert-route-table', routeTableId: RT, dryRun: true }],
     [{ action: 'revert-route-table', routeTableId: RT, dryRun: false }],
-    [{ action: 'revert-subnet-association', subnetId: SUBNET }],
-    [{ action: 'sweep' }],
+    [{ action: 'revert-subnet-association', subnetId: SUBNET, dryRun: false }],
+    [{ action: 'sweep', dryRun: false }],
     [{ action: 'sweep', vpcId: VPC, dryRun: true }],
   ])('%j', (payload) => {
     expect(parseRunbookPayload(payload)).toEqual(payload);
@@ -40,6 +40,8 @@ describe('parseRunbookPayload: refused with a clear reason', () => {
     ['an injection attempt', { action: 'revert-subnet-association', subnetId: 'subnet-0abc1234; rm -rf /' }, /subnetId: /],
     ['a malformed vpc id', { action: 'sweep', vpcId: 'vpc-*' }, /vpcId: expected an id like vpc-0abc1234/],
     ['a string dryRun', { action: 'sweep', dryRun: 'true' }, /dryRun: .*boolean/],
+    ['no dryRun: a caller says which it means', { action: 'sweep', vpcId: VPC }, /dryRun: required: true reports what would be reverted, false reverts/],
+    ['no dryRun on a one-resource runbook', { action: 'revert-security-group', groupId: SG }, /dryRun: required/],
     ['a numeric id', { action: 'revert-security-group', groupId: 12345678 }, /groupId: .*string/],
   ])('%s', (_name, payload, message) => {
     let error: unknown;
