@@ -13,6 +13,7 @@ import { normaliseProtocol } from '../../functions/core/security-group.js';
 import { Ec2Error } from './ec2-error.js';
 import { IdMaker } from './ids.js';
 import { definedOnly as clean } from '../../functions/core/defined.js';
+import { canonicalCidr } from '../../functions/core/cidr.js';
 
 /** A rule as a caller asks for it (no id yet). */
 export type RuleRequest = Omit<SgRule, 'ruleId' | 'groupId' | 'isEgress'>;
@@ -21,9 +22,35 @@ interface VpcState {
   vpcId: string;
   cidr: string;
   tags: Tags;
+  isDefault: boolean;
 }
 
-const destinationKey = (d: RouteDestination): string => d.cidrIpv4 ?? d.cidrIpv6 ?? d.prefixListId ?? '';
+/**
+ * A CIDR as EC2 stores it: canonical (host bits cleared, IPv6 compressed lower case). The SDK's model
+ * says so for security group rules ("Amazon Web Services canonicalizes IPv4 and IPv6 CIDRs",
+ * `IpRange.CidrIp`, models_0.d.ts) and for routes ("We modify the specified CIDR block to its
+ * canonical form", `CreateRouteRequest.DestinationCidrBlock`, models_2.d.ts).
+ */
+const stored = <T extends { cidrIpv4?: string; cidrIpv6?: string }>(value: T): T =>
+  clean({
+    ...value,
+    cidrIpv4: value.cidrIpv4 === undefined ? undefined : (canonicalCidr(value.cidrIpv4) ?? value.cidrIpv4),
+    cidrIpv6: value.cidrIpv6 === undefined ? undefined : (canonicalCidr(value.cidrIpv6) ?? value.cidrIpv6),
+  });
+
+/**
+ * A route target as EC2 stores it: a NAT gateway id given in `GatewayId` becomes a NAT route
+ * (`NatGatewayId`), as issue 10 reports from a real account (moto 5.2 drops such a target instead).
+ */
+const storedTarget = (target: RouteTarget): RouteTarget =>
+  target.gatewayId?.startsWith('nat-')
+    ? clean({ ...target, gatewayId: undefined, natGatewayId: target.gatewayId })
+    : target;
+
+const destinationKey = (d: RouteDestination): string => {
+  const { cidrIpv4, cidrIpv6 } = stored({ cidrIpv4: d.cidrIpv4, cidrIpv6: d.cidrIpv6 });
+  return cidrIpv4 ?? cidrIpv6 ?? d.prefixListId ?? '';
+};
 const sameSource = (a: RuleRequest, b: RuleRequest): boolean =>
   normaliseProtocol(a.protocol) === normaliseProtocol(b.protocol) &&
   (a.fromPort ?? -1) === (b.fromPort ?? -1) &&
@@ -61,10 +88,10 @@ export class SimulatedAccount {
 
   createVpc(
     cidr: string,
-    opts: { vpcId?: string; tags?: Tags; mainRouteTableId?: string; mainAssociationId?: string } = {},
+    opts: { vpcId?: string; tags?: Tags; mainRouteTableId?: string; mainAssociationId?: string; isDefault?: boolean } = {},
   ): string {
     const vpcId = opts.vpcId ?? this.ids.make('vpc');
-    this.vpcs.set(vpcId, { vpcId, cidr, tags: opts.tags ?? {} });
+    this.vpcs.set(vpcId, { vpcId, cidr, tags: opts.tags ?? {}, isDefault: opts.isDefault === true });
     const main = this.createRouteTable(vpcId, { routeTableId: opts.mainRouteTableId });
     const associationId = opts.mainAssociationId ?? this.ids.make('rtbassoc');
     this.associations.set(associationId, { associationId, routeTableId: main, main: true });
@@ -114,17 +141,25 @@ export class SimulatedAccount {
     throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
   }
 
+  /**
+   * A group by id, or by name: in the given VPC, else in the default VPC, as EC2 resolves a name
+   * ("[Default VPC] The name of the security group", `AuthorizeSecurityGroupIngressRequest.GroupName`,
+   * models_0.d.ts). Without a default VPC, the one group of that name, if only one.
+   */
   findGroup(ref: { groupId?: string; groupName?: string; vpcId?: string }): SecurityGroup | undefined {
     if (ref.groupId) return this.groups.get(ref.groupId);
-    return [...this.groups.values()].find(
-      (g) => g.groupName === ref.groupName && (ref.vpcId === undefined || g.vpcId === ref.vpcId),
-    );
+    const named = [...this.groups.values()].filter((g) => g.groupName === ref.groupName);
+    if (ref.vpcId !== undefined) return named.find((g) => g.vpcId === ref.vpcId);
+    const defaultVpc = [...this.vpcs.values()].find((v) => v.isDefault);
+    if (defaultVpc) return named.find((g) => g.vpcId === defaultVpc.vpcId);
+    return named[0];
   }
 
   /** AuthorizeSecurityGroupIngress: all or nothing; a rule that exists already is `InvalidPermission.Duplicate`. */
   authorizeIngress(groupId: string, requests: readonly RuleRequest[], opts: { ruleIds?: readonly string[] } = {}): SgRule[] {
     this.requireGroup(groupId);
     const existing = this.rulesOf(groupId).filter((r) => !r.isEgress);
+    requests = requests.map(stored);
     for (const req of requests) {
       if (existing.some((r) => sameSource(r, req))) {
         throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${req.cidrIpv4 ?? req.cidrIpv6 ?? req.referencedGroupId}" already exists`);
@@ -139,7 +174,7 @@ export class SimulatedAccount {
 
   authorizeEgress(groupId: string, requests: readonly RuleRequest[], opts: { ruleIds?: readonly string[] } = {}): SgRule[] {
     this.requireGroup(groupId);
-    return requests.map((req, i) => {
+    return requests.map(stored).map((req, i) => {
       const rule: SgRule = clean({ ...req, ruleId: opts.ruleIds?.[i] ?? this.ids.make('sgr'), groupId, isEgress: true });
       this.rules.set(rule.ruleId, rule);
       return rule;
@@ -153,7 +188,7 @@ export class SimulatedAccount {
     if (!current || current.groupId !== groupId) {
       throw new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${ruleId}' does not exist`);
     }
-    const rule: SgRule = clean({ ...request, ruleId, groupId, isEgress: current.isEgress });
+    const rule: SgRule = stored(clean({ ...request, ruleId, groupId, isEgress: current.isEgress }));
     this.rules.set(ruleId, rule);
     return rule;
   }
@@ -198,7 +233,7 @@ export class SimulatedAccount {
     if (table.routes.some((r) => destinationKey(r) === destinationKey(destination))) {
       throw new Ec2Error('RouteAlreadyExists', `The route identified by ${destinationKey(destination)} already exists.`);
     }
-    const route: Route = clean({ ...destination, ...target, state: 'active', origin: 'CreateRoute' });
+    const route: Route = stored(clean({ ...destination, ...storedTarget(target), state: 'active', origin: 'CreateRoute' }));
     table.routes.push(route);
     return route;
   }
@@ -209,7 +244,7 @@ export class SimulatedAccount {
     this.requireTarget(target);
     const index = table.routes.findIndex((r) => destinationKey(r) === destinationKey(destination));
     if (index < 0) throw new Ec2Error('InvalidRoute.NotFound', `no route with destination ${destinationKey(destination)} in ${routeTableId}`);
-    const route: Route = clean({ ...destination, ...target, state: 'active', origin: 'CreateRoute' });
+    const route: Route = stored(clean({ ...destination, ...storedTarget(target), state: 'active', origin: 'CreateRoute' }));
     table.routes[index] = route;
     return route;
   }
@@ -305,7 +340,8 @@ export class SimulatedAccount {
     return table;
   }
 
-  private requireTarget(target: RouteTarget): void {
+  private requireTarget(given: RouteTarget): void {
+    const target = storedTarget(given);
     if (target.gatewayId?.startsWith('igw-') && !this.internetGateways.has(target.gatewayId)) {
       throw new Ec2Error('InvalidGatewayID.NotFound', `The gateway ID '${target.gatewayId}' does not exist`);
     }

@@ -2,6 +2,7 @@ import type { ParsedTrigger } from '../../functions/core/cloudtrail.js';
 import { type Change, toChange } from '../../functions/core/change.js';
 import type { RouteTarget } from '../../functions/core/network.js';
 import type { Policy } from '../../functions/core/policy.js';
+import { isSameDestination } from '../../functions/core/route-table.js';
 import { isSamePermission } from '../../functions/core/security-group.js';
 import type { SimulatedAccount } from './account.js';
 import { BASELINE } from './ids.js';
@@ -83,9 +84,11 @@ class Materialiser {
       this.account.createInternetGateway({ internetGatewayId: target.gatewayId, vpcId: BASELINE.vpcId });
       this.assumptions.push(`internet gateway ${target.gatewayId} is unknown to the baseline: attached to ${BASELINE.vpcId}`);
     }
-    if (target.natGatewayId && !this.account.natGateways.has(target.natGatewayId)) {
-      this.account.createNatGateway(BASELINE.subnets.public1, { natGatewayId: target.natGatewayId });
-      this.assumptions.push(`NAT gateway ${target.natGatewayId} is unknown to the baseline: created in a public subnet`);
+    // EC2 takes a NAT gateway id in GatewayId too.
+    const nat = target.natGatewayId ?? (target.gatewayId?.startsWith('nat-') ? target.gatewayId : undefined);
+    if (nat && !this.account.natGateways.has(nat)) {
+      this.account.createNatGateway(BASELINE.subnets.public1, { natGatewayId: nat });
+      this.assumptions.push(`NAT gateway ${nat} is unknown to the baseline: created in a public subnet`);
     }
   }
 
@@ -119,8 +122,7 @@ class Materialiser {
     this.useMainTableImplicitly(change.routeTableId, tier);
     this.ensureTarget(change.target);
     const table = this.account.routeTable(change.routeTableId);
-    const key = change.destination.cidrIpv4 ?? change.destination.cidrIpv6 ?? change.destination.prefixListId;
-    const exists = table?.routes.some((r) => (r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId) === key);
+    const exists = table?.routes.some((r) => isSameDestination(r, change.destination));
     if (exists) this.account.replaceRoute(change.routeTableId, change.destination, change.target);
     else this.account.createRoute(change.routeTableId, change.destination, change.target);
   }

@@ -7,6 +7,7 @@ import {
   DescribeSecurityGroupsCommand,
   type DescribeSecurityGroupsCommandInput,
   DescribeSubnetsCommand,
+  DescribeVpcsCommand,
   type EC2Client,
   type Route as Ec2Route,
   type RouteTable as Ec2RouteTable,
@@ -358,6 +359,16 @@ export function createEc2Network(client: EC2Client): NetworkApi {
   const describeGroups = async (operation: string, input: DescribeSecurityGroupsCommandInput) =>
     call(operation, () => client.send(new DescribeSecurityGroupsCommand(input)), [GROUP_NOT_FOUND]);
 
+  /** The region's default VPC, if it has one (`isDefault` of DescribeVpcs' filter `is-default`). */
+  const defaultVpcId = async (): Promise<string | undefined> => {
+    const answer = await call(
+      'DescribeVpcs',
+      () => client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] })),
+      [],
+    );
+    return answer.gone ? undefined : answer.value?.Vpcs?.find((v) => v.IsDefault)?.VpcId;
+  };
+
   const pageRouteTables = async function* (filter?: { vpcId?: string }): AsyncGenerator<RouteTable[]> {
     const Filters = vpcFilter(filter?.vpcId);
     for await (const page of pages('DescribeRouteTables', (NextToken) => {
@@ -380,17 +391,18 @@ export function createEc2Network(client: EC2Client): NetworkApi {
         return toSecurityGroup(group);
       }
       if (ref.groupName) {
-        // By filter, not GroupNames: GroupNames only works in the default VPC.
-        const Filters: Filter[] = [
-          { Name: 'group-name', Values: [ref.groupName] },
-          ...(vpcFilter(ref.vpcId) ?? []),
-        ];
+        // A name without a VPC is resolved as EC2 resolves it in AuthorizeSecurityGroupIngress: in the
+        // default VPC ("[Default VPC] The name of the security group. … For security groups for a
+        // nondefault VPC, you must specify the ID", `AuthorizeSecurityGroupIngressRequest.GroupName`,
+        // models_0.d.ts). By filter, not GroupNames: moto 5.2 answers GroupNames from every VPC.
+        const vpcId = ref.vpcId ?? (await defaultVpcId());
+        const Filters: Filter[] = [{ Name: 'group-name', Values: [ref.groupName] }, ...(vpcFilter(vpcId) ?? [])];
         const answer = await describeGroups('DescribeSecurityGroups', { Filters });
         if (answer.gone) return undefined;
         const groups = (answer.value.SecurityGroups ?? []).filter((g) => g.GroupName === ref.groupName);
         if (groups.length > 1) {
           throw new LayerGuardError(
-            `security group name '${ref.groupName}' is ambiguous: ${groups.length} groups in different VPCs; give the VPC id`,
+            `security group name '${ref.groupName}' is ambiguous: ${groups.length} groups in different VPCs and no default VPC; give the VPC id`,
           );
         }
         return groups[0] ? toSecurityGroup(groups[0]) : undefined;

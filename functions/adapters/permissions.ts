@@ -4,7 +4,8 @@
  * scoped by account and region in the stack.
  */
 export const SECURITY_GROUP_ACTIONS = {
-  read: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules'],
+  // DescribeVpcs: a group named without a VPC is resolved in the default VPC.
+  read: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeVpcs'],
   write: ['ec2:RevokeSecurityGroupIngress'],
 } as const;
 

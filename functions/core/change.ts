@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { canonicalCidr, parseCidr } from './cidr.js';
 import type { CloudTrailRecord } from './cloudtrail.js';
 import { UnsupportedEventError } from './errors.js';
 import type { RouteDestination, RouteTarget, SgRule } from './network.js';
@@ -53,8 +54,6 @@ const ruleId = pattern(/^sgr-[0-9a-f]{8,17}$/, 'expected a rule id like sgr-0abc
 const rtbId = pattern(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id like rtb-0abc1234');
 const subnetId = pattern(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id like subnet-0abc1234');
 const assocId = pattern(/^rtbassoc-[0-9a-f]{8,17}$/, 'expected an association id like rtbassoc-0abc1234');
-const cidr4 = pattern(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected an IPv4 CIDR');
-const cidr6 = pattern(/^[0-9a-fA-F:]+\/\d{1,3}$/, 'expected an IPv6 CIDR');
 
 /** `schema`, then `fn` on its output (full zod's `schema.transform(fn)`). */
 const transformed = <A extends z.ZodMiniType, O>(schema: A, fn: (value: z.output<A>) => O) =>
@@ -63,6 +62,18 @@ const transformed = <A extends z.ZodMiniType, O>(schema: A, fn: (value: z.output
 /** `schema`, then `fn` as a refinement with `message` (full zod's `schema.refine(fn, message)`). */
 const refined = <A extends z.ZodMiniType>(schema: A, fn: (value: z.output<A>) => boolean, message: string): A =>
   schema.check(z.refine(fn, message));
+
+/**
+ * A CIDR read into the form EC2 stores (host bits cleared, IPv6 compressed and lower case: see
+ * cidr.ts), so that every spelling of one network is one change.
+ */
+const cidr = (family: 4 | 6) =>
+  transformed(
+    refined(text, (v) => parseCidr(v)?.family === family, `expected an IPv${family} CIDR`),
+    (v) => canonicalCidr(v) as string,
+  );
+const cidr4 = cidr(4);
+const cidr6 = cidr(6);
 
 /** CloudTrail writes lists as `{ items: [...] }`, and an empty list as `{}`. */
 const items = <T extends z.ZodMiniType>(item: T) =>
@@ -83,11 +94,23 @@ const IpPermissionSchema = z.looseObject({
   ),
 });
 
+/**
+ * Both request forms of AuthorizeSecurityGroupIngress (the SDK's `AuthorizeSecurityGroupIngressRequest`,
+ * @aws-sdk/client-ec2 dist-types/models/models_0.d.ts): `IpPermissions`, or the flat `CidrIp`,
+ * `IpProtocol`, `FromPort`, `ToPort` and `SourceSecurityGroupName`/`SourceSecurityGroupOwnerId` at the
+ * top level, which CloudTrail records as `cidrIp`, `ipProtocol`, ... beside `ipPermissions: {}`.
+ */
 const AuthorizeRequestSchema = refined(
   z.looseObject({
     groupId: z.optional(sgId),
     groupName: z.optional(text),
     ipPermissions: items(IpPermissionSchema),
+    cidrIp: z.optional(cidr4),
+    ipProtocol: z.optional(text),
+    fromPort: z.optional(port),
+    toPort: z.optional(port),
+    sourceSecurityGroupName: z.optional(text),
+    sourceSecurityGroupOwnerId: z.optional(text),
   }),
   (r) => r.groupId !== undefined || r.groupName !== undefined,
   'needs groupId or groupName',
@@ -179,6 +202,36 @@ function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string)
   return result.data;
 }
 
+type AuthorizeRequest = z.infer<typeof AuthorizeRequestSchema>;
+
+/**
+ * The rules of the flat request form. A `CidrIp` is one rule on `IpProtocol` and the ports; a source
+ * group by name "grants full ICMP, UDP, and TCP access" (the SDK's `SourceSecurityGroupName`), that is
+ * three rules, none of them from a CIDR.
+ */
+function flatRules(request: AuthorizeRequest): RequestedRule[] {
+  const rules: RequestedRule[] = [];
+  if (request.cidrIp !== undefined) {
+    rules.push(
+      definedOnly({
+        protocol: request.ipProtocol ?? '-1',
+        fromPort: request.fromPort,
+        toPort: request.toPort,
+        cidrIpv4: request.cidrIp,
+      }),
+    );
+  }
+  if (request.sourceSecurityGroupName !== undefined) {
+    const referencedGroupId = request.sourceSecurityGroupName;
+    rules.push(
+      { protocol: 'tcp', fromPort: 0, toPort: 65535, referencedGroupId },
+      { protocol: 'udp', fromPort: 0, toPort: 65535, referencedGroupId },
+      { protocol: 'icmp', fromPort: -1, toPort: -1, referencedGroupId },
+    );
+  }
+  return rules;
+}
+
 function authorizeChange(record: CloudTrailRecord): Change {
   const request = parse(AuthorizeRequestSchema, record.requestParameters, 'AuthorizeSecurityGroupIngress request');
   const response = parse(AuthorizeResponseSchema, record.responseElements, 'AuthorizeSecurityGroupIngress response');
@@ -191,6 +244,7 @@ function authorizeChange(record: CloudTrailRecord): Change {
       ...p.groups.map((g) => definedOnly({ ...base, referencedGroupId: g.groupId ?? g.groupName })),
     ];
   });
+  requested.push(...flatRules(request));
   // The response names the rules that were created, with their ids: the most exact record of the change.
   const created: RequestedRule[] = response
     .filter((r) => r.isEgress !== true)

@@ -8,6 +8,7 @@ import {
 } from './cloudtrail.js';
 import { matchesPattern } from './event-pattern.js';
 import type { ForbiddenTargetKind, Policy } from './policy.js';
+import { TARGET_ID_FIELDS, TARGET_ID_PREFIXES } from './route-table.js';
 
 /**
  * The EventBridge patterns of LayerGuard's rules, built once from the policy. The stack deploys them,
@@ -83,22 +84,28 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
   const own = notOwnRole(policy.ownRoleArns);
   const v4 = worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
   const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
-  const worldOpen = [
-    // AuthorizeSecurityGroupIngress: requestParameters.ipPermissions.items[].ipRanges.items[].cidrIp
-    { requestParameters: { ipPermissions: { items: { ipRanges: { items: { cidrIp: v4 } } } } } },
-    { requestParameters: { ipPermissions: { items: { ipv6Ranges: { items: { cidrIpv6: v6 } } } } } },
-    // ModifySecurityGroupRules: requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule[]
+  // Where a world-open CIDR appears, in every request form the SDK defines
+  // (`AuthorizeSecurityGroupIngressRequest`, `ModifySecurityGroupRulesRequest`) as CloudTrail records it.
+  // Nested `$or`s share the common part of the paths, to stay within the size quota.
+  const request = [
+    // AuthorizeSecurityGroupIngress, IpPermissions: ipPermissions.items[].ipRanges.items[].cidrIp
     {
-      requestParameters: {
-        ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv4: v4 } } },
+      ipPermissions: {
+        items: { $or: [{ ipRanges: { items: { cidrIp: v4 } } }, { ipv6Ranges: { items: { cidrIpv6: v6 } } }] },
       },
     },
+    // AuthorizeSecurityGroupIngress, the flat form: cidrIp at the top level (IPv4 only)
+    { cidrIp: v4 },
+    // ModifySecurityGroupRules: ModifySecurityGroupRulesRequest.SecurityGroupRule[].SecurityGroupRule
     {
-      requestParameters: {
-        ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv6: v6 } } },
+      ModifySecurityGroupRulesRequest: {
+        SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }] } },
       },
     },
   ];
+  // What EC2 created, whatever the request's form: responseElements.securityGroupRuleSet.items[]
+  const response = { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }] } } };
+  const worldOpen = [{ requestParameters: { $or: request } }, { responseElements: response }];
   const base = {
     ...envelope(policy, options, options.canary === true),
     detail: {
@@ -108,61 +115,82 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
       ...own,
     },
   };
-  const full = { ...base, detail: { ...base.detail, $or: worldOpen } };
   const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
-  const fits = size(full) <= limit;
+  // Within the quota, the fullest of: request and response; the request alone (it covers every
+  // request form); no CIDR filter at all (the handler evaluates every CIDR anyway).
+  const full = { ...base, detail: { ...base.detail, $or: worldOpen } };
+  const requestOnly = { ...base, detail: { ...base.detail, requestParameters: { $or: request } } };
+  const [pattern, notes] =
+    size(full) <= limit
+      ? [full, []]
+      : size(requestOnly) <= limit
+        ? [
+            requestOnly,
+            [
+              `matching the response's rule set too would make the pattern ${size(full)} characters (limit ${limit}); ` +
+                'only the request is matched (every request form the SDK defines)',
+            ],
+          ]
+        : [
+            base,
+            [
+              `the CIDR filter would make the pattern ${size(requestOnly)} characters (limit ${limit}); ` +
+                'every ingress change goes to the handler, which evaluates the CIDRs',
+            ],
+          ];
   return {
     name: 'security-group',
     handler: 'security-group',
     description:
       `LayerGuard: ingress opened to a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
       `/${policy.worldOpen.ipv6MinPrefix} (IPv6), by anyone but LayerGuard`,
-    pattern: fits ? full : base,
-    notes: [
-      ...(fits
-        ? []
-        : [
-            `the CIDR filter would make the pattern ${size(full)} characters (limit ${limit}); ` +
-              'every ingress change goes to the handler, which evaluates the CIDRs',
-          ]),
-    ],
+    pattern,
+    notes,
   };
 }
 
-/** Where each forbidden route target appears in CreateRoute/ReplaceRoute's requestParameters. */
-export const ROUTE_TARGET_FILTERS: Readonly<Record<ForbiddenTargetKind, Record<string, unknown>>> = {
-  'internet-gateway': { gatewayId: [{ prefix: 'igw-' }] },
-  'nat-gateway': { natGatewayId: [{ exists: true }] },
-  'egress-only-internet-gateway': { egressOnlyInternetGatewayId: [{ exists: true }] },
-  'transit-gateway': { transitGatewayId: [{ exists: true }] },
-  'vpc-peering-connection': { vpcPeeringConnectionId: [{ exists: true }] },
-};
+/**
+ * The route filter for the forbidden targets: an id with a forbidden kind's prefix in any target
+ * field, exactly as the core classifies a target (`routeTargetOf`, route-table.ts).
+ */
+export function routeTargetFilter(kinds: readonly ForbiddenTargetKind[]): Record<string, unknown> {
+  const prefixes = [...new Set(kinds.map((k) => TARGET_ID_PREFIXES[k]))].map((prefix) => ({ prefix }));
+  return { $or: TARGET_ID_FIELDS.map((field) => ({ [field]: prefixes })) };
+}
 
 /** The route-table rule: routes to a forbidden target, and subnets moved between route tables. */
 function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
   const own = notOwnRole(policy.ownRoleArns);
   const kinds = [...new Set(policy.isolated.forbiddenTargets)];
+  const targets = { eventName: [...ROUTE_EVENTS], requestParameters: routeTargetFilter(kinds) };
   const branches = [
-    ...kinds.map((kind) => ({ eventName: [...ROUTE_EVENTS], requestParameters: ROUTE_TARGET_FILTERS[kind] })),
+    targets,
     // A subnet associated with a table (not a gateway edge association).
     { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
     // The request names only the association, not the subnet: the handler resolves it.
     { eventName: ['ReplaceRouteTableAssociation'] },
   ];
+  const withBranches = (or: readonly unknown[]) => ({
+    ...envelope(policy, options),
+    detail: { eventSource: ['ec2.amazonaws.com'], errorCode: [{ exists: false }], ...own, $or: or },
+  });
+  const full = withBranches(branches);
+  const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
+  const fits = size(full) <= limit;
   return {
     name: 'route-table',
     handler: 'route-table',
     description: `LayerGuard: routes to ${kinds.join(', ')} and route-table association changes, by anyone but LayerGuard`,
-    pattern: {
-      ...envelope(policy, options),
-      detail: {
-        eventSource: ['ec2.amazonaws.com'],
-        errorCode: [{ exists: false }],
-        ...own,
-        $or: branches,
-      },
-    },
-    notes: [],
+    // Over the quota, every CreateRoute/ReplaceRoute goes to the handler, which classifies the target.
+    pattern: fits ? full : withBranches([{ eventName: [...ROUTE_EVENTS] }, ...branches.slice(1)]),
+    notes: [
+      ...(fits
+        ? []
+        : [
+            `the target filter would make the pattern ${size(full)} characters (limit ${limit}); ` +
+              'every route change goes to the handler, which classifies the target',
+          ]),
+    ],
   };
 }
 

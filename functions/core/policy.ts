@@ -7,10 +7,23 @@ const tagSelector = z.strictObject({
   key: z.string().check(z.minLength(1), z.maxLength(128)),
   value: z.string().check(z.maxLength(256)),
 });
-const portRule = z.strictObject({
-  protocol: z.enum(['tcp', 'udp']),
-  port: z.number().check(z.int(), z.gte(0), z.lte(65535)),
-});
+const icmpNumber = z.number().check(z.int(), z.gte(-1), z.lte(255));
+/**
+ * One allowed entry of the public tier: a tcp/udp port, or an ICMP message by type and code (-1 or
+ * no code: any code), e.g. path-MTU discovery's "fragmentation needed" (icmp type 3 code 4) and
+ * "packet too big" (icmpv6 type 2).
+ */
+const portRule = z.discriminatedUnion('protocol', [
+  z.strictObject({
+    protocol: z.enum(['tcp', 'udp']),
+    port: z.number().check(z.int(), z.gte(0), z.lte(65535)),
+  }),
+  z.strictObject({
+    protocol: z.enum(['icmp', 'icmpv6']),
+    type: icmpNumber,
+    code: z.optional(icmpNumber),
+  }),
+]);
 
 /**
  * An IAM role ARN: `arn:<partition>:iam::<account>:role/<path/><name>` (IAM identifiers reference: a
@@ -95,6 +108,8 @@ export const PolicySchema = z.strictObject({
 export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 export type TagSelector = z.infer<typeof tagSelector>;
+/** One entry of `publicTier.allowedPorts`. */
+export type AllowedPort = z.infer<typeof portRule>;
 
 /** Validates a policy and fills in the defaults; throws `ConfigError` naming every bad field. */
 export function parsePolicy(input: unknown): Policy {

@@ -1,4 +1,5 @@
 import type { Change } from './change.js';
+import { isSameNetwork } from './cidr.js';
 import { readExemption } from './exemption.js';
 import type {
   Route,
@@ -45,31 +46,48 @@ export interface TargetRef {
   readonly id: string;
 }
 
+/** The id prefix of each kind of off-VPC target: the one thing that says what a target is. */
+export const TARGET_ID_PREFIXES: Readonly<Record<ForbiddenTargetKind, string>> = {
+  'internet-gateway': 'igw-',
+  'nat-gateway': 'nat-',
+  'egress-only-internet-gateway': 'eigw-',
+  'transit-gateway': 'tgw-',
+  'vpc-peering-connection': 'pcx-',
+};
+
 /**
- * What kind of off-VPC target a route points at, whatever the policy says; `undefined` for `local`,
- * virtual private gateways, endpoints, interfaces and the like. CreateRoute accepts some ids in
- * `gatewayId` (a NAT gateway, for one), so ids are classified by prefix as well as by field.
+ * The fields of a route (and of CreateRoute/ReplaceRoute's request, the SDK's `CreateRouteRequest`,
+ * models_2.d.ts) that carry a target's id. EC2 accepts some ids in a field named for another kind
+ * (a NAT gateway id in `GatewayId`, stored as a NAT route), so a target is classified by its id's
+ * prefix whatever the field.
+ */
+export const TARGET_ID_FIELDS = [
+  'gatewayId',
+  'natGatewayId',
+  'egressOnlyInternetGatewayId',
+  'transitGatewayId',
+  'vpcPeeringConnectionId',
+  'carrierGatewayId',
+  'networkInterfaceId',
+  'instanceId',
+  'vpcEndpointId',
+  'localGatewayId',
+] as const satisfies ReadonlyArray<keyof RouteTarget>;
+
+/**
+ * What kind of off-VPC target a route points at, whatever the policy says, by the id's prefix in
+ * any target field; `undefined` for `local`, virtual private gateways, endpoints, interfaces and
+ * the like.
  */
 export function routeTargetOf(target: RouteTarget): TargetRef | undefined {
-  const byPrefix = (id: string | undefined): TargetRef | undefined => {
-    if (!id) return undefined;
-    const lower = id.toLowerCase();
-    if (lower.startsWith('igw-')) return { kind: 'internet-gateway', id: lower };
-    if (lower.startsWith('nat-')) return { kind: 'nat-gateway', id: lower };
-    if (lower.startsWith('eigw-')) return { kind: 'egress-only-internet-gateway', id: lower };
-    if (lower.startsWith('tgw-')) return { kind: 'transit-gateway', id: lower };
-    if (lower.startsWith('pcx-')) return { kind: 'vpc-peering-connection', id: lower };
-    return undefined;
-  };
-  const as = (kind: ForbiddenTargetKind, id: string | undefined): TargetRef | undefined =>
-    id ? { kind, id: id.toLowerCase() } : undefined;
-  return (
-    as('nat-gateway', target.natGatewayId) ??
-    as('egress-only-internet-gateway', target.egressOnlyInternetGatewayId) ??
-    as('transit-gateway', target.transitGatewayId) ??
-    as('vpc-peering-connection', target.vpcPeeringConnectionId) ??
-    byPrefix(target.gatewayId)
-  );
+  for (const field of TARGET_ID_FIELDS) {
+    const id = target[field]?.toLowerCase();
+    if (!id) continue;
+    for (const [kind, prefix] of Object.entries(TARGET_ID_PREFIXES) as Array<[ForbiddenTargetKind, string]>) {
+      if (id.startsWith(prefix)) return { kind, id };
+    }
+  }
+  return undefined;
 }
 
 /** The kind of forbidden target a route points at, counting only the kinds the policy forbids. Never `local`. */
@@ -88,10 +106,13 @@ export const hasForbiddenRoute = (table: Pick<RouteTable, 'routes'>, policy: Pol
 
 const norm = (value: string | undefined): string => (value ?? '').toLowerCase();
 
-/** Same destination: the same IPv4 CIDR, IPv6 CIDR or prefix list (EC2 compares them textually too). */
+/**
+ * Same destination: the same IPv4 network, IPv6 network or prefix list. Networks, not text: EC2
+ * stores a destination canonically (`10.9.9.9/0` is `0.0.0.0/0`, see cidr.ts).
+ */
 export const isSameDestination = (a: RouteDestination, b: RouteDestination): boolean =>
-  norm(a.cidrIpv4) === norm(b.cidrIpv4) &&
-  norm(a.cidrIpv6) === norm(b.cidrIpv6) &&
+  isSameNetwork(a.cidrIpv4, b.cidrIpv4) &&
+  isSameNetwork(a.cidrIpv6, b.cidrIpv6) &&
   norm(a.prefixListId) === norm(b.prefixListId);
 
 /** The destination alone, without the target fields a `Route` also carries. */

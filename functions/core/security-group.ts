@@ -1,9 +1,9 @@
 import type { RequestedRule } from './change.js';
-import { isBroaderThan } from './cidr.js';
+import { isBroaderThan, isPrivateIpv6, isSameNetwork } from './cidr.js';
 import { readExemption } from './exemption.js';
 import type { SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
-import { hasAnyTag, type Policy } from './policy.js';
+import { type AllowedPort, hasAnyTag, type Policy } from './policy.js';
 
 /** A rule's source and permission, whether requested in an event or read live. */
 type RuleShape = Omit<RequestedRule, 'ruleId'> & { readonly isEgress?: boolean };
@@ -16,22 +16,35 @@ export const normaliseProtocol = (protocol: string): string => {
   return PROTOCOL_NAMES[p] ?? p;
 };
 
-/** Ingress whose source is the internet, or a slice of it broader than the policy's bounds. */
+/**
+ * Ingress whose source is the internet, or a slice of it broader than the policy's bounds. Private
+ * IPv6 (`fc00::/7`, RFC 4193) is never the internet, however short its prefix.
+ */
 export const isWorldOpen = (rule: RuleShape, policy: Policy): boolean =>
   rule.isEgress !== true &&
   (isBroaderThan(rule.cidrIpv4, policy.worldOpen.ipv4MinPrefix) ||
-    isBroaderThan(rule.cidrIpv6, policy.worldOpen.ipv6MinPrefix));
+    (isBroaderThan(rule.cidrIpv6, policy.worldOpen.ipv6MinPrefix) && !isPrivateIpv6(rule.cidrIpv6)));
 
 /** True when the group is the public tier. */
 export const isPublicTier = (group: SecurityGroup, policy: Policy): boolean =>
   hasAnyTag(group.tags, policy.publicTier.groupTags);
 
-/** The public tier may be open on exactly the allowed ports (one port per rule, not a range around it). */
+/**
+ * True when the rule admits no more than the allowed entry: the one port of a tcp/udp entry (not a
+ * range around it), or for ICMP the entry's type and, unless the entry allows any code, its code. EC2
+ * keeps an ICMP rule's type in FromPort and its code in ToPort, -1 for any (the SDK's
+ * `AuthorizeSecurityGroupIngressRequest.FromPort`/`ToPort`, models_0.d.ts).
+ */
+const isWithinAllowed = (rule: RuleShape, allowed: AllowedPort): boolean => {
+  if (normaliseProtocol(rule.protocol) !== allowed.protocol) return false;
+  if ('port' in allowed) return rule.fromPort === allowed.port && rule.toPort === allowed.port;
+  const code = allowed.code ?? -1;
+  return rule.fromPort === allowed.type && (code === -1 || rule.toPort === code);
+};
+
+/** The public tier may be open on exactly the allowed ports and ICMP messages. */
 export const isAllowedPublic = (rule: RuleShape, group: SecurityGroup, policy: Policy): boolean =>
-  isPublicTier(group, policy) &&
-  policy.publicTier.allowedPorts.some(
-    (a) => normaliseProtocol(rule.protocol) === a.protocol && rule.fromPort === a.port && rule.toPort === a.port,
-  );
+  isPublicTier(group, policy) && policy.publicTier.allowedPorts.some((a) => isWithinAllowed(rule, a));
 
 /** Same permission and source: how a live rule is found for a requested one that has no rule id. */
 export const isSamePermission = (live: SgRule, requested: RuleShape): boolean =>
@@ -40,8 +53,9 @@ export const isSamePermission = (live: SgRule, requested: RuleShape): boolean =>
   // EC2 omits ports for protocol -1; CloudTrail may carry -1 or nothing.
   (normaliseProtocol(live.protocol) === '-1' ||
     ((live.fromPort ?? -1) === (requested.fromPort ?? -1) && (live.toPort ?? -1) === (requested.toPort ?? -1))) &&
-  live.cidrIpv4 === requested.cidrIpv4 &&
-  live.cidrIpv6 === requested.cidrIpv6 &&
+  // Networks, not text: EC2 stores a CIDR canonically, an event may carry host bits (see cidr.ts).
+  isSameNetwork(live.cidrIpv4, requested.cidrIpv4) &&
+  isSameNetwork(live.cidrIpv6, requested.cidrIpv6) &&
   live.prefixListId === requested.prefixListId &&
   live.referencedGroupId === requested.referencedGroupId;
 
@@ -56,10 +70,17 @@ export type SgDecision =
   | { readonly status: 'already-compliant'; readonly reason: string }
   | { readonly status: 'drift'; readonly drift: Extract<Drift, { kind: 'sg-world-open' }>; readonly reason: string };
 
+/** "icmp type 8, any code": EC2's FromPort is the ICMP type, ToPort the code, -1 for any. */
+const describeIcmp = (protocol: string, type: number | undefined, code: number | undefined): string => {
+  if (type === undefined || type === -1) return `${protocol}, any type`;
+  return `${protocol} type ${type}, ${code === undefined || code === -1 ? 'any code' : `code ${code}`}`;
+};
+
 const describeRule = (r: RuleShape): string => {
   const source = r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId ?? r.referencedGroupId ?? '?';
   const protocol = normaliseProtocol(r.protocol);
   if (protocol === '-1') return `all traffic from ${source}`;
+  if (protocol === 'icmp' || protocol === 'icmpv6') return `${describeIcmp(protocol, r.fromPort, r.toPort)} from ${source}`;
   const ports = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
   return `${protocol}/${ports} from ${source}`;
 };

@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  DescribeVpcsCommand,
   DeleteRouteCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
@@ -66,14 +67,34 @@ describe('getSecurityGroup', () => {
     ]);
   });
 
-  it('describes by group-name alone, and refuses an ambiguous name', async () => {
+  it('describes by group-name alone, and refuses an ambiguous name when there is no default VPC', async () => {
+    ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2Mock
       .on(DescribeSecurityGroupsCommand)
       .resolves({ SecurityGroups: [sdkGroup, { ...sdkGroup, GroupId: 'sg-2', VpcId: 'vpc-2' }] });
 
     await expect(network().getSecurityGroup({ groupName: 'web' })).rejects.toThrow(/ambiguous/);
+    expect(inputs(DescribeVpcsCommand)).toEqual([{ Filters: [{ Name: 'is-default', Values: ['true'] }] }]);
     expect(inputs(DescribeSecurityGroupsCommand)).toEqual([
       { Filters: [{ Name: 'group-name', Values: ['web'] }] },
+    ]);
+  });
+
+  it('resolves a name without a VPC in the default VPC, as EC2 does', async () => {
+    // EC2: GroupName is "[Default VPC] The name of the security group" (AuthorizeSecurityGroupIngressRequest, models_0.d.ts).
+    ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-default', IsDefault: true }] });
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolves({ SecurityGroups: [{ ...sdkGroup, GroupName: 'default', VpcId: 'vpc-default' }] });
+
+    expect((await network().getSecurityGroup({ groupName: 'default' }))?.vpcId).toBe('vpc-default');
+    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([
+      {
+        Filters: [
+          { Name: 'group-name', Values: ['default'] },
+          { Name: 'vpc-id', Values: ['vpc-default'] },
+        ],
+      },
     ]);
   });
 
@@ -92,6 +113,7 @@ describe('getSecurityGroup', () => {
     ec2Mock.on(DescribeSecurityGroupsCommand).rejectsOnce(ec2Error('InvalidGroup.NotFound'));
     expect(await network().getSecurityGroup({ groupId: 'sg-1' })).toBeUndefined();
 
+    ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     expect(await network().getSecurityGroup({ groupName: 'nope' })).toBeUndefined();
 

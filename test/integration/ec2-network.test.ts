@@ -10,6 +10,7 @@ import {
   CreateVpcCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeVpcsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,7 +158,9 @@ describe.skipIf(!endpoint)(`EC2 adapter against moto (${endpoint ?? 'unavailable
 
       expect(await network.getSecurityGroup({ groupId })).toStrictEqual(expected);
       expect(await network.getSecurityGroup({ groupName, vpcId })).toStrictEqual(expected);
-      expect(await network.getSecurityGroup({ groupName })).toStrictEqual(expected);
+      // A name alone is resolved in the default VPC, as EC2 does ("[Default VPC] The name of the
+      // security group", AuthorizeSecurityGroupIngressRequest.GroupName, models_0.d.ts): not this VPC.
+      expect(await network.getSecurityGroup({ groupName })).toBeUndefined();
       expect(await network.getSecurityGroup({ groupId: 'sg-0123456789abcdef0' })).toBeUndefined();
       expect(await network.getSecurityGroup({ groupName: unique(), vpcId })).toBeUndefined();
       expect(await network.revokeIngress('sg-0123456789abcdef0', ['sgr-0123456789abcdef0'])).toStrictEqual({
@@ -167,6 +170,19 @@ describe.skipIf(!endpoint)(`EC2 adapter against moto (${endpoint ?? 'unavailable
       const pages = [];
       for await (const page of network.pageSecurityGroups({ vpcId })) pages.push(...page);
       expect(pages.map((g) => g.groupName).sort()).toEqual(['default', groupName].sort());
+    });
+  });
+
+  describe('group names', () => {
+    it("resolves 'default' in the default VPC, not as ambiguous across VPCs", async () => {
+      // moto, like EC2, has a default VPC with a group named 'default'; every new VPC gets one too.
+      const vpcId = await newVpc();
+      const [defaultVpc] =
+        (await client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs ?? [];
+      const group = await network.getSecurityGroup({ groupName: 'default' });
+      expect(group?.vpcId).toBe(defaultVpc?.VpcId);
+      expect(group?.vpcId).not.toBe(vpcId);
+      expect((await network.getSecurityGroup({ groupName: 'default', vpcId }))?.vpcId).toBe(vpcId);
     });
   });
 
