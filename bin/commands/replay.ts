@@ -70,7 +70,8 @@ function parseOrIgnore(event: ReadEvent): ReturnType<typeof parseTrigger> | Repl
 export async function replaySimulated(event: ReadEvent, policy: Policy, opts: { tier?: Tier; stackName?: string } = {}): Promise<Replayed> {
   const parsed = parseOrIgnore(event);
   if (!('record' in parsed)) return parsed;
-  const account = threeTierAccount();
+  // The baseline's exemption is judged at the event's time, as the clock below plays it.
+  const account = threeTierAccount(new Date(Date.parse(parsed.record.eventTime)));
   // Replay answers for the deployed stack, which ignores its own roles' calls where the event happened.
   const deployed = policyWhere(policy, parsed.record, { account: account.account, stackName: opts.stackName });
   const assumptions = materialise(account, parsed, policy, opts.tier);

@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { errorCode } from '../../functions/adapters/ec2-network.js';
 import { LayerGuardError } from '../../functions/core/errors.js';
+import { dayFrom } from '../../functions/core/exemption.js';
 import type { TierIds } from './target.js';
 
 /**
@@ -363,7 +364,8 @@ export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
   const app = await group('app', 'LayerGuard game day: application tier', { Tier: 'Application' });
   const db = await group('db', 'LayerGuard game day: database tier', { Tier: 'Database' });
   await group('exempt', 'LayerGuard game day: exempt control group', {
-    'layerguard:exempt': 'until=2099-12-31;reason=game day control',
+    // Valid for the run (30 days, within the policy's default cap of 90).
+    'layerguard:exempt': `until=${dayFrom(new Date(), 30)};reason=game day control`,
   });
 
   step();

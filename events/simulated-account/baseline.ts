@@ -1,3 +1,4 @@
+import { dayFrom } from '../../functions/core/exemption.js';
 import { SimulatedAccount } from './account.js';
 import { BASELINE } from './ids.js';
 
@@ -7,7 +8,7 @@ import { BASELINE } from './ids.js';
  * table with only the local route; a security group per tier, only the web tier open to the world on
  * 80 and 443; and one group whose exemption tag is valid, for the negative controls.
  */
-export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
+export function seedThreeTier(account: SimulatedAccount, now: Date = new Date()): SimulatedAccount {
   const b = BASELINE;
   const vpc = account.createVpc(b.vpcCidr, {
     vpcId: b.vpcId,
@@ -48,7 +49,8 @@ export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
   account.createSecurityGroup(vpc, 'db-tier', { groupId: sg.db, tags: { Name: 'db-tier', Tier: 'Database' } });
   account.createSecurityGroup(vpc, 'vendor-load-test', {
     groupId: sg.exempt,
-    tags: { Name: 'vendor-load-test', 'layerguard:exempt': 'until=2099-12-31;reason=vendor load test' },
+    // Valid from `now` for 30 days: within the policy's default cap (90 days).
+    tags: { Name: 'vendor-load-test', 'layerguard:exempt': `until=${dayFrom(now, 30)};reason=vendor load test` },
   });
   const r = b.rules;
   account.authorizeIngress(
@@ -80,5 +82,5 @@ export function seedThreeTier(account: SimulatedAccount): SimulatedAccount {
   return account;
 }
 
-/** A fresh simulated account holding the three-tier baseline. */
-export const threeTierAccount = (): SimulatedAccount => seedThreeTier(new SimulatedAccount());
+/** A fresh simulated account holding the three-tier baseline; its exemption is valid from `now` (the clock it is judged by). */
+export const threeTierAccount = (now: Date = new Date()): SimulatedAccount => seedThreeTier(new SimulatedAccount(), now);

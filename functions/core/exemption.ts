@@ -5,14 +5,44 @@ export type ExemptionStatus =
   | { readonly exempt: true; readonly until: string; readonly reason: string }
   | { readonly exempt: false; readonly problem?: string };
 
+/** The policy's exemption settings: the tag's key, and the longest exemption it grants. */
+export interface ExemptionPolicy {
+  readonly tagKey: string;
+  /** An exemption may end at most this many days after today (UTC); a later `until` is not exempt. */
+  readonly maxDays: number;
+}
+
 const DAY_MS = 86_400_000;
 
+/** The UTC midnight that starts a `YYYY-MM-DD` day, or `undefined` when the text is not a real calendar day. */
+export function utcDay(text: string): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const start = Date.UTC(year, month - 1, day);
+  const date = new Date(start);
+  // Date.UTC rolls an impossible day over (2025-02-30 is 2 March): only a round trip proves the day exists.
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return undefined;
+  }
+  return start;
+}
+
+/** `YYYY-MM-DD` of a UTC instant. */
+const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** The UTC day `days` after the day of `now`, as `until` takes it (what seeds and game days tag). */
+export const dayFrom = (now: Date, days: number): string =>
+  dayOf(Math.floor(now.getTime() / DAY_MS) * DAY_MS + days * DAY_MS);
+
 /**
- * Reads an exemption tag value `until=YYYY-MM-DD;reason=...` (an ISO timestamp works too).
- * A date-only `until` holds through the end of that UTC day. Expired, malformed, or without
- * a reason: not exempt, with the problem said so that the notification can name it.
+ * Reads an exemption tag value `until=YYYY-MM-DD;reason=...`. `until` is one strict form, a real calendar
+ * day, UTC, and holds through the end of that UTC day; it may be at most `maxDays` after today (UTC).
+ * Expired, malformed, too long, or without a reason: not exempt, with the problem said so that the
+ * notification can name it.
  */
-export function readExemption(tags: Tags, tagKey: string, now: Date): ExemptionStatus {
+export function readExemption(tags: Tags, policy: ExemptionPolicy, now: Date): ExemptionStatus {
+  const { tagKey, maxDays } = policy;
   const raw = tags[tagKey];
   if (raw === undefined) return { exempt: false };
   const fields = new Map<string, string>();
@@ -23,10 +53,21 @@ export function readExemption(tags: Tags, tagKey: string, now: Date): ExemptionS
   const until = fields.get('until');
   const reason = fields.get('reason');
   if (!until || !reason) return { exempt: false, problem: `tag ${tagKey} needs until=YYYY-MM-DD;reason=...` };
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(until);
-  const parsed = Date.parse(dateOnly ? `${until}T00:00:00Z` : until);
-  if (Number.isNaN(parsed)) return { exempt: false, problem: `tag ${tagKey} has an invalid date: ${until}` };
-  const expiresAt = dateOnly ? parsed + DAY_MS : parsed;
-  if (now.getTime() >= expiresAt) return { exempt: false, problem: `exemption expired on ${until}` };
+  const start = utcDay(until);
+  if (start === undefined) {
+    return {
+      exempt: false,
+      problem: `tag ${tagKey} has an invalid date: ${until} (until is a calendar day, YYYY-MM-DD, UTC)`,
+    };
+  }
+  if (now.getTime() >= start + DAY_MS) return { exempt: false, problem: `exemption expired on ${until}` };
+  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  const lastDay = today + maxDays * DAY_MS;
+  if (start > lastDay) {
+    return {
+      exempt: false,
+      problem: `exemption until ${until} is longer than the policy allows (at most ${maxDays} days: until ${dayOf(lastDay)} at the latest)`,
+    };
+  }
   return { exempt: true, until, reason };
 }

@@ -86,10 +86,16 @@ export const PolicySchema = z.strictObject({
       ],
     },
   ),
-  /** The exemption tag: value `until=YYYY-MM-DD;reason=...`. Expired, or without a reason, is not exempt. */
+  /**
+   * The exemption tag: value `until=YYYY-MM-DD;reason=...` (a calendar day, UTC). Expired, malformed,
+   * without a reason, or ending more than `maxDays` days from today: not exempt.
+   */
   exemption: z._default(
-    z.strictObject({ tagKey: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'layerguard:exempt') }),
-    { tagKey: 'layerguard:exempt' },
+    z.strictObject({
+      tagKey: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'layerguard:exempt'),
+      maxDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(3650)), 90),
+    }),
+    { tagKey: 'layerguard:exempt', maxDays: 90 },
   ),
   /** Isolated (database) subnets: by tag or id. A route table with these tags is isolated too. */
   isolated: z._default(

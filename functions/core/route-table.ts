@@ -290,7 +290,7 @@ export function evaluateRoute(
     };
   }
 
-  const tableExemption = readExemption(table.tags, policy.exemption.tagKey, now);
+  const tableExemption = readExemption(table.tags, policy.exemption, now);
   if (tableExemption.exempt) {
     return {
       status: 'exempt',
@@ -299,7 +299,7 @@ export function evaluateRoute(
   }
   const subnetExemptions = exposed.map((s) => ({
     s,
-    e: readExemption(s.tags, policy.exemption.tagKey, now),
+    e: readExemption(s.tags, policy.exemption, now),
   }));
   if (!tableIsolated && subnetExemptions.every(({ e }) => e.exempt)) {
     const why = subnetExemptions.map(({ s, e }) => `${s.subnetId} until ${(e as { until: string }).until}`);
@@ -433,7 +433,7 @@ export function evaluateAssociation(
   ];
   const problems: string[] = [];
   for (const [id, tags] of exemptions) {
-    const e = readExemption(tags, policy.exemption.tagKey, now);
+    const e = readExemption(tags, policy.exemption, now);
     if (e.exempt) return { status: 'exempt', reason: `${id} is exempt until ${e.until}: ${e.reason}` };
     if (e.problem) problems.push(e.problem);
   }

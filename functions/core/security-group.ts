@@ -98,7 +98,7 @@ export function evaluateSecurityGroup(
   now: Date,
 ): SgDecision {
   if (!group) return { status: 'already-compliant', reason: 'the security group no longer exists' };
-  const exemption = readExemption(group.tags, policy.exemption.tagKey, now);
+  const exemption = readExemption(group.tags, policy.exemption, now);
   if (exemption.exempt) {
     return { status: 'exempt', reason: `${group.groupId} is exempt until ${exemption.until}: ${exemption.reason}` };
   }

@@ -19,6 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { loadEvent, recordOf } from '../support/events.js';
+import { dayFrom } from '../../functions/core/exemption.js';
 
 /**
  * The route-table Lambda handler end to end, with EC2 mocked at the SDK: the real handler, engine,
@@ -373,7 +374,7 @@ describe('route-table handler: routes', () => {
       file: 'CreateRoute/igw-on-database-table',
       inject: () => {
         addRoute(RT.database, route({ DestinationCidrBlock: '0.0.0.0/0' }, { GatewayId: IGW }));
-        tag(RT.database, { Tier: 'Database', 'layerguard:exempt': 'until=2099-12-31;reason=migration' });
+        tag(RT.database, { Tier: 'Database', 'layerguard:exempt': `until=${dayFrom(new Date(), 30)};reason=migration` });
       },
       outcome: 'exempt',
       expected: [byId(RT.database), subnetsOfVpc],
@@ -534,7 +535,7 @@ describe('route-table handler: associations', () => {
       inject: () => {
         move(SUB.db2, RT.public, 'rtbassoc-0a1b2c3d4e5f68101');
         const s = subnets.find((x) => x.SubnetId === SUB.db2) as Ec2Subnet;
-        s.Tags = tags({ Tier: 'Database', 'layerguard:exempt': 'until=2099-12-31;reason=replication test' });
+        s.Tags = tags({ Tier: 'Database', 'layerguard:exempt': `until=${dayFrom(new Date(), 30)};reason=replication test` });
       },
       outcome: 'exempt',
       expected: [byId(RT.public), ofVpc, subnetsOfVpc],

@@ -13,6 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { loadEvent } from '../support/events.js';
+import { dayFrom } from '../../functions/core/exemption.js';
 
 /**
  * The security-group Lambda handler end to end with the SDK mocked: the real handler, engine,
@@ -132,7 +133,7 @@ describe('security-group handler', () => {
 
   it('an exempt group: exempt, no mutating call', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({
-      SecurityGroups: [{ GroupId: 'sg-0a1b2c3d4e5f67004', GroupName: 'vendor', Tags: [{ Key: 'layerguard:exempt', Value: 'until=2099-12-31;reason=vendor load test' }] }],
+      SecurityGroups: [{ GroupId: 'sg-0a1b2c3d4e5f67004', GroupName: 'vendor', Tags: [{ Key: 'layerguard:exempt', Value: `until=${dayFrom(new Date(), 30)};reason=vendor load test` }] }],
     });
     const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/exempt-group.json'), context)) as Outcome;
     expect(outcome.outcome).toBe('exempt');

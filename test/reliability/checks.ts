@@ -64,7 +64,7 @@ const sourceArb = fc.constantFrom('aws.ec2', 'aws.ec2', 'layerguard.gameday', 'l
 // The event generator records the actor's session issuer as arn:aws:iam::<account>:role/<roleName>.
 const isOwn = (actor: Actor, policy: Policy) =>
   policy.ownRoleArns.includes(`arn:aws:iam::111122223333:role/${actor.roleName}`);
-const isExempt = (tags: Tags, policy: Policy) => readExemption(tags, policy.exemption.tagKey, NOW).exempt;
+const isExempt = (tags: Tags, policy: Policy) => readExemption(tags, policy.exemption, NOW).exempt;
 
 // ---- security groups ---------------------------------------------------------------------------
 

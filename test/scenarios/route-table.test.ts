@@ -14,6 +14,7 @@ import { toTrigger } from '../../functions/core/guards.js';
 import type { NetworkApi } from '../../functions/core/network.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
 import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { dayFrom } from '../../functions/core/exemption.js';
 
 const B = BASELINE;
 const RT = B.routeTables;
@@ -230,7 +231,7 @@ describe('route tables on the simulated account', () => {
       inject: (a: SimulatedAccount) => {
         a.setTags(RT.database, {
           Tier: 'Database',
-          'layerguard:exempt': 'until=2099-12-31;reason=data migration',
+          'layerguard:exempt': `until=${dayFrom(new Date(), 30)};reason=data migration`,
         });
         return inject.createRoute(a, RT.database, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW });
       },

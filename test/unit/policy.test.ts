@@ -30,7 +30,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
           { protocol: 'tcp', port: 443 },
         ],
       },
-      exemption: { tagKey: 'layerguard:exempt' },
+      exemption: { tagKey: 'layerguard:exempt', maxDays: 90 },
       isolated: {
         subnetTags: [{ key: 'Tier', value: 'Database' }],
         subnetIds: [],
@@ -66,7 +66,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
         groupTags: [{ key: 'Public', value: '' }],
         allowedPorts: [{ protocol: 'udp', port: 53 }],
       },
-      exemption: { tagKey: 'security:exception' },
+      exemption: { tagKey: 'security:exception', maxDays: 30 },
       isolated: {
         subnetTags: [],
         subnetIds: ['subnet-0a1b2c3d'],
@@ -105,6 +105,9 @@ describe('parsePolicy: an invalid policy is a ConfigError that names the field',
       input: { scope: { regions: ['us-east'] } },
       field: 'scope.regions.0',
     },
+    { name: 'an exemption cap of 0 days', input: { exemption: { maxDays: 0 } }, field: 'exemption.maxDays' },
+    { name: 'an exemption cap of 1.5 days', input: { exemption: { maxDays: 1.5 } }, field: 'exemption.maxDays' },
+    { name: 'an exemption cap over ten years', input: { exemption: { maxDays: 3651 } }, field: 'exemption.maxDays' },
     { name: 'an empty role ARN', input: { ownRoleArns: [''] }, field: 'ownRoleArns.0' },
     { name: 'a role name, not its ARN', input: { ownRoleArns: ['LayerGuard-security-group-us-east-1'] }, field: 'ownRoleArns.0' },
     {

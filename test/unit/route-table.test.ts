@@ -42,7 +42,7 @@ const RT = {
   database: 'rtb-0a1b2c3d4e5f64003',
 };
 const NOW = new Date('2026-11-23T10:00:00Z');
-const EXEMPT = { 'layerguard:exempt': 'until=2099-12-31;reason=migration window' };
+const EXEMPT = { 'layerguard:exempt': 'until=2026-12-31;reason=migration window' };
 const EXPIRED = { 'layerguard:exempt': 'until=2020-01-01;reason=old' };
 const NAT_FORBIDDEN = parsePolicy({ isolated: { forbiddenTargets: ['internet-gateway', 'nat-gateway'] } });
 
@@ -466,7 +466,7 @@ describe('evaluateRoute', () => {
       change: () => routeChange('CreateRoute/igw-on-database-table'),
       edits: [addRoute(RT.database, IGW_ROUTE), tagTable(RT.database, { Tier: 'Database', ...EXEMPT })],
       status: 'exempt',
-      reason: /exempt until 2099-12-31: migration window/,
+      reason: /exempt until 2026-12-31: migration window/,
     },
     {
       name: 'every exposed subnet is exempt',
@@ -689,7 +689,7 @@ describe('evaluateAssociation', () => {
       change: dbToPublic,
       edits: [moveSubnet(S.db2, RT.public), tagSubnet(S.db2, EXEMPT)],
       status: 'exempt',
-      reason: /subnet-0a1b2c3d4e5f63002 is exempt until 2099-12-31/,
+      reason: /subnet-0a1b2c3d4e5f63002 is exempt until 2026-12-31/,
     },
     {
       name: 'the internet table is exempt',

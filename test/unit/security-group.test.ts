@@ -41,7 +41,7 @@ const db: SecurityGroup = {
 const exempt: SecurityGroup = {
   groupId: 'sg-0a1b2c3d4e5f67004',
   groupName: 'vendor-load-test',
-  tags: { 'layerguard:exempt': 'until=2099-12-31;reason=vendor load test' },
+  tags: { 'layerguard:exempt': 'until=2025-04-30;reason=vendor load test' },
 };
 const expired: SecurityGroup = {
   ...app,
@@ -395,7 +395,7 @@ describe('evaluateSecurityGroup', () => {
       ],
       expected: {
         status: 'exempt',
-        reason: `${exempt.groupId} is exempt until 2099-12-31: vendor load test`,
+        reason: `${exempt.groupId} is exempt until 2025-04-30: vendor load test`,
       },
     },
     {
