@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { canonicalCidr, parseCidr } from './cidr.js';
 import type { CloudTrailRecord } from './cloudtrail.js';
 import { UnsupportedEventError } from './errors.js';
+import { canonicalTarget } from './route-table.js';
 import type { RouteDestination, RouteTarget, SgRule } from './network.js';
 import './zod-locale.js';
 import { definedOnly } from './defined.js';
@@ -307,7 +308,7 @@ function routeChange(record: CloudTrailRecord, eventName: 'CreateRoute' | 'Repla
       cidrIpv6: r.destinationIpv6CidrBlock,
       prefixListId: r.destinationPrefixListId,
     }),
-    target: definedOnly({
+    target: canonicalTarget(definedOnly({
       gatewayId: r.gatewayId,
       natGatewayId: r.natGatewayId,
       egressOnlyInternetGatewayId: r.egressOnlyInternetGatewayId,
@@ -319,7 +320,7 @@ function routeChange(record: CloudTrailRecord, eventName: 'CreateRoute' | 'Repla
       carrierGatewayId: r.carrierGatewayId,
       localGatewayId: r.localGatewayId,
       coreNetworkArn: r.coreNetworkArn,
-    }),
+    })),
   };
 }
 

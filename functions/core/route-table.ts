@@ -55,6 +55,15 @@ export const TARGET_ID_PREFIXES: Readonly<Record<ForbiddenTargetKind, string>> =
   'vpc-peering-connection': 'pcx-',
 };
 
+/** The field in which EC2 describes a route to each kind of target (DescribeRouteTables' `Route`). */
+export const TARGET_FIELD_OF: Readonly<Record<ForbiddenTargetKind, keyof RouteTarget>> = {
+  'internet-gateway': 'gatewayId',
+  'nat-gateway': 'natGatewayId',
+  'egress-only-internet-gateway': 'egressOnlyInternetGatewayId',
+  'transit-gateway': 'transitGatewayId',
+  'vpc-peering-connection': 'vpcPeeringConnectionId',
+};
+
 /**
  * The fields of a route (and of CreateRoute/ReplaceRoute's request, the SDK's `CreateRouteRequest`,
  * models_2.d.ts) that carry a target's id. EC2 accepts some ids in a field named for another kind
@@ -88,6 +97,19 @@ export function routeTargetOf(target: RouteTarget): TargetRef | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A target with its id in the field of its kind (a NAT gateway id given in `gatewayId` becomes
+ * `natGatewayId`, as EC2 stores it), so that either spelling of a request is one change.
+ */
+export function canonicalTarget(target: RouteTarget): RouteTarget {
+  const ref = routeTargetOf(target);
+  if (!ref) return target;
+  const rest = Object.fromEntries(
+    Object.entries(target).filter(([, v]) => v === undefined || v.toLowerCase() !== ref.id),
+  ) as RouteTarget;
+  return { ...rest, [TARGET_FIELD_OF[ref.kind]]: ref.id };
 }
 
 /** The kind of forbidden target a route points at, counting only the kinds the policy forbids. Never `local`. */

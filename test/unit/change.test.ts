@@ -165,6 +165,20 @@ const EXPECTED: Record<string, Change> = {
     { cidrIpv4: '0.0.0.0/0' },
     { natGatewayId: NAT },
   ),
+  // The same change as nat-on-database-table.json: the id's prefix says what the target is.
+  'CreateRoute/nat-id-in-gateway-id.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: NAT }),
+  // EC2 stores 10.9.9.9/0 as 0.0.0.0/0 (CreateRouteRequest.DestinationCidrBlock, models_2.d.ts).
+  'CreateRoute/host-bits-destination.json': createRoute(RTB.db, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
+  'AuthorizeSecurityGroupIngress/flat-form-world-ssh.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e111', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  'AuthorizeSecurityGroupIngress/flat-form-no-rule-set.json': ingress(DB, [
+    { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
+  // EC2 stores 10.9.9.9/0 as 0.0.0.0/0 (IpRange.CidrIp, models_0.d.ts).
+  'AuthorizeSecurityGroupIngress/host-bits-cidr.json': ingress(DB, [
+    { protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '0.0.0.0/0' },
+  ]),
   'CreateRoute/ipv6-igw-on-database-table.json': createRoute(
     RTB.db,
     { cidrIpv6: '::/0' },
