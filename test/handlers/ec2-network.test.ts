@@ -98,6 +98,23 @@ describe('getSecurityGroup', () => {
     ]);
   });
 
+  it('keeps only the exact name from the group-name filter, which takes wildcards (* and ?)', async () => {
+    // What EC2 answers for Filters group-name=web* in a VPC with groups "web*" and "web-1" (filter
+    // values are globs: "Filter" in the EC2 API reference; test/integration/ec2-network.test.ts on moto).
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        { ...sdkGroup, GroupId: 'sg-2', GroupName: 'web-1' },
+        { ...sdkGroup, GroupName: 'web*' },
+      ],
+    });
+    expect(await network().getSecurityGroup({ groupName: 'web*', vpcId: 'vpc-1' })).toStrictEqual({
+      groupId: 'sg-1',
+      groupName: 'web*',
+      vpcId: 'vpc-1',
+      tags: { Tier: 'Web' },
+    });
+  });
+
   it('maps a group without VPC or tags', async () => {
     ec2Mock
       .on(DescribeSecurityGroupsCommand)
@@ -391,6 +408,15 @@ const sdkTable = {
       RouteTableId: 'rtb-1',
       SubnetId: 'subnet-2',
       AssociationState: { State: 'disassociated' as const },
+    },
+    {
+      // RouteTableAssociationStateCode (the SDK's model) also has `failed`: an association that never
+      // took effect, so the subnet is not on this table.
+      Main: false,
+      RouteTableAssociationId: 'rtbassoc-failed',
+      RouteTableId: 'rtb-1',
+      SubnetId: 'subnet-3',
+      AssociationState: { State: 'failed' as const },
     },
   ],
 };

@@ -67,22 +67,25 @@ describe('the CDK app', () => {
   });
 });
 
+// cfn-lint must run in CI: without it the test is skipped, visibly, and LAYERGUARD_REQUIRE_TOOLS=1
+// (set by .ci/run) turns the skip into a failure.
+const cfnLintMissing =
+  (spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).error as NodeJS.ErrnoException | undefined)
+    ?.code === 'ENOENT';
+const toolsRequired = process.env.LAYERGUARD_REQUIRE_TOOLS === '1';
+if (cfnLintMissing && !toolsRequired) {
+  console.warn('NOTICE: cfn-lint is not on PATH, so the template lint is SKIPPED (LAYERGUARD_REQUIRE_TOOLS=1 fails instead).');
+}
+
 describe('cfn-lint', () => {
-  it('finds no errors in the synthesised template', { timeout: 60_000 }, () => {
+  it.skipIf(cfnLintMissing && !toolsRequired)('finds no errors in the synthesised template', { timeout: 60_000 }, () => {
+    if (cfnLintMissing) throw new Error('cfn-lint is required (LAYERGUARD_REQUIRE_TOOLS=1) but not on PATH');
     const file = join(okDir, 'LayerGuard.template.json');
     // W3005 (DependsOn already implied by GetAtt) is what CDK emits for every Lambda role: a warning.
     const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--', file], {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    if ((lint.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      if (process.env.LAYERGUARD_REQUIRE_MOTO === '1')
-        throw new Error('cfn-lint is required but not on PATH');
-      console.warn(
-        'cfn-lint is not on PATH: the template lint is not run (LAYERGUARD_REQUIRE_MOTO=1 makes this fail)',
-      );
-      return;
-    }
     expect(lint.error).toBeUndefined();
     const errors = lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
     expect(errors).toEqual([]);

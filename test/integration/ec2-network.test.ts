@@ -171,6 +171,28 @@ describe.skipIf(!endpoint)(`EC2 adapter against moto (${endpoint ?? 'unavailable
       for await (const page of network.pageSecurityGroups({ vpcId })) pages.push(...page);
       expect(pages.map((g) => g.groupName).sort()).toEqual(['default', groupName].sort());
     });
+
+    it('a name found by the group-name filter is matched exactly: the filter takes wildcards', async () => {
+      // EC2's Describe* filters take `*` and `?` as wildcards ("Filter" in the EC2 API reference), and a
+      // VPC group name may contain `*` (CreateSecurityGroup: "a-z, A-Z, 0-9, spaces, and
+      // ._-:/()#,@[]+=&;{}!$*"). moto matches filters the same way (moto/core/utils.py aws_api_matches).
+      const vpcId = await newVpc();
+      const stem = unique();
+      const create = async (GroupName: string) =>
+        (await client.send(new CreateSecurityGroupCommand({ GroupName, Description: 'x', VpcId: vpcId })))
+          .GroupId as string;
+      const starId = await create(`${stem}*`);
+      await create(`${stem}-db`);
+      await create(`${stem}-web`);
+
+      expect(await network.getSecurityGroup({ groupName: `${stem}*`, vpcId })).toStrictEqual({
+        groupId: starId,
+        groupName: `${stem}*`,
+        vpcId,
+        tags: {},
+      });
+      expect(await network.getSecurityGroup({ groupName: `${stem}-?b`, vpcId })).toBeUndefined();
+    });
   });
 
   describe('group names', () => {

@@ -8,6 +8,8 @@ import {
   SUPPORTED_EVENTS,
 } from '../../functions/core/cloudtrail.js';
 import { NotApplicableEventError, UnsupportedEventError } from '../../functions/core/errors.js';
+import { ignoreReason } from '../../functions/core/guards.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { EVENTS_DIR, loadEvent, manifest, recordOf } from '../support/events.js';
 
 type Json = Record<string, unknown>;
@@ -104,9 +106,18 @@ describe('parseTrigger: every supported sample', () => {
   });
 
   it('reads a failed call (responseElements null) without judging it: the guards do', () => {
-    const parsed = parseTrigger(loadEvent('AuthorizeSecurityGroupIngress/failed-call'));
-    expect(parsed.record.errorCode).toBe('Client.UnauthorizedOperation');
-    expect(parsed.record.responseElements).toBeNull();
+    // CloudTrail records a refused call with errorCode and responseElements null ("CloudTrail record
+    // contents", AWS CloudTrail User Guide). Parsing must not throw on it, and the guard must name it.
+    const event = withDetail(loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh'), {
+      errorCode: 'Client.UnauthorizedOperation',
+      errorMessage: 'You are not authorized to perform this operation.',
+      responseElements: null,
+    });
+    const parsed = parseTrigger(event);
+    expect(ignoreReason(parsed.record, DEFAULT_POLICY)).toBe(
+      'the call failed (Client.UnauthorizedOperation): nothing changed',
+    );
+    expect(ignoreReason(parseTrigger(loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh')).record, DEFAULT_POLICY)).toBeUndefined();
   });
 
   it('keeps a hostile userAgent verbatim (escaping is the notifier’s job; dropping it would let drift stay)', () => {
