@@ -36,15 +36,24 @@ export const policyArb: fc.Arbitrary<Policy> = fc
       { protocol: 'tcp' as const, port: 443 },
       { protocol: 'udp' as const, port: 53 },
     ]),
-    forbiddenTargets: fc.subarray([...FORBIDDEN_TARGET_KINDS], {
-      minLength: 1,
-    }),
+    forbiddenTargets: fc.oneof(
+      // Mostly every internet path (SEC05-BP01's "no routes to or from the internet"), else any subset.
+      {
+        weight: 3,
+        arbitrary: fc.constant(
+          FORBIDDEN_TARGET_KINDS.filter((k) => ['internet-gateway', 'nat-gateway', 'egress-only-internet-gateway'].includes(k)),
+        ),
+      },
+      { weight: 2, arbitrary: fc.subarray([...FORBIDDEN_TARGET_KINDS], { minLength: 1 }) },
+    ),
     mode: fc.constantFrom('enforce', 'enforce', 'enforce', 'dry-run'),
+    maxDays: fc.oneof({ weight: 3, arbitrary: fc.constant(90) }, fc.integer({ min: 1, max: 400 })),
   })
   .map((p) =>
     parsePolicy({
       mode: p.mode,
       ownRoleArns: OWN_ROLE_ARNS,
+      exemption: { maxDays: p.maxDays },
       worldOpen: {
         ipv4MinPrefix: p.ipv4MinPrefix,
         ipv6MinPrefix: p.ipv6MinPrefix,
@@ -65,12 +74,38 @@ export const policyArb: fc.Arbitrary<Policy> = fc
 export const maybe = <T>(arb: fc.Arbitrary<T>, weight = 1): fc.Arbitrary<T | undefined> =>
   fc.oneof({ weight, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 
-/** Values of the exemption tag: valid (future), expired, without a reason, with a bad date, or junk. */
+/**
+ * Cases the generators hold back until LayerGuard's fix for them lands (issue "Right in a real
+ * account"): each is a disagreement between LayerGuard and the reference model, reproduced. Remove an
+ * entry when its fix lands, and the properties cover it.
+ * - private-ipv6: fc00::/7 is not the internet whatever the prefix bound (landed).
+ * - respelled-cidr: a CIDR written with host bits or in another IPv6 form is the same network (landed).
+ * - shared-table: a route on a table that other tiers also use is never deleted.
+ * - exemption-cap: an exemption longer than the cap (90 days by default) does not count (landed).
+ */
+export const AWAITING: ReadonlySet<string> = new Set<string>(['shared-table']);
+
+/** A valid exemption of the tag: a reason, and a day from today to within the cap. */
+export const validExemptionArb: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 0, max: 80 }), fc.constantFrom('vendor load test', 'migration'))
+  .map(([days, reason]) => `until=${dayFromNow(days)};reason=${reason}`);
+
+/** Values of the exemption tag: valid (future), expired, too long, without a reason, with a bad date, or junk. */
 export const exemptionValueArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: validExemptionArb },
   fc
-    .tuple(fc.integer({ min: -400, max: 400 }), fc.constantFrom('vendor load test', 'migration', ''))
+    .tuple(
+      fc.integer({ min: -400, max: AWAITING.has('exemption-cap') ? 89 : 400 }),
+      fc.constantFrom('vendor load test', 'migration', ''),
+    )
     .map(([days, reason]) => `until=${dayFromNow(days)};reason=${reason}`),
-  fc.constantFrom('until=not-a-date;reason=x', 'reason=only a reason', 'until=2099-01-01', 'yes', ''),
+  fc.constantFrom(
+    'until=not-a-date;reason=x',
+    'reason=only a reason',
+    ...(AWAITING.has('exemption-cap') ? [] : ['until=2099-01-01;reason=forever', 'until=2026-02-30;reason=x']),
+    'yes',
+    '',
+  ),
   fc.string({ maxLength: 40 }),
 );
 
