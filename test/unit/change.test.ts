@@ -175,6 +175,10 @@ const EXPECTED: Record<string, Change> = {
   'AuthorizeSecurityGroupIngress/flat-form-no-rule-set.json': ingress(DB, [
     { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),
+  // Stratus Red Team's own detonation log: the flat form with host bits in a /0 (anonymised by its authors).
+  'AuthorizeSecurityGroupIngress/public-stratus-open-port-22.json': ingress('sg-003dc7f1f1c686164', [
+    { ruleId: 'sgr-09b3e3d2ca1edf2a2', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+  ]),
   // EC2 stores 10.9.9.9/0 as 0.0.0.0/0 (IpRange.CidrIp, models_0.d.ts).
   'AuthorizeSecurityGroupIngress/host-bits-cidr.json': ingress(DB, [
     { protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '0.0.0.0/0' },
