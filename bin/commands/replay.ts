@@ -5,6 +5,7 @@ import type { Outcome } from '../../functions/core/outcome.js';
 import type { Policy } from '../../functions/core/policy.js';
 import { ec2Client } from '../../functions/adapters/clients.js';
 import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import { defaultLoadBalancerReader } from '../../functions/adapters/elb.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
@@ -102,7 +103,7 @@ export async function replayLive(event: ReadEvent, policy: Policy, ctx: AccountC
     );
   }
   const engine = createEngine({
-    network: createEc2Network(ec2Client()),
+    network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
     channels: [],
     makeStore: () => new MemoryIdempotencyStore(),
     policy: policyWhere(policy, parsed.record, { account: ctx.account, stackName }),

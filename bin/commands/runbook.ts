@@ -3,6 +3,7 @@ import { SimulatedTarget } from '../../events/scenarios/simulated-target.js';
 import { ec2Throttle } from '../../events/simulated-account/throttle.js';
 import { ec2Client, retryConfig } from '../../functions/adapters/clients.js';
 import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import { defaultLoadBalancerReader } from '../../functions/adapters/elb.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { parseRunbookPayload, type RunbookPayload, RunbookPayloadError } from '../../functions/core/runbook.js';
 import { type RunbookDeps, type RunbookResult, runRunbook } from '../../functions/pipeline/runbook.js';
@@ -112,7 +113,7 @@ export async function invokeRemote(payload: RunbookPayload, functionName: string
 /** The runbook with the caller's credentials, in the account and region of the SDK configuration. */
 async function localAws(payload: RunbookPayload, loaded: LoadedConfig, ctx: AccountContext): Promise<RunbookResult> {
   const deps: RunbookDeps = {
-    network: createEc2Network(ec2Client()),
+    network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
     policy: loaded.policy,
     clock: () => new Date(),
     context: { account: ctx.account, region: ctx.region },

@@ -11,6 +11,7 @@ import {
   ReplaceRouteTableAssociationCommand,
 } from '@aws-sdk/client-ec2';
 import { createEc2Network, toSgRule } from '../../functions/adapters/ec2-network.js';
+import { defaultLoadBalancerReader } from '../../functions/adapters/elb.js';
 import { LayerGuardError } from '../../functions/core/errors.js';
 import type {
   NetworkApi,
@@ -160,7 +161,7 @@ export class Ec2GamedayTarget implements GamedayTarget {
     this.opts = opts;
     this.kind = opts.kind;
     this.client = opts.client;
-    this.network = createEc2Network(opts.client);
+    this.network = createEc2Network(opts.client, { loadBalancers: defaultLoadBalancerReader() });
     this.guard = new SandboxGuard(
       opts.client,
       opts.runId,

@@ -1,4 +1,5 @@
 import type {
+  LoadBalancer,
   Route,
   RouteDestination,
   RouteTable,
@@ -75,6 +76,7 @@ export class SimulatedAccount {
   readonly natGateways = new Map<string, { subnetId: string }>();
   readonly routeTables = new Map<string, { routeTableId: string; vpcId: string; tags: Tags; routes: Route[] }>();
   readonly associations = new Map<string, RouteTableAssociation>();
+  readonly loadBalancers = new Map<string, LoadBalancer>();
 
   constructor(
     readonly account = '111122223333',
@@ -129,6 +131,17 @@ export class SimulatedAccount {
     const groupId = opts.groupId ?? this.ids.make('sg');
     this.groups.set(groupId, { groupId, groupName, vpcId, tags: opts.tags ?? {} });
     return groupId;
+  }
+
+  /**
+   * A load balancer (Elastic Load Balancing: a name unique in the region) with security groups of
+   * this account; `internetFacing` is its scheme, which cannot change after creation.
+   */
+  createLoadBalancer(lb: Omit<LoadBalancer, 'securityGroupIds'> & { readonly securityGroupIds: readonly string[] }): string {
+    if (this.loadBalancers.has(lb.name)) throw new Ec2Error('DuplicateLoadBalancerName', `Load balancer ${lb.name} already exists`);
+    for (const id of lb.securityGroupIds) if (!this.groups.has(id)) throw new Ec2Error('InvalidSecurityGroup', `${id} does not exist`);
+    this.loadBalancers.set(lb.name, { ...lb, securityGroupIds: [...lb.securityGroupIds] });
+    return lb.name;
   }
 
   setTags(resourceId: string, tags: Tags): void {

@@ -1,5 +1,5 @@
 import { AwsCallError } from '../../functions/core/errors.js';
-import type { ChangeResult, NetworkApi, RouteTable, SecurityGroup } from '../../functions/core/network.js';
+import type { ChangeResult, LoadBalancer, NetworkApi, RouteTable, SecurityGroup } from '../../functions/core/network.js';
 import type { SimulatedAccount } from './account.js';
 import { Ec2Error } from './ec2-error.js';
 import type { Ec2Throttle } from './throttle.js';
@@ -16,6 +16,8 @@ const OPERATIONS = {
   replaceRouteTableAssociation: ['ReplaceRouteTableAssociation', 'mutating'],
   pageSecurityGroups: ['DescribeSecurityGroups', 'reads'],
   pageRouteTables: ['DescribeRouteTables', 'reads'],
+  // Elastic Load Balancing's own API, not EC2's: it draws from no EC2 bucket, so from a bucket a read never empties.
+  listLoadBalancers: ['DescribeLoadBalancers', 'reads'],
 } as const satisfies Record<keyof NetworkApi, readonly [string, keyof Ec2Throttle]>;
 
 export type Operation = (typeof OPERATIONS)[keyof typeof OPERATIONS][0];
@@ -176,6 +178,12 @@ export class SimulatedNetwork implements NetworkApi {
         all.slice(i, i + PAGE).map((t) => this.account.routeTable(t.routeTableId) as RouteTable),
       );
     }
+  }
+
+  listLoadBalancers(): Promise<LoadBalancer[]> {
+    return this.call('listLoadBalancers', () =>
+      [...this.account.loadBalancers.values()].map((lb) => ({ ...lb, securityGroupIds: [...lb.securityGroupIds] })),
+    );
   }
 }
 

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 
@@ -36,6 +38,8 @@ let ec2: EC2Client | undefined;
 let sns: SNSClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
 let dynamoDb: DynamoDBClient | undefined;
+let elbv2: ElasticLoadBalancingV2Client | undefined;
+let classicElb: ElasticLoadBalancingClient | undefined;
 
 /** The shared EC2 client. */
 export function ec2Client(): EC2Client {
@@ -61,6 +65,18 @@ export function dynamoDbClient(): DynamoDBClient {
   return dynamoDb;
 }
 
+/** The shared Elastic Load Balancing v2 client (application, network and gateway load balancers). */
+export function elbv2Client(): ElasticLoadBalancingV2Client {
+  elbv2 ??= new ElasticLoadBalancingV2Client({ ...retryConfig() });
+  return elbv2;
+}
+
+/** The shared Classic Load Balancer client. */
+export function classicElbClient(): ElasticLoadBalancingClient {
+  classicElb ??= new ElasticLoadBalancingClient({ ...retryConfig() });
+  return classicElb;
+}
+
 /**
  * Forgets the singletons so that the next getter builds new clients from the current environment
  * (tests that point `AWS_ENDPOINT_URL` at an emulator after import). Does not destroy sockets of
@@ -71,4 +87,6 @@ export function resetClients(): void {
   sns = undefined;
   eventBridge = undefined;
   dynamoDb = undefined;
+  elbv2 = undefined;
+  classicElb = undefined;
 }

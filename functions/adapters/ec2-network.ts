@@ -24,6 +24,7 @@ import {
 import { AwsCallError, LayerGuardError } from '../core/errors.js';
 import type {
   ChangeResult,
+  LoadBalancer,
   NetworkApi,
   ReplaceAssociationResult,
   RevokeResult,
@@ -345,7 +346,13 @@ function revokeResult(groupId: string, output: RevokeSecurityGroupIngressCommand
  * or `'already-gone'` (writes); any other failure is an `AwsCallError` with EC2's code and `retryable`
  * set for throttling, 5xx and timeouts (after the SDK's own retries have run out).
  */
-export function createEc2Network(client: EC2Client): NetworkApi {
+export function createEc2Network(
+  client: EC2Client,
+  opts: {
+    /** Reads the region's load balancers (`defaultLoadBalancerReader` in `elb.ts`); without one, asking fails loudly. */
+    readonly loadBalancers?: () => Promise<LoadBalancer[]>;
+  } = {},
+): NetworkApi {
   const revokeOnce = async (groupId: string, ruleIds: readonly string[]) =>
     call(
       'RevokeSecurityGroupIngress',
@@ -524,5 +531,13 @@ export function createEc2Network(client: EC2Client): NetworkApi {
     },
 
     pageRouteTables,
+
+    async listLoadBalancers() {
+      // Not knowing the load balancers must not read as "none": the decision would revert the public tier.
+      if (!opts.loadBalancers) {
+        throw new AwsCallError('DescribeLoadBalancers', 'NoLoadBalancerReader', 'this network was built without a load balancer reader');
+      }
+      return opts.loadBalancers();
+    },
   };
 }

@@ -14,6 +14,7 @@ import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
 import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient } from './clients.js';
 import { createEc2Network } from './ec2-network.js';
+import { defaultLoadBalancerReader } from './elb.js';
 import { createAwsChannels } from './notifier.js';
 
 /** Thrown for a `failed` outcome so that Lambda retries the event and, in the end, dead-letters it. */
@@ -41,7 +42,7 @@ const eventIdOf = (event: unknown): string | undefined => {
 export function createAwsEngine(remediators: Remediators): Engine {
   const config = loadConfig();
   return createEngine({
-    network: createEc2Network(ec2Client()),
+    network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
     channels: createAwsChannels({
       sns: snsClient(),
       eventBridge: eventBridgeClient(),

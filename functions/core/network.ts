@@ -11,6 +11,24 @@ export interface SecurityGroup {
   readonly groupName: string;
   readonly vpcId?: string;
   readonly tags: Tags;
+  /**
+   * The internet-facing load balancers the group is attached to (names), when they were read: the
+   * public tier as AWS shows it. Left out when not read (the decision then knows the tags only).
+   */
+  readonly internetFacingLoadBalancers?: readonly string[];
+}
+
+/**
+ * A load balancer, as Elastic Load Balancing describes it: v2 (application, network, gateway) or
+ * Classic. `internetFacing` is `Scheme` = `internet-facing` (v2: `LoadBalancerSchemeEnum`; Classic:
+ * `LoadBalancerDescription.Scheme`, "internet-facing" or "internal").
+ */
+export interface LoadBalancer {
+  readonly name: string;
+  readonly kind: 'application' | 'network' | 'gateway' | 'classic';
+  readonly internetFacing: boolean;
+  readonly vpcId?: string;
+  readonly securityGroupIds: readonly string[];
 }
 
 /** One security group rule, as DescribeSecurityGroupRules returns it. `protocol` is EC2's: '-1', 'tcp', '6'... */
@@ -114,4 +132,7 @@ export interface NetworkApi {
   pageSecurityGroups(filter?: { vpcId?: string }): AsyncIterable<SecurityGroup[]>;
   /** Route tables page by page, for sweeps (optionally one VPC). */
   pageRouteTables(filter?: { vpcId?: string }): AsyncIterable<RouteTable[]>;
+
+  /** Every load balancer of the region (ELBv2 and Classic), with its scheme and security groups. */
+  listLoadBalancers(): Promise<LoadBalancer[]>;
 }

@@ -69,10 +69,14 @@ export const PolicySchema = z.strictObject({
     }),
     { ipv4MinPrefix: 8, ipv6MinPrefix: 16 },
   ),
-  /** Groups with any of these tags are the public (web) tier and may be world-open on these ports. */
+  /**
+   * Groups with any of these tags, or (`internetFacingLoadBalancers`) attached to an internet-facing
+   * load balancer, are the public (web) tier and may be world-open on these ports.
+   */
   publicTier: z._default(
     z.strictObject({
       groupTags: z._default(z.array(tagSelector), [{ key: 'Tier', value: 'Web' }]),
+      internetFacingLoadBalancers: z._default(z.boolean(), true),
       allowedPorts: z._default(z.array(portRule), [
         { protocol: 'tcp', port: 80 },
         { protocol: 'tcp', port: 443 },
@@ -80,6 +84,7 @@ export const PolicySchema = z.strictObject({
     }),
     {
       groupTags: [{ key: 'Tier', value: 'Web' }],
+      internetFacingLoadBalancers: true,
       allowedPorts: [
         { protocol: 'tcp', port: 80 },
         { protocol: 'tcp', port: 443 },

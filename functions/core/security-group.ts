@@ -3,7 +3,7 @@ import { isBroaderThan, isPrivateIpv6, isSameNetwork } from './cidr.js';
 import { readExemption } from './exemption.js';
 import type { SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
-import { type AllowedPort, hasAnyTag, type Policy } from './policy.js';
+import { type AllowedPort, type Policy } from './policy.js';
 
 /** A rule's source and permission, whether requested in an event or read live. */
 type RuleShape = Omit<RequestedRule, 'ruleId'> & { readonly isEgress?: boolean };
@@ -25,9 +25,22 @@ export const isWorldOpen = (rule: RuleShape, policy: Policy): boolean =>
   (isBroaderThan(rule.cidrIpv4, policy.worldOpen.ipv4MinPrefix) ||
     (isBroaderThan(rule.cidrIpv6, policy.worldOpen.ipv6MinPrefix) && !isPrivateIpv6(rule.cidrIpv6)));
 
+/**
+ * Why the group is the public tier: a tag the policy names, or (when the policy says so) an
+ * internet-facing load balancer it is attached to; `undefined` when it is not.
+ */
+export function publicTierBasis(group: SecurityGroup, policy: Policy): string | undefined {
+  const tag = policy.publicTier.groupTags.find((s) => group.tags[s.key] === s.value);
+  if (tag) return `tagged ${tag.key}=${tag.value}`;
+  const [lb, ...more] = group.internetFacingLoadBalancers ?? [];
+  if (policy.publicTier.internetFacingLoadBalancers && lb !== undefined) {
+    return `attached to the internet-facing load balancer ${lb}${more.length ? ` (and ${more.length} more)` : ''}`;
+  }
+  return undefined;
+}
+
 /** True when the group is the public tier. */
-export const isPublicTier = (group: SecurityGroup, policy: Policy): boolean =>
-  hasAnyTag(group.tags, policy.publicTier.groupTags);
+export const isPublicTier = (group: SecurityGroup, policy: Policy): boolean => publicTierBasis(group, policy) !== undefined;
 
 /**
  * True when the rule admits no more than the allowed entry: the one port of a tcp/udp entry (not a
@@ -122,7 +135,7 @@ export function evaluateSecurityGroup(
   }
   if (matched.size === 0) {
     if (allowed > 0) {
-      return { status: 'ignored', reason: `${group.groupId} is the public tier and the rule is on an allowed port` };
+      return { status: 'ignored', reason: `${group.groupId} is the public tier (${publicTierBasis(group, policy)}) and the rule is on an allowed port` };
     }
     if (egress > 0) return { status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' };
     return { status: 'already-compliant', reason: 'the world-open rules are already gone' };

@@ -8,6 +8,8 @@ export interface PipelineDeps {
   readonly network: NetworkApi;
   readonly policy: Policy;
   readonly clock: () => Date;
+  /** The region's internet-facing load balancers by group, read once per run (a sweep shares it); read on demand otherwise. */
+  readonly loadBalancers?: () => Promise<ReadonlyMap<string, readonly string[]>>;
 }
 
 /** Observe, evaluate, plan, apply and verify one kind of change. */

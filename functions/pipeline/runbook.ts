@@ -17,6 +17,7 @@ import type { PipelineDeps } from './deps.js';
 import { describeError, makeOutcome } from './outcomes.js';
 import { revertAssociation, revertRoute } from './route-table.js';
 import { revertWorldOpen } from './security-group.js';
+import { loadBalancerIndex, withPublicTier } from './public-tier.js';
 import { type SweepScan, sweep } from './sweep.js';
 import { definedOnly } from '../core/defined.js';
 
@@ -110,9 +111,10 @@ export async function revertGroup(
   trigger: Trigger,
   deps: PipelineDeps,
 ): Promise<Outcome | undefined> {
-  const open = findWorldOpenRules(group, rules, deps.policy);
+  const judged = await withPublicTier(group, rules, deps);
+  const open = findWorldOpenRules(judged, rules, deps.policy);
   if (open.length === 0) return undefined;
-  return revertWorldOpen(open.map(asCandidate), group, rules, group.groupId, trigger, deps, false);
+  return revertWorldOpen(open.map(asCandidate), judged, rules, group.groupId, trigger, deps, false);
 }
 
 /** `revert-security-group`: DescribeSecurityGroups and DescribeSecurityGroupRules in parallel, then the revert. */
@@ -282,7 +284,8 @@ const withDryRun = <D extends PipelineDeps>(deps: D, dryRun: boolean | undefined
 
 /** Runs one validated payload. AWS failures become `failed` outcomes; nothing here throws for them. */
 export async function runRunbook(payload: RunbookPayload, runbookDeps: RunbookDeps): Promise<RunbookResult> {
-  const deps = withDryRun(runbookDeps, payload.dryRun);
+  // One read of the load balancers for the whole run (a sweep judges many groups).
+  const deps = withDryRun({ loadBalancers: loadBalancerIndex(runbookDeps.network), ...runbookDeps }, payload.dryRun);
   const trigger = runbookTrigger(payload.action, deps);
   const missing: string[] = [];
   const result = (outcomes: readonly Outcome[], scanned?: SweepScan): RunbookResult => ({

@@ -5,6 +5,7 @@ import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import { evaluateSecurityGroup, planSgRevert, worldOpenCandidates } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
+import { withPublicTier } from './public-tier.js';
 
 type SgChange = Extract<Change, { kind: 'sg-ingress' }>;
 
@@ -29,7 +30,7 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
     ? await Promise.all([network.getSecurityGroup({ groupId: change.groupId }), network.listRules(change.groupId)])
     : await network.getSecurityGroup({ groupName: change.groupName }).then(async (g) => [g, g ? await network.listRules(g.groupId) : []] as const);
 
-  const outcome = await revertWorldOpen(candidates, group, liveRules, named, trigger, deps);
+  const outcome = await revertWorldOpen(candidates, await withPublicTier(group, candidates, deps), liveRules, named, trigger, deps);
   if (change.eventName !== 'ModifySecurityGroupRules' || outcome.outcome !== 'remediated') return outcome;
   // CloudTrail records only a modified rule's new definition, so revoking is the only safe revert.
   const ruleIds = outcome.actions.flatMap((a) => (a.type === 'revoke-ingress' ? a.ruleIds : []));

@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client, eventBridgeClient, snsClient } from '../adapters/clients.js';
 import { createEc2Network } from '../adapters/ec2-network.js';
+import { defaultLoadBalancerReader } from '../adapters/elb.js';
 import { createAwsChannels } from '../adapters/notifier.js';
 import { loadConfig } from '../core/config.js';
 import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus } from '../core/outcome.js';
@@ -93,7 +94,7 @@ export const handler = middy(async (event: unknown, context: Context) => {
   logger.setCorrelationId(`runbook-${id}`);
   logger.info('runbook started', { payload });
   const result = await runRunbook(payload, {
-    network: createEc2Network(ec2Client()),
+    network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
     policy: config.policy,
     clock: () => new Date(),
     newId: () => id,

@@ -65,6 +65,11 @@ export const writeJson = (dir: string, name: string, value: unknown): string => 
 export async function vpcWithGroup(ec2: EC2Client, tags: Record<string, string> = {}): Promise<{ vpcId: string; groupId: string }> {
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }));
   const vpcId = vpc.Vpc?.VpcId as string;
+  return { vpcId, groupId: await groupIn(ec2, vpcId, tags) };
+}
+
+/** Another group in the VPC. */
+export async function groupIn(ec2: EC2Client, vpcId: string, tags: Record<string, string> = {}): Promise<string> {
   const group = await ec2.send(
     new CreateSecurityGroupCommand({
       GroupName: `lg-${Math.random().toString(36).slice(2, 10)}`,
@@ -75,7 +80,7 @@ export async function vpcWithGroup(ec2: EC2Client, tags: Record<string, string> 
         : undefined,
     }),
   );
-  return { vpcId, groupId: group.GroupId as string };
+  return group.GroupId as string;
 }
 
 /** Opens tcp/PORT to 0.0.0.0/0 on the group; returns the new rule's id. */
@@ -90,3 +95,14 @@ export async function openToWorld(ec2: EC2Client, groupId: string, port: number)
 }
 
 export { EC2Client };
+
+/** Two subnets in two zones of the VPC: what an application load balancer needs. */
+export async function twoSubnets(ec2: EC2Client, vpcId: string): Promise<string[]> {
+  const { CreateSubnetCommand } = await import('@aws-sdk/client-ec2');
+  const ids: string[] = [];
+  for (const [i, zone] of ['us-east-1a', 'us-east-1b'].entries()) {
+    const s = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.42.${i + 1}.0/24`, AvailabilityZone: zone }));
+    ids.push(s.Subnet?.SubnetId as string);
+  }
+  return ids;
+}

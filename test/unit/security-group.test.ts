@@ -407,7 +407,7 @@ describe('evaluateSecurityGroup', () => {
       ],
       expected: {
         status: 'ignored',
-        reason: `${web.groupId} is the public tier and the rule is on an allowed port`,
+        reason: `${web.groupId} is the public tier (tagged Tier=Web) and the rule is on an allowed port`,
       },
     },
     {
