@@ -25,6 +25,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
       worldOpen: { ipv4MinPrefix: 8, ipv6MinPrefix: 16 },
       publicTier: {
         groupTags: [{ key: 'Tier', value: 'Web' }],
+        internetFacingLoadBalancers: true,
         allowedPorts: [
           { protocol: 'tcp', port: 80 },
           { protocol: 'tcp', port: 443 },
@@ -64,6 +65,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
       worldOpen: { ipv4MinPrefix: 1, ipv6MinPrefix: 128 },
       publicTier: {
         groupTags: [{ key: 'Public', value: '' }],
+        internetFacingLoadBalancers: false,
         allowedPorts: [{ protocol: 'udp', port: 53 }],
       },
       exemption: { tagKey: 'security:exception', maxDays: 30 },
