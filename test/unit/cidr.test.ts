@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isBroaderThan, prefixLength } from '../../functions/core/cidr.js';
+import {
+  canonicalCidr,
+  isBroaderThan,
+  isPrivateIpv6,
+  isSameNetwork,
+  isWithin,
+  prefixLength,
+} from '../../functions/core/cidr.js';
 
 describe('prefixLength', () => {
   it.each<[string | undefined, number | undefined]>([
@@ -44,5 +51,75 @@ describe('isBroaderThan', () => {
     ['not-a-cidr', 8, false],
   ])('%s broader than /%i: %s', (cidr, bound, expected) => {
     expect(isBroaderThan(cidr, bound)).toBe(expected);
+  });
+});
+
+// EC2 stores CIDRs canonically: "if you specify 100.68.0.18/18 … canonicalizes the CIDR block to
+// 100.68.0.0/18" (IpRange.CidrIp, @aws-sdk/client-ec2 models_0.d.ts); CreateRoute: "We modify the
+// specified CIDR block to its canonical form" (CreateRouteRequest.DestinationCidrBlock, models_2.d.ts).
+describe('canonicalCidr', () => {
+  it.each<[string | undefined, string | undefined]>([
+    ['100.68.0.18/18', '100.68.0.0/18'], // the SDK model's own example
+    ['10.9.9.9/0', '0.0.0.0/0'],
+    ['203.0.113.77/24', '203.0.113.0/24'],
+    ['203.0.113.77/32', '203.0.113.77/32'],
+    ['0.0.0.0/00', '0.0.0.0/0'],
+    ['::/0', '::/0'],
+    ['2001:DB8::1/0', '::/0'],
+    ['2001:0DB8:0000:0000:0000:0000:0000:0001/32', '2001:db8::/32'],
+    ['2001:db8:0:0:1:0:0:1/128', '2001:db8::1:0:0:1'.concat('/128')], // the first of two equal runs
+    ['2001:db8:0:1:1:1:1:1/128', '2001:db8:0:1:1:1:1:1/128'], // one zero group is not compressed
+    ['fe80::1:2/64', 'fe80::/64'],
+    ['::ffff:192.0.2.1/128', '::ffff:c000:201/128'],
+    ['FC00::/7', 'fc00::/7'],
+    ['256.0.0.0/8', undefined],
+    ['10.0.0/8', undefined],
+    ['10.0.0.0/33', undefined],
+    ['2001:db8::1::/64', undefined],
+    ['2001:db8:0:0:0:0:0:0:1/64', undefined],
+    ['12345::/16', undefined],
+    ['g::/16', undefined],
+    ['not-a-cidr/0', undefined],
+    [undefined, undefined],
+  ])('%s -> %s', (cidr, expected) => {
+    expect(canonicalCidr(cidr)).toBe(expected);
+  });
+});
+
+describe('isSameNetwork', () => {
+  it.each<[string | undefined, string | undefined, boolean]>([
+    ['10.9.9.9/0', '0.0.0.0/0', true],
+    ['203.0.113.77/24', '203.0.113.0/24', true],
+    ['203.0.113.0/24', '203.0.113.0/25', false],
+    ['2001:DB8::/32', '2001:0db8:0:0:0:0:0:0/32', true],
+    ['::/0', '0.0.0.0/0', false],
+    [undefined, undefined, true],
+    ['0.0.0.0/0', undefined, false],
+    ['junk', 'JUNK', true], // unparsable text equals only itself
+    ['junk', '0.0.0.0/0', false],
+  ])('%s ~ %s: %s', (a, b, expected) => {
+    expect(isSameNetwork(a, b)).toBe(expected);
+    expect(isSameNetwork(b, a)).toBe(expected);
+  });
+});
+
+describe('isWithin and isPrivateIpv6 (fc00::/7)', () => {
+  it.each<[string | undefined, boolean]>([
+    ['fc00::/7', true],
+    ['fd00::/8', true],
+    ['fdff:ffff::/32', true],
+    ['fc00::/6', false],
+    ['fe00::/7', false],
+    ['::/0', false],
+    ['10.0.0.0/8', false],
+    [undefined, false],
+  ])('%s private: %s', (cidr, expected) => {
+    expect(isPrivateIpv6(cidr)).toBe(expected);
+  });
+  it('compares families and prefixes', () => {
+    expect(isWithin('10.1.0.0/16', '10.0.0.0/8')).toBe(true);
+    expect(isWithin('10.0.0.0/8', '10.1.0.0/16')).toBe(false);
+    expect(isWithin('11.0.0.0/16', '10.0.0.0/8')).toBe(false);
+    expect(isWithin('::/0', '0.0.0.0/0')).toBe(false);
   });
 });

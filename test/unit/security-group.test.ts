@@ -165,6 +165,57 @@ describe('isPublicTier and isAllowedPublic', () => {
   });
 });
 
+describe('ICMP in the public tier\'s allowed list (type in FromPort, code in ToPort, -1 for any)', () => {
+  // EC2: "If the protocol is ICMP, this is the ICMP type or -1" (FromPort) and "the ICMP code or -1"
+  // (ToPort): AuthorizeSecurityGroupIngressRequest, @aws-sdk/client-ec2 models_0.d.ts.
+  const pmtu = parsePolicy({
+    publicTier: {
+      allowedPorts: [
+        { protocol: 'tcp', port: 443 },
+        { protocol: 'icmp', type: 3, code: 4 }, // fragmentation needed (path-MTU discovery, IPv4)
+        { protocol: 'icmpv6', type: 2 }, // packet too big (path-MTU discovery, IPv6), any code
+      ],
+    },
+  });
+  it.each<[string, Partial<SgRule>, boolean]>([
+    ['icmp 3/4 from 0.0.0.0/0', { protocol: 'icmp', fromPort: 3, toPort: 4, cidrIpv4: '0.0.0.0/0' }, true],
+    ['icmp as protocol 1, 3/4', { protocol: '1', fromPort: 3, toPort: 4, cidrIpv4: '0.0.0.0/0' }, true],
+    ['icmp 3, any code (more than allowed)', { protocol: 'icmp', fromPort: 3, toPort: -1, cidrIpv4: '0.0.0.0/0' }, false],
+    ['icmp 3/1 (another code)', { protocol: 'icmp', fromPort: 3, toPort: 1, cidrIpv4: '0.0.0.0/0' }, false],
+    ['icmp any type', { protocol: 'icmp', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' }, false],
+    ['icmp echo (8)', { protocol: 'icmp', fromPort: 8, toPort: -1, cidrIpv4: '0.0.0.0/0' }, false],
+    ['icmpv6 2, any code', { protocol: 'icmpv6', fromPort: 2, toPort: -1, cidrIpv6: '::/0' }, true],
+    ['icmpv6 as protocol 58, 2/0', { protocol: '58', fromPort: 2, toPort: 0, cidrIpv6: '::/0' }, true],
+    ['icmpv6 128 (echo)', { protocol: 'icmpv6', fromPort: 128, toPort: -1, cidrIpv6: '::/0' }, false],
+    ['tcp 3-4 is not icmp', { protocol: 'tcp', fromPort: 3, toPort: 4, cidrIpv4: '0.0.0.0/0' }, false],
+  ])('%s -> %s', (_name, fields, expected) => {
+    expect(isAllowedPublic(rule(web.groupId, 'sgr-0a1b2c3d4e5f69001', fields), web, pmtu)).toBe(expected);
+    expect(isAllowedPublic(rule(app.groupId, 'sgr-0a1b2c3d4e5f69001', fields), app, pmtu)).toBe(false);
+  });
+
+  it('refuses an ICMP entry with a port, or a tcp entry with a type', () => {
+    expect(() => parsePolicy({ publicTier: { allowedPorts: [{ protocol: 'icmp', port: 8 }] } })).toThrow(/allowedPorts/);
+    expect(() => parsePolicy({ publicTier: { allowedPorts: [{ protocol: 'tcp', type: 3 }] } })).toThrow(/allowedPorts/);
+    expect(() => parsePolicy({ publicTier: { allowedPorts: [{ protocol: 'icmp', type: 256 }] } })).toThrow(/allowedPorts/);
+  });
+});
+
+describe('private IPv6 (fc00::/7, RFC 4193) is never world-open, whatever the bound', () => {
+  const loose = parsePolicy({ worldOpen: { ipv6MinPrefix: 128 } });
+  it.each<[string, boolean]>([
+    ['fc00::/7', false],
+    ['fd00::/8', false],
+    ['fd12:3456:789a::/48', false],
+    ['FD00::/8', false],
+    ['fc00::/6', true], // wider than fc00::/7: reaches public space too
+    ['fe80::/10', true],
+    ['2001:db8::/32', true],
+    ['::/0', true],
+  ])('%s under an IPv6 bound of /128 -> world-open %s', (cidr, expected) => {
+    expect(isWorldOpen({ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: cidr }, loose)).toBe(expected);
+  });
+});
+
 describe('isSamePermission', () => {
   const live = rule(app.groupId, 'sgr-0a1b2c3d4e5f69001', {
     protocol: 'tcp',
@@ -207,6 +258,26 @@ describe('isSamePermission', () => {
       rule(app.groupId, 'r', { protocol: '50', cidrIpv4: '0.0.0.0/0' }),
       { protocol: '50', cidrIpv4: '0.0.0.0/0' },
       true,
+    ],
+    // Networks, not text: EC2 stores the canonical form (IpRange.CidrIp, models_0.d.ts).
+    ['host bits in the request', live, { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.9.9.9/0' }, true],
+    [
+      'host bits in the live rule (moto stores them as given)',
+      rule(app.groupId, 'r', { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.77/24' }),
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24' },
+      true,
+    ],
+    [
+      'IPv6 expanded and upper case',
+      rule(app.groupId, 'r', { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '2001:db8::/32' }),
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '2001:0DB8:0000:0000:0000:0000:0000:0001/32' },
+      true,
+    ],
+    [
+      'a neighbouring network',
+      rule(app.groupId, 'r', { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24' }),
+      { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.114.0/24' },
+      false,
     ],
     [
       'ports -1 on one side only',
@@ -257,6 +328,10 @@ describe('describeRule', () => {
       'tcp/5432 from sg-0a1b2c3d4e5f67002',
     ],
     [{ protocol: 'tcp', fromPort: 22, toPort: 22 }, 'tcp/22 from ?'],
+    [{ protocol: 'icmp', fromPort: 8, toPort: -1, cidrIpv4: '0.0.0.0/0' }, 'icmp type 8, any code from 0.0.0.0/0'],
+    [{ protocol: '1', fromPort: 3, toPort: 4, cidrIpv4: '0.0.0.0/0' }, 'icmp type 3, code 4 from 0.0.0.0/0'],
+    [{ protocol: 'icmp', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' }, 'icmp, any type from 0.0.0.0/0'],
+    [{ protocol: '58', fromPort: 2, toPort: 0, cidrIpv6: '::/0' }, 'icmpv6 type 2, code 0 from ::/0'],
   ])('%j → %s', (r, expected) => {
     expect(describeRule(r)).toBe(expected);
   });
