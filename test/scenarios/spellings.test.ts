@@ -335,3 +335,22 @@ describe('routes: every spelling of one drift decides alike', () => {
     expect((await judge(account, event)).outcome).toBe('remediated');
   });
 });
+
+describe('group names: resolved in the default VPC, as EC2 does', () => {
+  // "[Default VPC] The name of the security group" (AuthorizeSecurityGroupIngressRequest.GroupName, models_0.d.ts).
+  it("a record naming only groupName 'default' reverts the default VPC's group, not another VPC's", async () => {
+    const account = threeTierAccount(NOW);
+    // The other VPC's group comes first, so a lookup that ignores the default VPC finds it.
+    const inBaseline = account.createSecurityGroup(BASELINE.vpcId, 'default');
+    const defaultVpc = account.createVpc('172.31.0.0/16', { isDefault: true });
+    const inDefault = account.createSecurityGroup(defaultVpc, 'default');
+    const opened = { protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
+    const [drift] = account.authorizeIngress(inDefault, [opened]);
+    const [twin] = account.authorizeIngress(inBaseline, [opened]); // the same rule elsewhere: not this event's
+    const request = { groupName: 'default', ipPermissions: {}, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIp: '0.0.0.0/0' };
+    const verdict = await judge(account, envelope('AuthorizeSecurityGroupIngress', request, { _return: true }));
+    expect(verdict.outcome).toBe('remediated');
+    expect(verdict.actions).toEqual([{ type: 'revoke-ingress', groupId: inDefault, ruleIds: [drift?.ruleId], result: 'done' }]);
+    expect(account.rules.has(twin?.ruleId as string)).toBe(true);
+  });
+});
