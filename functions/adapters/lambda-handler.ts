@@ -6,6 +6,7 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { CANARY_METRIC, canaryRevertOf } from '../core/canary.js';
 import { loadConfig } from '../core/config.js';
 import { LayerGuardError, UnsupportedEventError } from '../core/errors.js';
 import type { Outcome } from '../core/outcome.js';
@@ -64,7 +65,7 @@ export function createAwsEngine(remediators: Remediators): Engine {
  * each outcome, returns the outcome, and throws on `failed` (and on a concurrent duplicate still in
  * progress) so that Lambda retries; unreadable input is answered with `ignored` and never retried.
  */
-export function createLambdaHandler(name: string, engine: Engine) {
+export function createLambdaHandler(name: string, engine: Engine, canaryGroupId = loadConfig().canaryGroupId) {
   const logger = new Logger({ serviceName: 'layerguard' });
   const metrics = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard' });
   metrics.setDefaultDimensions({ function: name });
@@ -92,6 +93,14 @@ export function createLambdaHandler(name: string, engine: Engine) {
     logger.info('outcome', { outcome });
     metrics.addMetric(outcome.outcome, MetricUnit.Count, 1);
     if (outcome.secondsOpen !== undefined) metrics.addMetric('secondsOpen', MetricUnit.Seconds, outcome.secondsOpen);
+    const canary = canaryRevertOf(outcome, canaryGroupId);
+    if (canary) {
+      // Its own metric set, dimensions account and region only (the canary alarm watches exactly these).
+      const single = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard', singleMetric: true });
+      single.addDimensions({ account: canary.account, region: canary.region });
+      single.addMetric(CANARY_METRIC, MetricUnit.Seconds, canary.secondsToRevert);
+      logger.info('canary reverted', { ...canary });
+    }
     if (outcome.outcome === 'failed') throw new RemediationFailedError(outcome);
     return outcome;
   })

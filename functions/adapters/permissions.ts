@@ -29,3 +29,12 @@ export const RUNBOOK_ACTIONS = {
 
 /** What the notification channels call, scoped in the stack to LayerGuard's own topic and bus. */
 export const NOTIFIER_ACTIONS = { sns: ['sns:Publish'], eventBridge: ['events:PutEvents'] } as const;
+
+/**
+ * The canary function: it reads whether anything uses its group and what the group holds, and may
+ * authorize ingress on that one group only (the stack scopes the write to the group's ARN).
+ */
+export const CANARY_ACTIONS = {
+  read: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroupRules'],
+  write: ['ec2:AuthorizeSecurityGroupIngress'],
+} as const;

@@ -10,6 +10,8 @@ export interface HandlerConfig {
   readonly eventBusName?: string;
   /** DynamoDB table that makes each trigger's remediation and notification happen once. */
   readonly idempotencyTable?: string;
+  /** The canary's security group: its reverts are the canary's measure, not news for people. */
+  readonly canaryGroupId?: string;
 }
 
 /** Environment variable names: the stack sets them, the handlers read them. */
@@ -18,6 +20,9 @@ export const ENV = {
   topicArn: 'LAYERGUARD_TOPIC_ARN',
   eventBusName: 'LAYERGUARD_EVENT_BUS',
   idempotencyTable: 'LAYERGUARD_IDEMPOTENCY_TABLE',
+  canaryGroupId: 'LAYERGUARD_CANARY_GROUP_ID',
+  canaryCidr: 'LAYERGUARD_CANARY_CIDR',
+  canaryPort: 'LAYERGUARD_CANARY_PORT',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -41,5 +46,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     topicArn: optional(env, ENV.topicArn),
     eventBusName: optional(env, ENV.eventBusName),
     idempotencyTable: optional(env, ENV.idempotencyTable),
+    canaryGroupId: optional(env, ENV.canaryGroupId),
   };
 }
