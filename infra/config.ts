@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../functions/core/errors.js';
 import { DEFAULT_STACK_NAME } from '../functions/core/own-roles.js';
+import { OUTCOME_STATUSES } from '../functions/core/outcome.js';
 import { type Policy, parsePolicy } from '../functions/core/policy.js';
+import { CANARY_INTERVALS } from './constructs/canary.js';
 
 /**
  * The stack's configuration: the policy (one typed, validated object shared with the handlers) and the
@@ -53,7 +55,19 @@ const StackConfigSchema = z.strictObject({
   /** The policy; `policy.mode` is enforce or dry-run. Validated by the same schema as the handlers. */
   policy: z.unknown().optional(),
   /** E-mail addresses subscribed to the notification topic (each must confirm the subscription). */
-  notificationEmails: z.array(z.email('not an e-mail address')).max(20).default([]),
+  notificationEmails: z
+    .array(
+      z.union([
+        z.email('not an e-mail address'),
+        /** One subscription with its own choice of outcomes (the filter policy on `outcome`). */
+        z.strictObject({
+          email: z.email('not an e-mail address'),
+          outcomes: z.array(z.enum(OUTCOME_STATUSES)).min(1).max(OUTCOME_STATUSES.length),
+        }),
+      ]),
+    )
+    .max(20)
+    .default([]),
   /** Match game-day events (source `layerguard.gameday`) as well as CloudTrail's. Off in production. */
   gameday: z.boolean().default(false),
   /**
@@ -76,6 +90,39 @@ const StackConfigSchema = z.strictObject({
   trail: z.enum(['check', 'create']).default('check'),
   /** Days the created trail's log files are kept in its bucket (`trail: "create"` only). */
   trailRetentionDays: z.number().int().min(1).max(3650).default(365),
+  /** The canary: a real change for the deployed path to revert, at a set interval (infra/constructs/canary.ts). */
+  canary: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Minutes between probes: a divisor of an hour, or whole hours that divide a day. */
+      intervalMinutes: z
+        .number()
+        .refine((m) => (CANARY_INTERVALS as readonly number[]).includes(m), {
+          message: `the canary interval must be one of ${CANARY_INTERVALS.join(', ')} minutes`,
+        })
+        .default(60),
+      /** The alarm fires when no revert comes within the interval, or one takes longer than this. */
+      maxSecondsToRevert: z.number().int().min(60).default(900),
+      /** Put the canary's group in this VPC instead of a VPC of its own with no subnets. */
+      vpcId: z
+        .string()
+        .regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id looks like vpc-0abc1234')
+        .optional(),
+    })
+    .default({ enabled: true, intervalMinutes: 60, maxSecondsToRevert: 900 })
+    .refine((c) => c.maxSecondsToRevert < c.intervalMinutes * 60, {
+      message: 'canary.maxSecondsToRevert must be shorter than the interval (the revert must land in the same period)',
+    }),
+  /** The scheduled sweep through the runbook function, for events that never arrived. */
+  sweep: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Minutes between sweeps, 1 to 1440. */
+      intervalMinutes: z.number().int().min(1).max(1440).default(15),
+      /** EC2 calls a sweep has in flight at most (its own cap, below EC2's request buckets). */
+      concurrency: z.number().int().min(1).max(16).default(4),
+    })
+    .default({ enabled: true, intervalMinutes: 15, concurrency: 4 }),
   /** Log retention in days (a value CloudWatch Logs accepts). */
   logRetentionDays: z
     .number()

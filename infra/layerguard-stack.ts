@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
   ROUTE_TABLE_ACTIONS,
@@ -6,6 +6,8 @@ import {
   SECURITY_GROUP_ACTIONS,
 } from '../functions/adapters/permissions.js';
 import { withOwnRoles } from '../functions/core/own-roles.js';
+import { canaryCidr } from '../functions/core/canary.js';
+import { ENV } from '../functions/core/config.js';
 import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js';
 import type { StackConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
@@ -15,7 +17,11 @@ import { GamedayOutcomes } from './constructs/gameday-outcomes.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
 import { Notifications } from './constructs/notifications.js';
 import { CloudTrailRule } from './constructs/rules.js';
+import { SweepSchedule } from './constructs/sweep.js';
 import { LayerGuardTrail } from './constructs/trail.js';
+
+/** The runbook function's timeout: a whole region's sweep must finish in one invocation. */
+export const RUNBOOK_TIMEOUT = Duration.minutes(5);
 
 export interface LayerGuardStackProps extends StackProps {
   readonly config: StackConfig;
@@ -71,6 +77,19 @@ export class LayerGuardStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     };
 
+    // The canary's group first: the functions that may revert its rule know it (its reverts are measured, not mailed).
+    const canary = config.canary.enabled
+      ? new Canary(this, 'Canary', {
+          topic: notifications.topic,
+          intervalMinutes: config.canary.intervalMinutes,
+          maxSecondsToRevert: config.canary.maxSecondsToRevert,
+          cidr: canaryCidr(policy),
+          vpcId: config.canary.vpcId,
+          logRetentionDays: config.logRetentionDays,
+        })
+      : undefined;
+    const canaryEnv: Record<string, string> = canary ? { [ENV.canaryGroupId]: canary.group.attrGroupId } : {};
+
     const securityGroup = new RemediationFunction(this, 'SecurityGroup', {
       ...common,
       handlerDir: 'security-group',
@@ -79,6 +98,7 @@ export class LayerGuardStack extends Stack {
       readActions: SECURITY_GROUP_ACTIONS.read,
       writeActions: scoped(SECURITY_GROUP_ACTIONS.write),
       reservedConcurrency: config.reservedConcurrency.securityGroup,
+      environment: canaryEnv,
     });
     const routeTable = new RemediationFunction(this, 'RouteTable', {
       ...common,
@@ -97,12 +117,14 @@ export class LayerGuardStack extends Stack {
       readActions: RUNBOOK_ACTIONS.read,
       writeActions: scoped(RUNBOOK_ACTIONS.write),
       reservedConcurrency: config.reservedConcurrency.runbook,
+      environment: { ...canaryEnv, [ENV.sweepConcurrency]: String(config.sweep.concurrency) },
+      // A sweep of a whole region reads every group's rules; one invocation may take minutes.
+      timeout: RUNBOOK_TIMEOUT,
     });
 
     this.rules = buildRulePatterns(policy, {
       gameday: config.gameday,
       maxPatternSize: config.eventPatternSizeLimit,
-      canary: true,
     });
     const handlers = { 'security-group': securityGroup, 'route-table': routeTable } as const;
     const rules = this.rules.map(
@@ -133,8 +155,10 @@ export class LayerGuardStack extends Stack {
       },
     });
 
-    // Hourly proof that the deployed path still produces outcomes (alarm when it does not).
-    new Canary(this, 'Canary', { outcomesBus: notifications.bus, topic: notifications.topic });
+    // Drift whose event never arrived is reverted within one interval (plus the sweep's own duration).
+    const sweep = config.sweep.enabled
+      ? new SweepSchedule(this, 'Sweep', { runbook: runbook.fn, intervalMinutes: config.sweep.intervalMinutes })
+      : undefined;
 
     // Without a trail that logs management events, EventBridge gets no CloudTrail event at all.
     if (config.trail === 'create') {
@@ -160,6 +184,15 @@ export class LayerGuardStack extends Stack {
       description: 'invoke for runbook and sweep',
     });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
+    if (canary) {
+      new CfnOutput(this, 'CanaryGroupId', { value: canary.group.attrGroupId, description: "the canary's security group" });
+      new CfnOutput(this, 'CanaryFunctionName', { value: canary.fn.functionName });
+      new CfnOutput(this, 'CanaryAlarmName', {
+        value: canary.alarm.alarmName,
+        description: 'in ALARM when the deployed path did not revert the canary within its interval',
+      });
+    }
+    if (sweep) new CfnOutput(this, 'SweepScheduleName', { value: sweep.schedule.schedule.ref });
 
     // Game days read every outcome from this queue (`gameday --via deployed --outcomes-queue URL`).
     if (config.gameday) {

@@ -1,3 +1,4 @@
+import type { Audience } from '../../functions/core/audience.js';
 import type { NotificationChannel } from '../../functions/core/notifier.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 
@@ -7,7 +8,10 @@ export class RecordingNotifier implements NotificationChannel {
   /** Set to make the next sends throw, as a failing SNS or EventBridge would. */
   failWith: Error | undefined;
 
-  constructor(readonly name = 'recorder') {}
+  constructor(
+    readonly name = 'recorder',
+    readonly audience: Audience = 'people',
+  ) {}
 
   async send(outcome: Outcome): Promise<string> {
     if (this.failWith) throw this.failWith;

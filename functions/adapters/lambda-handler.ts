@@ -53,6 +53,7 @@ export function createAwsEngine(remediators: Remediators): Engine {
     policy: config.policy,
     clock: () => new Date(),
     remediators,
+    audience: { canaryGroupId: config.canaryGroupId },
     makeStore: () =>
       config.idempotencyTable
         ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() })

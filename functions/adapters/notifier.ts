@@ -4,7 +4,6 @@ import {
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CANARY_SOURCE } from '../core/cloudtrail.js';
 import { AwsCallError } from '../core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../core/notification.js';
 import type { NotificationChannel } from '../core/notifier.js';
@@ -19,7 +18,7 @@ export interface AwsNotifierDeps {
   readonly eventBusName?: string;
 }
 
-// SNS message attribute values must not be empty; subscribers filter on these.
+// SNS message attribute values must not be empty; subscriptions filter on `outcome` (infra/constructs/notifications.ts).
 const attribute = (value: string) => ({ DataType: 'String', StringValue: value || 'unknown' });
 
 /**
@@ -34,9 +33,8 @@ export function createAwsChannels(deps: AwsNotifierDeps): NotificationChannel[] 
   if (sns && topicArn) {
     channels.push({
       name: 'sns',
+      audience: 'people',
       async send(outcome) {
-        // The hourly canary (infra/constructs/canary.ts) is proven by its outcome event; people hear of it only when it failed.
-        if (outcome.trigger.source === CANARY_SOURCE && outcome.outcome !== 'failed') return undefined;
         const { subject, message } = formatNotification(outcome);
         try {
           const answer = await sns.send(
@@ -61,6 +59,7 @@ export function createAwsChannels(deps: AwsNotifierDeps): NotificationChannel[] 
   if (eventBridge && eventBusName) {
     channels.push({
       name: 'eventbridge',
+      audience: 'machines',
       async send(outcome) {
         let answer: PutEventsCommandOutput;
         try {

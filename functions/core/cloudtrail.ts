@@ -18,9 +18,7 @@ export type SupportedEventName = (typeof SUPPORTED_EVENTS)[number];
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const EC2_SOURCE = 'aws.ec2';
 export const GAMEDAY_SOURCE = 'layerguard.gameday';
-/** The stack's hourly canary (infra/constructs/canary.ts): proves the deployed path still produces outcomes. */
-export const CANARY_SOURCE = 'layerguard.canary';
-const TRIGGER_SOURCES: readonly string[] = [EC2_SOURCE, GAMEDAY_SOURCE, CANARY_SOURCE];
+const TRIGGER_SOURCES: readonly string[] = [EC2_SOURCE, GAMEDAY_SOURCE];
 
 const text = z.string().check(z.maxLength(4096));
 /** Free text the caller controls (user agent, ARNs, messages): cut to size, never a reason to drop the event. */
@@ -72,7 +70,7 @@ export const EventBridgeEnvelopeSchema = z.looseObject({
 /** A trigger after parsing: the record, and where it came from. */
 export interface ParsedTrigger {
   readonly record: CloudTrailRecord;
-  /** `aws.ec2` for CloudTrail through EventBridge or a bare record; `layerguard.gameday` for game days; `layerguard.canary` for the canary. */
+  /** `aws.ec2` for CloudTrail through EventBridge or a bare record; `layerguard.gameday` for game days. */
   readonly source: string;
 }
 

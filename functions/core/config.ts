@@ -23,6 +23,7 @@ export const ENV = {
   canaryGroupId: 'LAYERGUARD_CANARY_GROUP_ID',
   canaryCidr: 'LAYERGUARD_CANARY_CIDR',
   canaryPort: 'LAYERGUARD_CANARY_PORT',
+  sweepConcurrency: 'LAYERGUARD_SWEEP_CONCURRENCY',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {

@@ -1,3 +1,4 @@
+import type { Audience } from './audience.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -7,6 +8,8 @@ import type { Outcome } from './outcome.js';
 export interface NotificationChannel {
   /** A stable name: part of the idempotency key, so it must not change between deployments. */
   readonly name: string;
+  /** Who the channel tells (`audiencesOf` decides which outcomes each audience receives). */
+  readonly audience: Audience;
   /** Sends the outcome and returns the channel's message id; throws when the channel failed. */
   send(outcome: Outcome): Promise<string | undefined>;
 }

@@ -1,5 +1,4 @@
 import {
-  CANARY_SOURCE,
   CLOUDTRAIL_DETAIL_TYPE,
   EC2_SOURCE,
   GAMEDAY_SOURCE,
@@ -33,11 +32,6 @@ export interface PatternOptions {
   /** Also match game-day events (source `layerguard.gameday`). */
   readonly gameday: boolean;
   /**
-   * Also let the stack's canary (source `layerguard.canary`) through the security-group rule. Separate
-   * from `gameday`: the canary runs in production, game-day events do not.
-   */
-  readonly canary?: boolean;
-  /**
    * The EventBridge quota "event pattern size" in characters: 2048 by default, adjustable to 4096. A
    * pattern that would exceed it drops its CIDR filter (the handler still evaluates every CIDR).
    */
@@ -68,9 +62,9 @@ function notOwnRole(arns: readonly string[]): Record<string, unknown> {
   };
 }
 
-function envelope(policy: Policy, options: PatternOptions, canary = false): Record<string, unknown> {
+function envelope(policy: Policy, options: PatternOptions): Record<string, unknown> {
   return {
-    source: [EC2_SOURCE, ...(canary ? [CANARY_SOURCE] : []), ...(options.gameday ? [GAMEDAY_SOURCE] : [])],
+    source: [EC2_SOURCE, ...(options.gameday ? [GAMEDAY_SOURCE] : [])],
     'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
     ...(policy.scope.accounts.length > 0 ? { account: [...policy.scope.accounts] } : {}),
     ...(policy.scope.regions.length > 0 ? { region: [...policy.scope.regions] } : {}),
@@ -107,7 +101,7 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
   const response = { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }] } } };
   const worldOpen = [{ requestParameters: { $or: request } }, { responseElements: response }];
   const base = {
-    ...envelope(policy, options, options.canary === true),
+    ...envelope(policy, options),
     detail: {
       eventSource: ['ec2.amazonaws.com'],
       eventName: [...SECURITY_GROUP_EVENTS],

@@ -1,6 +1,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import { type AudienceContext, audiencesOf } from '../core/audience.js';
 import { parseTrigger } from '../core/cloudtrail.js';
 import type { NotificationChannel } from '../core/notifier.js';
 import type { Outcome } from '../core/outcome.js';
@@ -26,6 +27,8 @@ export interface EngineDeps extends PipelineDeps {
   readonly makeStore: () => BasePersistenceLayer;
   /** How long a trigger is remembered: longer than EventBridge and Lambda keep retrying it (24 h). */
   readonly rememberSeconds?: number;
+  /** What `audiencesOf` needs to decide who is told (the canary's group). */
+  readonly audience?: AudienceContext;
 }
 
 export interface Engine {
@@ -61,7 +64,7 @@ export function createEngine(deps: EngineDeps): Engine {
       async (_key: { eventId: string; outcome: string }, outcome: Outcome) => ({ id: (await channel.send(outcome)) ?? null }),
       { persistenceStore: deps.makeStore(), config: channelConfig, dataIndexArgument: 0, keyPrefix: `notify-${channel.name}` },
     );
-    return { channelConfig, sendOnce };
+    return { channel, channelConfig, sendOnce };
   });
 
   return {
@@ -80,7 +83,9 @@ export function createEngine(deps: EngineDeps): Engine {
         outcome = error.outcome;
       }
       const key = { eventId, outcome: outcome.outcome };
-      const sent = await Promise.allSettled(channels.map((c) => c.sendOnce(key, outcome)));
+      const audiences = audiencesOf(outcome, deps.audience);
+      const told = channels.filter((c) => audiences.includes(c.channel.audience));
+      const sent = await Promise.allSettled(told.map((c) => c.sendOnce(key, outcome)));
       const failure = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failure) throw failure.reason;
       return outcome;

@@ -9,8 +9,10 @@ import { ec2Client, eventBridgeClient, snsClient } from '../adapters/clients.js'
 import { createEc2Network } from '../adapters/ec2-network.js';
 import { defaultLoadBalancerReader } from '../adapters/elb.js';
 import { createAwsChannels } from '../adapters/notifier.js';
-import { loadConfig } from '../core/config.js';
-import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus } from '../core/outcome.js';
+import { audiencesOf } from '../core/audience.js';
+import { ENV, loadConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { OUTCOME_STATUSES, type Outcome } from '../core/outcome.js';
 import { parseRunbookPayload, RunbookPayloadError } from '../core/runbook.js';
 import { type RunbookResult, runRunbook } from '../pipeline/runbook.js';
 import { mapLimit } from '../pipeline/sweep.js';
@@ -45,12 +47,20 @@ export function fitResponse(result: RunbookResult, limit = MAX_RESPONSE_BYTES): 
   };
 }
 
-/** Outcomes people and machines are told about; "nothing to do" and "not drift" are only logged. */
-const NOTIFIED: readonly OutcomeStatus[] = ['remediated', 'dry-run', 'alert-only', 'exempt', 'failed'];
+/** EC2 calls a sweep has in flight at most (the stack sets it from `sweep.concurrency`). */
+export function sweepConcurrency(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[ENV.sweepConcurrency]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new ConfigError(`${ENV.sweepConcurrency} must be an integer from 1 to 16`);
+  return n;
+}
+const concurrency = sweepConcurrency();
 
 /**
- * Tells the topic and the bus about each notable outcome. A failed notification does not undo or
- * hide the run: it is logged, counted, and named in the answer.
+ * Tells each outcome to the channels of its audiences (`audiencesOf`, the same decision as the event
+ * path). A failed notification does not undo or hide the run: it is logged, counted, and named in the
+ * answer.
  */
 async function notifyOutcomes(outcomes: readonly Outcome[]): Promise<string[]> {
   const channels = createAwsChannels({
@@ -61,12 +71,14 @@ async function notifyOutcomes(outcomes: readonly Outcome[]): Promise<string[]> {
   });
   const errors: string[] = [];
   await mapLimit(
-    outcomes.filter((o) => NOTIFIED.includes(o.outcome)),
+    outcomes,
     4,
     async (outcome) => {
-      const sent = await Promise.allSettled(channels.map((c) => c.send(outcome)));
+      const audiences = audiencesOf(outcome, { canaryGroupId: config.canaryGroupId });
+      const told = channels.filter((c) => audiences.includes(c.audience));
+      const sent = await Promise.allSettled(told.map((c) => c.send(outcome)));
       for (const [i, s] of sent.entries()) {
-        if (s.status === 'rejected') errors.push(`${channels[i]?.name} for ${outcome.resources.join(', ')}: ${(s.reason as Error).message}`);
+        if (s.status === 'rejected') errors.push(`${told[i]?.name} for ${outcome.resources.join(', ')}: ${(s.reason as Error).message}`);
       }
     },
   );
@@ -98,6 +110,7 @@ export const handler = middy(async (event: unknown, context: Context) => {
     policy: config.policy,
     clock: () => new Date(),
     newId: () => id,
+    ...(concurrency ? { concurrency } : {}),
     context: { account: accountOf(context), region: process.env.AWS_REGION },
   });
   // Every outcome that is not "nothing to do" is logged in full: it is the audit trail of the run.

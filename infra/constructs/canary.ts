@@ -1,169 +1,180 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CANARY_SOURCE, CLOUDTRAIL_DETAIL_TYPE } from '../../functions/core/cloudtrail.js';
+import { CANARY_ACTIONS } from '../../functions/adapters/permissions.js';
+import { CANARY_METRIC, CANARY_PORT } from '../../functions/core/canary.js';
+import { ENV } from '../../functions/core/config.js';
+import { BUNDLING, PROJECT_ROOT } from './functions.js';
+import { FunctionSchedule } from './schedule.js';
 
 /**
- * The canary: proof, every hour, that the deployed path still turns a CloudTrail-shaped event into an
- * outcome, so that a rule, a permission or a function that stopped working is noticed within the hour
- * rather than at the next incident.
+ * The canary: proof, every interval, that the deployed path reverts a real change.
  *
- * 1. An EventBridge Scheduler schedule puts, at minute 5 of every hour, one event on the default bus:
- *    source `layerguard.canary`, detail-type "AWS API Call via CloudTrail", and as detail a CloudTrail
- *    record of AuthorizeSecurityGroupIngress opening tcp/9 to 0.0.0.0/0 on `CANARY_GROUP_ID`, a group
- *    that does not exist. Its event id is the schedule's execution id, so that idempotency never
- *    answers it from an earlier hour.
- * 2. The security-group rule matches it (its pattern lets the canary source through, see
- *    functions/core/patterns.ts), the function reads the group, finds none, and the outcome is
- *    `already-compliant`: nothing is changed. The outcome goes to the outcomes bus as every outcome
- *    does; SNS skips the canary's outcomes unless they failed (functions/adapters/notifier.ts).
- * 3. A rule on the outcomes bus matches canary outcomes that did not fail; it keeps them in a queue
- *    for inspection. An alarm on that rule's `MatchedEvents` (namespace AWS/Events, dimensions
- *    EventBusName and RuleName, as the EventBridge monitoring guide gives them for a custom bus) goes
- *    off when an hour passes without one: missing data is breaching, since EventBridge sends no data
- *    point for an hour with no match. It notifies the SNS topic, and again when the canary recovers.
+ * 1. A schedule (EventBridge Scheduler) invokes the canary function, which checks that no network
+ *    interface uses the canary's group (and that the group holds nothing else), then authorizes tcp/9
+ *    from `0.0.0.0/2` there (functions/core/canary.ts): a rule the policy counts as the internet.
+ * 2. CloudTrail records the call; EventBridge delivers it to the security-group rule like any other
+ *    (the canary's role is not one of LayerGuard's own roles, so the patterns and the guard let it
+ *    through); the security-group function reverts it and records `secondsToRevert` (namespace
+ *    LayerGuard, dimensions service, account, region): the time from the call to the verified revert,
+ *    CloudTrail's delivery included.
+ * 3. The alarm fires when a period of one interval has no revert (missing data is breaching) or one
+ *    slower than `maxSecondsToRevert`: a stopped trail, a disabled rule, a broken role or function.
  *
- * Right after the first deployment, the alarm may fire once for the hour before the first canary.
+ * The group lives in a VPC of its own with no subnets, so nothing can ever be launched into it (or in a
+ * configured VPC). The canary's role may authorize ingress on that one group only.
  */
 
-/** A security group id that is well formed but is never issued: the canary's revert has nothing to touch. */
-export const CANARY_GROUP_ID = 'sg-00000000000000000';
-/** At minute 5 of every hour (UTC), so that the outcome lands inside the hour the alarm evaluates. */
-export const CANARY_MINUTE = '5';
-export const CANARY_PERIOD = Duration.hours(1);
-/** The outcome rule's name, unique on the outcomes bus (which the stack names too). */
-export const CANARY_OUTCOME_RULE_NAME = 'layerguard-canary-outcomes';
+/** Every valid interval: a divisor of an hour, or whole hours that divide a day (a cron can say it). */
+export const CANARY_INTERVALS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440] as const;
 
-/** The CloudTrail-shaped record the canary sends (the same shape as a real AuthorizeSecurityGroupIngress). */
-export function canaryRecord(ctx: {
-  readonly account: string;
-  readonly region: string;
-  readonly eventId: string;
-  readonly eventTime: string;
-}): Record<string, unknown> {
-  return {
-    eventVersion: '1.09',
-    userIdentity: { type: 'AWSService', invokedBy: 'scheduler.amazonaws.com' },
-    eventTime: ctx.eventTime,
-    eventSource: 'ec2.amazonaws.com',
-    eventName: 'AuthorizeSecurityGroupIngress',
-    awsRegion: ctx.region,
-    sourceIPAddress: 'scheduler.amazonaws.com',
-    userAgent: 'layerguard-canary',
-    requestParameters: {
-      groupId: CANARY_GROUP_ID,
-      ipPermissions: {
-        items: [
-          {
-            ipProtocol: 'tcp',
-            fromPort: 9,
-            toPort: 9,
-            groups: {},
-            ipRanges: { items: [{ cidrIp: '0.0.0.0/0', description: 'LayerGuard canary' }] },
-            ipv6Ranges: {},
-            prefixListIds: {},
-          },
-        ],
-      },
-    },
-    responseElements: null,
-    eventID: ctx.eventId,
-    readOnly: false,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: ctx.account,
-    eventCategory: 'Management',
-  };
+/** The schedule for an interval, at the start of each alarm period (so the revert lands in the same one). */
+export function intervalCron(minutes: number): string {
+  if (minutes < 60) return `cron(0/${minutes} * * * ? *)`;
+  if (minutes === 60) return 'cron(0 * * * ? *)';
+  if (minutes < 1440) return `cron(0 0/${minutes / 60} * * ? *)`;
+  return 'cron(0 0 * * ? *)';
 }
 
-/** Canary outcomes on the outcomes bus (functions/core/notification.ts toOutcomeEvent), except failed ones. */
-export const CANARY_OUTCOME_PATTERN = {
-  source: ['layerguard'],
-  'detail-type': ['LayerGuard Outcome'],
-  detail: {
-    trigger: { source: [CANARY_SOURCE] },
-    outcome: [{ 'anything-but': ['failed'] }],
-  },
-} as const;
+/** The canary's VPC CIDR: it has no subnets, so the range is never used. */
+export const CANARY_VPC_CIDR = '10.255.255.240/28';
 
 export interface CanaryProps {
-  /** The bus outcomes are published on. */
-  readonly outcomesBus: events.IEventBus;
   /** Where the alarm notifies. */
   readonly topic: sns.ITopic;
+  readonly intervalMinutes: number;
+  readonly maxSecondsToRevert: number;
+  /** The canary's source CIDR (functions/core/canary.ts canaryCidr). */
+  readonly cidr: string;
+  /** A VPC to put the group in; without it, the stack creates one with no subnets. */
+  readonly vpcId?: string | undefined;
+  readonly logRetentionDays: number;
 }
 
 export class Canary extends Construct {
-  readonly schedule: scheduler.Schedule;
-  readonly outcomeRule: events.Rule;
-  readonly outcomes: sqs.Queue;
+  readonly group: ec2.CfnSecurityGroup;
+  readonly vpcId: string;
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly permissions: iam.Policy;
+  readonly schedule: FunctionSchedule;
   readonly alarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CanaryProps) {
     super(scope, id);
-    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: 'LayerGuard canary: a harmless CloudTrail-shaped event through the deployed path, hourly',
-      schedule: scheduler.ScheduleExpression.cron({ minute: CANARY_MINUTE }),
-      timeWindow: scheduler.TimeWindow.off(),
-      target: new schedulerTargets.EventBridgePutEvents(
-        {
-          eventBus: defaultBus,
-          source: CANARY_SOURCE,
-          detailType: CLOUDTRAIL_DETAIL_TYPE,
-          detail: scheduler.ScheduleTargetInput.fromObject(
-            canaryRecord({
-              account: Aws.ACCOUNT_ID,
-              region: Aws.REGION,
-              eventId: `layerguard-canary-${scheduler.ContextAttribute.executionId}`,
-              eventTime: scheduler.ContextAttribute.scheduledTime,
-            }),
-          ),
-        },
-        { retryAttempts: 3, maxEventAge: Duration.minutes(30) },
-      ),
+    const stack = Stack.of(this);
+
+    if (props.vpcId) {
+      this.vpcId = props.vpcId;
+    } else {
+      const vpc = new ec2.CfnVPC(this, 'Vpc', {
+        cidrBlock: CANARY_VPC_CIDR,
+        tags: [{ key: 'Name', value: 'layerguard-canary (no subnets: nothing runs here)' }],
+      });
+      this.vpcId = vpc.ref;
+      Validations.of(vpc).acknowledge({
+        id: 'AwsSolutions-VPC7',
+        reason: 'The canary VPC has no subnets, so no traffic can flow in it: there is nothing for flow logs to record.',
+      });
+    }
+    this.group = new ec2.CfnSecurityGroup(this, 'Group', {
+      groupDescription: 'LayerGuard canary: attached to nothing; LayerGuard opens and reverts one rule here every interval',
+      vpcId: this.vpcId,
+      tags: [{ key: 'Name', value: 'layerguard-canary' }],
     });
 
-    this.outcomes = new sqs.Queue(this, 'Outcomes', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.outcomes).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue only keeps the canary outcomes for inspection; nothing consumes it, so it needs no dead-letter queue.',
+    // Not one of LayerGuard's own roles (functions/core/own-roles.ts): its change must be reverted.
+    this.role = new iam.Role(this, 'Role', {
+      description: 'LayerGuard canary function',
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    const { 'detail-type': detailType, ...rest } = CANARY_OUTCOME_PATTERN;
-    this.outcomeRule = new events.Rule(this, 'OutcomeRule', {
-      eventBus: props.outcomesBus,
-      // Named: the Ref of a rule on a custom bus is `bus|rule`, not the rule's name (AWS::Events::Rule,
-      // return values), and the alarm's RuleName dimension needs the name itself.
-      ruleName: CANARY_OUTCOME_RULE_NAME,
-      description: 'LayerGuard canary: outcomes of the hourly canary event (the alarm counts these matches)',
-      eventPattern: { ...rest, detailType: [...detailType] } as unknown as events.EventPattern,
-      targets: [new targets.SqsQueue(this.outcomes)],
+    this.permissions = new iam.Policy(this, 'Permissions', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadCanaryGroup',
+          actions: [...CANARY_ACTIONS.read],
+          // EC2 Describe* calls do not support resource-level permissions.
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'OpenCanaryRule',
+          actions: [...CANARY_ACTIONS.write],
+          resources: [stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.group.attrGroupId })],
+        }),
+      ],
+    });
+    this.role.attachInlinePolicy(this.permissions);
+    Validations.of(this.permissions).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'EC2 Describe* actions do not support resource-level permissions; only the read actions are granted on "*".',
     });
 
-    this.alarm = new cloudwatch.Alarm(this, 'NoOutcome', {
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/canary/handler.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: 'LayerGuard canary: opens one rule in its empty group for the deployed path to revert',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      role: this.role,
+      logGroup,
+      environment: {
+        [ENV.canaryGroupId]: this.group.attrGroupId,
+        [ENV.canaryCidr]: props.cidr,
+        [ENV.canaryPort]: String(CANARY_PORT),
+        POWERTOOLS_SERVICE_NAME: 'layerguard-canary',
+        POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
+      },
+      bundling: BUNDLING,
+    });
+    this.fn.node.addDependency(this.permissions);
+    // A failed run is not retried: the next interval is the retry, and the alarm already counts it.
+    new lambda.CfnEventInvokeConfig(this, 'AsyncInvokeConfig', {
+      functionName: this.fn.functionName,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: 0,
+    });
+
+    this.schedule = new FunctionSchedule(this, 'Schedule', {
+      description: `LayerGuard canary: a real change for the deployed path to revert, every ${props.intervalMinutes} min`,
+      expression: intervalCron(props.intervalMinutes),
+      fn: this.fn,
+    });
+
+    const period = Duration.minutes(props.intervalMinutes);
+    this.alarm = new cloudwatch.Alarm(this, 'NoRevert', {
       alarmDescription:
-        'LayerGuard canary: no outcome for the hourly canary event. A rule, permission or function on the deployed path stopped working; check the security-group function, its rule and the outcomes bus.',
+        `LayerGuard canary: no revert of the canary's rule within ${props.intervalMinutes} min, or one slower than ${props.maxSecondsToRevert} s. ` +
+        'A trail, a rule, a permission or a function on the deployed path stopped working; check the trail, the security-group rule and function, and the canary function.',
       metric: new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName: 'MatchedEvents',
-        dimensionsMap: { EventBusName: props.outcomesBus.eventBusName, RuleName: CANARY_OUTCOME_RULE_NAME },
-        statistic: cloudwatch.Stats.SUM,
-        period: CANARY_PERIOD,
+        namespace: 'LayerGuard',
+        metricName: CANARY_METRIC,
+        // Powertools Metrics always adds the `service` dimension; the handler adds account and region.
+        dimensionsMap: { service: 'layerguard', account: Aws.ACCOUNT_ID, region: Aws.REGION },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period,
       }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: props.maxSecondsToRevert,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,

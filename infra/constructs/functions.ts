@@ -40,6 +40,10 @@ export interface RemediationFunctionProps {
   readonly reservedConcurrency?: number | undefined;
   readonly logRetentionDays: number;
   readonly serviceName: string;
+  /** More environment variables (the canary's group, the sweep's concurrency). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** How long one invocation may run; 60 s unless given (a region's sweep takes longer). */
+  readonly timeout?: Duration;
 }
 
 /**
@@ -173,7 +177,7 @@ export class RemediationFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(60),
+      timeout: props.timeout ?? Duration.seconds(60),
       role: this.role,
       logGroup: this.logGroup,
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
@@ -184,6 +188,7 @@ export class RemediationFunction extends Construct {
         [ENV.idempotencyTable]: props.idempotencyTable.tableName,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
+        ...props.environment,
         // No --enable-source-maps: it costs ~50 ms of every cold start. The maps are still deployed,
         // so a stack trace can be decoded, or maps enabled with NODE_OPTIONS while debugging.
       },

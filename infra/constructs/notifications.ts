@@ -6,10 +6,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { PEOPLE_OUTCOMES } from '../../functions/core/audience.js';
+import type { OutcomeStatus } from '../../functions/core/outcome.js';
+
+/** One e-mail subscription: an address, or an address and the outcomes it receives. */
+export type EmailSubscriptionConfig = string | { readonly email: string; readonly outcomes: readonly OutcomeStatus[] };
 
 export interface NotificationsProps {
-  /** E-mail addresses subscribed to the topic. */
-  readonly emails: readonly string[];
+  /** E-mail subscriptions to the topic; each receives `PEOPLE_OUTCOMES` unless it names its own. */
+  readonly emails: readonly EmailSubscriptionConfig[];
 }
 
 /** Where outcomes go: an encrypted SNS topic for people, an EventBridge bus for machines. */
@@ -65,8 +70,15 @@ export class Notifications extends Construct {
         },
       }),
     );
-    for (const email of props.emails) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    // The SNS channel sets the `outcome` message attribute (functions/adapters/notifier.ts); each
+    // subscription's filter policy on it says what that person receives.
+    for (const entry of props.emails) {
+      const { email, outcomes } = typeof entry === 'string' ? { email: entry, outcomes: PEOPLE_OUTCOMES } : entry;
+      this.topic.addSubscription(
+        new subscriptions.EmailSubscription(email, {
+          filterPolicy: { outcome: sns.SubscriptionFilter.stringFilter({ allowlist: [...outcomes] }) },
+        }),
+      );
     }
     this.bus = new events.EventBus(this, 'OutcomesBus', {
       eventBusName: 'layerguard-outcomes',

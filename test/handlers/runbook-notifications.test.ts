@@ -9,7 +9,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunbookResult } from '../../functions/pipeline/runbook.js';
 
 /** The runbook function with its topic and bus configured, as the stack deploys it. */
@@ -59,11 +59,31 @@ describe('runbook notifications', () => {
     expect(result.notificationErrors).toBeUndefined();
   });
 
-  it('says nothing when there was nothing to do', async () => {
+  it('puts "nothing to do" on the bus, and on the topic with its outcome attribute (which the default subscriptions filter out)', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     await handler({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
-    expect(sns.calls()).toHaveLength(0);
-    expect(events.calls()).toHaveLength(0);
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      MessageAttributes: expect.objectContaining({ outcome: { DataType: 'String', StringValue: 'already-compliant' } }),
+    });
+  });
+
+  it("keeps the canary's revert off the topic, and tells people when the canary's group could not be reverted", async () => {
+    process.env.LAYERGUARD_CANARY_GROUP_ID = APP;
+    try {
+      vi.resetModules(); // the handler reads its configuration once, at import
+      const { handler: canaryAware } = (await import('../../functions/runbook/handler.js')) as unknown as { handler: Handler };
+      const result = await canaryAware({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
+      expect(result.outcomes[0]?.outcome).toBe('remediated');
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+      expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+      ec2.on(RevokeSecurityGroupIngressCommand).rejects(Object.assign(new Error('no'), { name: 'UnauthorizedOperation' }));
+      const failed = await canaryAware({ action: 'revert-security-group', groupId: APP, dryRun: false }, context);
+      expect(failed.outcomes[0]?.outcome).toBe('failed');
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    } finally {
+      delete process.env.LAYERGUARD_CANARY_GROUP_ID;
+    }
   });
 
   it('a failed notification does not hide the revert: it is named in the answer', async () => {

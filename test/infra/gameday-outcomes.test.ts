@@ -1,6 +1,5 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { CANARY_SOURCE } from '../../functions/core/cloudtrail.js';
 import { matchesPattern } from '../../functions/core/event-pattern.js';
 import { toOutcomeEvent } from '../../functions/core/notification.js';
 import { GAMEDAY_OUTCOMES_PATTERN } from '../../infra/constructs/gameday-outcomes.js';
@@ -44,12 +43,12 @@ describe('with the game-day switch on', () => {
       expect.objectContaining({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } }),
     ]);
     expect(rule?.Properties.State ?? 'ENABLED').toBe('ENABLED');
-    // Every status, real or canary: exactly what the notifier puts on the bus.
+    // Every status, from CloudTrail or a game day: exactly what the notifier puts on the bus.
     for (const [outcome, source] of [
       ['remediated', 'aws.ec2'],
       ['ignored', 'layerguard.gameday'],
       ['failed', 'aws.ec2'],
-      ['already-compliant', CANARY_SOURCE],
+      ['already-compliant', 'runbook'],
     ] as const) {
       const e = toOutcomeEvent({
         outcome,
@@ -104,11 +103,8 @@ describe('with the game-day switch on', () => {
     ]);
   });
 
-  it('keeps the canary rule as it was (the canary test counts bus rules without the switch)', () => {
-    expect(busRules(on).map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'CanaryOutcomeRule',
-      'GamedayOutcomesRule',
-    ]);
+  it('adds the only rule on the outcomes bus', () => {
+    expect(busRules(on).map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['GamedayOutcomesRule']);
   });
 
   it('reports no unacknowledged cdk-nag finding', () => {
@@ -125,7 +121,7 @@ describe('with the game-day switch off (the default)', () => {
     const ids = Object.keys(off.template.toJSON().Resources as Record<string, unknown>);
     expect(ids.filter(isGameday)).toEqual([]);
     expect(Object.keys(off.template.findOutputs('GamedayOutcomesQueueUrl'))).toEqual([]);
-    expect(busRules(off).map(([id]) => id)).toEqual([expect.stringMatching(/^CanaryOutcomeRule/)]);
+    expect(busRules(off).map(([id]) => id)).toEqual([]);
     expect(Object.keys(synth().template.findOutputs('*'))).not.toContain('GamedayOutcomesQueueUrl');
   });
 });

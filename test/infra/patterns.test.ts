@@ -246,7 +246,7 @@ describe('buildRulePatterns', () => {
     const long = ['security-group', 'route-table', 'runbook'].map(
       (fn) => `arn:aws-us-gov:iam::111122223333:role/${'L'.repeat(32)}-${fn}-ap-southeast-7`,
     );
-    for (const r of buildRulePatterns(parsePolicy({ ownRoleArns: long }), { gameday: true, canary: true })) {
+    for (const r of buildRulePatterns(parsePolicy({ ownRoleArns: long }), { gameday: true })) {
       expect(JSON.stringify(r.pattern).length).toBeLessThanOrEqual(DEFAULT_MAX_PATTERN_SIZE);
       // The filter is kept: the request's CIDRs (security groups), the targets (route tables).
       expect(detailOf(r).$or ?? detailOf(r).requestParameters).toBeDefined();

@@ -88,7 +88,7 @@ describe('EventBridge rules', () => {
   );
 
   it('deploys exactly the patterns built from the policy, on the default bus', () => {
-    const specs = buildRulePatterns(DEPLOYED_POLICY, { gameday: false, canary: true });
+    const specs = buildRulePatterns(DEPLOYED_POLICY, { gameday: false });
     expect(Object.keys(rules)).toHaveLength(2);
     for (const spec of specs) {
       const logicalPrefix = spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule';
@@ -121,7 +121,10 @@ describe('EventBridge rules', () => {
 });
 
 describe('functions', () => {
-  const functions = resourcesOf(template, 'AWS::Lambda::Function');
+  // The remediation functions (the canary's is in test/infra/canary.test.ts).
+  const functions = Object.fromEntries(
+    Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(([id]) => !id.startsWith('Canary')),
+  );
 
   it('runs three functions on Node.js 24, arm64, with their own log groups, kept on destroy', () => {
     expect(Object.keys(functions)).toHaveLength(3);
@@ -134,7 +137,7 @@ describe('functions', () => {
         LoggingConfig: { LogGroup: ref(`${name}Logs`) },
       });
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', 4); // and the canary function's
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
     // The logs are the audit trail: `cdk destroy` leaves them (RemovalPolicy.RETAIN).
     template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -230,9 +233,9 @@ describe('functions', () => {
 
 describe('IAM, written out', () => {
   it('has one policy per role and nothing else', () => {
-    // The three functions' roles, and the canary schedule's (test/infra/canary.test.ts).
-    template.resourceCountIs('AWS::IAM::Policy', 4);
-    template.resourceCountIs('AWS::IAM::Role', 4);
+    // The three functions' roles, the canary function's, and the canary's and the sweep's schedules'.
+    template.resourceCountIs('AWS::IAM::Policy', 6);
+    template.resourceCountIs('AWS::IAM::Role', 6);
   });
 
   it.each([
@@ -326,12 +329,12 @@ describe('encryption', () => {
   });
 
   it('encrypts every queue and enforces TLS on it', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 6); // five dead-letter queues and the canary's outcomes
+    template.resourceCountIs('AWS::SQS::Queue', 5); // five dead-letter queues
     template.allResourcesProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1209600,
     });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 6);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 5);
   });
 
   it('keeps idempotency records in an encrypted on-demand table with TTL and PITR', () => {

@@ -72,7 +72,7 @@ const errorArb = maybe(
   fc.constantFrom('Client.UnauthorizedOperation', 'InvalidPermission.Duplicate', 'RouteAlreadyExists'),
   16,
 );
-const sourceArb = fc.constantFrom('aws.ec2', 'aws.ec2', 'layerguard.gameday', 'layerguard.canary');
+const sourceArb = fc.constantFrom('aws.ec2', 'aws.ec2', 'layerguard.gameday');
 
 // The event generator records the actor's session issuer as arn:aws:iam::<account>:role/<roleName>;
 // LayerGuard's own calls are those of the role ARNs the policy lists, read from the policy as written.

@@ -1,0 +1,32 @@
+import { isCanaryOutcome } from './canary.js';
+import type { Outcome, OutcomeStatus } from './outcome.js';
+
+/**
+ * Who is told about an outcome: decided here, once, for every entry point (the event path's engine, the
+ * runbook and the sweep). Machines (the outcomes bus) receive every outcome. People (the SNS topic)
+ * receive every outcome but the canary's, unless it failed: the canary is proven by its metric every
+ * interval, and a person hears of it only when it needs one. What each subscription then receives is
+ * its filter policy on the `outcome` message attribute, by default `PEOPLE_OUTCOMES`.
+ */
+
+export type Audience = 'people' | 'machines';
+
+/**
+ * What the topic's subscriptions receive by default: what LayerGuard did or would do, and what needs a
+ * person. `already-compliant`, `ignored` and `exempt` stay on the bus. An exemption tag with a problem
+ * (expired, malformed, no reason) does not exempt: that outcome is one of these, and its reason names
+ * the problem.
+ */
+export const PEOPLE_OUTCOMES: readonly OutcomeStatus[] = ['remediated', 'dry-run', 'alert-only', 'failed'];
+
+/** What the decision needs to know beyond the outcome. */
+export interface AudienceContext {
+  /** The canary's security group, when the stack has a canary. */
+  readonly canaryGroupId?: string | undefined;
+}
+
+/** The audiences of one outcome. */
+export function audiencesOf(outcome: Outcome, context: AudienceContext = {}): readonly Audience[] {
+  const quietCanary = isCanaryOutcome(outcome, context.canaryGroupId) && outcome.outcome !== 'failed';
+  return quietCanary ? ['machines'] : ['people', 'machines'];
+}
