@@ -5,7 +5,7 @@ import { FunctionSchedule } from './schedule.js';
 /**
  * The scheduled sweep: EventBridge delivers CloudTrail events on a best-effort basis, so an event that
  * never arrives must not leave drift open for good. Every interval, EventBridge Scheduler invokes the
- * runbook function with `{ "action": "sweep" }` (the whole region); the sweep finds and reverts every
+ * runbook function with `{ "action": "sweep", "dryRun": false }` (the whole region; the policy's dry-run mode still holds); the sweep finds and reverts every
  * drift the policy defines, with the same decisions as the event path, and notifies each outcome like
  * any other (its trigger is the runbook's `sweep`). Drift whose event was lost is open at most one
  * interval plus one sweep's duration.
@@ -16,7 +16,7 @@ export interface SweepScheduleProps {
 }
 
 /** The payload the schedule sends (functions/core/runbook.ts RunbookPayloadSchema). */
-export const SWEEP_PAYLOAD = { action: 'sweep' } as const;
+export const SWEEP_PAYLOAD = { action: 'sweep', dryRun: false } as const;
 
 export class SweepSchedule extends Construct {
   readonly schedule: FunctionSchedule;

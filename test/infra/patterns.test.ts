@@ -134,7 +134,7 @@ describe('buildRulePatterns', () => {
       },
     });
     // With the quota raised to 4096, the response's rule set is matched too.
-    const [raised] = buildRulePatterns(DEFAULT_POLICY, { gameday: true, canary: true, maxPatternSize: 4096 });
+    const [raised] = buildRulePatterns(DEFAULT_POLICY, { gameday: true, maxPatternSize: 4096 });
     expect(raised?.notes).toEqual([]);
     expect(detailOf(raised).$or).toEqual([
       { requestParameters: { $or: request } },

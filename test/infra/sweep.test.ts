@@ -26,7 +26,7 @@ describe('the scheduled sweep', () => {
       Target: { RetryPolicy: { MaximumRetryAttempts: 0 } },
     });
     const input = JSON.parse((schedule?.Properties.Target as { Input: string }).Input);
-    expect(parseRunbookPayload(input)).toEqual({ action: 'sweep' });
+    expect(parseRunbookPayload(input)).toEqual({ action: 'sweep', dryRun: false });
     template.hasOutput('SweepScheduleName', {});
   });
 
