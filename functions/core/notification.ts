@@ -1,4 +1,5 @@
 import type { Action, Drift, Outcome } from './outcome.js';
+import { describePermission } from './security-group.js';
 
 /**
  * What LayerGuard tells people (an SNS e-mail / chat message) and machines (an EventBridge event)
@@ -132,9 +133,8 @@ function describeDrift(d: Drift): string {
       const rules = d.rules
         .slice(0, 5)
         .map((r) => {
-          const ports = r.fromPort === undefined ? 'all ports' : `${r.fromPort}-${r.toPort ?? r.fromPort}`;
           const source = r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId ?? r.referencedGroupId ?? '?';
-          return `${s(r.protocol, 16)} ${s(ports, 32)} from ${s(source, 64)}`;
+          return `${s(describePermission(r), 64)} from ${s(source, 64)}`;
         })
         .join('; ');
       const more = d.rules.length > 5 ? `; +${d.rules.length - 5} more` : '';

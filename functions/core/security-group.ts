@@ -89,13 +89,19 @@ const describeIcmp = (protocol: string, type: number | undefined, code: number |
   return `${protocol} type ${type}, ${code === undefined || code === -1 ? 'any code' : `code ${code}`}`;
 };
 
+/** The permission alone: "tcp/22", "tcp/1024-65535", "icmp type 8, any code", "all traffic". */
+export const describePermission = (r: Pick<RuleShape, 'protocol' | 'fromPort' | 'toPort'>): string => {
+  const protocol = normaliseProtocol(r.protocol);
+  if (protocol === '-1') return 'all traffic';
+  if (protocol === 'icmp' || protocol === 'icmpv6') return describeIcmp(protocol, r.fromPort, r.toPort);
+  if (r.fromPort === undefined) return `${protocol}, all ports`;
+  const ports = r.fromPort === r.toPort || r.toPort === undefined ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
+  return `${protocol}/${ports}`;
+};
+
 const describeRule = (r: RuleShape): string => {
   const source = r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId ?? r.referencedGroupId ?? '?';
-  const protocol = normaliseProtocol(r.protocol);
-  if (protocol === '-1') return `all traffic from ${source}`;
-  if (protocol === 'icmp' || protocol === 'icmpv6') return `${describeIcmp(protocol, r.fromPort, r.toPort)} from ${source}`;
-  const ports = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
-  return `${protocol}/${ports} from ${source}`;
+  return `${describePermission(r)} from ${source}`;
 };
 export { describeRule };
 

@@ -75,9 +75,22 @@ describe('formatNotification', () => {
     expect(message).toContain('Event time: 2026-03-01T10:00:00Z');
     expect(message).toContain('Open for:   42 s');
     expect(message).toContain('revoke ingress rule(s) sgr-1 from sg-0abc: done');
-    expect(message).toContain('security group sg-0abc open to the internet: tcp 22-22 from 0.0.0.0/0');
+    expect(message).toContain('security group sg-0abc open to the internet: tcp/22 from 0.0.0.0/0');
     expect(message).toContain('Event id:   e-1111');
     expect(message).not.toContain('ACTION REQUIRED');
+  });
+
+  it.each([
+    [{ protocol: 'icmp', fromPort: 8, toPort: -1 }, 'icmp type 8, any code from 0.0.0.0/0'],
+    [{ protocol: '1', fromPort: 3, toPort: 4 }, 'icmp type 3, code 4 from 0.0.0.0/0'],
+    [{ protocol: 'icmp', fromPort: -1, toPort: -1 }, 'icmp, any type from 0.0.0.0/0'],
+    [{ protocol: '-1' }, 'all traffic from 0.0.0.0/0'],
+    [{ protocol: 'tcp', fromPort: 1024, toPort: 65535 }, 'tcp/1024-65535 from 0.0.0.0/0'],
+  ])('words the permission of %j as "%s" (EC2: an ICMP rule keeps its type in FromPort, its code in ToPort)', (fields, text) => {
+    const rule = { ruleId: 'sgr-1', groupId: 'sg-0abc', isEgress: false, cidrIpv4: '0.0.0.0/0', ...fields };
+    const { message } = formatNotification({ ...base, drift: [{ kind: 'sg-world-open', groupId: 'sg-0abc', rules: [rule] }] });
+    expect(message).toContain(`open to the internet: ${text}`);
+    expect(message).not.toMatch(/--1/);
   });
 
   it('puts what a person must do at the top for alert-only and failed outcomes', () => {
