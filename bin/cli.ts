@@ -56,6 +56,46 @@ configOptions(
   process.exitCode = await runReplay(files, opts);
 });
 
+configOptions(
+  program
+    .command('check')
+    .description('pre-flight, read-only: per VPC, what the policy sees and what enforcing now would revert; exit 1 when it would revert anything')
+    .option('--vpc-id <id>', 'one VPC (default: every VPC of the region)')
+    .option('--json', 'one JSON object: { configuration, mode, account, region, wouldChange, counts, vpcs }'),
+).action(async (opts) => {
+  const { runCheck } = await import('./commands/check.js');
+  process.exitCode = await runCheck(opts);
+});
+
+configOptions(
+  program
+    .command('backtest')
+    .description("judge every watched event of CloudTrail's own history against today's policy: what LayerGuard would have done")
+    .argument('[files...]', 'trail log files ({"Records":[…]}, .json.gz), folders of them, lookup-events output; - or none: stdin')
+    .option('--json', 'one JSON object: { events, byOutcome, byDrift, accounts, regions, … }')
+    .option('--report <file>', 'also write the report to FILE.md or FILE.html')
+    .addOption(
+      new Option('--target <target>', "simulated (default: each event's change on a fresh simulated account) or aws (today's live state, read-only)").choices([
+        'simulated',
+        'aws',
+      ]),
+    ),
+).action(async (files: string[], opts) => {
+  const { runBacktest } = await import('./commands/backtest.js');
+  process.exitCode = await runBacktest(files, opts);
+});
+
+program
+  .command('status')
+  .description("the deployed stack, read-only: its functions' mode and policy, alarm and canary state, dead-letter depth")
+  .option('--stack-name <name>', "the CloudFormation stack (default: the configuration's stackName, LayerGuard)")
+  .option('--config <file>', CONFIG_HELP)
+  .option('--json', 'one JSON object for machines')
+  .action(async (opts) => {
+    const { runStatus } = await import('./commands/status.js');
+    process.exitCode = await runStatus(opts);
+  });
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 configOptions(
