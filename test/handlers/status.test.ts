@@ -30,7 +30,7 @@ const clients = () => ({
 });
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/111122223333/LayerGuard-RulesDeadLetterQueue-abc';
 
-function deployed(opts: { mode?: string; dlqDepth?: number; canaryState?: string; runbookMode?: string } = {}) {
+function deployed(opts: { mode?: string; dlqDepth?: number; canaryState?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; runbookMode?: string } = {}) {
   cf.on(DescribeStacksCommand).resolves({
     Stacks: [
       {
