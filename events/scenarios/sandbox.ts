@@ -26,7 +26,7 @@ import {
   type ResourceType,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { errorCode } from '../../functions/adapters/ec2-network.js';
+import { errorCode, GATEWAY_NOT_ATTACHED, NOT_FOUND_BY_RESOURCE } from '../../functions/adapters/ec2-errors.js';
 import { LayerGuardError } from '../../functions/core/errors.js';
 import { dayFrom } from '../../functions/core/exemption.js';
 import type { TierIds } from './target.js';
@@ -103,19 +103,10 @@ export function tierIds(c: SandboxResources): TierIds {
   };
 }
 
-// "Already gone" codes per resource kind (probed against moto 5.2; the same names as EC2's error list).
-const NOT_FOUND: Readonly<Record<string, string>> = {
-  vpc: 'InvalidVpcID.NotFound',
-  igw: 'InvalidInternetGatewayID.NotFound',
-  subnet: 'InvalidSubnetID.NotFound',
-  rtb: 'InvalidRouteTableID.NotFound',
-  sg: 'InvalidGroup.NotFound',
-};
-const GONE_CODES = new Set([
-  ...Object.values(NOT_FOUND),
-  'InvalidAssociationID.NotFound',
-  'Gateway.NotAttached',
-]);
+// "Already gone" codes per kind of resource, and the two the teardown also meets: one table with the
+// adapter's (functions/adapters/ec2-errors.ts).
+const NOT_FOUND: Readonly<Record<string, string>> = NOT_FOUND_BY_RESOURCE;
+const GONE_CODES = new Set<string>([...Object.values(NOT_FOUND_BY_RESOURCE), GATEWAY_NOT_ATTACHED]);
 
 const kindOf = (id: string): string => id.slice(0, id.indexOf('-'));
 

@@ -1,6 +1,7 @@
 import { AwsCallError } from '../../functions/core/errors.js';
 import type { ChangeResult, LoadBalancer, NetworkApi, RouteTable, SecurityGroup } from '../../functions/core/network.js';
 import type { SimulatedAccount } from './account.js';
+import { isGone, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { Ec2Error } from './ec2-error.js';
 import type { Ec2Throttle } from './throttle.js';
 
@@ -19,6 +20,9 @@ const OPERATIONS = {
   // Elastic Load Balancing's own API, not EC2's: it draws from no EC2 bucket, so from a bucket a read never empties.
   listLoadBalancers: ['DescribeLoadBalancers', 'reads'],
 } as const satisfies Record<keyof NetworkApi, readonly [string, keyof Ec2Throttle]>;
+
+/** The writes whose "already gone" is a result; a read of a missing resource answers `undefined` here. */
+const MUTATING_GONE = new Set<keyof NetworkApi>(['revokeIngress', 'deleteRoute', 'replaceRouteTableAssociation']);
 
 export type Operation = (typeof OPERATIONS)[keyof typeof OPERATIONS][0];
 
@@ -43,12 +47,6 @@ export interface SimulatedNetworkOptions {
   readonly retry?: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
 }
 
-const NOT_FOUND: Partial<Record<keyof NetworkApi, readonly string[]>> = {
-  revokeIngress: ['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'],
-  deleteRoute: ['InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound'],
-  replaceRouteTableAssociation: ['InvalidAssociationID.NotFound'],
-};
-const RETRYABLE = new Set(['RequestLimitExceeded', 'Throttling', 'InternalError', 'ServiceUnavailable', 'Unavailable', 'TimeoutError']);
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 const PAGE = 100;
@@ -89,8 +87,9 @@ export class SimulatedNetwork implements NetworkApi {
       const code = error ? (error instanceof AwsCallError ? error.code : error.name) : undefined;
       this.calls.push({ operation, startedAt, endedAt: performance.now(), result: error ? 'error' : 'ok', errorCode: code, attempt });
       if (!error) return value as T;
-      if (NOT_FOUND[method]?.includes(code ?? '')) throw new AlreadyGone();
-      const retryable = RETRYABLE.has(code ?? '') || (error as { $fault?: string }).$fault === 'server';
+      // The adapter's tables: the same "already gone" codes per call, the same retry classifier.
+      if (MUTATING_GONE.has(method) && isGone(method, code ?? '')) throw new AlreadyGone();
+      const retryable = error instanceof AwsCallError ? error.retryable : isRetryable(error);
       if (retryable && attempt < retry.maxAttempts) {
         const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
         await sleep(Math.random() * cap);

@@ -38,61 +38,7 @@ import type {
   Tags,
 } from '../core/network.js';
 import { definedOnly } from '../core/defined.js';
-
-/*
- * EC2 error codes that mean "the thing is already gone". Each name was checked against the code
- * list on "Error codes for the Amazon EC2 API"
- * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html, found through the
- * docs search; the same page is mirrored at docs.amazonaws.cn), against moto's
- * `moto/ec2/exceptions.py`, and against what moto 5.2 answers over HTTP (see
- * test/integration/ec2-network.test.ts). EC2 puts the code in the error's `name` (and `Code`).
- *
- * - InvalidGroup.NotFound: the security group does not exist (DescribeSecurityGroups, Revoke*).
- * - InvalidSecurityGroupRuleId.NotFound: a rule id passed in SecurityGroupRuleIds does not exist.
- * - InvalidPermission.NotFound: the rule does not exist in the group (moto answers this one for
- *   an unknown rule id too).
- * - InvalidRouteTableID.NotFound: the route table does not exist.
- * - InvalidRoute.NotFound: the route table has no route for that destination.
- * - InvalidAssociationID.NotFound: the route table association does not exist (already replaced).
- */
-const GROUP_NOT_FOUND = 'InvalidGroup.NotFound';
-const RULE_NOT_FOUND = ['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound'] as const;
-const ROUTE_TABLE_NOT_FOUND = 'InvalidRouteTableID.NotFound';
-const ROUTE_NOT_FOUND = 'InvalidRoute.NotFound';
-const ASSOCIATION_NOT_FOUND = 'InvalidAssociationID.NotFound';
-
-/** Codes the SDK's standard retry treats as throttling (mirrors @smithy's THROTTLING_ERROR_CODES). */
-const THROTTLING_CODES = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'EC2ThrottledException',
-  'BandwidthLimitExceeded',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'SlowDown',
-]);
-/** Transient codes: timeouts and dropped connections (error `name` or Node's `code`). */
-const TRANSIENT_CODES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ServiceUnavailable',
-  'Unavailable',
-  'InternalError',
-  'InternalFailure',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
+import { errorCode, GONE_CODES, isRetryable, NOT_FOUND_BY_RESOURCE } from './ec2-errors.js';
 
 // Page sizes: the maxima each Describe call accepts.
 const PAGE_SIZE = {
@@ -103,43 +49,15 @@ const PAGE_SIZE = {
 } as const;
 
 interface SdkErrorShape {
-  name?: unknown;
-  Code?: unknown;
-  code?: unknown;
   message?: unknown;
-  $fault?: unknown;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
 }
 
 const asShape = (error: unknown): SdkErrorShape =>
   typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
 
-/** The EC2 error code of a thrown SDK error (`name`, else `Code`, else Node's `code`). */
-export function errorCode(error: unknown): string {
-  const e = asShape(error);
-  for (const candidate of [e.Code, e.name, e.code]) {
-    if (typeof candidate === 'string' && candidate && candidate !== 'Error') return candidate;
-  }
-  return 'Unknown';
-}
-
-/** True for errors worth retrying later: throttling, 5xx, timeouts, dropped connections. */
-export function isRetryable(error: unknown): boolean {
-  const e = asShape(error);
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : 0;
-  const code = errorCode(error);
-  const nodeCode = typeof e.code === 'string' ? e.code : '';
-  return (
-    e.$retryable !== undefined ||
-    e.$fault === 'server' ||
-    status === 429 ||
-    status >= 500 ||
-    THROTTLING_CODES.has(code) ||
-    TRANSIENT_CODES.has(code) ||
-    TRANSIENT_CODES.has(nodeCode)
-  );
-}
+// EC2's error knowledge (the "already gone" codes per call, the retry classifier) is in ec2-errors.ts;
+// the classifier is re-exported for the adapter's callers.
+export { errorCode, isRetryable };
 
 /** Wraps anything an SDK call threw in an `AwsCallError` with EC2's code (keeps the original as `cause`). */
 export function toAwsCallError(operation: string, error: unknown): AwsCallError {
@@ -360,11 +278,11 @@ export function createEc2Network(
         client.send(
           new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [...ruleIds] }),
         ),
-      [GROUP_NOT_FOUND, ...RULE_NOT_FOUND],
+      GONE_CODES.revokeIngress,
     );
 
   const describeGroups = async (operation: string, input: DescribeSecurityGroupsCommandInput) =>
-    call(operation, () => client.send(new DescribeSecurityGroupsCommand(input)), [GROUP_NOT_FOUND]);
+    call(operation, () => client.send(new DescribeSecurityGroupsCommand(input)), GONE_CODES.getSecurityGroup);
 
   /** The region's default VPC, if it has one (`isDefault` of DescribeVpcs' filter `is-default`). */
   const defaultVpcId = async (): Promise<string | undefined> => {
@@ -438,7 +356,7 @@ export function createEc2Network(
       if (ruleIds.length === 0) return { result: 'done', confirmedRuleIds: [] };
       const answer = await revokeOnce(groupId, ruleIds);
       if (!answer.gone) return revokeResult(groupId, answer.value);
-      if (answer.code === GROUP_NOT_FOUND || ruleIds.length === 1) return { result: 'already-gone' };
+      if (answer.code === NOT_FOUND_BY_RESOURCE.sg || ruleIds.length === 1) return { result: 'already-gone' };
       // One unknown id fails the whole request and EC2 revokes none of the others: go one by one,
       // so that a rule that is gone does not shield the rules that are still open.
       const confirmed: string[] = [];
@@ -458,7 +376,7 @@ export function createEc2Network(
       const answer = await call(
         'DescribeRouteTables',
         () => client.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] })),
-        [ROUTE_TABLE_NOT_FOUND],
+        GONE_CODES.getRouteTable,
       );
       if (answer.gone) return undefined;
       const table = answer.value.RouteTables?.find((t) => t.RouteTableId === routeTableId);
@@ -495,10 +413,7 @@ export function createEc2Network(
      */
     async deleteRoute(routeTableId, destination): Promise<ChangeResult> {
       const input = destinationInput(routeTableId, destination);
-      const answer = await call('DeleteRoute', () => client.send(new DeleteRouteCommand(input)), [
-        ROUTE_NOT_FOUND,
-        ROUTE_TABLE_NOT_FOUND,
-      ]);
+      const answer = await call('DeleteRoute', () => client.send(new DeleteRouteCommand(input)), GONE_CODES.deleteRoute);
       return answer.gone ? 'already-gone' : 'done';
     },
 
@@ -512,7 +427,7 @@ export function createEc2Network(
               RouteTableId: routeTableId,
             }),
           ),
-        [ASSOCIATION_NOT_FOUND],
+        GONE_CODES.replaceRouteTableAssociation,
       );
       if (answer.gone) return { result: 'already-gone' };
       return definedOnly({ result: 'done' as const, newAssociationId: answer.value.NewAssociationId });

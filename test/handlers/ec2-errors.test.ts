@@ -1,0 +1,137 @@
+import {
+  DeleteRouteCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  ReplaceRouteTableAssociationCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorCode, GONE_CODES, isRetryable } from '../../functions/adapters/ec2-errors.js';
+import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import { AwsCallError } from '../../functions/core/errors.js';
+import type { NetworkApi } from '../../functions/core/network.js';
+import { threeTierAccount } from '../../events/simulated-account/baseline.js';
+import { Ec2Error } from '../../events/simulated-account/ec2-error.js';
+import { BASELINE } from '../../events/simulated-account/ids.js';
+import { SimulatedNetwork } from '../../events/simulated-account/network.js';
+
+/**
+ * EC2's error knowledge is one table (functions/adapters/ec2-errors.ts) that the EC2 adapter and the
+ * simulated account both answer by: for every "already gone" code of every call, both say the same,
+ * and both retry exactly what the one classifier calls retryable.
+ */
+
+const ec2Mock = mockClient(EC2Client);
+afterEach(() => ec2Mock.reset());
+
+const sdkError = (code: string, status = 400) =>
+  Object.assign(new Error(`${code} message`), {
+    name: code,
+    Code: code,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
+
+const COMMAND = {
+  getSecurityGroup: DescribeSecurityGroupsCommand,
+  revokeIngress: RevokeSecurityGroupIngressCommand,
+  getRouteTable: DescribeRouteTablesCommand,
+  deleteRoute: DeleteRouteCommand,
+  replaceRouteTableAssociation: ReplaceRouteTableAssociationCommand,
+} as const;
+
+const OPERATION = {
+  getSecurityGroup: 'DescribeSecurityGroups',
+  revokeIngress: 'RevokeSecurityGroupIngress',
+  getRouteTable: 'DescribeRouteTables',
+  deleteRoute: 'DeleteRoute',
+  replaceRouteTableAssociation: 'ReplaceRouteTableAssociation',
+} as const;
+
+type Method = keyof typeof GONE_CODES;
+/** One call of each method, answered "already gone": what the port returns then. */
+const CALLS: { [M in Method]: { call: (n: NetworkApi) => Promise<unknown>; gone: unknown } } = {
+  getSecurityGroup: { call: (n) => n.getSecurityGroup({ groupId: BASELINE.securityGroups.app }), gone: undefined },
+  revokeIngress: { call: (n) => n.revokeIngress(BASELINE.securityGroups.app, ['sgr-0a1b2c3d4e5f69202']), gone: { result: 'already-gone' } },
+  getRouteTable: { call: (n) => n.getRouteTable(BASELINE.routeTables.public), gone: undefined },
+  deleteRoute: { call: (n) => n.deleteRoute(BASELINE.routeTables.public, { cidrIpv4: '0.0.0.0/0' }), gone: 'already-gone' },
+  replaceRouteTableAssociation: {
+    call: (n) => n.replaceRouteTableAssociation(BASELINE.associations.database1, BASELINE.routeTables.database),
+    gone: { result: 'already-gone' },
+  },
+};
+
+const cases = (Object.entries(GONE_CODES) as [Method, readonly string[]][]).flatMap(([method, codes]) =>
+  codes.map((code) => ({ method, code })),
+);
+const MUTATING: ReadonlySet<Method> = new Set(['revokeIngress', 'deleteRoute', 'replaceRouteTableAssociation']);
+
+describe('"already gone": one table, the same answer from the EC2 adapter and the simulated account', () => {
+  it.each(cases)('$method answering $code', async ({ method, code }) => {
+    ec2Mock.on(COMMAND[method] as never).rejects(sdkError(code));
+    expect(await CALLS[method].call(createEc2Network(new EC2Client({})))).toEqual(CALLS[method].gone);
+
+    // The simulated account's reads answer a missing resource without an error; its writes meet the codes.
+    if (!MUTATING.has(method)) return;
+    const simulated = new SimulatedNetwork(threeTierAccount(), {
+      fault: (operation) => (operation === OPERATION[method] ? new Ec2Error(code, 'gone') : undefined),
+    });
+    expect(await CALLS[method].call(simulated)).toEqual(CALLS[method].gone);
+  });
+
+  it('a code that is not "already gone" for that call is an error in both', async () => {
+    ec2Mock.on(DeleteRouteCommand).rejects(sdkError('InvalidAssociationID.NotFound'));
+    await expect(CALLS.deleteRoute.call(createEc2Network(new EC2Client({})))).rejects.toBeInstanceOf(AwsCallError);
+    const simulated = new SimulatedNetwork(threeTierAccount(), {
+      fault: (operation) => (operation === 'DeleteRoute' ? new Ec2Error('InvalidAssociationID.NotFound', 'x') : undefined),
+    });
+    await expect(CALLS.deleteRoute.call(simulated)).rejects.toBeInstanceOf(AwsCallError);
+  });
+});
+
+describe('one retry classifier', () => {
+  // Codes and statuses from "Error codes for the Amazon EC2 API" (client errors 400, server errors 5xx)
+  // and Node's socket errors.
+  it.each([
+    ['RequestLimitExceeded', 503, true],
+    ['InternalError', 500, true],
+    ['Unavailable', 503, true],
+    ['ThrottlingException', 400, true],
+    ['UnauthorizedOperation', 403, false],
+    ['InvalidParameterValue', 400, false],
+    ['InvalidGroup.NotFound', 400, false],
+  ] as const)('%s (%i): retryable %s', (code, status, retryable) => {
+    expect(isRetryable(sdkError(code, status))).toBe(retryable);
+  });
+
+  it('a dropped connection is retryable by its Node code', () => {
+    expect(isRetryable(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', true],
+    ['InternalError', true],
+    ['UnauthorizedOperation', false],
+  ] as const)('the simulated account retries %s: %s, as the classifier says', async (code, retried) => {
+    const simulated = new SimulatedNetwork(threeTierAccount(), {
+      retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 },
+      fault: (_operation, attempt) => (attempt === 1 ? new Ec2Error(code, 'x', code === 'InternalError' ? 'server' : 'client') : undefined),
+    });
+    const answer = simulated.listRules(BASELINE.securityGroups.app);
+    if (retried) await expect(answer).resolves.toBeInstanceOf(Array);
+    else await expect(answer).rejects.toMatchObject({ code, retryable: false });
+    expect(simulated.calls).toHaveLength(retried ? 2 : 1);
+  });
+});
+
+describe('errorCode', () => {
+  it('reads the SDK\'s Code first, then name, then Node\'s code', () => {
+    expect(errorCode({ Code: 'InvalidRoute.NotFound', name: 'Other', code: 'ECONNRESET' })).toBe('InvalidRoute.NotFound');
+    expect(errorCode({ name: 'InvalidRoute.NotFound', code: 'ECONNRESET' })).toBe('InvalidRoute.NotFound');
+    expect(errorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(errorCode(new Error('x'))).toBe('Unknown');
+    expect(errorCode('a string')).toBe('Unknown');
+  });
+});
