@@ -277,6 +277,38 @@ describe('toChange: AuthorizeSecurityGroupIngress shapes', () => {
     );
   });
 
+  it('reads the flat form: a CidrIp rule, and a source group by name as its three rules', () => {
+    const flat = variant(ssh, {
+      requestParameters: { groupId: APP, ipPermissions: {}, ipProtocol: 'udp', fromPort: 53, toPort: 53, cidrIp: '198.51.100.9/0' },
+      responseElements: { _return: true },
+    });
+    expect(toChange(flat)).toStrictEqual(ingress(APP, [{ protocol: 'udp', fromPort: 53, toPort: 53, cidrIpv4: '0.0.0.0/0' }]));
+    // "The rule grants full ICMP, UDP, and TCP access" (SourceSecurityGroupName, AuthorizeSecurityGroupIngressRequest, models_0.d.ts).
+    const byName = variant(ssh, {
+      requestParameters: { groupId: APP, ipPermissions: {}, sourceSecurityGroupName: 'web-tier', sourceSecurityGroupOwnerId: '111122223333' },
+      responseElements: { _return: true },
+    });
+    expect(toChange(byName)).toStrictEqual(
+      ingress(APP, [
+        { protocol: 'tcp', fromPort: 0, toPort: 65535, referencedGroupId: 'web-tier' },
+        { protocol: 'udp', fromPort: 0, toPort: 65535, referencedGroupId: 'web-tier' },
+        { protocol: 'icmp', fromPort: -1, toPort: -1, referencedGroupId: 'web-tier' },
+      ]),
+    );
+  });
+
+  it.each([
+    ['an IPv4 CIDR with an octet over 255', { cidrIp: '256.0.0.0/0' }],
+    ['an IPv4 CIDR with a /33', { cidrIp: '10.0.0.0/33' }],
+    ['an IPv6 CIDR in cidrIp', { cidrIp: '::/0' }],
+  ])('refuses %s (EC2 would not have accepted it)', (_name, source) => {
+    const record = variant(ssh, {
+      requestParameters: { groupId: APP, ipPermissions: {}, ipProtocol: 'tcp', fromPort: 22, toPort: 22, ...source },
+      responseElements: { _return: true },
+    });
+    expect(() => toChange(record)).toThrow(UnsupportedEventError);
+  });
+
   it('reads a response rule without ipProtocol as all traffic', () => {
     const record = variant(ssh, {
       responseElements: {
