@@ -6,7 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AwsNotifierDeps, createAwsChannels } from '../../functions/adapters/notifier.js';
 import { AwsCallError } from '../../functions/core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../../functions/core/notification.js';
+import type { NetworkApi } from '../../functions/core/network.js';
 import type { Outcome } from '../../functions/core/outcome.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { createEngine } from '../../functions/pipeline/engine.js';
+import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
+import { loadEvent } from '../support/events.js';
 
 const snsMock = mockClient(SNSClient);
 const ebMock = mockClient(EventBridgeClient);
@@ -37,17 +42,21 @@ const outcome: Outcome = {
   actions: [{ type: 'revoke-ingress', groupId: 'sg-1', ruleIds: ['sgr-1'], result: 'done' }],
 };
 
-/** Sends on every channel in parallel, as the engine does; the ids by channel, or the first failure. */
+/**
+ * The engine a deployed function runs (functions/pipeline/engine.ts: who is told, each channel sent
+ * once), with the AWS channels under test; the remediation answers `o`, so that only the fan-out and
+ * the channels are exercised.
+ */
 const createAwsNotifier = (deps: AwsNotifierDeps) => ({
-  async notify(o: Outcome): Promise<{ sns?: string; eventBridge?: string }> {
-    const channels = createAwsChannels(deps);
-    const sent = await Promise.allSettled(channels.map((c) => c.send(o)));
-    const failure = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    return Object.fromEntries(
-      channels.map((c, i) => [c.name === 'sns' ? 'sns' : 'eventBridge', (sent[i] as PromiseFulfilledResult<string>).value]),
-    );
-  },
+  notify: (o: Outcome): Promise<Outcome> =>
+    createEngine({
+      network: {} as NetworkApi,
+      channels: createAwsChannels(deps),
+      makeStore: () => new MemoryIdempotencyStore(),
+      policy: DEFAULT_POLICY,
+      clock: () => new Date(),
+      remediators: { 'sg-ingress': async () => o },
+    }).handle(loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh')),
 });
 
 const full = () =>
@@ -71,10 +80,10 @@ describe('createAwsChannels', () => {
     const { subject, message } = formatNotification(outcome);
 
     // Act
-    const receipt = await full().notify(outcome);
+    const told = await full().notify(outcome);
 
     // Assess
-    expect(receipt).toEqual({ sns: 'm-1', eventBridge: 'ev-1' });
+    expect(told).toEqual(outcome);
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: TOPIC,
@@ -116,7 +125,7 @@ describe('createAwsChannels', () => {
       eventBusName: BUS,
     });
 
-    expect(await notifier.notify(outcome)).toEqual({ eventBridge: 'ev-1' });
+    await notifier.notify(outcome);
     expect(snsMock).not.toHaveReceivedAnyCommand();
     expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
@@ -125,12 +134,13 @@ describe('createAwsChannels', () => {
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const notifier = createAwsNotifier({ sns: new SNSClient({}), topicArn: TOPIC, eventBusName: BUS });
 
-    expect(await notifier.notify(outcome)).toEqual({ sns: 'm-1' });
+    await notifier.notify(outcome);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(ebMock).not.toHaveReceivedAnyCommand();
   });
 
   it('sends nothing when nothing is configured', async () => {
-    expect(await createAwsNotifier({}).notify(outcome)).toEqual({});
+    expect(await createAwsNotifier({}).notify(outcome)).toEqual(outcome);
     expect(snsMock).not.toHaveReceivedAnyCommand();
     expect(ebMock).not.toHaveReceivedAnyCommand();
   });
