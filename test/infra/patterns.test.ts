@@ -5,7 +5,6 @@ import {
   DEFAULT_MAX_PATTERN_SIZE,
   matchingRules,
   type RuleSpec,
-  worldOpenSuffixes,
 } from '../../functions/core/patterns.js';
 import { DEFAULT_POLICY, type PolicyInput, parsePolicy } from '../../functions/core/policy.js';
 
@@ -107,8 +106,12 @@ describe('buildRulePatterns', () => {
   });
 
   it('writes the security-group pattern out in full', () => {
-    const v4 = worldOpenSuffixes(8);
-    const v6 = worldOpenSuffixes(16);
+    // EventBridge's suffix matching ("Content filtering in Amazon EventBridge event patterns"): a CIDR
+    // ending /0 ... /7 is broader than the default IPv4 bound of 8, /0 ... /15 than the IPv6 bound of 16.
+    const suffixes = (n: number) => Array.from({ length: n }, (_, i) => ({ suffix: `/${i}` }));
+    const v4 = suffixes(8);
+    const v6 = suffixes(16);
+    expect(v4[7]).toEqual({ suffix: '/7' });
     const request = [
       {
         ipPermissions: {

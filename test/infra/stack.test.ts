@@ -2,11 +2,6 @@ import { Token } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import {
-  ROUTE_TABLE_ACTIONS,
-  RUNBOOK_ACTIONS,
-  SECURITY_GROUP_ACTIONS,
-} from '../../functions/adapters/permissions.js';
 import { buildRulePatterns } from '../../functions/core/patterns.js';
 import { withOwnRoles } from '../../functions/core/own-roles.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
@@ -241,12 +236,13 @@ describe('IAM, written out', () => {
   it.each([
     [
       'SecurityGroup',
-      SECURITY_GROUP_ACTIONS.read,
+      // What the security-group pipeline reads (functions/adapters/ec2-network.ts, adapters/elb.ts).
+      ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeVpcs', 'elasticloadbalancing:DescribeLoadBalancers'],
       [['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']]],
     ],
     [
       'RouteTable',
-      ROUTE_TABLE_ACTIONS.read,
+      ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets'],
       [
         ['ec2:DeleteRoute', ['route-table']],
         ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
@@ -254,7 +250,14 @@ describe('IAM, written out', () => {
     ],
     [
       'Runbook',
-      RUNBOOK_ACTIONS.read,
+      [
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSecurityGroupRules',
+        'ec2:DescribeVpcs',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeSubnets',
+      ],
       [
         ['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']],
         ['ec2:DeleteRoute', ['route-table']],
