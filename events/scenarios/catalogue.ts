@@ -16,6 +16,8 @@ export interface Scenario {
   readonly expected: OutcomeStatus;
   /** What must hold afterwards, in a person's words. */
   readonly mustHold: string;
+  /** The targets it plays on; all when absent. */
+  readonly targets?: readonly GamedayTarget['kind'][];
   readonly setup?: (t: GamedayTarget) => Promise<void>;
   readonly inject: (t: GamedayTarget) => Promise<Injection>;
   /** The violations of `mustHold` found in the live state; empty when it holds. */
@@ -119,6 +121,18 @@ export const CATALOGUE: readonly Scenario[] = [
       const back = table.routeTableId === t.ids.routeTables.database ? [] : [`${t.ids.subnets.database1} is on ${table.routeTableId}`];
       return [...back, ...(await noInternetRoute(t, dbSubnets(t)))];
     },
+  },
+  {
+    name: 'canary',
+    drift: "the production canary's own code: tcp/9 from 0.0.0.0/2 in an empty group nothing uses",
+    expected: 'remediated',
+    targets: ['emulator', 'aws'],
+    mustHold: "the canary's group admits nothing from the internet again",
+    inject: (t) => {
+      if (!t.canaryProbe) throw new Error(`the ${t.kind} target cannot run the canary`);
+      return t.canaryProbe();
+    },
+    check: (t) => noWorldOpen(t, t.ids.canaryGroup ?? ''),
   },
   {
     name: 'control-web-tier-443',

@@ -12,7 +12,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { createEc2Network, toSgRule } from '../../functions/adapters/ec2-network.js';
 import { defaultLoadBalancerReader } from '../../functions/adapters/elb.js';
+import { runCanary } from '../../functions/adapters/canary.js';
+import { CANARY_PORT, canaryCidr, isCanaryRule } from '../../functions/core/canary.js';
 import { LayerGuardError } from '../../functions/core/errors.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import type {
   NetworkApi,
   RouteDestination,
@@ -126,6 +129,14 @@ function toIpPermission(r: RuleRequest): IpPermission {
     ...(r.referencedGroupId ? { UserIdGroupPairs: [{ GroupId: r.referencedGroupId }] } : {}),
   };
 }
+
+/** Who CloudTrail names for the canary's call: the canary function's role (CloudFormation names it), not LayerGuard's. */
+const CANARY_ACTOR = {
+  roleName: 'LayerGuard-CanaryRole1A2B3C4D-5E6F7G8H9I0J',
+  sessionName: 'LayerGuard-CanaryFunction',
+  sourceIp: '3.5.140.2',
+  userAgent: 'aws-sdk-js/3 layerguard-canary',
+} as const;
 
 const sameRule = (a: RuleRequest, b: SgRule): boolean => {
   const proto = (p: string) => (p === '-1' || p === 'all' ? '-1' : p.toLowerCase());
@@ -269,6 +280,24 @@ export class Ec2GamedayTarget implements GamedayTarget {
         created.push(rule);
       }
       return this.injection(authorizeIngressRecord(groupId, created, this.ctx()), injectedAt);
+    });
+  }
+
+  async canaryProbe(): Promise<Injection> {
+    const groupId = this.ids.canaryGroup;
+    if (!groupId) throw new LayerGuardError('the sandbox has no canary group');
+    return this.track(async () => {
+      await this.guard.require(groupId, 'run the canary on');
+      const probe = { groupId, port: CANARY_PORT, cidr: canaryCidr(DEFAULT_POLICY) };
+      const run = await runCanary(this.client, probe);
+      const injectedAt = performance.now();
+      if (run.plan.kind !== 'authorize') throw new LayerGuardError(`the canary did not open its rule: ${run.plan.kind}`);
+      const rules = await this.network.listRules(groupId);
+      const created = rules.filter((r) => isCanaryRule(r, probe));
+      if (created.length !== 1) throw new LayerGuardError(`the canary's rule is not in ${groupId}`);
+      // CloudTrail records the canary function's role: not one of LayerGuard's own.
+      const ctx = { ...this.ctx(), actor: CANARY_ACTOR };
+      return this.injection(authorizeIngressRecord(groupId, created, ctx), injectedAt);
     });
   }
 

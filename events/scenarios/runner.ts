@@ -139,6 +139,10 @@ export async function runGameday(opts: GamedayOptions, targetName: string): Prom
   const results: ScenarioResult[] = [];
   for (const [i, s] of opts.scenarios.entries()) {
     const target = await opts.target();
+    if (s.targets && !s.targets.includes(target.kind)) {
+      await target.dispose();
+      continue;
+    }
     try {
       const result = await runScenario(s, target, opts.policy);
       results.push(result);

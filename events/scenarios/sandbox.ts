@@ -66,7 +66,7 @@ export interface SandboxResources {
   subnets: Partial<Record<keyof TierIds['subnets'], string>>;
   routeTables: Partial<Record<'public' | 'private' | 'database', string>>;
   /** In creation order (the order matters for deletion: later groups reference earlier ones). */
-  securityGroups: Partial<Record<keyof TierIds['securityGroups'], string>>;
+  securityGroups: Partial<Record<keyof TierIds['securityGroups'] | 'canary', string>>;
   dbFromAppRuleId?: string;
 }
 
@@ -100,6 +100,7 @@ export function tierIds(c: SandboxResources): TierIds {
       exempt: need(c.securityGroups.exempt, 'exempt group'),
     },
     dbFromAppRuleId: need(c.dbFromAppRuleId, "db tier's rule from the app tier"),
+    ...(c.securityGroups.canary ? { canaryGroup: c.securityGroups.canary } : {}),
   };
 }
 
@@ -332,7 +333,7 @@ export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
   }
 
   const group = async (
-    key: keyof TierIds['securityGroups'],
+    key: keyof TierIds['securityGroups'] | 'canary',
     description: string,
     extra: Record<string, string>,
   ) => {
@@ -358,6 +359,8 @@ export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
     // Valid for the run (30 days, within the policy's default cap of 90).
     'layerguard:exempt': `until=${dayFrom(new Date(), 30)};reason=game day control`,
   });
+  // Attached to nothing, like the stack's canary group: the `canary` scenario probes it.
+  await group('canary', "LayerGuard game day: the canary's empty group", {});
 
   step();
   await guard.require(web, 'authorize ingress on');
@@ -486,7 +489,7 @@ export async function deleteSandbox(o: DeleteOptions): Promise<string[]> {
     return attempt(id, what, del);
   };
 
-  for (const key of ['exempt', 'db', 'app', 'web'] as const) {
+  for (const key of ['canary', 'exempt', 'db', 'app', 'web'] as const) {
     const id = c.securityGroups[key];
     if (
       await remove(id, 'DeleteSecurityGroup', () =>

@@ -9,6 +9,8 @@ export interface TierIds {
   readonly subnets: { readonly public1: string; readonly private1: string; readonly database1: string; readonly database2: string };
   readonly routeTables: { readonly main: string; readonly public: string; readonly private: string; readonly database: string };
   readonly securityGroups: { readonly web: string; readonly app: string; readonly db: string; readonly exempt: string };
+  /** An empty group nothing uses, where the `canary` scenario runs the production canary's code (EC2 targets). */
+  readonly canaryGroup?: string;
   /** The db tier's rule that admits the app tier (ModifySecurityGroupRules scenarios edit it). */
   readonly dbFromAppRuleId: string;
 }
@@ -44,6 +46,11 @@ export interface GamedayTarget {
   routeTable(routeTableId: string): Promise<RouteTable>;
   /** The table a subnet uses: its explicit association, else the main table. */
   effectiveRouteTable(subnetId: string): Promise<RouteTable>;
+  /**
+   * Runs the production canary's own code (functions/adapters/canary.ts) against this target's EC2 API
+   * on `ids.canaryGroup`, and returns the CloudTrail event its call produced. EC2 targets only.
+   */
+  canaryProbe?(): Promise<Injection>;
   /** Removes whatever the target created (sandbox resources); a no-op for the simulated account. */
   dispose(): Promise<void>;
 }

@@ -352,6 +352,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       );
     const ids = t.ids;
     expect(deleted).toEqual([
+      `DeleteSecurityGroup ${ids.canaryGroup}`,
       `DeleteSecurityGroup ${ids.securityGroups.exempt}`,
       `DeleteSecurityGroup ${ids.securityGroups.db}`,
       `DeleteSecurityGroup ${ids.securityGroups.app}`,
