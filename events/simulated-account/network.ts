@@ -15,6 +15,7 @@ const OPERATIONS = {
   listSubnets: ['DescribeSubnets', 'reads'],
   deleteRoute: ['DeleteRoute', 'mutating'],
   replaceRouteTableAssociation: ['ReplaceRouteTableAssociation', 'mutating'],
+  associateRouteTable: ['AssociateRouteTable', 'mutating'],
   pageSecurityGroups: ['DescribeSecurityGroups', 'reads'],
   pageRouteTables: ['DescribeRouteTables', 'reads'],
   // Elastic Load Balancing's own API, not EC2's: it draws from no EC2 bucket, so from a bucket a read never empties.
@@ -161,6 +162,11 @@ export class SimulatedNetwork implements NetworkApi {
       if (e instanceof AlreadyGone) return { result: 'already-gone' as const };
       throw e;
     }
+  }
+
+  async associateRouteTable(routeTableId: string, subnetId: string) {
+    const id = await this.call('associateRouteTable', () => this.account.associateRouteTable(routeTableId, subnetId));
+    return { result: 'done' as const, newAssociationId: id };
   }
 
   async *pageSecurityGroups(filter: { vpcId?: string } = {}): AsyncIterable<SecurityGroup[]> {

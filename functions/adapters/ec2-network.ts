@@ -16,6 +16,7 @@ import {
   type SecurityGroupRule as Ec2SecurityGroupRule,
   type Subnet as Ec2Subnet,
   type Filter,
+  AssociateRouteTableCommand,
   ReplaceRouteTableAssociationCommand,
   RevokeSecurityGroupIngressCommand,
   type RevokeSecurityGroupIngressCommandOutput,
@@ -431,6 +432,21 @@ export function createEc2Network(
       );
       if (answer.gone) return { result: 'already-gone' };
       return definedOnly({ result: 'done' as const, newAssociationId: answer.value.NewAssociationId });
+    },
+
+    /**
+     * AssociateRouteTable (SDK: AssociateRouteTableRequest RouteTableId + SubnetId, answering
+     * AssociationId). No error counts as "already gone": a subnet that meanwhile got an explicit
+     * association is an error, and the pipeline's read-back judges the state again on retry.
+     */
+    async associateRouteTable(routeTableId, subnetId): Promise<ReplaceAssociationResult> {
+      const answer = await call(
+        'AssociateRouteTable',
+        () => client.send(new AssociateRouteTableCommand({ RouteTableId: routeTableId, SubnetId: subnetId })),
+        [],
+      );
+      if (answer.gone) return { result: 'already-gone' };
+      return definedOnly({ result: 'done' as const, newAssociationId: answer.value.AssociationId });
     },
 
     async *pageSecurityGroups(filter) {

@@ -18,7 +18,8 @@ export const SECURITY_GROUP_ACTIONS = {
 
 export const ROUTE_TABLE_ACTIONS = {
   read: ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets'],
-  write: ['ec2:DeleteRoute', 'ec2:ReplaceRouteTableAssociation'],
+  // AssociateRouteTable: an isolated subnet that used a shared main table implicitly moves to the isolated table.
+  write: ['ec2:DeleteRoute', 'ec2:ReplaceRouteTableAssociation', 'ec2:AssociateRouteTable'],
 } as const;
 
 /** The runbook does what both handlers do (it reuses their pipelines). */

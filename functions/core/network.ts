@@ -127,6 +127,8 @@ export interface NetworkApi {
   listSubnets(vpcId: string): Promise<Subnet[]>;
   deleteRoute(routeTableId: string, destination: RouteDestination): Promise<ChangeResult>;
   replaceRouteTableAssociation(associationId: string, routeTableId: string): Promise<ReplaceAssociationResult>;
+  /** AssociateRouteTable for a subnet that has no explicit association (it used the main table implicitly). */
+  associateRouteTable(routeTableId: string, subnetId: string): Promise<ReplaceAssociationResult>;
 
   /** Security groups page by page, for sweeps (optionally one VPC). */
   pageSecurityGroups(filter?: { vpcId?: string }): AsyncIterable<SecurityGroup[]>;

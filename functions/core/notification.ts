@@ -117,10 +117,11 @@ function describeAction(a: Action): string {
     }
     case 'delete-route':
       return `delete route to ${destination(a.destination)} from ${s(a.routeTableId)}: ${s(result)}`;
-    case 'replace-association': {
+    case 'replace-association':
+    case 'associate-subnet': {
       const next = a.newAssociationId ? ` (new association ${s(a.newAssociationId)})` : '';
       return (
-        `move subnet ${s(a.subnetId)} from ${s(a.fromRouteTableId)} back to ${s(a.toRouteTableId)}: ` +
+        `move subnet ${s(a.subnetId)} from ${s(a.fromRouteTableId)} to ${s(a.toRouteTableId)}: ` +
         `${s(result)}${next}`
       );
     }
@@ -140,7 +141,8 @@ function describeDrift(d: Drift): string {
       const more = d.rules.length > 5 ? `; +${d.rules.length - 5} more` : '';
       return `security group ${s(d.groupId)} open to the internet: ${rules}${more}`;
     }
-    case 'forbidden-route-on-isolated-subnet': {
+    case 'forbidden-route-on-isolated-subnet':
+    case 'unknown-default-route-on-isolated-subnet': {
       const target = Object.values(d.target).find((v) => typeof v === 'string') ?? '?';
       const subnets = d.subnetIds.slice(0, 5).map((id) => s(id, 64));
       const more = d.subnetIds.length > 5 ? ` +${d.subnetIds.length - 5} more` : '';

@@ -43,9 +43,18 @@ export type Drift =
       readonly subnetIds: readonly string[];
     }
   | {
+      /** A default route to a target whose kind its id cannot tell (`isolated.unknownDefaultRoute`). */
+      readonly kind: 'unknown-default-route-on-isolated-subnet';
+      readonly routeTableId: string;
+      readonly destination: RouteDestination;
+      readonly target: RouteTarget;
+      readonly subnetIds: readonly string[];
+    }
+  | {
       readonly kind: 'isolated-subnet-on-internet-table';
       readonly subnetId: string;
-      readonly associationId: string;
+      /** The subnet's explicit association; absent when it uses the VPC's main table implicitly. */
+      readonly associationId?: string;
       readonly routeTableId: string;
       /** Where the subnet goes back to; absent when no single isolated table is known (alert only). */
       readonly isolatedRouteTableId?: string;
@@ -68,6 +77,15 @@ export type Action =
   | {
       readonly type: 'replace-association';
       readonly associationId: string;
+      readonly subnetId: string;
+      readonly fromRouteTableId: string;
+      readonly toRouteTableId: string;
+      readonly newAssociationId?: string;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      /** AssociateRouteTable: a subnet that used the main table implicitly gets an explicit association. */
+      readonly type: 'associate-subnet';
       readonly subnetId: string;
       readonly fromRouteTableId: string;
       readonly toRouteTableId: string;

@@ -152,6 +152,22 @@ export function routeTargetFilter(kinds: readonly ForbiddenTargetKind[]): Record
   return { $or: TARGET_ID_FIELDS.map((field) => ({ [field]: prefixes })) };
 }
 
+/**
+ * A default route (any `/0`: EC2 stores `10.9.9.9/0` as `0.0.0.0/0`) to a target whose kind its id
+ * cannot tell (a network interface, an instance, a Gateway Load Balancer endpoint): the handler
+ * alerts on it, or forbids it, unless the policy allows it (`isolated.unknownDefaultRoute`).
+ */
+export const UNKNOWN_DEFAULT_ROUTE_FILTERS: readonly Record<string, unknown>[] = ['destinationCidrBlock', 'destinationIpv6CidrBlock'].map(
+  (field) => ({
+    [field]: [{ suffix: '/0' }],
+    $or: [
+      { networkInterfaceId: [{ exists: true }] },
+      { instanceId: [{ exists: true }] },
+      { vpcEndpointId: [{ exists: true }] },
+    ],
+  }),
+);
+
 /** The route-table rule: routes to a forbidden target, and subnets moved between route tables. */
 function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
   const own = notOwnRole(policy.ownRoleArns);
@@ -159,6 +175,9 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
   const targets = { eventName: [...ROUTE_EVENTS], requestParameters: routeTargetFilter(kinds) };
   const branches = [
     targets,
+    ...(policy.isolated.unknownDefaultRoute === 'allow'
+      ? []
+      : UNKNOWN_DEFAULT_ROUTE_FILTERS.map((filter) => ({ eventName: [...ROUTE_EVENTS], requestParameters: filter }))),
     // A subnet associated with a table (not a gateway edge association).
     { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
     // The request names only the association, not the subnet: the handler resolves it.

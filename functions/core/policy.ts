@@ -31,15 +31,41 @@ const portRule = z.discriminatedUnion('protocol', [
  */
 export const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
-/** Route targets that an isolated subnet must never reach. */
+/** Route targets, known by their id, that a policy may forbid for isolated subnets. */
 export const FORBIDDEN_TARGET_KINDS = [
   'internet-gateway',
   'nat-gateway',
   'egress-only-internet-gateway',
+  'carrier-gateway',
   'transit-gateway',
   'vpc-peering-connection',
 ] as const;
 export type ForbiddenTargetKind = (typeof FORBIDDEN_TARGET_KINDS)[number];
+
+/**
+ * SEC05-BP01: "a database in a VPC should be placed in subnets with no routes to or from the
+ * internet" (../shared/reference/sec05-bp01-create-network-layers.md). So every internet path is
+ * forbidden by default: in (internet gateway), out (egress-only internet gateway, NAT gateway), and
+ * a Wavelength zone's carrier gateway. Transit gateways and peering stay allowed unless listed.
+ */
+export const DEFAULT_FORBIDDEN_TARGETS: readonly ForbiddenTargetKind[] = [
+  'internet-gateway',
+  'egress-only-internet-gateway',
+  'nat-gateway',
+  'carrier-gateway',
+];
+
+/**
+ * What a default route (`0.0.0.0/0`, `::/0`) on an isolated subnet's table is when its target's kind
+ * cannot be known from its id (a network interface of a NAT instance or appliance, an instance, a
+ * Gateway Load Balancer endpoint): `alert` tells a person and changes nothing, `forbid` treats it
+ * as a forbidden route, `allow` lets it be.
+ */
+export const UNKNOWN_DEFAULT_ROUTE = ['alert', 'allow', 'forbid'] as const;
+export type UnknownDefaultRoute = (typeof UNKNOWN_DEFAULT_ROUTE)[number];
+
+/** Repeats of the same drift by the same actor that LayerGuard reverts before it stops fighting. */
+const reconcilerDefaults = { maxRepeats: 3, windowMinutes: 60 };
 
 /** The policy's schema. Defaults fit SEC05-BP01: only the web tier is public, on 80 and 443. */
 export const PolicySchema = z.strictObject({
@@ -110,9 +136,32 @@ export const PolicySchema = z.strictObject({
         z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id looks like subnet-0abc1234'))),
         [],
       ),
-      forbiddenTargets: z._default(z.array(z.enum(FORBIDDEN_TARGET_KINDS)).check(z.minLength(1)), ['internet-gateway']),
+      forbiddenTargets: z._default(z.array(z.enum(FORBIDDEN_TARGET_KINDS)).check(z.minLength(1)), [
+        ...DEFAULT_FORBIDDEN_TARGETS,
+      ]),
+      unknownDefaultRoute: z._default(z.enum(UNKNOWN_DEFAULT_ROUTE), 'alert'),
     }),
-    { subnetTags: [{ key: 'Tier', value: 'Database' }], subnetIds: [], forbiddenTargets: ['internet-gateway'] },
+    {
+      subnetTags: [{ key: 'Tier', value: 'Database' }],
+      subnetIds: [],
+      forbiddenTargets: [...DEFAULT_FORBIDDEN_TARGETS],
+      unknownDefaultRoute: 'alert',
+    },
+  ),
+  /**
+   * A reconciler (an IaC pipeline, a controller) that re-creates what LayerGuard reverts: when the
+   * same drift on the same resource by the same actor comes back more than `maxRepeats` times within
+   * `windowMinutes`, LayerGuard stops reverting it and tells a person once (`alert-only`).
+   */
+  reconciler: z._default(
+    z.strictObject({
+      maxRepeats: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), reconcilerDefaults.maxRepeats),
+      windowMinutes: z._default(
+        z.number().check(z.int(), z.gte(1), z.lte(7 * 24 * 60)),
+        reconcilerDefaults.windowMinutes,
+      ),
+    }),
+    reconcilerDefaults,
   ),
 });
 

@@ -1,5 +1,6 @@
 import type { Change } from './change.js';
 import { isSameNetwork } from './cidr.js';
+import { definedOnly } from './defined.js';
 import { readExemption } from './exemption.js';
 import type {
   Route,
@@ -8,10 +9,10 @@ import type {
   RouteTableAssociation,
   RouteTarget,
   Subnet,
-  Tags,
 } from './network.js';
 import type { Action, Drift } from './outcome.js';
-import { type ForbiddenTargetKind, hasAnyTag, type Policy } from './policy.js';
+import { prefixLength } from './cidr.js';
+import { FORBIDDEN_TARGET_KINDS, type ForbiddenTargetKind, hasAnyTag, type Policy } from './policy.js';
 
 /**
  * Isolated (database) subnets and the route tables they use: which routes expose them to a target
@@ -22,6 +23,7 @@ import { type ForbiddenTargetKind, hasAnyTag, type Policy } from './policy.js';
 type RouteChange = Extract<Change, { kind: 'route' }>;
 type AssociationChange = Extract<Change, { kind: 'association' }>;
 export type RouteDrift = Extract<Drift, { kind: 'forbidden-route-on-isolated-subnet' }>;
+export type UnknownRouteDrift = Extract<Drift, { kind: 'unknown-default-route-on-isolated-subnet' }>;
 export type AssociationDrift = Extract<Drift, { kind: 'isolated-subnet-on-internet-table' }>;
 
 /** A subnet is isolated when the policy names it by id or it carries one of the policy's tags. */
@@ -37,38 +39,53 @@ export const isMainTable = (table: Pick<RouteTable, 'associations'>): boolean =>
   table.associations.some((a) => a.main);
 
 /** The `local` route (the VPC's own CIDR), which LayerGuard never touches. */
-export const isLocalRoute = (route: Route): boolean =>
+export const isLocalRoute = (route: Pick<Route, 'gatewayId' | 'origin'>): boolean =>
   route.gatewayId === 'local' || route.origin === 'CreateRouteTable';
 
-/** A route target that can carry traffic off the VPC, with its id. */
+/** Targets whose kind an id cannot tell: a NAT instance or appliance behind them may reach the internet. */
+export const OPAQUE_TARGET_KINDS = ['network-interface', 'instance', 'vpc-endpoint'] as const;
+export type OpaqueTargetKind = (typeof OPAQUE_TARGET_KINDS)[number];
+/** What a route sends traffic to, as far as its id tells. */
+export type TargetKind = ForbiddenTargetKind | OpaqueTargetKind;
+
+/** A route target that can carry traffic off the VPC (or may: an opaque one), with its id. */
 export interface TargetRef {
-  readonly kind: ForbiddenTargetKind;
+  readonly kind: TargetKind;
   readonly id: string;
 }
 
-/** The id prefix of each kind of off-VPC target: the one thing that says what a target is. */
-export const TARGET_ID_PREFIXES: Readonly<Record<ForbiddenTargetKind, string>> = {
+/** The id prefix of each kind of target, as EC2 issues ids: the one thing that says what a target is. */
+export const TARGET_ID_PREFIXES: Readonly<Record<TargetKind, string>> = {
   'internet-gateway': 'igw-',
   'nat-gateway': 'nat-',
   'egress-only-internet-gateway': 'eigw-',
+  'carrier-gateway': 'cagw-',
   'transit-gateway': 'tgw-',
   'vpc-peering-connection': 'pcx-',
+  'network-interface': 'eni-',
+  instance: 'i-',
+  'vpc-endpoint': 'vpce-',
 };
 
 /** The field in which EC2 describes a route to each kind of target (DescribeRouteTables' `Route`). */
-export const TARGET_FIELD_OF: Readonly<Record<ForbiddenTargetKind, keyof RouteTarget>> = {
+export const TARGET_FIELD_OF: Readonly<Record<TargetKind, keyof RouteTarget>> = {
   'internet-gateway': 'gatewayId',
   'nat-gateway': 'natGatewayId',
   'egress-only-internet-gateway': 'egressOnlyInternetGatewayId',
+  'carrier-gateway': 'carrierGatewayId',
   'transit-gateway': 'transitGatewayId',
   'vpc-peering-connection': 'vpcPeeringConnectionId',
+  'network-interface': 'networkInterfaceId',
+  instance: 'instanceId',
+  'vpc-endpoint': 'vpcEndpointId',
 };
 
 /**
  * The fields of a route (and of CreateRoute/ReplaceRoute's request, the SDK's `CreateRouteRequest`,
  * models_2.d.ts) that carry a target's id. EC2 accepts some ids in a field named for another kind
  * (a NAT gateway id in `GatewayId`, stored as a NAT route), so a target is classified by its id's
- * prefix whatever the field.
+ * prefix whatever the field. `instanceId` comes before `networkInterfaceId`: EC2 describes an
+ * instance route with both, and the event names the instance.
  */
 export const TARGET_ID_FIELDS = [
   'gatewayId',
@@ -77,22 +94,21 @@ export const TARGET_ID_FIELDS = [
   'transitGatewayId',
   'vpcPeeringConnectionId',
   'carrierGatewayId',
-  'networkInterfaceId',
   'instanceId',
+  'networkInterfaceId',
   'vpcEndpointId',
   'localGatewayId',
 ] as const satisfies ReadonlyArray<keyof RouteTarget>;
 
 /**
- * What kind of off-VPC target a route points at, whatever the policy says, by the id's prefix in
- * any target field; `undefined` for `local`, virtual private gateways, endpoints, interfaces and
- * the like.
+ * What kind of target a route points at, whatever the policy says, by the id's prefix in any target
+ * field; `undefined` for `local`, virtual private gateways, local gateways and the like.
  */
 export function routeTargetOf(target: RouteTarget): TargetRef | undefined {
   for (const field of TARGET_ID_FIELDS) {
     const id = target[field]?.toLowerCase();
     if (!id) continue;
-    for (const [kind, prefix] of Object.entries(TARGET_ID_PREFIXES) as Array<[ForbiddenTargetKind, string]>) {
+    for (const [kind, prefix] of Object.entries(TARGET_ID_PREFIXES) as Array<[TargetKind, string]>) {
       if (id.startsWith(prefix)) return { kind, id };
     }
   }
@@ -112,19 +128,51 @@ export function canonicalTarget(target: RouteTarget): RouteTarget {
   return { ...rest, [TARGET_FIELD_OF[ref.kind]]: ref.id };
 }
 
+const isForbiddableKind = (kind: TargetKind): kind is ForbiddenTargetKind =>
+  (FORBIDDEN_TARGET_KINDS as readonly string[]).includes(kind);
+
 /** The kind of forbidden target a route points at, counting only the kinds the policy forbids. Never `local`. */
 export function forbiddenTargetKind(target: RouteTarget, policy: Policy): ForbiddenTargetKind | undefined {
-  const ref = routeTargetOf(target);
-  return ref && policy.isolated.forbiddenTargets.includes(ref.kind) ? ref.kind : undefined;
+  const kind = routeTargetOf(target)?.kind;
+  return kind && isForbiddableKind(kind) && policy.isolated.forbiddenTargets.includes(kind) ? kind : undefined;
+}
+
+/** A default route: `0.0.0.0/0` or `::/0`, compared by network (`10.9.9.9/0` is one too). */
+export const isDefaultDestination = (d: RouteDestination): boolean =>
+  prefixLength(d.cidrIpv4) === 0 || prefixLength(d.cidrIpv6) === 0;
+
+/**
+ * What a route is for an isolated subnet: `forbidden` (to a target the policy forbids), `unknown`
+ * (a default route to an opaque target, when the policy says to alert) or `allowed`.
+ */
+export type RouteStanding = 'forbidden' | 'unknown' | 'allowed';
+
+/** Judges one route (or a requested one) against the policy; the `local` route is always allowed. */
+export function routeStanding(route: RouteDestination & RouteTarget & Pick<Route, 'origin'>, policy: Policy): RouteStanding {
+  if (isLocalRoute(route)) return 'allowed';
+  const ref = routeTargetOf(route);
+  if (!ref) return 'allowed';
+  if (isForbiddableKind(ref.kind)) return policy.isolated.forbiddenTargets.includes(ref.kind) ? 'forbidden' : 'allowed';
+  if (!isDefaultDestination(route)) return 'allowed';
+  const rule = policy.isolated.unknownDefaultRoute;
+  return rule === 'forbid' ? 'forbidden' : rule === 'alert' ? 'unknown' : 'allowed';
 }
 
 /** The routes of a table that an isolated subnet must not have (never the `local` route). */
 export const forbiddenRoutes = (table: Pick<RouteTable, 'routes'>, policy: Policy): Route[] =>
-  table.routes.filter((r) => !isLocalRoute(r) && forbiddenTargetKind(r, policy) !== undefined);
+  table.routes.filter((r) => routeStanding(r, policy) === 'forbidden');
+
+/** Default routes of a table to opaque targets, which a person must judge (`isolated.unknownDefaultRoute: alert`). */
+export const unknownDefaultRoutes = (table: Pick<RouteTable, 'routes'>, policy: Policy): Route[] =>
+  table.routes.filter((r) => routeStanding(r, policy) === 'unknown');
 
 /** True when the table has a route to a target the policy forbids for isolated subnets (never counting `local`). */
 export const hasForbiddenRoute = (table: Pick<RouteTable, 'routes'>, policy: Policy): boolean =>
   forbiddenRoutes(table, policy).length > 0;
+
+/** True when the table has a route LayerGuard judges for isolated subnets: forbidden, or unknown. */
+export const hasJudgedRoute = (table: Pick<RouteTable, 'routes'>, policy: Policy): boolean =>
+  table.routes.some((r) => routeStanding(r, policy) !== 'allowed');
 
 const norm = (value: string | undefined): string => (value ?? '').toLowerCase();
 
@@ -166,9 +214,9 @@ export const targetOf = (route: RouteTarget): RouteTarget =>
       .map((k) => [k, route[k]]),
   ) as RouteTarget;
 
-const describeDestination = (d: RouteDestination): string =>
+export const describeDestination = (d: RouteDestination): string =>
   d.cidrIpv4 ?? d.cidrIpv6 ?? d.prefixListId ?? '?';
-const describeTarget = (t: RouteTarget): string =>
+export const describeTarget = (t: RouteTarget): string =>
   routeTargetOf(t)?.id ?? Object.values(targetOf(t))[0] ?? '?';
 /** "0.0.0.0/0 -> igw-0abc", for reasons and notifications. */
 export const describeRoute = (r: RouteDestination & RouteTarget): string =>
@@ -204,90 +252,306 @@ export function subnetsUsingTable(
 const explicitSubnetIds = (table: RouteTable): string[] =>
   table.associations.flatMap((a) => (!a.main && a.subnetId ? [a.subnetId] : []));
 
-/** Which VPC reads a decision on this table needs: the subnets' tags, and for a main table the other tables too. */
+/**
+ * Which VPC reads a decision on this table needs first: the subnets' tags, and for a main table the
+ * other tables too (who uses it implicitly). A table that turns out shared needs the VPC's tables
+ * as well (`needsIsolatedTable`), to find where its isolated subnets move.
+ */
 export const vpcReadsFor = (table: RouteTable): { readonly tables: boolean; readonly subnets: boolean } => {
   const main = isMainTable(table);
   return { tables: main, subnets: main || explicitSubnetIds(table).length > 0 };
 };
 
+/** True when non-isolated subnets share the table with isolated ones: a revert moves subnets, to the isolated table. */
+export function needsIsolatedTable(
+  table: RouteTable,
+  tablesOfVpc: readonly RouteTable[],
+  subnetsOfVpc: readonly Subnet[],
+  policy: Policy,
+): boolean {
+  const users = subnetsUsingTable(table, tablesOfVpc, subnetsOfVpc);
+  return users.some((s) => isIsolatedSubnet(s, policy)) && users.some((s) => !isIsolatedSubnet(s, policy));
+}
+
 /**
  * The route tables of the VPC that isolated subnets may go back to: tagged as isolated, with no
- * forbidden route. A revert moves a subnet only when there is exactly one; none or several is `alert-only`.
+ * forbidden route and no default route to an opaque target. A revert moves a subnet only when
+ * there is exactly one; none or several is `alert-only`.
  */
 export const isolatedTablesOf = (
   tables: readonly RouteTable[],
   vpcId: string,
   policy: Policy,
 ): RouteTable[] =>
-  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasForbiddenRoute(t, policy));
+  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasJudgedRoute(t, policy));
+
+export type DeleteRouteAction = Extract<Action, { type: 'delete-route' }>;
+export type ReplaceAssociationAction = Extract<Action, { type: 'replace-association' }>;
+export type AssociateSubnetAction = Extract<Action, { type: 'associate-subnet' }>;
+/** A subnet move: an explicit association replaced, or an implicit (main-table) one made explicit. */
+export type MoveAction = ReplaceAssociationAction | AssociateSubnetAction;
+
+/** One drift the decision found, and what comes of it. */
+export type Finding =
+  | { readonly status: 'revert'; readonly drift: RouteDrift; readonly action: DeleteRouteAction; readonly reason: string }
+  | {
+      readonly status: 'revert';
+      readonly drift: AssociationDrift & { readonly isolatedRouteTableId: string };
+      readonly action: MoveAction;
+      readonly reason: string;
+    }
+  | { readonly status: 'alert-only'; readonly drift: Drift; readonly reason: string; readonly humanAction: string }
+  | { readonly status: 'exempt'; readonly drift: Drift; readonly reason: string };
+
+/** What a caller narrows the decision to: one table, one destination on it, some subnets. */
+export interface Focus {
+  readonly routeTableId?: string;
+  readonly destination?: RouteDestination;
+  readonly subnetIds?: readonly string[];
+}
+
+const list = (ids: readonly string[]): string => ids.join(', ');
+const plural = (n: number, word: string): string => `${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * THE decision for route tables, on live state: every drift of isolated subnets in these tables
+ * and subnets (one VPC or more), and its revert. The event path, the runbooks and the sweep all
+ * call it; an event only narrows it (`focus`). For each table with a forbidden route that an
+ * isolated subnet uses (explicitly or through the main table), or that is tagged as isolated:
+ *
+ * - no non-isolated subnet uses the table: each forbidden route is deleted (nothing else needs it);
+ * - non-isolated subnets use it too (the public table, a default VPC's main table): no route is
+ *   deleted, since another tier needs it; each isolated subnet moves to the VPC's one isolated
+ *   table (its explicit association replaced, or an implicit one made explicit), `alert-only`
+ *   when there is none or several;
+ * - a default route to an opaque target (`isolated.unknownDefaultRoute: alert`): `alert-only`.
+ *
+ * An exempt table exempts all of it; an exempt subnet is not moved; a route is deleted unless every
+ * isolated subnet that uses it is exempt (a table tagged as isolated is never exempted by them).
+ */
+export function decideRouteTables(
+  tables: readonly RouteTable[],
+  subnets: readonly Subnet[],
+  policy: Policy,
+  now: Date,
+  focus: Focus = {},
+): Finding[] {
+  return tables
+    .filter((t) => !focus.routeTableId || t.routeTableId === focus.routeTableId)
+    .flatMap((t) =>
+      decideTable(
+        t,
+        tables.filter((v) => v.vpcId === t.vpcId),
+        subnets,
+        policy,
+        now,
+        focus,
+      ),
+    );
+}
+
+function decideTable(
+  table: RouteTable,
+  vpcTables: readonly RouteTable[],
+  subnets: readonly Subnet[],
+  policy: Policy,
+  now: Date,
+  focus: Focus,
+): Finding[] {
+  const inFocus = (r: Route) => !focus.destination || isSameDestination(r, focus.destination);
+  const forbidden = forbiddenRoutes(table, policy).filter(inFocus);
+  const unknown = unknownDefaultRoutes(table, policy).filter(inFocus);
+  if (forbidden.length === 0 && unknown.length === 0) return [];
+  const users = subnetsUsingTable(table, vpcTables, subnets);
+  const isolated = users.filter((s) => isIsolatedSubnet(s, policy));
+  const others = users.filter((s) => !isIsolatedSubnet(s, policy)).map((s) => s.subnetId);
+  const tableIsolated = isIsolatedRouteTable(table, policy);
+  if (isolated.length === 0 && !tableIsolated) return [];
+  const isolatedIds = isolated.map((s) => s.subnetId);
+  if (focus.subnetIds && !isolatedIds.some((id) => focus.subnetIds?.includes(id))) return [];
+
+  const id = table.routeTableId;
+  const tableExemption = readExemption(table.tags, policy.exemption, now);
+  const exemptions = new Map(isolated.map((s) => [s.subnetId, readExemption(s.tags, policy.exemption, now)]));
+  const problems = [tableExemption, ...exemptions.values()].flatMap((e) => (!e.exempt && e.problem ? [e.problem] : []));
+  const note = problems.length > 0 ? ` (${problems.join('; ')})` : '';
+  const viaMain = isMainTable(table) ? ' (through the main route table)' : '';
+  const exposed =
+    isolatedIds.length > 0
+      ? `isolated ${plural(isolatedIds.length, 'subnet')} ${list(isolatedIds)}${viaMain}`
+      : `the isolated route table ${id}`;
+  const tableExempt = tableExemption.exempt
+    ? `${id} is exempt until ${tableExemption.until}: ${tableExemption.reason}`
+    : undefined;
+  // A route is kept for exempt subnets only when every isolated subnet on it is exempt.
+  const routeExempt = (): string | undefined => {
+    if (tableExempt) return tableExempt;
+    if (tableIsolated || isolated.length === 0) return undefined;
+    const all = isolated.map((s) => ({ s, e: exemptions.get(s.subnetId) }));
+    if (!all.every(({ e }) => e?.exempt)) return undefined;
+    const why = all.map(({ s, e }) => `${s.subnetId} until ${(e as { until: string }).until}`);
+    return `every isolated subnet on ${id} is exempt (${why.join('; ')})`;
+  };
+  const routeDrift = <K extends RouteDrift['kind'] | UnknownRouteDrift['kind']>(kind: K, r: Route) => ({
+    kind,
+    routeTableId: id,
+    destination: destinationOf(r),
+    target: targetOf(r),
+    subnetIds: isolatedIds,
+  });
+
+  const findings: Finding[] = unknown.map((r): Finding => {
+    const drift = routeDrift('unknown-default-route-on-isolated-subnet', r);
+    const exempt = routeExempt();
+    if (exempt) return { status: 'exempt', drift, reason: exempt };
+    const target = describeTarget(r);
+    return {
+      status: 'alert-only',
+      drift,
+      reason:
+        `${describeRoute(r)} on ${id} sends the default traffic of ${exposed} to ${target}, whose kind LayerGuard ` +
+        `cannot tell from its id (a NAT instance or an appliance may reach the internet)${note}`,
+      humanAction:
+        `Check where ${target} sends traffic. If it can reach the internet, delete the route: aws ec2 delete-route ` +
+        `--route-table-id ${id} ${destinationFlag(r)}. To have LayerGuard decide such routes, set the policy's ` +
+        `isolated.unknownDefaultRoute to 'forbid' or 'allow'.`,
+    };
+  });
+  if (forbidden.length === 0) return findings;
+
+  if (others.length === 0) {
+    for (const r of forbidden) {
+      const drift = routeDrift('forbidden-route-on-isolated-subnet', r);
+      const exempt = routeExempt();
+      if (exempt) {
+        findings.push({ status: 'exempt', drift, reason: exempt });
+        continue;
+      }
+      findings.push({
+        status: 'revert',
+        drift,
+        action: { type: 'delete-route', routeTableId: id, destination: destinationOf(r) },
+        reason: `${describeRoute(r)} on ${id} exposes ${exposed}${note}`,
+      });
+    }
+    return findings;
+  }
+
+  // Non-isolated subnets use the table: its routes stay; the isolated subnets move.
+  const routesText = forbidden.map(describeRoute).join(', ');
+  const shared = `${id} routes ${routesText} and non-isolated ${plural(others.length, 'subnet')} ${list(others)} use it, so no route is deleted`;
+  const candidates = isolatedTablesOf(vpcTables, table.vpcId, policy).filter((t) => t.routeTableId !== id);
+  const [only] = candidates;
+  const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');
+  if (isolated.length === 0) {
+    for (const r of forbidden) {
+      findings.push(
+        tableExempt
+          ? { status: 'exempt', drift: routeDrift('forbidden-route-on-isolated-subnet', r), reason: tableExempt }
+          : {
+              status: 'alert-only',
+              drift: routeDrift('forbidden-route-on-isolated-subnet', r),
+              reason: `${id} is tagged as isolated, but ${shared}${note}`,
+              humanAction: `Move ${list(others)} to the route table of their tier, then delete ${describeRoute(r)} from ${id}.`,
+            },
+      );
+    }
+    return findings;
+  }
+  for (const s of isolated) {
+    if (focus.subnetIds && !focus.subnetIds.includes(s.subnetId)) continue;
+    const association = table.associations.find((a) => !a.main && a.subnetId === s.subnetId);
+    const how = association ? '' : ' (through the main route table)';
+    const drift: AssociationDrift = definedOnly({
+      kind: 'isolated-subnet-on-internet-table' as const,
+      subnetId: s.subnetId,
+      associationId: association?.associationId,
+      routeTableId: id,
+    });
+    const e = exemptions.get(s.subnetId);
+    if (tableExempt || e?.exempt) {
+      const reason = tableExempt ?? `${s.subnetId} is exempt until ${(e as { until: string }).until}: ${(e as { reason: string }).reason}`;
+      findings.push({ status: 'exempt', drift, reason });
+      continue;
+    }
+    const reason = `isolated subnet ${s.subnetId} is on ${id}${how}: ${shared}${note}`;
+    if (only && candidates.length === 1) {
+      const to = only.routeTableId;
+      const action: MoveAction = association
+        ? { type: 'replace-association', associationId: association.associationId, subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to }
+        : { type: 'associate-subnet', subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to };
+      findings.push({ status: 'revert', drift: { ...drift, isolatedRouteTableId: to }, action, reason });
+      continue;
+    }
+    const found =
+      candidates.length === 0
+        ? `no route table in ${table.vpcId} is tagged ${tags} without a forbidden route`
+        : `${candidates.length} route tables in ${table.vpcId} qualify (${list(candidates.map((t) => t.routeTableId))})`;
+    const command = association
+      ? `aws ec2 replace-route-table-association --association-id ${association.associationId} --route-table-id <isolated route table>`
+      : `aws ec2 associate-route-table --subnet-id ${s.subnetId} --route-table-id <isolated route table>`;
+    findings.push({
+      status: 'alert-only',
+      drift,
+      reason: `${reason}; ${found}, so LayerGuard did not guess where it belongs`,
+      humanAction:
+        `Move ${s.subnetId} to the VPC's isolated route table: ${command}. ` +
+        (candidates.length === 0
+          ? `Then tag that table ${tags} so LayerGuard can restore it next time.`
+          : `Then keep the ${tags} tag on exactly one route table without a forbidden route.`),
+    });
+  }
+  return findings;
+}
+
+const destinationFlag = (d: RouteDestination): string =>
+  d.cidrIpv4 !== undefined
+    ? `--destination-cidr-block ${d.cidrIpv4}`
+    : d.cidrIpv6 !== undefined
+      ? `--destination-ipv6-cidr-block ${d.cidrIpv6}`
+      : `--destination-prefix-list-id ${d.prefixListId}`;
 
 type Simple<S extends string> = { readonly status: S; readonly reason: string };
 /** A decision that needs no action. */
 export type Settled = Simple<'ignored' | 'exempt' | 'already-compliant'>;
-export type DeleteRouteAction = Extract<Action, { type: 'delete-route' }>;
-export type ReplaceAssociationAction = Extract<Action, { type: 'replace-association' }>;
-
-/** What the live state says about a CreateRoute / ReplaceRoute. */
-export type RouteDecision =
-  | Simple<'ignored' | 'exempt' | 'already-compliant'>
-  | { readonly status: 'drift'; readonly drift: RouteDrift; readonly reason: string };
-
-/** What the live state says about an AssociateRouteTable / ReplaceRouteTableAssociation. */
-export type AssociationDecision =
-  | Simple<'ignored' | 'exempt' | 'already-compliant'>
-  | {
-      readonly status: 'drift';
-      readonly drift: AssociationDrift & { isolatedRouteTableId: string };
-      readonly reason: string;
-    }
-  | {
-      readonly status: 'alert-only';
-      readonly drift: readonly Drift[];
-      readonly reason: string;
-      readonly humanAction: string;
-    };
-
-const list = (ids: readonly string[]): string => ids.join(', ');
+/** What the live state says about one event: settled, or the decision's findings for what it touched. */
+export type EventDecision = Settled | { readonly status: 'judged'; readonly findings: readonly Finding[] };
 
 /**
- * Decides a route change from the route table alone, where that suffices: the target is not
- * forbidden, the table is gone, or the route no longer points at the event's target. `undefined`
- * means the subnets that use the table must be read (see `vpcReadsFor`).
+ * Decides a route change from the route table alone, where that suffices: the target is allowed,
+ * the table is gone, or the route no longer points at the event's target. `undefined` means the
+ * subnets that use the table must be read (see `vpcReadsFor`).
  */
 export function screenRoute(
   change: RouteChange,
   table: RouteTable | undefined,
   policy: Policy,
 ): Settled | undefined {
-  if (!forbiddenTargetKind(change.target, policy)) {
-    return {
-      status: 'ignored',
-      reason: `${describeRoute({ ...change.destination, ...change.target })} is not a forbidden target`,
-    };
+  const requested = { ...change.destination, ...change.target };
+  if (routeStanding(requested, policy) === 'allowed') {
+    return { status: 'ignored', reason: `${describeRoute(requested)} is not a target the policy forbids for isolated subnets` };
   }
-  const requested = routeTargetOf(change.target) as TargetRef;
+  const ref = routeTargetOf(change.target) as TargetRef;
   if (!table) return { status: 'already-compliant', reason: `${change.routeTableId} no longer exists` };
   const live = findRoute(table, change.destination);
   const what = describeDestination(change.destination);
-  if (!live)
+  if (!live) return { status: 'already-compliant', reason: `${change.routeTableId} no longer has a route for ${what}` };
+  if (routeTargetOf(live)?.id !== ref.id) {
     return {
       status: 'already-compliant',
-      reason: `${change.routeTableId} no longer has a route for ${what}`,
-    };
-  if (routeTargetOf(live)?.id !== requested.id) {
-    return {
-      status: 'already-compliant',
-      reason: `${what} on ${change.routeTableId} no longer points at ${requested.id} (now ${describeTarget(live)})`,
+      reason: `${what} on ${change.routeTableId} no longer points at ${ref.id} (now ${describeTarget(live)})`,
     };
   }
   return undefined;
 }
 
-/**
- * Decides, on live state, whether a CreateRoute / ReplaceRoute exposes isolated subnets: the route
- * still points at the forbidden target and an isolated subnet uses the table (explicitly or through
- * the main table), or the table itself is tagged as isolated.
- */
+/** The table, first, with the rest of its VPC's tables (which may or may not include it already). */
+const withTable = (table: RouteTable, tables: readonly RouteTable[]): RouteTable[] => [
+  table,
+  ...tables.filter((t) => t.routeTableId !== table.routeTableId),
+];
+
+/** A CreateRoute / ReplaceRoute on live state: `decideRouteTables` narrowed to the event's table and destination. */
 export function evaluateRoute(
   change: RouteChange,
   table: RouteTable | undefined,
@@ -295,79 +559,17 @@ export function evaluateRoute(
   subnetsOfVpc: readonly Subnet[],
   policy: Policy,
   now: Date,
-): RouteDecision {
+): EventDecision {
   const screened = screenRoute(change, table, policy);
   if (screened) return screened;
-  table = table as RouteTable; // screenRoute answers for a missing table
-  const live = findRoute(table, change.destination) as Route;
-  const route = describeRoute(live);
-  const exposed = subnetsUsingTable(table, tablesOfVpc, subnetsOfVpc).filter((s) =>
-    isIsolatedSubnet(s, policy),
-  );
-  const tableIsolated = isIsolatedRouteTable(table, policy);
-  if (exposed.length === 0 && !tableIsolated) {
-    return {
-      status: 'ignored',
-      reason: `no isolated subnet uses ${table.routeTableId}, so ${route} is allowed there`,
-    };
-  }
-
-  const tableExemption = readExemption(table.tags, policy.exemption, now);
-  if (tableExemption.exempt) {
-    return {
-      status: 'exempt',
-      reason: `${table.routeTableId} is exempt until ${tableExemption.until}: ${tableExemption.reason}`,
-    };
-  }
-  const subnetExemptions = exposed.map((s) => ({
-    s,
-    e: readExemption(s.tags, policy.exemption, now),
-  }));
-  if (!tableIsolated && subnetExemptions.every(({ e }) => e.exempt)) {
-    const why = subnetExemptions.map(({ s, e }) => `${s.subnetId} until ${(e as { until: string }).until}`);
-    return {
-      status: 'exempt',
-      reason: `every isolated subnet on ${table.routeTableId} is exempt (${why.join('; ')})`,
-    };
-  }
-
-  const subnetIds = exposed.map((s) => s.subnetId);
-  const problems = [
-    tableExemption.problem,
-    ...subnetExemptions.map(({ e }) => (e.exempt ? undefined : e.problem)),
-  ];
-  const note = problems.filter(Boolean).length > 0 ? ` (${problems.filter(Boolean).join('; ')})` : '';
-  const who =
-    subnetIds.length > 0
-      ? `isolated subnet${subnetIds.length > 1 ? 's' : ''} ${list(subnetIds)}${isMainTable(table) ? ' (through the main route table)' : ''}`
-      : `the isolated route table ${table.routeTableId}`;
-  return {
-    status: 'drift',
-    drift: {
-      kind: 'forbidden-route-on-isolated-subnet',
-      routeTableId: table.routeTableId,
-      destination: destinationOf(live),
-      target: targetOf(live),
-      subnetIds,
-    },
-    reason: `${route} on ${table.routeTableId} exposes ${who}${note}`,
-  };
-}
-
-/**
- * The revert of a route drift: delete exactly that destination from that table. Nothing when the
- * live route is the `local` one, is gone, or points elsewhere than the drift's target.
- */
-export function planRouteRevert(drift: RouteDrift, table: RouteTable): DeleteRouteAction | undefined {
-  const live = findRoute(table, drift.destination);
-  if (!live || isLocalRoute(live)) return undefined;
-  const liveTarget = routeTargetOf(live);
-  if (!liveTarget || liveTarget.id !== routeTargetOf(drift.target)?.id) return undefined;
-  return {
-    type: 'delete-route',
-    routeTableId: drift.routeTableId,
-    destination: destinationOf(drift.destination),
-  };
+  const live = table as RouteTable; // screenRoute answers for a missing table
+  const findings = decideRouteTables(withTable(live, tablesOfVpc), subnetsOfVpc, policy, now, {
+    routeTableId: live.routeTableId,
+    destination: change.destination,
+  });
+  if (findings.length > 0) return { status: 'judged', findings };
+  const route = describeRoute(findRoute(live, change.destination) as Route);
+  return { status: 'ignored', reason: `no isolated subnet uses ${live.routeTableId}, so ${route} is allowed there` };
 }
 
 /** The association an event made, found in the table it names: by association id, else by subnet. */
@@ -384,7 +586,7 @@ export function findAssociation(
 
 /**
  * Decides an association change from the route table alone, where that suffices: a gateway (edge)
- * association, the table or the association gone, or a table without a forbidden route.
+ * association, the table or the association gone, or a table with no route the policy judges.
  * `undefined` means the VPC's tables and subnets must be read.
  */
 export function screenAssociation(
@@ -393,34 +595,25 @@ export function screenAssociation(
   policy: Policy,
 ): Settled | undefined {
   if (!change.subnetId && !change.associationId) {
-    return {
-      status: 'ignored',
-      reason: `the association of ${change.routeTableId} is not a subnet association`,
-    };
+    return { status: 'ignored', reason: `the association of ${change.routeTableId} is not a subnet association` };
   }
   const who = change.subnetId ?? change.associationId;
   if (!table) return { status: 'already-compliant', reason: `${change.routeTableId} no longer exists` };
   const association = findAssociation(change, table);
-  if (!association)
-    return { status: 'already-compliant', reason: `${who} is no longer on ${table.routeTableId}` };
+  if (!association) return { status: 'already-compliant', reason: `${who} is no longer on ${table.routeTableId}` };
   if (!association.main && !association.subnetId) {
-    return {
-      status: 'ignored',
-      reason: `${association.associationId} is a gateway association, not a subnet's`,
-    };
+    return { status: 'ignored', reason: `${association.associationId} is a gateway association, not a subnet's` };
   }
-  if (!hasForbiddenRoute(table, policy)) {
+  if (!hasJudgedRoute(table, policy)) {
     return { status: 'ignored', reason: `${table.routeTableId} has no route to a forbidden target` };
   }
   return undefined;
 }
 
 /**
- * Decides, on live state, whether an association put an isolated subnet on a table with a
- * forbidden route. The revert target is the VPC's one isolated route table (tagged as isolated,
- * without a forbidden route); with none or several, nothing is guessed: `alert-only`. An
- * association that made the table the VPC's main table cannot be undone without knowing the
- * previous main table, which CloudTrail does not say: `alert-only` too.
+ * An AssociateRouteTable / ReplaceRouteTableAssociation on live state: `decideRouteTables` narrowed
+ * to the subnet the event moved, or, when it made the table the VPC's main one, to the subnets that
+ * now use it implicitly.
  */
 export function evaluateAssociation(
   change: AssociationChange,
@@ -429,167 +622,29 @@ export function evaluateAssociation(
   subnetsOfVpc: readonly Subnet[],
   policy: Policy,
   now: Date,
-): AssociationDecision {
+): EventDecision {
   const screened = screenAssociation(change, table, policy);
   if (screened) return screened;
-  table = table as RouteTable; // screenAssociation answers for a missing table
-  const association = findAssociation(change, table) as RouteTableAssociation;
-  const routes = forbiddenRoutes(table, policy);
-  const routesText = routes.map(describeRoute).join(', ');
-
-  if (association.main)
-    return evaluateMainAssociation(table, association, routes, tablesOfVpc, subnetsOfVpc, policy);
-
-  const subnetId = association.subnetId as string;
-  const subnet = subnetsOfVpc.find((s) => s.subnetId === subnetId) ?? {
-    subnetId,
-    vpcId: table.vpcId,
-    tags: {},
-  };
-  if (!isIsolatedSubnet(subnet, policy)) {
-    return { status: 'ignored', reason: `${subnetId} is not an isolated subnet` };
-  }
-  const exemptions: Array<[string, Tags]> = [
-    [subnetId, subnet.tags],
-    [table.routeTableId, table.tags],
-  ];
-  const problems: string[] = [];
-  for (const [id, tags] of exemptions) {
-    const e = readExemption(tags, policy.exemption, now);
-    if (e.exempt) return { status: 'exempt', reason: `${id} is exempt until ${e.until}: ${e.reason}` };
-    if (e.problem) problems.push(e.problem);
-  }
-  const note = problems.length > 0 ? ` (${problems.join('; ')})` : '';
-  const reason = `isolated subnet ${subnetId} is on ${table.routeTableId}, which routes ${routesText}${note}`;
-  const drift: AssociationDrift = {
-    kind: 'isolated-subnet-on-internet-table',
-    subnetId,
-    associationId: association.associationId,
-    routeTableId: table.routeTableId,
-  };
-
-  const candidates = isolatedTablesOf(tablesOfVpc, table.vpcId, policy).filter(
-    (t) => t.routeTableId !== table.routeTableId,
-  );
-  const [only] = candidates;
-  if (only && candidates.length === 1) {
-    return { status: 'drift', drift: { ...drift, isolatedRouteTableId: only.routeTableId }, reason };
-  }
-  const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');
-  const found =
-    candidates.length === 0
-      ? `no route table in ${table.vpcId} is tagged ${tags} without a forbidden route`
-      : `${candidates.length} route tables in ${table.vpcId} qualify (${list(candidates.map((t) => t.routeTableId))})`;
-  return {
-    status: 'alert-only',
-    drift: [drift],
-    reason: `${reason}; ${found}, so LayerGuard did not guess where it belongs`,
-    humanAction:
-      `Move ${subnetId} to the VPC's isolated route table: aws ec2 replace-route-table-association ` +
-      `--association-id ${association.associationId} --route-table-id <isolated route table>. ` +
-      (candidates.length === 0
-        ? `Then tag that table ${tags} so LayerGuard can restore it next time.`
-        : `Then keep the ${tags} tag on exactly one route table without a forbidden route.`),
-  };
-}
-
-function evaluateMainAssociation(
-  table: RouteTable,
-  association: RouteTableAssociation,
-  routes: readonly Route[],
-  tablesOfVpc: readonly RouteTable[],
-  subnetsOfVpc: readonly Subnet[],
-  policy: Policy,
-): AssociationDecision {
-  const exposed = subnetsUsingTable(table, tablesOfVpc, subnetsOfVpc)
-    .filter((s) => isIsolatedSubnet(s, policy))
-    .map((s) => s.subnetId);
-  if (exposed.length === 0) {
+  const live = table as RouteTable; // screenAssociation answers for a missing table
+  const association = findAssociation(change, live) as RouteTableAssociation;
+  const tables = withTable(live, tablesOfVpc);
+  const explicit = new Set(explicitSubnetIds(live));
+  const moved = association.main
+    ? subnetsUsingTable(live, tables, subnetsOfVpc).filter((s) => !explicit.has(s.subnetId))
+    : [subnetsOfVpc.find((s) => s.subnetId === association.subnetId) ?? { subnetId: association.subnetId as string, vpcId: live.vpcId, tags: {} }];
+  const isolated = moved.filter((s) => isIsolatedSubnet(s, policy)).map((s) => s.subnetId);
+  if (isolated.length === 0) {
     return {
       status: 'ignored',
-      reason: `no isolated subnet uses the main route table ${table.routeTableId}`,
+      reason: association.main
+        ? `no isolated subnet uses the main route table ${live.routeTableId}`
+        : `${association.subnetId} is not an isolated subnet`,
     };
   }
-  const drift: Drift[] = routes.map((r) => ({
-    kind: 'forbidden-route-on-isolated-subnet',
-    routeTableId: table.routeTableId,
-    destination: destinationOf(r),
-    target: targetOf(r),
-    subnetIds: exposed,
-  }));
-  return {
-    status: 'alert-only',
-    drift,
-    reason:
-      `${table.routeTableId} became the main route table of ${table.vpcId} and routes ${routes.map(describeRoute).join(', ')}, ` +
-      `exposing isolated subnets ${list(exposed)} that have no explicit association; CloudTrail does not say which table was main before`,
-    humanAction:
-      `Make the previous main route table main again: aws ec2 replace-route-table-association --association-id ` +
-      `${association.associationId} --route-table-id <previous main table>, or associate ${list(exposed)} ` +
-      `explicitly with the isolated route table.`,
-  };
-}
-
-/** The revert of an association drift: move the subnet's association to the isolated table. Nothing without one. */
-export function planAssociationRevert(drift: AssociationDrift): ReplaceAssociationAction | undefined {
-  if (!drift.isolatedRouteTableId) return undefined;
-  return {
-    type: 'replace-association',
-    associationId: drift.associationId,
-    subnetId: drift.subnetId,
-    fromRouteTableId: drift.routeTableId,
-    toRouteTableId: drift.isolatedRouteTableId,
-  };
-}
-
-/**
- * Every drift of isolated subnets in a set of route tables and subnets (one or more VPCs), for
- * sweeps. An isolated subnet explicitly on a table that non-isolated subnets also use (the public
- * or private table) is an association drift: the subnet moves, and the others keep their route.
- * Otherwise every forbidden route of a table used by isolated subnets (explicitly or through the
- * main table), or of a table tagged as isolated, is a route drift.
- */
-export function findRouteDrift(
-  tables: readonly RouteTable[],
-  subnets: readonly Subnet[],
-  policy: Policy,
-): Drift[] {
-  const drift: Drift[] = [];
-  for (const table of tables) {
-    const routes = forbiddenRoutes(table, policy);
-    if (routes.length === 0) continue;
-    const vpcTables = tables.filter((t) => t.vpcId === table.vpcId);
-    const users = subnetsUsingTable(table, vpcTables, subnets);
-    const isolated = users.filter((s) => isIsolatedSubnet(s, policy));
-    const tableIsolated = isIsolatedRouteTable(table, policy);
-    const shared = !tableIsolated && users.some((s) => !isIsolatedSubnet(s, policy));
-    const explicit = new Set(explicitSubnetIds(table));
-    const routeExposed = shared ? isolated.filter((s) => !explicit.has(s.subnetId)) : isolated;
-    if (routeExposed.length > 0 || tableIsolated) {
-      for (const r of routes) {
-        drift.push({
-          kind: 'forbidden-route-on-isolated-subnet',
-          routeTableId: table.routeTableId,
-          destination: destinationOf(r),
-          target: targetOf(r),
-          subnetIds: routeExposed.map((s) => s.subnetId),
-        });
-      }
-    }
-    if (!shared) continue;
-    const candidates = isolatedTablesOf(vpcTables, table.vpcId, policy);
-    for (const s of isolated.filter((s) => explicit.has(s.subnetId))) {
-      const association = table.associations.find(
-        (a) => !a.main && a.subnetId === s.subnetId,
-      ) as RouteTableAssociation;
-      drift.push({
-        kind: 'isolated-subnet-on-internet-table',
-        subnetId: s.subnetId,
-        associationId: association.associationId,
-        routeTableId: table.routeTableId,
-        ...(candidates.length === 1 ? { isolatedRouteTableId: candidates[0]?.routeTableId } : {}),
-      });
-    }
-  }
-  return drift;
+  const findings = decideRouteTables(tables, subnetsOfVpc, policy, now, {
+    routeTableId: live.routeTableId,
+    subnetIds: isolated,
+  });
+  if (findings.length > 0) return { status: 'judged', findings };
+  return { status: 'ignored', reason: `${list(isolated)} on ${live.routeTableId}: nothing the policy forbids` };
 }

@@ -1,19 +1,17 @@
 import type { Change } from '../core/change.js';
 import { VerificationError } from '../core/errors.js';
-import type { RouteTable } from '../core/network.js';
-import type { Action, Outcome, Trigger } from '../core/outcome.js';
+import type { ChangeResult, RouteTable } from '../core/network.js';
+import type { Action, Outcome, OutcomeStatus, Trigger } from '../core/outcome.js';
 import {
-  type AssociationDecision,
   describeRoute,
+  type EventDecision,
   evaluateAssociation,
   evaluateRoute,
+  type Finding,
   findRoute,
-  forbiddenTargetKind,
   hasForbiddenRoute,
-  planAssociationRevert,
-  planRouteRevert,
-  type ReplaceAssociationAction,
-  type RouteDecision,
+  hasJudgedRoute,
+  needsIsolatedTable,
   routeTargetOf,
   screenAssociation,
   screenRoute,
@@ -37,161 +35,62 @@ const state = (table: RouteTable | undefined, routeTableId: string) =>
       }
     : { routeTableId, exists: false };
 
-const plural = (ids: readonly string[]): string => `subnet${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
-
 /**
- * Reverts a CreateRoute / ReplaceRoute that gave isolated subnets a route to a forbidden target
- * (an internet gateway, by default) by deleting exactly that destination, never the `local` route.
+ * Reverts a CreateRoute / ReplaceRoute that gave isolated subnets a route to a forbidden target:
+ * `decideRouteTables` on the live table, narrowed to the event's destination. The route is deleted
+ * when only isolated subnets use the table; when other subnets use it too, the isolated ones move
+ * to the isolated table and the route stays.
  *
  * EC2 calls (sequential round trips in brackets):
- * - target the policy allows (NAT by default, vgw, endpoint...): 0, decided from the event [0];
+ * - a target the policy allows: 0, decided from the event [0];
  * - table gone, route gone or pointing elsewhere: 1 DescribeRouteTables [1];
  * - a non-main table: + DescribeSubnets of the VPC when it has subnet associations, 2 [2]
  *   (a non-main table with no subnet association needs no more reads: 1 [1]);
  * - the main table: + DescribeRouteTables and DescribeSubnets of the VPC in parallel, 3 [2];
- * - drift: + DeleteRoute + DescribeRouteTables to verify, so 4 [4] on a non-main table (3 [3] for
- *   a table tagged as isolated that no subnet uses), 5 [4] on the main one.
+ * - a shared non-main table (isolated and other subnets on it): + DescribeRouteTables of the VPC, 3 [3];
+ * - drift: + the revert (DeleteRoute, or one move per isolated subnet) + one DescribeRouteTables
+ *   per revert to verify: 4 [4] on a non-main table, 5 [4] on the main one, for one revert.
  */
-export async function remediateRoute(
-  change: RouteChange,
-  trigger: Trigger,
-  deps: PipelineDeps,
-): Promise<Outcome> {
+export async function remediateRoute(change: RouteChange, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
   const { network, policy } = deps;
   const routeTableId = change.routeTableId;
-  if (!forbiddenTargetKind(change.target, policy)) {
-    const route = describeRoute({ ...change.destination, ...change.target });
+  const fromRequest = screenRoute(change, undefined, policy);
+  if (fromRequest?.status === 'ignored') {
     // Decided from the request alone: the target is allowed for isolated subnets, so no call is needed.
-    return makeOutcome(
-      trigger,
-      'ignored',
-      `${route} is not a target the policy forbids for isolated subnets`,
-      {
-        resources: [routeTableId],
-      },
-    );
+    return makeOutcome(trigger, 'ignored', fromRequest.reason, { resources: [routeTableId] });
   }
-
   const table = await network.getRouteTable(routeTableId);
   const before = state(table, routeTableId);
   const screened = screenRoute(change, table, policy);
   if (screened || !table) {
-    const decision = screened ?? {
-      status: 'already-compliant' as const,
-      reason: `${routeTableId} no longer exists`,
-    };
-    return makeOutcome(trigger, decision.status, decision.reason, {
-      resources: [routeTableId],
-      before,
-      after: before,
-    });
+    const decision = screened ?? { status: 'already-compliant' as const, reason: `${routeTableId} no longer exists` };
+    return makeOutcome(trigger, decision.status, decision.reason, { resources: [routeTableId], before, after: before });
   }
-
   const reads = vpcReadsFor(table);
-  const [tables, subnets] = await Promise.all([
+  const [first, subnets] = await Promise.all([
     reads.tables ? network.listRouteTables(table.vpcId) : [],
     reads.subnets ? network.listSubnets(table.vpcId) : [],
   ]);
+  // Only a shared table needs the VPC's tables (where its isolated subnets move): one more read, then.
+  const tables =
+    !reads.tables && needsIsolatedTable(table, first, subnets, policy) ? await network.listRouteTables(table.vpcId) : first;
   const decision = evaluateRoute(change, table, tables, subnets, policy, deps.clock());
-  return revertRoute(change, decision, table, trigger, deps);
-}
-
-/**
- * Plan, apply and verify a route decision made on a table already read: the part of the
- * remediation that the runbook and the sweep share with the event path. `changeTimeKnown: false`
- * (runbooks: the change's time is unknown) leaves `secondsOpen` out of the outcome and its reason.
- */
-export async function revertRoute(
-  change: RouteChange,
-  decision: RouteDecision,
-  table: RouteTable,
-  trigger: Trigger,
-  deps: PipelineDeps,
-  changeTimeKnown = true,
-): Promise<Outcome> {
-  const { network, policy } = deps;
-  const routeTableId = change.routeTableId;
-  const before = state(table, routeTableId);
-  if (decision.status !== 'drift') {
-    return makeOutcome(trigger, decision.status, decision.reason, {
-      resources: [routeTableId],
-      before,
-      after: before,
-    });
-  }
-
-  const { drift } = decision;
-  const resources = [routeTableId, ...drift.subnetIds];
-  const plan = planRouteRevert(drift, table);
-  if (!plan) {
-    // Unreachable while evaluateRoute and planRouteRevert agree; kept so that a disagreement never deletes a route.
-    return makeOutcome(trigger, 'alert-only', `${decision.reason}; no safe route deletion could be planned`, {
-      resources,
-      drift: [drift],
-      before,
-      humanAction: `Delete ${describeRoute({ ...drift.destination, ...drift.target })} from ${routeTableId} by hand.`,
-    });
-  }
-  // CloudTrail does not record what ReplaceRoute replaced, so the route is deleted rather than restored.
-  const replaced =
-    change.eventName === 'ReplaceRoute' ? '; the previous target is unknown, so the route is deleted' : '';
-  if (policy.mode === 'dry-run') {
-    return makeOutcome(trigger, 'dry-run', `would delete: ${decision.reason}${replaced}`, {
-      resources,
-      drift: [drift],
-      actions: [{ ...plan, result: 'skipped' }],
-      before,
-      after: before,
-    });
-  }
-
-  const result = await network.deleteRoute(routeTableId, plan.destination);
-  const afterTable = await network.getRouteTable(routeTableId);
-  const left = afterTable && findRoute(afterTable, drift.destination);
-  if (left && routeTargetOf(left)?.id === routeTargetOf(drift.target)?.id) {
-    throw new VerificationError(`${describeRoute(left)} is still on ${routeTableId} after DeleteRoute`);
-  }
-
-  const action: Action = { ...plan, result };
-  const after = { ...state(afterTable, routeTableId), verifiedBy: 'read-back' };
-  if (result === 'already-gone') {
-    return makeOutcome(
-      trigger,
-      'already-compliant',
-      `the route was gone before LayerGuard deleted it: ${decision.reason}`,
-      {
-        resources,
-        drift: [drift],
-        actions: [action],
-        before,
-        after,
-      },
-    );
-  }
-  const secondsOpen = changeTimeKnown ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
-  const exposed =
-    drift.subnetIds.length > 0
-      ? `isolated ${plural(drift.subnetIds)}`
-      : `isolated route table ${routeTableId}`;
-  return makeOutcome(
-    trigger,
-    'remediated',
-    `deleted ${describeRoute({ ...drift.destination, ...drift.target })} from ${routeTableId}: ${exposed} had a route to it${secondsOpen === undefined ? '' : ` for ${secondsOpen} s`}${replaced}`,
-    { resources, drift: [drift], actions: [action], before, after, secondsOpen },
-  );
+  // CloudTrail does not record what ReplaceRoute replaced, so a route is deleted rather than restored.
+  const note = change.eventName === 'ReplaceRoute' ? 'the previous target is unknown, so the route is deleted' : undefined;
+  return settle(decision, table, trigger, deps, { deleteNote: note });
 }
 
 /**
  * Reverts an AssociateRouteTable / ReplaceRouteTableAssociation that put an isolated subnet on a
- * table with a forbidden route, by moving the subnet's association to the VPC's one isolated route
- * table; with none or several, or when the table was made the VPC's main table, `alert-only`.
+ * table with a forbidden route: `decideRouteTables` narrowed to the subnet the event moved (or,
+ * for a new main table, to the subnets that use it implicitly).
  *
  * EC2 calls (sequential round trips in brackets):
  * - a gateway (edge) association: 0 [0];
- * - table gone, association gone, or the table has no forbidden route: 1 DescribeRouteTables [1];
+ * - table gone, association gone, or no route the policy judges: 1 DescribeRouteTables [1];
  * - otherwise + DescribeRouteTables and DescribeSubnets of the VPC in parallel: 3 [2], where
  *   `ignored`, `exempt`, `alert-only` and `dry-run` stop;
- * - drift: + ReplaceRouteTableAssociation + DescribeRouteTables (of the isolated table) to verify: 5 [4].
+ * - drift: + the move (or DeleteRoute) + DescribeRouteTables to verify: 5 [4].
  */
 export async function remediateAssociation(
   change: AssociationChange,
@@ -205,137 +104,168 @@ export async function remediateAssociation(
     const decision = screenAssociation(change, undefined, policy) as { status: 'ignored'; reason: string };
     return makeOutcome(trigger, decision.status, decision.reason, { resources: named });
   }
-
   const table = await network.getRouteTable(routeTableId);
   const before = state(table, routeTableId);
   const screened = screenAssociation(change, table, policy);
   if (screened || !table) {
-    const decision = screened ?? {
-      status: 'already-compliant' as const,
-      reason: `${routeTableId} no longer exists`,
-    };
-    return makeOutcome(trigger, decision.status, decision.reason, {
-      resources: named,
-      before,
-      after: before,
-    });
+    const decision = screened ?? { status: 'already-compliant' as const, reason: `${routeTableId} no longer exists` };
+    return makeOutcome(trigger, decision.status, decision.reason, { resources: named, before, after: before });
   }
-
-  const [tables, subnets] = await Promise.all([
-    network.listRouteTables(table.vpcId),
-    network.listSubnets(table.vpcId),
-  ]);
+  const [tables, subnets] = await Promise.all([network.listRouteTables(table.vpcId), network.listSubnets(table.vpcId)]);
   const decision = evaluateAssociation(change, table, tables, subnets, policy, deps.clock());
-  return revertAssociation(change, decision, table, trigger, deps);
+  return settle(decision, table, trigger, deps, {}, named);
 }
 
-/**
- * Plan, apply and verify an association decision made on a table already read: the part of the
- * remediation that the runbook and the sweep share with the event path. `changeTimeKnown: false`
- * (runbooks: the change's time is unknown) leaves `secondsOpen` out of the outcome and its reason.
- */
-export async function revertAssociation(
-  change: AssociationChange,
-  decision: AssociationDecision,
+/** How a set of findings is reported: `changeTimeKnown: false` (runbooks) leaves `secondsOpen` out. */
+export interface SettleOptions {
+  readonly changeTimeKnown?: boolean;
+  /** Said beside a route deletion (a ReplaceRoute's old target is unknown). */
+  readonly deleteNote?: string;
+}
+
+async function settle(
+  decision: EventDecision,
   table: RouteTable,
   trigger: Trigger,
   deps: PipelineDeps,
-  changeTimeKnown = true,
+  options: SettleOptions,
+  named: readonly string[] = [table.routeTableId],
 ): Promise<Outcome> {
-  const { network, policy } = deps;
-  const routeTableId = change.routeTableId;
-  const named = [routeTableId, ...(change.subnetId ? [change.subnetId] : [])];
-  const before = state(table, routeTableId);
-  if (decision.status === 'alert-only') {
-    const subnetIds = decision.drift.flatMap((d) =>
-      'subnetId' in d ? [d.subnetId] : 'subnetIds' in d ? d.subnetIds : [],
-    );
-    return makeOutcome(trigger, 'alert-only', decision.reason, {
-      resources: [routeTableId, ...new Set(subnetIds)],
-      drift: decision.drift,
-      before,
-      after: before,
-      humanAction: decision.humanAction,
-    });
+  if (decision.status !== 'judged') {
+    const before = state(table, table.routeTableId);
+    return makeOutcome(trigger, decision.status, decision.reason, { resources: named, before, after: before });
   }
-  if (decision.status !== 'drift') {
-    return makeOutcome(trigger, decision.status, decision.reason, {
-      resources: named,
-      before,
-      after: before,
-    });
-  }
+  return applyFindings(decision.findings, [table], trigger, deps, options);
+}
 
-  const { drift } = decision;
-  const isolatedId = drift.isolatedRouteTableId;
-  const resources = [routeTableId, drift.subnetId, isolatedId];
-  const plan = planAssociationRevert(drift) as ReplaceAssociationAction;
+const resourcesOf = (findings: readonly Finding[]): string[] => {
+  const ids = findings.flatMap((f) => {
+    const d = f.drift;
+    if (d.kind === 'sg-world-open') return [d.groupId];
+    if (d.kind === 'isolated-subnet-on-internet-table')
+      return [d.routeTableId, d.subnetId, ...(d.isolatedRouteTableId ? [d.isolatedRouteTableId] : [])];
+    return [d.routeTableId, ...d.subnetIds];
+  });
+  return [...new Set(ids)];
+};
+
+const describeRevert = (a: Action): string => {
+  switch (a.type) {
+    case 'delete-route':
+      return `deleted ${describeRoute({ ...a.destination })} route from ${a.routeTableId}`;
+    case 'replace-association':
+    case 'associate-subnet':
+      return `moved isolated subnet ${a.subnetId} from ${a.fromRouteTableId} to ${a.toRouteTableId}`;
+    default:
+      return a.type;
+  }
+};
+
+/**
+ * Plan, apply and verify the findings of one decision (an event's, or one of a sweep's), as one
+ * outcome: the part that the event path, the runbooks and the sweep share. Reverts run one after
+ * another, each read back; `alert-only` wins over `remediated` (a person still has to act), and
+ * `exempt` alone is `exempt`. `before` lists the tables the decision read.
+ */
+export async function applyFindings(
+  findings: readonly Finding[],
+  tablesRead: readonly RouteTable[],
+  trigger: Trigger,
+  deps: PipelineDeps,
+  options: SettleOptions = {},
+): Promise<Outcome> {
+  const { policy } = deps;
+  const resources = resourcesOf(findings);
+  const drift = findings.map((f) => f.drift);
+  const before = tablesRead.length === 1 ? state(tablesRead[0], resources[0] as string) : tablesRead.map((t) => state(t, t.routeTableId));
+  const reverts = findings.filter((f): f is Extract<Finding, { status: 'revert' }> => f.status === 'revert');
+  const alerts = findings.filter((f): f is Extract<Finding, { status: 'alert-only' }> => f.status === 'alert-only');
+  const exempts = findings.filter((f) => f.status === 'exempt');
+  const humanAction = alerts.length > 0 ? alerts.map((a) => a.humanAction).join(' ') : undefined;
+  const aside = [...alerts, ...exempts].map((f) => f.reason);
+  const deletes = reverts.some((f) => f.action.type === 'delete-route');
+  const note = deletes && options.deleteNote ? `; ${options.deleteNote}` : '';
+
+  if (reverts.length === 0) {
+    const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : 'exempt';
+    return makeOutcome(trigger, status, aside.join('; '), { resources, drift, before, after: before, humanAction });
+  }
+  const why = reverts.map((f) => f.reason).join('; ');
+  const besides = aside.length > 0 ? `; besides: ${aside.join('; ')}` : '';
   if (policy.mode === 'dry-run') {
-    return makeOutcome(
-      trigger,
-      'dry-run',
-      `would move ${drift.subnetId} back to ${isolatedId}: ${decision.reason}`,
-      {
-        resources,
-        drift: [drift],
-        actions: [{ ...plan, result: 'skipped' }],
-        before,
-        after: before,
-      },
-    );
-  }
-
-  const replaced = await network.replaceRouteTableAssociation(plan.associationId, isolatedId);
-  const action: Action = {
-    ...plan,
-    result: replaced.result,
-    ...(replaced.newAssociationId ? { newAssociationId: replaced.newAssociationId } : {}),
-  };
-
-  if (replaced.result === 'already-gone') {
-    // The association moved or vanished in a race: the drift is gone if the subnet is off the table with the forbidden route.
-    const again = await network.getRouteTable(routeTableId);
-    if (
-      again?.associations.some((a) => !a.main && a.subnetId === drift.subnetId) &&
-      hasForbiddenRoute(again, policy)
-    ) {
-      throw new VerificationError(
-        `${drift.subnetId} is still on ${routeTableId}, which has a route to a forbidden target`,
-      );
-    }
-    return makeOutcome(
-      trigger,
-      'already-compliant',
-      `the association was gone before LayerGuard moved it: ${decision.reason}`,
-      {
-        resources,
-        drift: [drift],
-        actions: [action],
-        before,
-        after: { ...state(again, routeTableId), verifiedBy: 'read-back' },
-      },
-    );
-  }
-
-  const isolated = await network.getRouteTable(isolatedId);
-  const onIsolated = isolated?.associations.some((a) => !a.main && a.subnetId === drift.subnetId) ?? false;
-  if (!isolated || !onIsolated || hasForbiddenRoute(isolated, policy)) {
-    throw new VerificationError(
-      `${drift.subnetId} is not on the isolated route table ${isolatedId} after the move`,
-    );
-  }
-  const secondsOpen = changeTimeKnown ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
-  return makeOutcome(
-    trigger,
-    'remediated',
-    `moved isolated subnet ${drift.subnetId} from ${routeTableId} back to ${isolatedId}: it was on a route table with a forbidden route${secondsOpen === undefined ? '' : ` for ${secondsOpen} s`} (${decision.reason})`,
-    {
+    const would = reverts.map((f) => describeRevert(f.action).replace(/^deleted/, 'delete').replace(/^moved/, 'move'));
+    return makeOutcome(trigger, 'dry-run', `would ${would.join(', ')}: ${why}${note}${besides}`, {
       resources,
-      drift: [drift],
-      actions: [action],
+      drift,
+      actions: reverts.map((f) => ({ ...f.action, result: 'skipped' as const })),
       before,
-      after: { ...state(isolated, isolatedId), verifiedBy: 'read-back' },
-      secondsOpen,
-    },
-  );
+      after: before,
+      humanAction,
+    });
+  }
+
+  const actions: Action[] = [];
+  const after: unknown[] = [];
+  for (const f of reverts) {
+    const { action, read } = await applyOne(f, deps);
+    actions.push(action);
+    after.push({ ...state(read.table, read.routeTableId), verifiedBy: 'read-back' });
+  }
+  const done = actions.filter((a) => a.result === 'done');
+  const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : done.length > 0 ? 'remediated' : 'already-compliant';
+  const secondsOpen =
+    done.length > 0 && options.changeTimeKnown !== false ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
+  const open = secondsOpen === undefined ? '' : ` after ${secondsOpen} s`;
+  const reason =
+    done.length > 0
+      ? `${done.map(describeRevert).join(', ')}${open}: ${why}${note}${besides}`
+      : `the drift was gone before LayerGuard reverted it: ${why}${besides}`;
+  return makeOutcome(trigger, status, reason, {
+    resources,
+    drift,
+    actions,
+    before,
+    after: after.length === 1 ? after[0] : after,
+    secondsOpen,
+    humanAction,
+  });
+}
+
+/** One revert, applied and read back; a revert that did not take is a `VerificationError` (retried). */
+async function applyOne(
+  f: Extract<Finding, { status: 'revert' }>,
+  deps: PipelineDeps,
+): Promise<{ action: Action; read: { table: RouteTable | undefined; routeTableId: string } }> {
+  const { network, policy } = deps;
+  const a = f.action;
+  if (a.type === 'delete-route') {
+    const result = await network.deleteRoute(a.routeTableId, a.destination);
+    const table = await network.getRouteTable(a.routeTableId);
+    const left = table && findRoute(table, a.destination);
+    const target = 'target' in f.drift ? routeTargetOf(f.drift.target)?.id : undefined;
+    if (left && routeTargetOf(left)?.id === target) {
+      throw new VerificationError(`${describeRoute(left)} is still on ${a.routeTableId} after DeleteRoute`);
+    }
+    return { action: { ...a, result }, read: { table, routeTableId: a.routeTableId } };
+  }
+  const moved =
+    a.type === 'replace-association'
+      ? await network.replaceRouteTableAssociation(a.associationId, a.toRouteTableId)
+      : await network.associateRouteTable(a.toRouteTableId, a.subnetId);
+  const result: ChangeResult = moved.result;
+  const action: Action = { ...a, result, ...(moved.newAssociationId ? { newAssociationId: moved.newAssociationId } : {}) };
+  if (result === 'already-gone') {
+    // The association moved or vanished in a race: the drift is gone if the subnet is off the table.
+    const again = await network.getRouteTable(a.fromRouteTableId);
+    if (again?.associations.some((x) => !x.main && x.subnetId === a.subnetId) && hasForbiddenRoute(again, policy)) {
+      throw new VerificationError(`${a.subnetId} is still on ${a.fromRouteTableId}, which has a route to a forbidden target`);
+    }
+    return { action, read: { table: again, routeTableId: a.fromRouteTableId } };
+  }
+  const isolated = await network.getRouteTable(a.toRouteTableId);
+  const onIsolated = isolated?.associations.some((x) => !x.main && x.subnetId === a.subnetId) ?? false;
+  if (!isolated || !onIsolated || hasJudgedRoute(isolated, policy)) {
+    throw new VerificationError(`${a.subnetId} is not on the isolated route table ${a.toRouteTableId} after the move`);
+  }
+  return { action, read: { table: isolated, routeTableId: a.toRouteTableId } };
 }

@@ -4,18 +4,17 @@ import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../core/network.
 import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus, type Trigger } from '../core/outcome.js';
 import type { Policy } from '../core/policy.js';
 import {
+  decideRouteTables,
   describeRoute,
   evaluateAssociation,
-  evaluateRoute,
-  findRouteDrift,
   forbiddenRoutes,
-  hasForbiddenRoute,
+  hasJudgedRoute,
 } from '../core/route-table.js';
 import type { RunbookActionName, RunbookPayload } from '../core/runbook.js';
 import { findWorldOpenRules } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
 import { describeError, makeOutcome } from './outcomes.js';
-import { revertAssociation, revertRoute } from './route-table.js';
+import { applyFindings } from './route-table.js';
 import { revertWorldOpen } from './security-group.js';
 import { loadBalancerIndex, withPublicTier } from './public-tier.js';
 import { type SweepScan, sweep } from './sweep.js';
@@ -24,9 +23,9 @@ import { definedOnly } from '../core/defined.js';
 /**
  * The runbooks: revert one security group, one route table or one subnet's association now, or
  * sweep a VPC or the region (see `sweep.ts`). Each finds drift with the same pure core as the event
- * path (`findWorldOpenRules`, `findRouteDrift`, `evaluateRoute`, `evaluateAssociation`) and reverts
- * it with the remediators' own apply-and-verify (`revertWorldOpen`, `revertRoute`,
- * `revertAssociation`), so a runbook revert is the event path's revert, without an event.
+ * path (`findWorldOpenRules`, `decideRouteTables`) and reverts it with the remediators' own
+ * apply-and-verify (`revertWorldOpen`, `applyFindings`), so a runbook revert is the event path's
+ * revert, without an event.
  */
 
 export interface RunbookDeps extends PipelineDeps {
@@ -143,13 +142,12 @@ export async function revertSecurityGroupRunbook(
   });
 }
 
-type RouteChange = Extract<Change, { kind: 'route' }>;
 type AssociationChange = Extract<Change, { kind: 'association' }>;
 
 /**
- * Every route drift of one VPC's tables and subnets (as `findRouteDrift` defines it), each decided
- * like its event would be (exemptions, the isolated table to go back to, alert-only) and reverted
- * one after another. `only` narrows it to one route table's drift.
+ * Every route drift of one VPC's tables and subnets, as `decideRouteTables` finds it (the event
+ * path's decision, with no event to narrow it), each applied and verified on its own, one after
+ * another. `only` narrows it to one route table.
  */
 export async function revertVpcRouteDrift(
   tables: readonly RouteTable[],
@@ -158,38 +156,14 @@ export async function revertVpcRouteDrift(
   deps: PipelineDeps,
   only?: { readonly routeTableId: string },
 ): Promise<Outcome[]> {
-  const { policy } = deps;
-  const drifts = findRouteDrift(tables, subnets, policy).filter(
-    (d) => !only || ('routeTableId' in d && d.routeTableId === only.routeTableId),
-  );
+  const findings = decideRouteTables(tables, subnets, deps.policy, deps.clock(), only ?? {});
   const outcomes: Outcome[] = [];
-  for (const drift of drifts) {
-    if (drift.kind === 'sg-world-open') continue; // findRouteDrift returns none; narrows the type
+  for (const finding of findings) {
+    const drift = finding.drift;
+    if (drift.kind === 'sg-world-open') continue; // never a route table's; narrows the type
     const table = tables.find((t) => t.routeTableId === drift.routeTableId) as RouteTable;
-    const vpcTables = tables.filter((t) => t.vpcId === table.vpcId);
-    const now = deps.clock();
     try {
-      if (drift.kind === 'forbidden-route-on-isolated-subnet') {
-        const change: RouteChange = {
-          kind: 'route',
-          eventName: 'CreateRoute',
-          routeTableId: drift.routeTableId,
-          destination: drift.destination,
-          target: drift.target,
-        };
-        const decision = evaluateRoute(change, table, vpcTables, subnets, policy, now);
-        outcomes.push(await revertRoute(change, decision, table, trigger, deps, false));
-      } else {
-        const change: AssociationChange = {
-          kind: 'association',
-          eventName: 'ReplaceRouteTableAssociation',
-          routeTableId: drift.routeTableId,
-          subnetId: drift.subnetId,
-          associationId: drift.associationId,
-        };
-        const decision = evaluateAssociation(change, table, vpcTables, subnets, policy, now);
-        outcomes.push(await revertAssociation(change, decision, table, trigger, deps, false));
-      }
+      outcomes.push(await applyFindings([finding], [table], trigger, deps, { changeTimeKnown: false }));
     } catch (error) {
       const resources = [drift.routeTableId, ...('subnetId' in drift ? [drift.subnetId] : drift.subnetIds)];
       outcomes.push(failedOutcome(trigger, error, resources, `reverting ${drift.kind} on ${drift.routeTableId}`));
@@ -199,10 +173,10 @@ export async function revertVpcRouteDrift(
 }
 
 /**
- * `revert-route-table`: every forbidden route of the table when an isolated subnet uses it
- * (explicitly or as the main table), and every isolated subnet explicitly on it when other subnets
- * share it (the subnet moves back, the others keep their route: `findRouteDrift`'s rule).
- * 1 DescribeRouteTables; with a forbidden route, + the VPC's tables and subnets in parallel.
+ * `revert-route-table`: the decision on that table (forbidden routes deleted where only isolated
+ * subnets use it; isolated subnets moved where other subnets share it; opaque default routes
+ * alerted). 1 DescribeRouteTables; with a route the policy judges, + the VPC's tables and subnets
+ * in parallel.
  */
 export async function revertRouteTableRunbook(
   routeTableId: string,
@@ -216,7 +190,7 @@ export async function revertRouteTableRunbook(
     missing.push(routeTableId);
     return [makeOutcome(trigger, 'ignored', `${routeTableId} not found`, { resources: [routeTableId] })];
   }
-  if (!hasForbiddenRoute(table, policy)) {
+  if (!hasJudgedRoute(table, policy)) {
     return [
       makeOutcome(trigger, 'already-compliant', `${routeTableId} has no route to a target the policy forbids`, {
         resources: [routeTableId],
@@ -236,10 +210,11 @@ export async function revertRouteTableRunbook(
 }
 
 /**
- * `revert-subnet-association`: an isolated subnet explicitly on a table with a forbidden route goes
- * back to the VPC's one isolated table (alert-only when there is none or several). The port cannot
- * read one subnet by id, so its explicit association is found by paging the region's route tables,
- * stopping at the page that has it; then the VPC's tables and subnets are read in parallel.
+ * `revert-subnet-association`: the decision narrowed to one isolated subnet explicitly on a table
+ * with a forbidden route (it moves to the VPC's one isolated table, or the route goes when no other
+ * tier uses it; alert-only when neither is safe). The port cannot read one subnet by id, so its
+ * explicit association is found by paging the region's route tables, stopping at the page that has
+ * it; then the VPC's tables and subnets are read in parallel.
  */
 export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
   const { network, policy } = deps;
@@ -260,7 +235,7 @@ export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, de
     );
   }
   const association = found.associations.find((a) => !a.main && a.subnetId === subnetId);
-  if (!hasForbiddenRoute(found, policy)) {
+  if (!hasJudgedRoute(found, policy)) {
     return makeOutcome(trigger, 'already-compliant', `${subnetId} is on ${found.routeTableId}, which has no route to a forbidden target`, {
       resources: [found.routeTableId, subnetId],
     });
@@ -275,7 +250,10 @@ export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, de
     ...(association ? { associationId: association.associationId } : {}),
   };
   const decision = evaluateAssociation(change, table, tables, subnets, policy, deps.clock());
-  return revertAssociation(change, decision, table, trigger, deps, false);
+  if (decision.status !== 'judged') {
+    return makeOutcome(trigger, decision.status, decision.reason, { resources: [table.routeTableId, subnetId] });
+  }
+  return applyFindings(decision.findings, [table], trigger, deps, { changeTimeKnown: false });
 }
 
 /** `dryRun: true` turns the policy's mode to dry-run for this run; it never turns dry-run into enforce. */

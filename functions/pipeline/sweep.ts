@@ -1,6 +1,6 @@
 import type { RouteTable } from '../core/network.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
-import { hasForbiddenRoute } from '../core/route-table.js';
+import { hasJudgedRoute } from '../core/route-table.js';
 import { failedOutcome, type RunbookDeps, revertGroup, revertVpcRouteDrift } from './runbook.js';
 
 /** How many groups (or VPCs) a sweep works on at once, unless told otherwise. */
@@ -89,7 +89,7 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   }
   const byVpc = new Map<string, RouteTable[]>();
   for (const t of tables) byVpc.set(t.vpcId, [...(byVpc.get(t.vpcId) ?? []), t]);
-  const suspect = [...byVpc].filter(([, vpcTables]) => vpcTables.some((t) => hasForbiddenRoute(t, policy)));
+  const suspect = [...byVpc].filter(([, vpcTables]) => vpcTables.some((t) => hasJudgedRoute(t, policy)));
   const perVpc = await mapLimit(suspect, limit, async ([vpc, vpcTables]) => {
     try {
       const subnets = await network.listSubnets(vpc);

@@ -11,8 +11,7 @@ import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import {
   evaluateAssociation,
   evaluateRoute,
-  planAssociationRevert,
-  planRouteRevert,
+  type Finding,
 } from '../../functions/core/route-table.js';
 import {
   evaluateSecurityGroup,
@@ -84,16 +83,20 @@ function decide(event: unknown, state: LiveState, now: Date): string {
     }
     case 'route': {
       const d = evaluateRoute(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);
-      return d.status === 'drift' && state.table
-        ? (planRouteRevert(d.drift, state.table)?.type ?? 'none')
-        : d.status;
+      return d.status === 'judged' ? firstAction(d.findings) : d.status;
     }
     case 'association': {
       const d = evaluateAssociation(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);
-      return d.status === 'drift' ? (planAssociationRevert(d.drift)?.type ?? 'none') : d.status;
+      return d.status === 'judged' ? firstAction(d.findings) : d.status;
     }
   }
 }
+
+/** The first revert's action type, or the first finding's status: what the decision came to. */
+const firstAction = (findings: readonly Finding[]): string => {
+  const revert = findings.find((f) => f.status === 'revert');
+  return revert && 'action' in revert ? revert.action.type : (findings[0]?.status ?? 'none');
+};
 
 export interface DecisionReport {
   readonly decisionsPerSecond: number;

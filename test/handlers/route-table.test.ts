@@ -297,6 +297,15 @@ describe('route-table handler: routes', () => {
       main: false,
     },
     {
+      // SEC05-BP01: no route to the internet, outbound included, so NAT is forbidden by default.
+      name: 'NAT route on the database table (default policy)',
+      file: 'CreateRoute/nat-on-database-table',
+      inject: () => addRoute(RT.database, route({ DestinationCidrBlock: '0.0.0.0/0' }, { NatGatewayId: NAT })),
+      table: RT.database,
+      delete: { RouteTableId: RT.database, DestinationCidrBlock: '0.0.0.0/0' },
+      main: false,
+    },
+    {
       name: 'IGW route on the main table used implicitly by the database subnets',
       file: 'CreateRoute/igw-on-main-table',
       inject: () => {
@@ -322,7 +331,7 @@ describe('route-table handler: routes', () => {
       byId(table),
     ]);
     expect(ec2Mock).toHaveReceivedCommandTimes(DeleteRouteCommand, 1);
-    expect(find(table).Routes?.filter((r) => r.GatewayId?.startsWith('igw-'))).toEqual([]);
+    expect(find(table).Routes?.filter((r) => r.GatewayId?.startsWith('igw-') || r.NatGatewayId)).toEqual([]);
     expect(find(RT.public).Routes).toHaveLength(2); // the public table keeps its internet route
     expect(outcome.reason).toContain(`${SUB.db1}, ${SUB.db2}`);
     expect(outcome.resources).toEqual([table, SUB.db1, SUB.db2]);
@@ -339,14 +348,6 @@ describe('route-table handler: routes', () => {
       inject: () => addRoute(RT.public, route({ DestinationIpv6CidrBlock: '::/0' }, { GatewayId: IGW })),
       outcome: 'ignored',
       expected: [byId(RT.public), subnetsOfVpc],
-    },
-    {
-      name: 'NAT route on the database table (default policy): decided from the event',
-      file: 'CreateRoute/nat-on-database-table',
-      inject: () =>
-        addRoute(RT.database, route({ DestinationCidrBlock: '0.0.0.0/0' }, { NatGatewayId: NAT })),
-      outcome: 'ignored',
-      expected: [],
     },
     {
       name: 'a failed CreateRoute',
@@ -441,7 +442,7 @@ describe('route-table handler: routes', () => {
 });
 
 describe('route-table handler: associations', () => {
-  it('AssociateRouteTable of a database subnet to the public table: moved back to the database table', async () => {
+  it('AssociateRouteTable of a database subnet to the public table: moved to the database table', async () => {
     move(SUB.db2, RT.public, 'rtbassoc-0a1b2c3d4e5f68101');
     const outcome = await run(sample('AssociateRouteTable/database-subnet-to-public-table'));
     expect(outcome.outcome).toBe('remediated');
@@ -464,7 +465,7 @@ describe('route-table handler: associations', () => {
       }),
     ]);
     expect(outcome.reason).toContain(
-      `moved isolated subnet ${SUB.db2} from ${RT.public} back to ${RT.database}`,
+      `moved isolated subnet ${SUB.db2} from ${RT.public} to ${RT.database}`,
     );
   });
 
@@ -490,11 +491,12 @@ describe('route-table handler: associations', () => {
       expected: [byId(RT.public)],
     },
     {
-      name: 'an application subnet onto the private table (no internet route)',
+      // The private table's NAT route is forbidden for isolated subnets, so the subnet's tier is read.
+      name: 'an application subnet onto the private table (a NAT route)',
       file: 'AssociateRouteTable/app-subnet-to-private-table',
       inject: () => move(SUB.private2, RT.private, 'rtbassoc-0a1b2c3d4e5f68103'),
       outcome: 'ignored',
-      expected: [byId(RT.private)],
+      expected: [byId(RT.private), ofVpc, subnetsOfVpc],
     },
     {
       name: 'a failed AssociateRouteTable',

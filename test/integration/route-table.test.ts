@@ -68,7 +68,7 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
   });
 
   /** The SEC05-BP01 three tiers, with real calls. `databaseOnMain`: the database subnets keep the main table. */
-  async function threeTierVpc(opts: { databaseOnMain?: boolean } = {}): Promise<Vpc> {
+  async function threeTierVpc(opts: { databaseOnMain?: boolean; webOnMain?: boolean } = {}): Promise<Vpc> {
     const vpcId = (await client.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc
       ?.VpcId as string;
     const subnet = async (cidr: string, tier: string) =>
@@ -121,7 +121,7 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
     );
     const associate = (RouteTableId: string, SubnetId: string) =>
       client.send(new AssociateRouteTableCommand({ RouteTableId, SubnetId }));
-    for (const s of subnets.web) await associate(publicTable, s);
+    if (!opts.webOnMain) for (const s of subnets.web) await associate(publicTable, s);
     for (const s of subnets.app) await associate(privateTable, s);
     if (!opts.databaseOnMain) for (const s of subnets.db) await associate(databaseTable, s);
     const main = (await routeTablesOf(vpcId)).find((t) => t.Associations?.some((a) => a.Main))
@@ -379,7 +379,7 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
     expect(await databaseInternetRoutes(vpc)).toEqual([]);
   });
 
-  it('IGW route on the public table and NAT on the database table are left alone', async () => {
+  it('IGW route on the public table is left alone; NAT on the database table is deleted (SEC05-BP01 default)', async () => {
     const vpc = await threeTierVpc();
     await client.send(
       new CreateRouteCommand({
@@ -401,6 +401,9 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
       trigger('CreateRoute'),
       deps,
     );
+    expect(publicRoute.outcome).toBe('ignored');
+    expect(await layout(vpc)).toEqual(before);
+
     const natRoute = await remediateRoute(
       {
         kind: 'route',
@@ -412,8 +415,47 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
       trigger('CreateRoute'),
       deps,
     );
+    expect(natRoute.outcome).toBe('remediated');
+    expect((await layout(vpc)).routes[vpc.database]).toEqual(['10.0.0.0/16 -> local']);
+  });
 
-    expect([publicRoute.outcome, natRoute.outcome]).toEqual(['ignored', 'ignored']);
-    expect(await layout(vpc)).toEqual(before);
+  it('a database subnet shares the public table and the internet route is replaced: the route stays, the subnet moves', async () => {
+    const vpc = await threeTierVpc();
+    const dbAssociation = (await routeTablesOf(vpc.vpcId))
+      .flatMap((t) => t.Associations ?? [])
+      .find((a) => a.SubnetId === vpc.subnets.db[1])?.RouteTableAssociationId as string;
+    await client.send(new ReplaceRouteTableAssociationCommand({ AssociationId: dbAssociation, RouteTableId: vpc.public }));
+    await client.send(
+      new ReplaceRouteCommand({ RouteTableId: vpc.public, DestinationCidrBlock: '0.0.0.0/0', GatewayId: vpc.igw }),
+    );
+    const before = await layout(vpc);
+
+    const [first, second] = await twice(routeChange(vpc.public, { cidrIpv4: '0.0.0.0/0' }, vpc.igw, 'ReplaceRoute'));
+
+    expect(first.outcome).toBe('remediated');
+    expect(first.actions.map((a) => a.type)).toEqual(['replace-association']);
+    const after = await layout(vpc);
+    expect(after.routes).toEqual(before.routes); // the web tier keeps its only default route
+    expect(after.effective).toEqual({ ...before.effective, [vpc.subnets.db[1] as string]: vpc.database });
+    expect(await databaseInternetRoutes(vpc)).toEqual([]);
+    expect(second.outcome).toBe('ignored'); // only the web subnets use the public table now
+  });
+
+  it('default-VPC layout: web and database subnets on the main table; its internet route stays, the database subnets get the database table', async () => {
+    const vpc = await threeTierVpc({ databaseOnMain: true, webOnMain: true });
+    await client.send(new CreateRouteCommand({ RouteTableId: vpc.main, DestinationCidrBlock: '0.0.0.0/0', GatewayId: vpc.igw }));
+    const before = await layout(vpc);
+    expect(await databaseInternetRoutes(vpc)).toHaveLength(2);
+
+    const [first, second] = await twice(routeChange(vpc.main, { cidrIpv4: '0.0.0.0/0' }, vpc.igw));
+
+    expect(first.outcome).toBe('remediated');
+    expect(first.actions.map((a) => a.type)).toEqual(['associate-subnet', 'associate-subnet']);
+    const after = await layout(vpc);
+    expect(after.routes).toEqual(before.routes);
+    for (const web of vpc.subnets.web) expect(after.effective[web]).toBe(vpc.main);
+    for (const db of vpc.subnets.db) expect(after.effective[db]).toBe(vpc.database);
+    expect(await databaseInternetRoutes(vpc)).toEqual([]);
+    expect(second.outcome).toBe('ignored');
   });
 });

@@ -25,9 +25,13 @@ const DATABASE_SUBNETS: readonly string[] = [SUB.database1, SUB.database2];
 const remediators = { route: remediateRoute, association: remediateAssociation };
 
 /** Database subnets whose effective route table routes anywhere through an internet gateway. */
+/** An internet path by SEC05-BP01's default (in or out): internet, egress-only, NAT or carrier gateway ids. */
+const INTERNET_PATH = /^(igw|eigw|nat|cagw)-/;
 const exposed = (account: SimulatedAccount): readonly string[] =>
   DATABASE_SUBNETS.filter((id) =>
-    account.effectiveRouteTable(id)?.routes.some((r) => r.gatewayId?.startsWith('igw-')),
+    account
+      .effectiveRouteTable(id)
+      ?.routes.some((r) => [r.gatewayId, r.natGatewayId, r.egressOnlyInternetGatewayId, r.carrierGatewayId].some((t) => t && INTERNET_PATH.test(t))),
   );
 
 /** Every table's routes and every subnet's effective table: what "the rest is untouched" compares. */
@@ -86,6 +90,12 @@ const drifts: DriftCase[] = [
     prepare: databaseOnMainTable,
     inject: (a) => inject.createRoute(a, RT.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
     calls: { DescribeRouteTables: 3, DescribeSubnets: 1, DeleteRoute: 1 },
+  },
+  {
+    // SEC05-BP01: no route to the internet, outbound included, so NAT is forbidden by default.
+    name: 'NAT route on the database route table (default policy)',
+    inject: (a) => inject.createRoute(a, RT.database, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: NAT }),
+    calls: { DescribeRouteTables: 2, DescribeSubnets: 1, DeleteRoute: 1 },
   },
   {
     name: 'IPv6 IGW route on the database route table',
@@ -195,17 +205,11 @@ describe('route tables on the simulated account', () => {
       calls: { DescribeRouteTables: 1, DescribeSubnets: 1 },
     },
     {
-      name: 'NAT route on the database table (default policy)',
-      inject: (a: SimulatedAccount) =>
-        inject.createRoute(a, RT.database, { cidrIpv4: '0.0.0.0/0' }, { natGatewayId: NAT }),
-      outcome: 'ignored',
-      calls: {},
-    },
-    {
+      // The private table's NAT route is one an isolated subnet must not have, so the subnet's tier is read.
       name: 'an application subnet onto the private table',
       inject: (a: SimulatedAccount) => inject.moveSubnet(a, SUB.private2, RT.private),
       outcome: 'ignored',
-      calls: { DescribeRouteTables: 1 },
+      calls: { DescribeRouteTables: 2, DescribeSubnets: 1 },
     },
     {
       name: 'an application subnet onto the public table',

@@ -155,7 +155,7 @@ describe('formatNotification', () => {
     expect(message).toContain('route 0.0.0.0/0 -> igw-1 in rtb-1, used by isolated subnet(s) subnet-1');
     expect(message).toContain('delete route to 0.0.0.0/0 from rtb-1: already-gone');
     expect(message).toContain(
-      'move subnet subnet-1 from rtb-1 back to rtb-db: done (new association rtbassoc-2)',
+      'move subnet subnet-1 from rtb-1 to rtb-db: done (new association rtbassoc-2)',
     );
     expect(message).toContain('Open for:   62 min 5 s');
   });

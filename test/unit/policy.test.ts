@@ -39,8 +39,11 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
       isolated: {
         subnetTags: [{ key: 'Tier', value: 'Database' }],
         subnetIds: [],
-        forbiddenTargets: ['internet-gateway'],
+        // SEC05-BP01: "subnets with no routes to or from the internet": every internet path, in or out.
+        forbiddenTargets: ['internet-gateway', 'egress-only-internet-gateway', 'nat-gateway', 'carrier-gateway'],
+        unknownDefaultRoute: 'alert',
       },
+      reconciler: { maxRepeats: 3, windowMinutes: 60 },
     });
   });
 
@@ -53,7 +56,8 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
     expect(policy.isolated).toStrictEqual({
       subnetTags: [{ key: 'Tier', value: 'Database' }],
       subnetIds: ['subnet-0a1b2c3d4e5f63001'],
-      forbiddenTargets: ['internet-gateway'],
+      forbiddenTargets: ['internet-gateway', 'egress-only-internet-gateway', 'nat-gateway', 'carrier-gateway'],
+      unknownDefaultRoute: 'alert',
     });
   });
 
@@ -73,7 +77,9 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
         subnetTags: [],
         subnetIds: ['subnet-0a1b2c3d'],
         forbiddenTargets: ['internet-gateway', 'nat-gateway'],
+        unknownDefaultRoute: 'forbid',
       },
+      reconciler: { maxRepeats: 10, windowMinutes: 15 },
     };
     expect(parsePolicy(input)).toStrictEqual(input);
   });

@@ -5,16 +5,16 @@ import type { Route, RouteTable, RouteTableAssociation, Subnet } from '../../fun
 import { DEFAULT_POLICY, type Policy, parsePolicy } from '../../functions/core/policy.js';
 import {
   type AssociationDrift,
+  decideRouteTables,
   describeRoute,
+  type EventDecision,
   evaluateAssociation,
   evaluateRoute,
-  findRouteDrift,
+  type Finding,
   forbiddenTargetKind,
   hasForbiddenRoute,
   isIsolatedRouteTable,
   isIsolatedSubnet,
-  planAssociationRevert,
-  planRouteRevert,
   type RouteDrift,
   routeTargetOf,
   screenAssociation,
@@ -45,6 +45,9 @@ const NOW = new Date('2026-11-23T10:00:00Z');
 const EXEMPT = { 'layerguard:exempt': 'until=2026-12-31;reason=migration window' };
 const EXPIRED = { 'layerguard:exempt': 'until=2020-01-01;reason=old' };
 const NAT_FORBIDDEN = parsePolicy({ isolated: { forbiddenTargets: ['internet-gateway', 'nat-gateway'] } });
+const IGW_ONLY = parsePolicy({ isolated: { forbiddenTargets: ['internet-gateway'] } });
+/** Every internet path (SEC05-BP01: "no routes to or from the internet"): forbidden by the default policy. */
+const SEC05_INTERNET_PATHS: readonly string[] = ['internet-gateway', 'egress-only-internet-gateway', 'nat-gateway', 'carrier-gateway'];
 
 const LOCAL: Route = {
   cidrIpv4: '10.0.0.0/16',
@@ -249,11 +252,13 @@ describe('predicates', () => {
       expected: undefined,
     },
     {
+      // SEC05-BP01: "subnets with no routes to or from the internet": outbound through NAT too.
       name: 'NAT, default policy',
       target: { natGatewayId: NAT },
       policy: DEFAULT_POLICY,
-      expected: undefined,
+      expected: 'nat-gateway',
     },
+    { name: 'NAT, allowed', target: { natGatewayId: NAT }, policy: IGW_ONLY, expected: undefined },
     { name: 'NAT, forbidden', target: { natGatewayId: NAT }, policy: NAT_FORBIDDEN, expected: 'nat-gateway' },
     {
       name: 'NAT given as gatewayId',
@@ -272,19 +277,28 @@ describe('predicates', () => {
       [
         ['egress-only-internet-gateway', { egressOnlyInternetGatewayId: 'eigw-0a1b' }],
         ['egress-only-internet-gateway', { gatewayId: 'eigw-0a1b' }],
+        ['carrier-gateway', { carrierGatewayId: 'cagw-0a1b' }],
+        ['carrier-gateway', { gatewayId: 'cagw-0a1b' }],
         ['transit-gateway', { transitGatewayId: 'tgw-0a1b' }],
         ['transit-gateway', { gatewayId: 'tgw-0a1b' }],
         ['vpc-peering-connection', { vpcPeeringConnectionId: 'pcx-0a1b' }],
         ['vpc-peering-connection', { gatewayId: 'pcx-0a1b' }],
+        // An id in another kind's field is judged by its prefix (EC2 stores a NAT id given as gatewayId as NAT).
+        ['internet-gateway', { natGatewayId: 'igw-0a1b' }],
       ] as const
     ).flatMap(([kind, target]) => [
       {
-        name: `${kind} when forbidden`,
+        name: `${kind} when forbidden (${Object.keys(target)[0]})`,
         target,
         policy: parsePolicy({ isolated: { forbiddenTargets: [kind] } }),
         expected: kind,
       },
-      { name: `${kind} by default`, target, policy: DEFAULT_POLICY, expected: undefined },
+      {
+        name: `${kind} by default (${Object.keys(target)[0]})`,
+        target,
+        policy: DEFAULT_POLICY,
+        expected: SEC05_INTERNET_PATHS.includes(kind) ? kind : undefined,
+      },
     ]),
   ])('forbiddenTargetKind: $name', ({ target, policy, expected }) => {
     expect(forbiddenTargetKind(target, policy)).toBe(expected);
@@ -293,8 +307,9 @@ describe('predicates', () => {
   it('hasForbiddenRoute never counts the local route, only forbidden targets', () => {
     const w = baseline();
     expect(hasForbiddenRoute(table(w, RT.public) as RouteTable, DEFAULT_POLICY)).toBe(true);
-    expect(hasForbiddenRoute(table(w, RT.private) as RouteTable, DEFAULT_POLICY)).toBe(false);
+    expect(hasForbiddenRoute(table(w, RT.private) as RouteTable, IGW_ONLY)).toBe(false);
     expect(hasForbiddenRoute(table(w, RT.private) as RouteTable, NAT_FORBIDDEN)).toBe(true);
+    expect(hasForbiddenRoute(table(w, RT.private) as RouteTable, DEFAULT_POLICY)).toBe(true);
     expect(hasForbiddenRoute({ routes: [{ ...LOCAL, gatewayId: IGW }] }, DEFAULT_POLICY)).toBe(false); // origin CreateRouteTable
   });
 
@@ -343,9 +358,26 @@ describe('subnetsUsingTable', () => {
   });
 });
 
+/**
+ * An event's decision as one status, drift, action and reason (what these cases compare): a finding
+ * that reverts is `drift`; several findings keep the first one's status and join their reasons.
+ */
+const flat = (d: EventDecision) => {
+  if (d.status !== 'judged') return { ...d, drift: undefined, action: undefined, humanAction: undefined };
+  const [first] = d.findings as [Finding];
+  return {
+    status: first.status === 'revert' ? 'drift' : first.status,
+    drift: first.drift,
+    action: first.status === 'revert' ? first.action : undefined,
+    reason: d.findings.map((f) => f.reason).join('; '),
+    humanAction: first.status === 'alert-only' ? first.humanAction : undefined,
+    findings: d.findings,
+  };
+};
+
 describe('evaluateRoute', () => {
   const evaluate = (change: Extract<Change, { kind: 'route' }>, w: World, policy: Policy = DEFAULT_POLICY) =>
-    evaluateRoute(change, table(w, change.routeTableId), w.tables, w.subnets, policy, NOW);
+    flat(evaluateRoute(change, table(w, change.routeTableId), w.tables, w.subnets, policy, NOW));
 
   it.each([
     {
@@ -404,7 +436,7 @@ describe('evaluateRoute', () => {
       subnetIds,
     });
     expect(decision.reason).toContain(subnetIds.join(', '));
-    expect(planRouteRevert(drift, table(w, change.routeTableId) as RouteTable)).toEqual({
+    expect(decision.action).toEqual({
       type: 'delete-route',
       routeTableId: change.routeTableId,
       destination,
@@ -427,18 +459,19 @@ describe('evaluateRoute', () => {
       reason: /no isolated subnet uses/,
     },
     {
-      name: 'NAT route on the database table (default policy)',
+      name: 'NAT route on the database table when the policy allows NAT',
       change: () => routeChange('CreateRoute/nat-on-database-table'),
       edits: [addRoute(RT.database, NAT_ROUTE)],
       status: 'ignored',
-      reason: /not a forbidden target/,
+      reason: /not a target the policy forbids/,
+      policy: IGW_ONLY,
     },
     {
       name: 'a route to the local gateway',
       change: () => routeChangeOf(RT.database, { cidrIpv4: '10.0.0.0/16', gatewayId: 'local' }),
       edits: [],
       status: 'ignored',
-      reason: /not a forbidden target/,
+      reason: /not a target the policy forbids/,
     },
     {
       name: 'the route is gone',
@@ -481,8 +514,8 @@ describe('evaluateRoute', () => {
       status: 'exempt',
       reason: /every isolated subnet on rtb-0a1b2c3d4e5f64000 is exempt/,
     },
-  ])('$status: $name', ({ change, edits, status, reason }) => {
-    const decision = evaluate(change(), world(...edits));
+  ])('$status: $name', ({ change, edits, status, reason, policy }: { change: () => Extract<Change, { kind: 'route' }>; edits: Edit[]; status: string; reason: RegExp; policy?: Policy }) => {
+    const decision = evaluate(change(), world(...edits), policy);
     expect(decision.status).toBe(status);
     expect(decision.reason).toMatch(reason);
   });
@@ -516,67 +549,31 @@ describe('evaluateRoute', () => {
     expect(decision.reason).toContain(`the isolated route table ${RT.database}`);
   });
 
-  it('subnets named by id in the policy count as isolated', () => {
+  it('subnets named by id in the policy count as isolated (and move off a table they share)', () => {
     const change = routeChangeOf(RT.private, { cidrIpv4: '0.0.0.0/0', gatewayId: IGW }, 'ReplaceRoute');
     const w = world(addRoute(RT.private, IGW_ROUTE));
     const policy = parsePolicy({ isolated: { subnetIds: [S.private2] } });
     expect(evaluate(change, w, policy)).toMatchObject({
       status: 'drift',
-      drift: { subnetIds: [S.private2] },
+      drift: { kind: 'isolated-subnet-on-internet-table', subnetId: S.private2, isolatedRouteTableId: RT.database },
     });
   });
 });
 
-describe('planRouteRevert', () => {
-  const drift = (destination: RouteDrift['destination'], target: RouteDrift['target']): RouteDrift => ({
-    kind: 'forbidden-route-on-isolated-subnet',
-    routeTableId: RT.database,
-    destination,
-    target,
-    subnetIds: [S.db1],
+describe('the route revert never touches another route', () => {
+  const deletes = (w: World) =>
+    decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW).flatMap((f) =>
+      f.status === 'revert' && f.action.type === 'delete-route' ? [f.action] : [],
+    );
+
+  it('never plans to delete the local route, even one that claims an internet gateway', () => {
+    expect(deletes(baseline())).toEqual([]);
+    expect(deletes(world(editTable(RT.database, (t) => ({ ...t, routes: [{ ...LOCAL, gatewayId: IGW }] }))))).toEqual([]);
   });
 
-  it('never plans to delete the local route', () => {
-    const w = baseline();
-    expect(
-      planRouteRevert(
-        drift({ cidrIpv4: '10.0.0.0/16' }, { gatewayId: 'local' }),
-        table(w, RT.database) as RouteTable,
-      ),
-    ).toBeUndefined();
-    // Even if something claims the local destination points at the gateway.
-    expect(
-      planRouteRevert(
-        drift({ cidrIpv4: '10.0.0.0/16' }, { gatewayId: IGW }),
-        table(w, RT.database) as RouteTable,
-      ),
-    ).toBeUndefined();
-  });
-
-  it('never deletes a route whose target differs from the drift', () => {
-    const w = world(addRoute(RT.database, NAT_ROUTE));
-    expect(
-      planRouteRevert(
-        drift({ cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
-        table(w, RT.database) as RouteTable,
-      ),
-    ).toBeUndefined();
-    const vgw = world(addRoute(RT.database, { cidrIpv4: '0.0.0.0/0', gatewayId: 'vgw-1' }));
-    expect(
-      planRouteRevert(
-        drift({ cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
-        table(vgw, RT.database) as RouteTable,
-      ),
-    ).toBeUndefined();
-  });
-
-  it('nothing when the route is gone', () => {
-    expect(
-      planRouteRevert(
-        drift({ cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
-        table(baseline(), RT.database) as RouteTable,
-      ),
-    ).toBeUndefined();
+  it('deletes only the forbidden route, never a virtual private gateway route beside it', () => {
+    const w = world(addRoute(RT.database, IGW6_ROUTE), addRoute(RT.database, { cidrIpv4: '0.0.0.0/0', gatewayId: 'vgw-1' }));
+    expect(deletes(w)).toEqual([{ type: 'delete-route', routeTableId: RT.database, destination: { cidrIpv6: '::/0' } }]);
   });
 });
 
@@ -585,7 +582,7 @@ describe('evaluateAssociation', () => {
     change: Extract<Change, { kind: 'association' }>,
     w: World,
     policy: Policy = DEFAULT_POLICY,
-  ) => evaluateAssociation(change, table(w, change.routeTableId), w.tables, w.subnets, policy, NOW);
+  ) => flat(evaluateAssociation(change, table(w, change.routeTableId), w.tables, w.subnets, policy, NOW));
   const dbToPublic = () => associationChange('AssociateRouteTable/database-subnet-to-public-table');
   const replaced = () => associationChange('ReplaceRouteTableAssociation/database-subnet-to-public-table');
 
@@ -610,12 +607,11 @@ describe('evaluateAssociation', () => {
       isolatedRouteTableId: RT.database,
       ...drift,
     };
-    expect(decision).toEqual({
-      status: 'drift',
-      drift: expected,
-      reason: `isolated subnet ${drift.subnetId} is on ${RT.public}, which routes 0.0.0.0/0 -> ${IGW}`,
-    });
-    expect(planAssociationRevert(expected)).toEqual({
+    expect(decision).toMatchObject({ status: 'drift', drift: expected });
+    expect(decision.reason).toBe(
+      `isolated subnet ${drift.subnetId} is on ${RT.public}: ${RT.public} routes 0.0.0.0/0 -> ${IGW} and non-isolated subnets ${S.public1}, ${S.public2} use it, so no route is deleted`,
+    );
+    expect(decision.action).toEqual({
       type: 'replace-association',
       associationId: drift.associationId,
       subnetId: drift.subnetId,
@@ -640,11 +636,19 @@ describe('evaluateAssociation', () => {
       reason: /no longer exists/,
     },
     {
-      name: 'an application subnet on the private table (NAT only)',
+      name: 'an application subnet on the private table (NAT only, allowed)',
       change: () => associationChange('AssociateRouteTable/app-subnet-to-private-table'),
       edits: [moveSubnet(S.private2, RT.private, 'rtbassoc-0a1b2c3d4e5f68103')],
       status: 'ignored',
       reason: /has no route to a forbidden target/,
+      policy: IGW_ONLY,
+    },
+    {
+      name: 'an application subnet on the private table (NAT forbidden for isolated subnets)',
+      change: () => associationChange('AssociateRouteTable/app-subnet-to-private-table'),
+      edits: [moveSubnet(S.private2, RT.private, 'rtbassoc-0a1b2c3d4e5f68103')],
+      status: 'ignored',
+      reason: /is not an isolated subnet/,
     },
     {
       name: 'an application subnet on the public table',
@@ -714,8 +718,8 @@ describe('evaluateAssociation', () => {
       status: 'ignored',
       reason: /no isolated subnet uses the main route table/,
     },
-  ])('$status: $name', ({ change, edits, status, reason }) => {
-    const decision = evaluate(change(), world(...edits));
+  ])('$status: $name', ({ change, edits, status, reason, policy }: { change: () => Extract<Change, { kind: 'association' }>; edits: Edit[]; status: string; reason: RegExp; policy?: Policy }) => {
+    const decision = evaluate(change(), world(...edits), policy);
     expect(decision.status).toBe(status);
     expect(decision.reason).toMatch(reason);
   });
@@ -754,22 +758,19 @@ describe('evaluateAssociation', () => {
     const decision = evaluate(dbToPublic(), world(moveSubnet(S.db2, RT.public), ...edits));
     expect(decision.status).toBe('alert-only');
     expect(decision.reason).toMatch(found);
-    const alert = decision as Extract<typeof decision, { status: 'alert-only' }>;
-    expect(alert.humanAction).toContain(
+    expect(decision.humanAction).toContain(
       'aws ec2 replace-route-table-association --association-id rtbassoc-0a1b2c3d4e5f68101 --route-table-id <isolated route table>',
     );
-    expect(alert.drift).toEqual([
-      {
-        kind: 'isolated-subnet-on-internet-table',
-        subnetId: S.db2,
-        associationId: 'rtbassoc-0a1b2c3d4e5f68101',
-        routeTableId: RT.public,
-      },
-    ]);
-    expect(planAssociationRevert(alert.drift[0] as AssociationDrift)).toBeUndefined();
+    expect(decision.drift).toEqual({
+      kind: 'isolated-subnet-on-internet-table',
+      subnetId: S.db2,
+      associationId: 'rtbassoc-0a1b2c3d4e5f68101',
+      routeTableId: RT.public,
+    });
+    expect(decision.action).toBeUndefined();
   });
 
-  it('alert-only when the public table is made the main table while database subnets use the main table', () => {
+  it('the public table made the main table while a database subnet uses the main table: the subnet gets the isolated table', () => {
     const change = { ...replaced(), associationId: 'rtbassoc-0a1b2c3d4e5f6aaaa' };
     const w = world(
       moveSubnet(S.db1, undefined),
@@ -784,10 +785,11 @@ describe('evaluateAssociation', () => {
     );
     const decision = evaluate(change, w);
     expect(decision).toMatchObject({
-      status: 'alert-only',
-      drift: [{ kind: 'forbidden-route-on-isolated-subnet', routeTableId: RT.public, subnetIds: [S.db1] }],
+      status: 'drift',
+      drift: { kind: 'isolated-subnet-on-internet-table', routeTableId: RT.public, subnetId: S.db1, isolatedRouteTableId: RT.database },
+      action: { type: 'associate-subnet', subnetId: S.db1, fromRouteTableId: RT.public, toRouteTableId: RT.database },
     });
-    expect((decision as { humanAction: string }).humanAction).toContain('previous main route table');
+    expect(decision.drift).not.toHaveProperty('associationId');
   });
 
   it('screenAssociation decides without the VPC only where it can', () => {
@@ -797,8 +799,9 @@ describe('evaluateAssociation', () => {
   });
 });
 
-describe('findRouteDrift (sweeps)', () => {
-  const sweep = (w: World, policy: Policy = DEFAULT_POLICY) => findRouteDrift(w.tables, w.subnets, policy);
+describe('decideRouteTables with no focus (sweeps)', () => {
+  const sweep = (w: World, policy: Policy = DEFAULT_POLICY) =>
+    decideRouteTables(w.tables, w.subnets, policy, NOW).map((f) => f.drift);
 
   it('the baseline has no drift', () => {
     expect(sweep(baseline())).toEqual([]);
@@ -863,7 +866,7 @@ describe('findRouteDrift (sweeps)', () => {
     ]);
   });
 
-  it('a shared main table: implicit database subnets are route drift, explicit ones move', () => {
+  it('a shared main table: no route is deleted; implicit and explicit database subnets both move', () => {
     const w = world(
       moveSubnet(S.db1, undefined),
       moveSubnet(S.public1, undefined),
@@ -872,11 +875,10 @@ describe('findRouteDrift (sweeps)', () => {
     );
     expect(sweep(w)).toEqual([
       {
-        kind: 'forbidden-route-on-isolated-subnet',
+        kind: 'isolated-subnet-on-internet-table',
+        subnetId: S.db1,
         routeTableId: RT.main,
-        destination: { cidrIpv4: '0.0.0.0/0' },
-        target: { gatewayId: IGW },
-        subnetIds: [S.db1],
+        isolatedRouteTableId: RT.database,
       },
       {
         kind: 'isolated-subnet-on-internet-table',
@@ -903,5 +905,134 @@ describe('findRouteDrift (sweeps)', () => {
         subnetIds: [],
       },
     ]);
+  });
+});
+
+describe('a table the isolated subnets share with another tier (never delete a route it needs)', () => {
+  const decide = (w: World, focus = {}, policy: Policy = DEFAULT_POLICY) =>
+    decideRouteTables(w.tables, w.subnets, policy, NOW, focus);
+
+  it('an IGW route added to the public table that db2 shares: db2 moves, nothing is deleted', () => {
+    const w = world(moveSubnet(S.db2, RT.public, 'rtbassoc-0a1b2c3d4e5f68101'), addRoute(RT.public, IGW6_ROUTE));
+    const change = routeChange('CreateRoute/igw-on-public-table');
+    const decision = evaluateRoute(change, table(w, RT.public), w.tables, w.subnets, DEFAULT_POLICY, NOW);
+    expect(decision).toMatchObject({
+      status: 'judged',
+      findings: [
+        {
+          status: 'revert',
+          action: {
+            type: 'replace-association',
+            associationId: 'rtbassoc-0a1b2c3d4e5f68101',
+            subnetId: S.db2,
+            fromRouteTableId: RT.public,
+            toRouteTableId: RT.database,
+          },
+        },
+      ],
+    });
+  });
+
+  it('a default-VPC main table used by web and database subnets: each database subnet gets an explicit association', () => {
+    const w = world(
+      moveSubnet(S.public1, undefined),
+      moveSubnet(S.db1, undefined),
+      moveSubnet(S.db2, undefined),
+      addRoute(RT.main, IGW_ROUTE),
+    );
+    const actions = decide(w).map((f) => (f.status === 'revert' ? f.action : f.status));
+    expect(actions).toEqual([
+      { type: 'associate-subnet', subnetId: S.db1, fromRouteTableId: RT.main, toRouteTableId: RT.database },
+      { type: 'associate-subnet', subnetId: S.db2, fromRouteTableId: RT.main, toRouteTableId: RT.database },
+    ]);
+  });
+
+  it('an exempt subnet on a shared table stays; the other moves', () => {
+    const w = world(moveSubnet(S.db1, RT.public, 'rtbassoc-0a1b2c3d4e5f68111'), moveSubnet(S.db2, RT.public), tagSubnet(S.db1, EXEMPT));
+    expect(decide(w).map((f) => `${f.status} ${'subnetId' in f.drift ? f.drift.subnetId : ''}`)).toEqual([
+      `exempt ${S.db1}`,
+      `revert ${S.db2}`,
+    ]);
+  });
+
+  it('a table tagged isolated that a web subnet also uses: alert-only, the route is not deleted', () => {
+    const w = world(moveSubnet(S.db1, undefined), moveSubnet(S.db2, undefined), moveSubnet(S.public1, RT.database), addRoute(RT.database, IGW_ROUTE));
+    const findings = decide(w);
+    expect(findings.map((f) => f.status)).toEqual(['alert-only']);
+    expect(findings[0]?.reason).toMatch(/non-isolated subnet subnet-0a1b2c3d4e5f61001 use it, so no route is deleted/);
+  });
+
+  it('one exempt and one unexempt database subnet: the route is deleted (every one must be exempt to keep it)', () => {
+    const w = world(addRoute(RT.database, IGW_ROUTE), tagSubnet(S.db1, EXEMPT));
+    expect(decide(w).map((f) => f.status)).toEqual(['revert']);
+    const all = world(addRoute(RT.database, IGW_ROUTE), tagSubnet(S.db1, EXEMPT), tagSubnet(S.db2, EXEMPT));
+    // The table is tagged as isolated, so its subnets' exemptions do not exempt it; untagged, they do.
+    expect(decide(all).map((f) => f.status)).toEqual(['revert']);
+    const untagged = world(tagTable(RT.database, {}), addRoute(RT.database, IGW_ROUTE), tagSubnet(S.db1, EXEMPT), tagSubnet(S.db2, EXEMPT));
+    expect(decide(untagged).map((f) => f.status)).toEqual(['exempt']);
+    const one = world(tagTable(RT.database, {}), addRoute(RT.database, IGW_ROUTE), tagSubnet(S.db1, EXEMPT));
+    expect(decide(one).map((f) => f.status)).toEqual(['revert']);
+  });
+
+  it('the focus narrows: another table, destination or subnet is not judged', () => {
+    const w = world(addRoute(RT.database, IGW_ROUTE), addRoute(RT.database, IGW6_ROUTE));
+    expect(decide(w, { routeTableId: RT.public })).toEqual([]);
+    expect(decide(w, { destination: { cidrIpv6: '::/0' } }).map((f) => f.drift)).toMatchObject([{ destination: { cidrIpv6: '::/0' } }]);
+    expect(decide(w, { subnetIds: [S.private1] })).toEqual([]);
+  });
+});
+
+describe('destinations are compared whatever their case', () => {
+  it('a prefix list or IPv6 destination written in capitals finds the live route', () => {
+    const live = world(addRoute(RT.database, PL_ROUTE), addRoute(RT.database, { ...IGW6_ROUTE, cidrIpv6: '2001:db8::/32' }));
+    const t = table(live, RT.database) as RouteTable;
+    const upper = routeChangeOf(RT.database, { ...PL_ROUTE, prefixListId: 'PL-0A1B2C3D4E5F6A002' });
+    expect(evaluateRoute(upper, t, live.tables, live.subnets, DEFAULT_POLICY, NOW).status).toBe('judged');
+    const v6 = routeChangeOf(RT.database, { cidrIpv6: '2001:DB8::/32', gatewayId: IGW });
+    expect(evaluateRoute(v6, t, live.tables, live.subnets, DEFAULT_POLICY, NOW).status).toBe('judged');
+  });
+});
+
+describe('a default route to a target whose kind its id cannot tell', () => {
+  const ENI = 'eni-0a1b2c3d4e5f6e001';
+  const opaque = [
+    { name: 'a NAT instance or appliance interface', target: { networkInterfaceId: ENI } },
+    { name: 'an instance', target: { instanceId: 'i-0a1b2c3d4e5f6e001' } },
+    { name: 'a Gateway Load Balancer endpoint', target: { vpcEndpointId: 'vpce-0a1b2c3d4e5f6e001' } },
+  ];
+  const decide = (target: Route, policy: Policy = DEFAULT_POLICY) => {
+    const w = world(addRoute(RT.database, target));
+    return evaluateRoute(routeChangeOf(RT.database, target), table(w, RT.database), w.tables, w.subnets, policy, NOW);
+  };
+
+  it.each(opaque)('$name: alert-only under the default policy, with what to do', ({ target }) => {
+    const decision = decide({ cidrIpv4: '0.0.0.0/0', ...target });
+    expect(decision).toMatchObject({
+      status: 'judged',
+      findings: [{ status: 'alert-only', drift: { kind: 'unknown-default-route-on-isolated-subnet', subnetIds: [S.db1, S.db2] } }],
+    });
+    const [finding] = (decision as { findings: readonly Finding[] }).findings;
+    expect(finding?.status === 'alert-only' && finding.humanAction).toMatch(/isolated\.unknownDefaultRoute/);
+  });
+
+  it.each(opaque)('$name: deleted when the policy forbids it, ignored when it allows it', ({ target }) => {
+    const route = { cidrIpv6: '::/0', ...target };
+    const forbid = parsePolicy({ isolated: { unknownDefaultRoute: 'forbid' } });
+    expect(decide(route, forbid)).toMatchObject({ status: 'judged', findings: [{ status: 'revert', action: { type: 'delete-route' } }] });
+    expect(decide(route, parsePolicy({ isolated: { unknownDefaultRoute: 'allow' } })).status).toBe('ignored');
+  });
+
+  it('a default route is one by network: 10.9.9.9/0 is 0.0.0.0/0', () => {
+    expect(decide({ cidrIpv4: '10.9.9.9/0', networkInterfaceId: ENI })).toMatchObject({ findings: [{ status: 'alert-only' }] });
+  });
+
+  it('a narrower route to an appliance is not judged', () => {
+    expect(decide({ cidrIpv4: '10.1.0.0/16', networkInterfaceId: ENI }).status).toBe('ignored');
+  });
+
+  it('an isolated table with such a route is not where subnets are moved', () => {
+    const w = world(moveSubnet(S.db2, RT.public), addRoute(RT.database, { cidrIpv4: '0.0.0.0/0', networkInterfaceId: ENI }));
+    const findings = decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW, { routeTableId: RT.public });
+    expect(findings.map((f) => f.status)).toEqual(['alert-only']);
   });
 });
