@@ -153,20 +153,19 @@ export function routeTargetFilter(kinds: readonly ForbiddenTargetKind[]): Record
 }
 
 /**
- * A default route (any `/0`: EC2 stores `10.9.9.9/0` as `0.0.0.0/0`) to a target whose kind its id
- * cannot tell (a network interface, an instance, a Gateway Load Balancer endpoint): the handler
- * alerts on it, or forbids it, unless the policy allows it (`isolated.unknownDefaultRoute`).
+ * Routes to a target whose kind its id cannot tell (a network interface, an instance, a Gateway Load
+ * Balancer endpoint), in their own fields: the handler alerts on (or forbids) those that are default
+ * routes, unless the policy allows them (`isolated.unknownDefaultRoute`). The destination is left to
+ * the handler, which decides a narrower one from the request alone (no EC2 call), so that the
+ * pattern stays within its size quota.
  */
-export const UNKNOWN_DEFAULT_ROUTE_FILTERS: readonly Record<string, unknown>[] = ['destinationCidrBlock', 'destinationIpv6CidrBlock'].map(
-  (field) => ({
-    [field]: [{ suffix: '/0' }],
-    $or: [
-      { networkInterfaceId: [{ exists: true }] },
-      { instanceId: [{ exists: true }] },
-      { vpcEndpointId: [{ exists: true }] },
-    ],
-  }),
-);
+export const OPAQUE_TARGET_FILTER: Record<string, unknown> = {
+  $or: [
+    { networkInterfaceId: [{ exists: true }] },
+    { instanceId: [{ exists: true }] },
+    { vpcEndpointId: [{ exists: true }] },
+  ],
+};
 
 /** The route-table rule: routes to a forbidden target, and subnets moved between route tables. */
 function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
@@ -177,7 +176,7 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
     targets,
     ...(policy.isolated.unknownDefaultRoute === 'allow'
       ? []
-      : UNKNOWN_DEFAULT_ROUTE_FILTERS.map((filter) => ({ eventName: [...ROUTE_EVENTS], requestParameters: filter }))),
+      : [{ eventName: [...ROUTE_EVENTS], requestParameters: OPAQUE_TARGET_FILTER }]),
     // A subnet associated with a table (not a gateway edge association).
     { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
     // The request names only the association, not the subnet: the handler resolves it.
@@ -197,6 +196,9 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
     // Over the quota, every CreateRoute/ReplaceRoute goes to the handler, which classifies the target.
     pattern: fits ? full : withBranches([{ eventName: [...ROUTE_EVENTS] }, ...branches.slice(1)]),
     notes: [
+      ...(policy.isolated.unknownDefaultRoute === 'allow'
+        ? []
+        : ['routes to a network interface, instance or endpoint match whatever their destination: the handler keeps only default routes']),
       ...(fits
         ? []
         : [

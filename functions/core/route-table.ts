@@ -308,6 +308,11 @@ export interface Focus {
   readonly routeTableId?: string;
   readonly destination?: RouteDestination;
   readonly subnetIds?: readonly string[];
+  /**
+   * Judge only where the subnets are (an association event, `revert-subnet-association`): each
+   * moves to the isolated table or is `alert-only`; no route is deleted for it.
+   */
+  readonly placement?: boolean;
 }
 
 const list = (ids: readonly string[]): string => ids.join(', ');
@@ -384,10 +389,10 @@ function decideTable(
     ? `${id} is exempt until ${tableExemption.until}: ${tableExemption.reason}`
     : undefined;
   // A route is kept for exempt subnets only when every isolated subnet on it is exempt.
-  const routeExempt = (): string | undefined => {
+  const routeExempt = (on: readonly Subnet[] = isolated): string | undefined => {
     if (tableExempt) return tableExempt;
-    if (tableIsolated || isolated.length === 0) return undefined;
-    const all = isolated.map((s) => ({ s, e: exemptions.get(s.subnetId) }));
+    if (tableIsolated || on.length === 0) return undefined;
+    const all = on.map((s) => ({ s, e: exemptions.get(s.subnetId) }));
     if (!all.every(({ e }) => e?.exempt)) return undefined;
     const why = all.map(({ s, e }) => `${s.subnetId} until ${(e as { until: string }).until}`);
     return `every isolated subnet on ${id} is exempt (${why.join('; ')})`;
@@ -419,10 +424,95 @@ function decideTable(
   });
   if (forbidden.length === 0) return findings;
 
+  const routesText = forbidden.map(describeRoute).join(', ');
+  const candidates = isolatedTablesOf(vpcTables, table.vpcId, policy).filter((t) => t.routeTableId !== id);
+  const [only] = candidates;
+  const home = candidates.length === 1 ? only : undefined;
+  const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');
+  const wanted = (subnetId: string) => !focus.subnetIds || focus.subnetIds.includes(subnetId);
+  const move = (s: Subnet, reason: string, to: RouteTable): Finding => {
+    const association = table.associations.find((a) => !a.main && a.subnetId === s.subnetId);
+    const drift: AssociationDrift = definedOnly({
+      kind: 'isolated-subnet-on-internet-table' as const,
+      subnetId: s.subnetId,
+      associationId: association?.associationId,
+      routeTableId: id,
+    });
+    const e = exemptions.get(s.subnetId);
+    if (tableExempt || e?.exempt) {
+      const why = tableExempt ?? `${s.subnetId} is exempt until ${(e as { until: string }).until}: ${(e as { reason: string }).reason}`;
+      return { status: 'exempt', drift, reason: why };
+    }
+    const action: MoveAction = association
+      ? { type: 'replace-association', associationId: association.associationId, subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to.routeTableId }
+      : { type: 'associate-subnet', subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to.routeTableId };
+    return { status: 'revert', drift: { ...drift, isolatedRouteTableId: to.routeTableId }, action, reason };
+  };
+
+  // No single isolated table to move the subnet to: nothing is guessed.
+  const stay = (s: Subnet, reason: string): Finding => {
+    const association = table.associations.find((a) => !a.main && a.subnetId === s.subnetId);
+    const drift: AssociationDrift = definedOnly({
+      kind: 'isolated-subnet-on-internet-table' as const,
+      subnetId: s.subnetId,
+      associationId: association?.associationId,
+      routeTableId: id,
+    });
+    const e = exemptions.get(s.subnetId);
+    if (tableExempt || e?.exempt) {
+      const why = tableExempt ?? `${s.subnetId} is exempt until ${(e as { until: string }).until}: ${(e as { reason: string }).reason}`;
+      return { status: 'exempt', drift, reason: why };
+    }
+    const found =
+      candidates.length === 0
+        ? `no route table in ${table.vpcId} is tagged ${tags} without a forbidden route`
+        : `${candidates.length} route tables in ${table.vpcId} qualify (${list(candidates.map((t) => t.routeTableId))})`;
+    const command = association
+      ? `aws ec2 replace-route-table-association --association-id ${association.associationId} --route-table-id <isolated route table>`
+      : `aws ec2 associate-route-table --subnet-id ${s.subnetId} --route-table-id <isolated route table>`;
+    return {
+      status: 'alert-only',
+      drift,
+      reason: `${reason}; ${found}, so LayerGuard did not guess where it belongs`,
+      humanAction:
+        `Move ${s.subnetId} to the VPC's isolated route table: ${command}. ` +
+        (candidates.length === 0
+          ? `Then tag that table ${tags} so LayerGuard can restore it next time.`
+          : `Then keep the ${tags} tag on exactly one route table without a forbidden route.`),
+    };
+  };
+
+  // Judging only where subnets are (an association event): they move, or a person is told.
+  const explicit = new Set(explicitSubnetIds(table));
+  if (focus.placement) {
+    for (const s of isolated.filter((i) => wanted(i.subnetId))) {
+      const how = explicit.has(s.subnetId) ? '' : ' (through the main route table)';
+      const reason = `isolated subnet ${s.subnetId} is on ${id}${how}, which routes ${routesText}${note}`;
+      findings.push(home ? move(s, reason, home) : stay(s, reason));
+    }
+    return findings;
+  }
+
+  // An isolated subnet explicitly on a table that is not the isolated one is misplaced: it goes to
+  // the VPC's one isolated table, and the table keeps its routes.
+  const misplaced = !tableIsolated && home ? isolated.filter((s) => explicit.has(s.subnetId)) : [];
+  for (const s of misplaced.filter((m) => wanted(m.subnetId))) {
+    findings.push(move(s, `isolated subnet ${s.subnetId} is on ${id}, which routes ${routesText}, not on the isolated route table ${home?.routeTableId}${note}`, home as RouteTable));
+  }
+  const rest = isolated.filter((s) => !misplaced.includes(s));
+  if (rest.length === 0 && !tableIsolated) return findings;
+  if (focus.subnetIds && rest.length > 0 && !rest.some((s) => wanted(s.subnetId))) return findings;
+
   if (others.length === 0) {
+    // No other tier uses the table: deleting its forbidden routes breaks nothing another tier needs.
+    const restIds = rest.map((s) => s.subnetId);
+    const who =
+      restIds.length > 0
+        ? `isolated ${plural(restIds.length, 'subnet')} ${list(restIds)}${viaMain}`
+        : `the isolated route table ${id}`;
     for (const r of forbidden) {
-      const drift = routeDrift('forbidden-route-on-isolated-subnet', r);
-      const exempt = routeExempt();
+      const drift = { ...routeDrift('forbidden-route-on-isolated-subnet', r), subnetIds: restIds };
+      const exempt = routeExempt(rest);
       if (exempt) {
         findings.push({ status: 'exempt', drift, reason: exempt });
         continue;
@@ -431,19 +521,15 @@ function decideTable(
         status: 'revert',
         drift,
         action: { type: 'delete-route', routeTableId: id, destination: destinationOf(r) },
-        reason: `${describeRoute(r)} on ${id} exposes ${exposed}${note}`,
+        reason: `${describeRoute(r)} on ${id} exposes ${who}${note}`,
       });
     }
     return findings;
   }
 
   // Non-isolated subnets use the table: its routes stay; the isolated subnets move.
-  const routesText = forbidden.map(describeRoute).join(', ');
   const shared = `${id} routes ${routesText} and non-isolated ${plural(others.length, 'subnet')} ${list(others)} use it, so no route is deleted`;
-  const candidates = isolatedTablesOf(vpcTables, table.vpcId, policy).filter((t) => t.routeTableId !== id);
-  const [only] = candidates;
-  const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');
-  if (isolated.length === 0) {
+  if (rest.length === 0) {
     for (const r of forbidden) {
       findings.push(
         tableExempt
@@ -458,48 +544,10 @@ function decideTable(
     }
     return findings;
   }
-  for (const s of isolated) {
-    if (focus.subnetIds && !focus.subnetIds.includes(s.subnetId)) continue;
-    const association = table.associations.find((a) => !a.main && a.subnetId === s.subnetId);
-    const how = association ? '' : ' (through the main route table)';
-    const drift: AssociationDrift = definedOnly({
-      kind: 'isolated-subnet-on-internet-table' as const,
-      subnetId: s.subnetId,
-      associationId: association?.associationId,
-      routeTableId: id,
-    });
-    const e = exemptions.get(s.subnetId);
-    if (tableExempt || e?.exempt) {
-      const reason = tableExempt ?? `${s.subnetId} is exempt until ${(e as { until: string }).until}: ${(e as { reason: string }).reason}`;
-      findings.push({ status: 'exempt', drift, reason });
-      continue;
-    }
+  for (const s of rest.filter((r) => wanted(r.subnetId))) {
+    const how = explicit.has(s.subnetId) ? '' : ' (through the main route table)';
     const reason = `isolated subnet ${s.subnetId} is on ${id}${how}: ${shared}${note}`;
-    if (only && candidates.length === 1) {
-      const to = only.routeTableId;
-      const action: MoveAction = association
-        ? { type: 'replace-association', associationId: association.associationId, subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to }
-        : { type: 'associate-subnet', subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to };
-      findings.push({ status: 'revert', drift: { ...drift, isolatedRouteTableId: to }, action, reason });
-      continue;
-    }
-    const found =
-      candidates.length === 0
-        ? `no route table in ${table.vpcId} is tagged ${tags} without a forbidden route`
-        : `${candidates.length} route tables in ${table.vpcId} qualify (${list(candidates.map((t) => t.routeTableId))})`;
-    const command = association
-      ? `aws ec2 replace-route-table-association --association-id ${association.associationId} --route-table-id <isolated route table>`
-      : `aws ec2 associate-route-table --subnet-id ${s.subnetId} --route-table-id <isolated route table>`;
-    findings.push({
-      status: 'alert-only',
-      drift,
-      reason: `${reason}; ${found}, so LayerGuard did not guess where it belongs`,
-      humanAction:
-        `Move ${s.subnetId} to the VPC's isolated route table: ${command}. ` +
-        (candidates.length === 0
-          ? `Then tag that table ${tags} so LayerGuard can restore it next time.`
-          : `Then keep the ${tags} tag on exactly one route table without a forbidden route.`),
-    });
+    findings.push(home ? move(s, reason, home) : stay(s, reason));
   }
   return findings;
 }
@@ -644,6 +692,7 @@ export function evaluateAssociation(
   const findings = decideRouteTables(tables, subnetsOfVpc, policy, now, {
     routeTableId: live.routeTableId,
     subnetIds: isolated,
+    placement: true,
   });
   if (findings.length > 0) return { status: 'judged', findings };
   return { status: 'ignored', reason: `${list(isolated)} on ${live.routeTableId}: nothing the policy forbids` };

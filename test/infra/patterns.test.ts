@@ -101,7 +101,8 @@ describe('buildRulePatterns', () => {
       ['route-table', 'route-table'],
     ]);
     // At the default quota (2048) the response's rule set does not fit beside the request forms.
-    expect(rules.map((r) => r.notes.length)).toEqual([1, 0]);
+    expect(rules.map((r) => r.notes.length)).toEqual([1, 1]);
+    expect(rt.notes[0]).toMatch(/the handler keeps only default routes/);
     expect(sg.notes[0]).toMatch(/only the request is matched/);
   });
 
@@ -167,30 +168,25 @@ describe('buildRulePatterns', () => {
                 'transitGatewayId',
                 'vpcPeeringConnectionId',
                 'carrierGatewayId',
-                'networkInterfaceId',
                 'instanceId',
+                'networkInterfaceId',
                 'vpcEndpointId',
                 'localGatewayId',
-              ].map((field) => ({ [field]: [{ prefix: 'igw-' }] })),
+                // SEC05-BP01's internet paths: internet, egress-only internet, NAT and carrier gateways.
+              ].map((field) => ({ [field]: [{ prefix: 'igw-' }, { prefix: 'eigw-' }, { prefix: 'nat-' }, { prefix: 'cagw-' }] })),
             },
           },
           {
-            eventName: ['CreateRoute', 'ReplaceRoute'],
-            requestParameters: { egressOnlyInternetGatewayId: [{ exists: true }] },
-          },
-          { eventName: ['CreateRoute', 'ReplaceRoute'], requestParameters: { natGatewayId: [{ exists: true }] } },
-          { eventName: ['CreateRoute', 'ReplaceRoute'], requestParameters: { carrierGatewayId: [{ exists: true }] } },
-          ...['destinationCidrBlock', 'destinationIpv6CidrBlock'].map((field) => ({
+            // Opaque targets (the handler keeps only default routes to them).
             eventName: ['CreateRoute', 'ReplaceRoute'],
             requestParameters: {
-              [field]: [{ suffix: '/0' }],
               $or: [
                 { networkInterfaceId: [{ exists: true }] },
                 { instanceId: [{ exists: true }] },
                 { vpcEndpointId: [{ exists: true }] },
               ],
             },
-          })),
+          },
           { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
           { eventName: ['ReplaceRouteTableAssociation'] },
         ],
@@ -386,9 +382,10 @@ describe('the route-table pattern', () => {
       true,
     ],
     [
+      // Matched (the size quota leaves no room for the destination); the handler ignores it from the request alone.
       'a narrower route to a network interface',
       { eventName: 'CreateRoute', requestParameters: { routeTableId: 'rtb-1', destinationCidrBlock: '10.1.0.0/16', networkInterfaceId: 'eni-1' } },
-      false,
+      true,
     ],
     ['DeleteRoute', route('DeleteRoute', { gatewayId: 'igw-0abc' }), false],
     [

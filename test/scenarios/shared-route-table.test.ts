@@ -62,7 +62,7 @@ describe('a route table shared by the database subnet and the web tier', () => {
     expect(reach(account, [SUB.database2])).toEqual([{ id: SUB.database2, table: RT.database, internet: false }]);
     expect(mutations(network)).toEqual(['ReplaceRouteTableAssociation']);
     expect(outcome.actions).toMatchObject([{ type: 'replace-association', subnetId: SUB.database2, toRouteTableId: RT.database, result: 'done' }]);
-    expect(outcome.reason).toContain('no route is deleted');
+    expect(outcome.reason).toContain(`not on the isolated route table ${RT.database}`);
   });
 
   it('ReplaceRoute 0.0.0.0/0 -> igw on the public table: the web tier keeps its only default route', async () => {

@@ -609,7 +609,7 @@ describe('evaluateAssociation', () => {
     };
     expect(decision).toMatchObject({ status: 'drift', drift: expected });
     expect(decision.reason).toBe(
-      `isolated subnet ${drift.subnetId} is on ${RT.public}: ${RT.public} routes 0.0.0.0/0 -> ${IGW} and non-isolated subnets ${S.public1}, ${S.public2} use it, so no route is deleted`,
+      `isolated subnet ${drift.subnetId} is on ${RT.public}, which routes 0.0.0.0/0 -> ${IGW}`,
     );
     expect(decision.action).toEqual({
       type: 'replace-association',
@@ -876,14 +876,14 @@ describe('decideRouteTables with no focus (sweeps)', () => {
     expect(sweep(w)).toEqual([
       {
         kind: 'isolated-subnet-on-internet-table',
-        subnetId: S.db1,
+        subnetId: S.db2,
+        associationId: 'rtbassoc-0a1b2c3d4e5f6cccc',
         routeTableId: RT.main,
         isolatedRouteTableId: RT.database,
       },
       {
         kind: 'isolated-subnet-on-internet-table',
-        subnetId: S.db2,
-        associationId: 'rtbassoc-0a1b2c3d4e5f6cccc',
+        subnetId: S.db1,
         routeTableId: RT.main,
         isolatedRouteTableId: RT.database,
       },
