@@ -275,15 +275,15 @@ export function needsIsolatedTable(
 
 /**
  * The route tables of the VPC that isolated subnets may go back to: tagged as isolated, with no
- * forbidden route and no default route to an opaque target. A revert moves a subnet only when
- * there is exactly one; none or several is `alert-only`.
+ * forbidden route (a default route to an opaque target there is alerted on as that table's own
+ * drift). A revert moves a subnet only when there is exactly one; none or several is `alert-only`.
  */
 export const isolatedTablesOf = (
   tables: readonly RouteTable[],
   vpcId: string,
   policy: Policy,
 ): RouteTable[] =>
-  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasJudgedRoute(t, policy));
+  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasForbiddenRoute(t, policy));
 
 export type DeleteRouteAction = Extract<Action, { type: 'delete-route' }>;
 export type ReplaceAssociationAction = Extract<Action, { type: 'replace-association' }>;
@@ -381,10 +381,6 @@ function decideTable(
   const problems = [tableExemption, ...exemptions.values()].flatMap((e) => (!e.exempt && e.problem ? [e.problem] : []));
   const note = problems.length > 0 ? ` (${problems.join('; ')})` : '';
   const viaMain = isMainTable(table) ? ' (through the main route table)' : '';
-  const exposed =
-    isolatedIds.length > 0
-      ? `isolated ${plural(isolatedIds.length, 'subnet')} ${list(isolatedIds)}${viaMain}`
-      : `the isolated route table ${id}`;
   const tableExempt = tableExemption.exempt
     ? `${id} is exempt until ${tableExemption.until}: ${tableExemption.reason}`
     : undefined;
@@ -405,24 +401,34 @@ function decideTable(
     subnetIds: isolatedIds,
   });
 
-  const findings: Finding[] = unknown.map((r): Finding => {
-    const drift = routeDrift('unknown-default-route-on-isolated-subnet', r);
-    const exempt = routeExempt();
-    if (exempt) return { status: 'exempt', drift, reason: exempt };
-    const target = describeTarget(r);
-    return {
-      status: 'alert-only',
-      drift,
-      reason:
-        `${describeRoute(r)} on ${id} sends the default traffic of ${exposed} to ${target}, whose kind LayerGuard ` +
-        `cannot tell from its id (a NAT instance or an appliance may reach the internet)${note}`,
-      humanAction:
-        `Check where ${target} sends traffic. If it can reach the internet, delete the route: aws ec2 delete-route ` +
-        `--route-table-id ${id} ${destinationFlag(r)}. To have LayerGuard decide such routes, set the policy's ` +
-        `isolated.unknownDefaultRoute to 'forbid' or 'allow'.`,
-    };
-  });
-  if (forbidden.length === 0) return findings;
+  // Default routes to opaque targets, for the isolated subnets that stay on the table.
+  const alertUnknown = (staying: readonly Subnet[]): Finding[] => {
+    if (staying.length === 0 && !tableIsolated) return [];
+    const ids = staying.map((s) => s.subnetId);
+    const whose =
+      ids.length > 0 ? `isolated ${plural(ids.length, 'subnet')} ${list(ids)}${viaMain}` : `the isolated route table ${id}`;
+    return unknown.map((r): Finding => {
+      const drift = { ...routeDrift('unknown-default-route-on-isolated-subnet', r), subnetIds: ids };
+      const exempt = routeExempt(staying);
+      if (exempt) return { status: 'exempt', drift, reason: exempt };
+      const target = describeTarget(r);
+      return {
+        status: 'alert-only',
+        drift,
+        reason:
+          `${describeRoute(r)} on ${id} sends the default traffic of ${whose} to ${target}, whose kind LayerGuard ` +
+          `cannot tell from its id (a NAT instance or an appliance may reach the internet)${note}`,
+        humanAction:
+          `Check where ${target} sends traffic. If it can reach the internet, delete the route: aws ec2 delete-route ` +
+          `--route-table-id ${id} ${destinationFlag(r)}. To have LayerGuard decide such routes, set the policy's ` +
+          `isolated.unknownDefaultRoute to 'forbid' or 'allow'.`,
+      };
+    });
+  };
+  const findings: Finding[] = [];
+  if (forbidden.length === 0) {
+    return alertUnknown(isolated.filter((s) => !focus.subnetIds || focus.subnetIds.includes(s.subnetId)));
+  }
 
   const routesText = forbidden.map(describeRoute).join(', ');
   const candidates = isolatedTablesOf(vpcTables, table.vpcId, policy).filter((t) => t.routeTableId !== id);
@@ -485,12 +491,13 @@ function decideTable(
   // Judging only where subnets are (an association event): they move, or a person is told.
   const explicit = new Set(explicitSubnetIds(table));
   if (focus.placement) {
-    for (const s of isolated.filter((i) => wanted(i.subnetId))) {
+    const focused = isolated.filter((i) => wanted(i.subnetId));
+    for (const s of focused) {
       const how = explicit.has(s.subnetId) ? '' : ' (through the main route table)';
       const reason = `isolated subnet ${s.subnetId} is on ${id}${how}, which routes ${routesText}${note}`;
       findings.push(home ? move(s, reason, home) : stay(s, reason));
     }
-    return findings;
+    return home ? findings : [...findings, ...alertUnknown(focused)];
   }
 
   // An isolated subnet explicitly on a table that is not the isolated one is misplaced: it goes to
@@ -524,7 +531,7 @@ function decideTable(
         reason: `${describeRoute(r)} on ${id} exposes ${who}${note}`,
       });
     }
-    return findings;
+    return [...findings, ...alertUnknown(rest)];
   }
 
   // Non-isolated subnets use the table: its routes stay; the isolated subnets move.
@@ -542,14 +549,14 @@ function decideTable(
             },
       );
     }
-    return findings;
+    return [...findings, ...alertUnknown([])];
   }
   for (const s of rest.filter((r) => wanted(r.subnetId))) {
     const how = explicit.has(s.subnetId) ? '' : ' (through the main route table)';
     const reason = `isolated subnet ${s.subnetId} is on ${id}${how}: ${shared}${note}`;
     findings.push(home ? move(s, reason, home) : stay(s, reason));
   }
-  return findings;
+  return home ? findings : [...findings, ...alertUnknown(rest.filter((r) => wanted(r.subnetId)))];
 }
 
 const destinationFlag = (d: RouteDestination): string =>

@@ -10,7 +10,6 @@ import {
   type Finding,
   findRoute,
   hasForbiddenRoute,
-  hasJudgedRoute,
   needsIsolatedTable,
   routeTargetOf,
   screenAssociation,
@@ -264,7 +263,7 @@ async function applyOne(
   }
   const isolated = await network.getRouteTable(a.toRouteTableId);
   const onIsolated = isolated?.associations.some((x) => !x.main && x.subnetId === a.subnetId) ?? false;
-  if (!isolated || !onIsolated || hasJudgedRoute(isolated, policy)) {
+  if (!isolated || !onIsolated || hasForbiddenRoute(isolated, policy)) {
     throw new VerificationError(`${a.subnetId} is not on the isolated route table ${a.toRouteTableId} after the move`);
   }
   return { action, read: { table: isolated, routeTableId: a.toRouteTableId } };

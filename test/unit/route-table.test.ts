@@ -1030,9 +1030,12 @@ describe('a default route to a target whose kind its id cannot tell', () => {
     expect(decide({ cidrIpv4: '10.1.0.0/16', networkInterfaceId: ENI }).status).toBe('ignored');
   });
 
-  it('an isolated table with such a route is not where subnets are moved', () => {
+  it('an isolated table with such a route is still the isolated table; the route is alerted on its own', () => {
     const w = world(moveSubnet(S.db2, RT.public), addRoute(RT.database, { cidrIpv4: '0.0.0.0/0', networkInterfaceId: ENI }));
-    const findings = decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW, { routeTableId: RT.public });
-    expect(findings.map((f) => f.status)).toEqual(['alert-only']);
+    const findings = decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW);
+    expect(findings.map((f) => `${f.status} ${f.drift.kind}`)).toEqual([
+      'revert isolated-subnet-on-internet-table',
+      'alert-only unknown-default-route-on-isolated-subnet',
+    ]);
   });
 });
