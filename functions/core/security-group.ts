@@ -148,10 +148,12 @@ export function evaluateSecurityGroup(
   }
   const rules = [...matched.values()];
   const note = exemption.problem ? ` (${exemption.problem})` : '';
+  // Say why the rest stays: the reader sees the public tier's basis (tag or load balancer) either way.
+  const kept = allowed > 0 ? `; ${allowed} on allowed ports kept: the public tier (${publicTierBasis(group, policy)})` : '';
   return {
     status: 'drift',
     drift: { kind: 'sg-world-open', groupId: group.groupId, rules },
-    reason: `${group.groupId} admits ${rules.map(describeRule).join(', ')}${note}`,
+    reason: `${group.groupId} admits ${rules.map(describeRule).join(', ')}${note}${kept}`,
   };
 }
 

@@ -54,6 +54,15 @@ describe('the decision with a load balancer', () => {
     expect(evaluateSecurityGroup([r443], group({ internetFacingLoadBalancers: [] }), [r443], DEFAULT_POLICY, NOW).status).toBe('drift');
   });
 
+  it('drift on a balanced group says why its 443 stays', () => {
+    const rules = [rule(443), rule(22)];
+    const decision = evaluateSecurityGroup(rules, balanced, rules, DEFAULT_POLICY, NOW);
+    expect(decision).toMatchObject({
+      status: 'drift',
+      reason: 'sg-0a1b2c3d4e5f6a001 admits tcp/22 from 0.0.0.0/0; 1 on allowed ports kept: the public tier (attached to the internet-facing load balancer edge-alb)',
+    });
+  });
+
   it('a load balancer allows the allowed ports only: 22 on a balanced group is still drift', () => {
     const rules = [rule(443), rule(22)];
     expect(findWorldOpenRules(balanced, rules, DEFAULT_POLICY).map((r) => r.fromPort)).toEqual([22]);

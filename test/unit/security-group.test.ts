@@ -443,7 +443,7 @@ describe('evaluateSecurityGroup', () => {
             rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
         },
-        reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0`,
+        reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0; 1 on allowed ports kept: the public tier (tagged Tier=Web)`,
       },
     },
     {
