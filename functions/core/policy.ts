@@ -64,7 +64,7 @@ export const DEFAULT_FORBIDDEN_TARGETS: readonly ForbiddenTargetKind[] = [
 export const UNKNOWN_DEFAULT_ROUTE = ['alert', 'allow', 'forbid'] as const;
 export type UnknownDefaultRoute = (typeof UNKNOWN_DEFAULT_ROUTE)[number];
 
-/** Repeats of the same drift by the same actor that LayerGuard reverts before it stops fighting. */
+/** The repeat limit's defaults (the issue's "3 in an hour"). */
 const reconcilerDefaults = { maxRepeats: 3, windowMinutes: 60 };
 
 /** The policy's schema. Defaults fit SEC05-BP01: only the web tier is public, on 80 and 443. */
@@ -149,9 +149,10 @@ export const PolicySchema = z.strictObject({
     },
   ),
   /**
-   * A reconciler (an IaC pipeline, a controller) that re-creates what LayerGuard reverts: when the
-   * same drift on the same resource by the same actor comes back more than `maxRepeats` times within
-   * `windowMinutes`, LayerGuard stops reverting it and tells a person once (`alert-only`).
+   * Reserved for a reconciler (an IaC pipeline, a controller) that re-creates what LayerGuard
+   * reverts: when the same drift by the same actor comes back more than `maxRepeats` times within
+   * `windowMinutes`, LayerGuard is to stop reverting it and tell a person once. Validated; not yet
+   * acted on (README, known limits).
    */
   reconciler: z._default(
     z.strictObject({
