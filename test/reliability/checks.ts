@@ -705,20 +705,22 @@ export async function checkRtScenario(s: RtScenario, stats?: Stats): Promise<voi
     expect(exempt(tableTags)).toBe(false);
   }
 
-  const moved = [...beforeAssoc.values()].filter((a) => !account.associations.has(a.associationId));
-  expect(moved.length).toBeLessThanOrEqual(1);
-  for (const a of moved) {
+  // A subnet moved: its traffic follows another table now (a replaced association, or a new one for a
+  // subnet that was on the main table implicitly).
+  const moved = [...v0.subnets.keys()].filter((id) => model.effectiveTable(v0, id) !== model.effectiveTable(v1, id));
+  for (const subnetId of moved) {
     expect(guarded).toBe(false);
     expect(s.policy.mode).toBe('enforce');
-    expect(a.main).toBe(false);
-    const subnetId = a.subnetId as string;
     expect(isolated(subnetId)).toBe(true);
     expect(exempt(v0.subnets.get(subnetId))).toBe(false);
     // Moved to the one table where isolated subnets belong, and nowhere else.
-    const homes = model.isolatedHomes(v0, policy).filter((t) => t !== a.routeTableId);
+    const from = model.effectiveTable(v0, subnetId);
+    const homes = model.isolatedHomes(v0, policy).filter((t) => t !== from);
     expect(homes).toHaveLength(1);
     expect(v1.explicit.get(subnetId)).toBe(homes[0]);
   }
+  // The main table stays the main table.
+  expect(v1.mainTableId).toBe(v0.mainTableId);
   const changed = deleted.length + moved.length > 0;
   if (changed) expect(o.outcome).toBe('remediated');
   else expect(o.outcome).not.toBe('remediated');
@@ -738,7 +740,9 @@ export async function checkRtScenario(s: RtScenario, stats?: Stats): Promise<voi
       const others = model.usersOf(v0, routeTableId).filter((u) => !isolated(u));
       const canDelete = others.length === 0;
       const homes = model.isolatedHomes(v0, policy).filter((t) => t !== routeTableId);
-      const canMove = exposed.length > 0 && exposed.every((u) => v0.explicit.get(u) === routeTableId) && homes.length === 1;
+      // Explicitly associated subnets are moved by ReplaceRouteTableAssociation, a main table's implicit
+      // ones by AssociateRouteTable: either way, to the VPC's one isolated table.
+      const canMove = exposed.length > 0 && homes.length === 1;
       // Drift that cannot be reverted safely is alert-only, in dry-run too; the rest is reverted.
       if (!(canDelete || canMove)) expect(o.outcome).toBe('alert-only');
       else if (s.policy.mode === 'dry-run') expect(o.outcome).toBe('dry-run');
