@@ -99,6 +99,8 @@ describe('one retry classifier', () => {
     ['InternalError', 500, true],
     ['Unavailable', 503, true],
     ['ThrottlingException', 400, true],
+    ['RequestThrottled', 400, true],
+    ['BandwidthLimitExceeded', 400, true],
     ['UnauthorizedOperation', 403, false],
     ['InvalidParameterValue', 400, false],
     ['InvalidGroup.NotFound', 400, false],
@@ -106,8 +108,18 @@ describe('one retry classifier', () => {
     expect(isRetryable(sdkError(code, status))).toBe(retryable);
   });
 
-  it('a dropped connection is retryable by its Node code', () => {
+  it('a dropped connection is retryable by its Node code, whatever the error is named', () => {
     expect(isRetryable(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('socket hang up'), { name: 'RequestError', code: 'ECONNRESET' }))).toBe(true);
+  });
+
+  it('an unknown code is retryable when the SDK says it is a server fault, or by its 5xx status alone', () => {
+    expect(isRetryable({ name: 'SomethingNew', $fault: 'server' })).toBe(true);
+    expect(isRetryable({ name: 'SomethingNew', $metadata: { httpStatusCode: 500 } })).toBe(true);
+    expect(isRetryable({ name: 'SomethingNew', $metadata: { httpStatusCode: 502 } })).toBe(true);
+    expect(isRetryable({ name: 'SomethingNew', $metadata: { httpStatusCode: 499 } })).toBe(false);
+    expect(isRetryable({ name: 'SomethingNew', $fault: 'client' })).toBe(false);
+    expect(isRetryable(null)).toBe(false);
   });
 
   it.each([
@@ -133,5 +145,7 @@ describe('errorCode', () => {
     expect(errorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
     expect(errorCode(new Error('x'))).toBe('Unknown');
     expect(errorCode('a string')).toBe('Unknown');
+    expect(errorCode(null)).toBe('Unknown');
+    expect(errorCode({ Code: 42, name: 'InvalidRoute.NotFound' })).toBe('InvalidRoute.NotFound');
   });
 });
