@@ -1,6 +1,6 @@
 import type { Policy } from '../../functions/core/policy.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
-import type { Remediators } from '../../functions/pipeline/deps.js';
+import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine, type Engine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
@@ -25,7 +25,14 @@ export interface SimulatedEngine {
 /** The same engine a deployed function runs, wired to a simulated account instead of AWS. */
 export function simulatedEngine(
   account: SimulatedAccount,
-  opts: { policy?: Policy; network?: SimulatedNetworkOptions; remediators?: Remediators; clock?: () => Date } = {},
+  opts: {
+    policy?: Policy;
+    network?: SimulatedNetworkOptions;
+    remediators?: Remediators;
+    clock?: () => Date;
+    /** Other regions (and the function's account) for events that say where they happened. */
+    reach?: Reach;
+  } = {},
 ): SimulatedEngine {
   const network = new SimulatedNetwork(account, opts.network);
   const notifier = new RecordingNotifier();
@@ -36,6 +43,7 @@ export function simulatedEngine(
     policy: opts.policy ?? DEFAULT_POLICY,
     clock: opts.clock ?? (() => new Date()),
     remediators: opts.remediators ?? ALL_REMEDIATORS,
+    ...(opts.reach ? { reach: opts.reach } : {}),
   });
   return { engine, network, notifier };
 }

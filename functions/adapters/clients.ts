@@ -35,16 +35,29 @@ export function retryConfig(env: NodeJS.ProcessEnv = process.env): {
 }
 
 let ec2: EC2Client | undefined;
+/** Clients of a named region, by kind and region (the functions act in each event's region). */
+const regional = new Map<string, unknown>();
+function inRegion<T>(kind: string, region: string, make: () => T): T {
+  const key = `${kind} ${region}`;
+  if (!regional.has(key)) regional.set(key, make());
+  return regional.get(key) as T;
+}
 let sns: SNSClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
 let dynamoDb: DynamoDBClient | undefined;
 let elbv2: ElasticLoadBalancingV2Client | undefined;
 let classicElb: ElasticLoadBalancingClient | undefined;
 
-/** The shared EC2 client. */
-export function ec2Client(): EC2Client {
-  ec2 ??= new EC2Client({ ...retryConfig() });
-  return ec2;
+/**
+ * The shared EC2 client: of the SDK's configured region, or of `region` (one client per region, cached,
+ * so that a change is judged and reverted in the region where it happened).
+ */
+export function ec2Client(region?: string): EC2Client {
+  if (region === undefined) {
+    ec2 ??= new EC2Client({ ...retryConfig() });
+    return ec2;
+  }
+  return inRegion('ec2', region, () => new EC2Client({ ...retryConfig(), region }));
 }
 
 /** The shared SNS client. */
@@ -65,14 +78,16 @@ export function dynamoDbClient(): DynamoDBClient {
   return dynamoDb;
 }
 
-/** The shared Elastic Load Balancing v2 client (application, network and gateway load balancers). */
-export function elbv2Client(): ElasticLoadBalancingV2Client {
+/** The shared Elastic Load Balancing v2 client (application, network and gateway load balancers), of the configured region or of `region`. */
+export function elbv2Client(region?: string): ElasticLoadBalancingV2Client {
+  if (region !== undefined) return inRegion('elbv2', region, () => new ElasticLoadBalancingV2Client({ ...retryConfig(), region }));
   elbv2 ??= new ElasticLoadBalancingV2Client({ ...retryConfig() });
   return elbv2;
 }
 
-/** The shared Classic Load Balancer client. */
-export function classicElbClient(): ElasticLoadBalancingClient {
+/** The shared Classic Load Balancer client, of the configured region or of `region`. */
+export function classicElbClient(region?: string): ElasticLoadBalancingClient {
+  if (region !== undefined) return inRegion('elb', region, () => new ElasticLoadBalancingClient({ ...retryConfig(), region }));
   classicElb ??= new ElasticLoadBalancingClient({ ...retryConfig() });
   return classicElb;
 }
@@ -84,6 +99,7 @@ export function classicElbClient(): ElasticLoadBalancingClient {
  */
 export function resetClients(): void {
   ec2 = undefined;
+  regional.clear();
   sns = undefined;
   eventBridge = undefined;
   dynamoDb = undefined;

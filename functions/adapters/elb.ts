@@ -96,6 +96,6 @@ export function createLoadBalancerReader(
   };
 }
 
-/** The reader on the shared clients (the SDK's standard configuration): what the functions and the CLI use. */
-export const defaultLoadBalancerReader = (): (() => Promise<LoadBalancer[]>) =>
-  createLoadBalancerReader(elbv2Client(), classicElbClient());
+/** The reader on the shared clients (the SDK's standard configuration, or `region`'s): what the functions and the CLI use. */
+export const defaultLoadBalancerReader = (region?: string): (() => Promise<LoadBalancer[]>) =>
+  createLoadBalancerReader(elbv2Client(region), classicElbClient(region));

@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { CANARY_METRIC, canaryRevertOf } from '../core/canary.js';
 import { loadConfig } from '../core/config.js';
 import { LayerGuardError, UnsupportedEventError } from '../core/errors.js';
+import type { NetworkApi } from '../core/network.js';
 import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
@@ -42,8 +43,21 @@ const eventIdOf = (event: unknown): string | undefined => {
 /** The engine a deployed function runs: EC2, SNS and EventBridge through the SDK, idempotency in DynamoDB. */
 export function createAwsEngine(remediators: Remediators): Engine {
   const config = loadConfig();
+  const networks = new Map<string, NetworkApi>();
   return createEngine({
     network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
+    // Each event is judged in its own region, with that region's clients; another account is out of reach.
+    reach: {
+      account: config.account,
+      network(region) {
+        let network = networks.get(region);
+        if (!network) {
+          network = createEc2Network(ec2Client(region), { loadBalancers: defaultLoadBalancerReader(region) });
+          networks.set(region, network);
+        }
+        return network;
+      },
+    },
     channels: createAwsChannels({
       sns: snsClient(),
       eventBridge: eventBridgeClient(),

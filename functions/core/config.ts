@@ -12,6 +12,8 @@ export interface HandlerConfig {
   readonly idempotencyTable?: string;
   /** The canary's security group: its reverts are the canary's measure, not news for people. */
   readonly canaryGroupId?: string;
+  /** The account the function runs in: events from any other account are out of its reach. */
+  readonly account?: string;
 }
 
 /** Environment variable names: the stack sets them, the handlers read them. */
@@ -24,6 +26,7 @@ export const ENV = {
   canaryCidr: 'LAYERGUARD_CANARY_CIDR',
   canaryPort: 'LAYERGUARD_CANARY_PORT',
   sweepConcurrency: 'LAYERGUARD_SWEEP_CONCURRENCY',
+  account: 'LAYERGUARD_ACCOUNT_ID',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -48,5 +51,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     eventBusName: optional(env, ENV.eventBusName),
     idempotencyTable: optional(env, ENV.idempotencyTable),
     canaryGroupId: optional(env, ENV.canaryGroupId),
+    account: optional(env, ENV.account),
   };
 }

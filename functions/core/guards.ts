@@ -54,6 +54,17 @@ export const isOwnAction = (record: CloudTrailRecord, policy: Policy): boolean =
 };
 
 /**
+ * Why a function in `home` cannot act on a record's change, or `undefined` when it can: the resource is
+ * in another account, which its credentials do not reach (a deployment across accounts, with a role in
+ * each, is not built). A record that names no account is taken for the function's own.
+ */
+export function unreachableReason(record: CloudTrailRecord, home: string | undefined): string | undefined {
+  const account = resourceAccount(record);
+  if (home === undefined || account === undefined || account === home) return undefined;
+  return `account ${account} is not reachable from account ${home}`;
+}
+
+/**
  * Why a record is not LayerGuard's to act on, or `undefined` when it is. These are checked before the
  * request is read, so a failed call with a half-empty request is still `ignored`, not an error.
  */

@@ -1,7 +1,7 @@
 import type { ParsedTrigger } from '../core/cloudtrail.js';
 import { toChange } from '../core/change.js';
 import { UnsupportedEventError } from '../core/errors.js';
-import { ignoreReason, toTrigger } from '../core/guards.js';
+import { ignoreReason, toTrigger, unreachableReason } from '../core/guards.js';
 import type { Outcome } from '../core/outcome.js';
 import type { PipelineDeps, Remediator, Remediators } from './deps.js';
 import { describeError, makeOutcome } from './outcomes.js';
@@ -13,13 +13,15 @@ import { describeError, makeOutcome } from './outcomes.js';
  */
 export async function remediate(parsed: ParsedTrigger, remediators: Remediators, deps: PipelineDeps): Promise<Outcome> {
   const trigger = toTrigger(parsed);
-  const ignored = ignoreReason(parsed.record, deps.policy);
+  const ignored = ignoreReason(parsed.record, deps.policy) ?? unreachableReason(parsed.record, deps.reach?.account);
   if (ignored) return makeOutcome(trigger, 'ignored', ignored);
+  // Judged and reverted where the change happened: the event's region, not the function's.
+  const here = deps.reach ? { ...deps, network: deps.reach.network(parsed.record.awsRegion) } : deps;
   const change = toChange(parsed.record);
   const remediator = remediators[change.kind] as Remediator | undefined;
   if (!remediator) throw new UnsupportedEventError(`${parsed.record.eventName} is not handled by this function`);
   try {
-    return await remediator(change, trigger, deps);
+    return await remediator(change, trigger, here);
   } catch (error) {
     if (error instanceof UnsupportedEventError) throw error;
     const described = describeError(error);

@@ -186,6 +186,8 @@ export class RemediationFunction extends Construct {
         [ENV.topicArn]: props.topic.topicArn,
         [ENV.eventBusName]: props.bus.eventBusName,
         [ENV.idempotencyTable]: props.idempotencyTable.tableName,
+        // The account the function's credentials reach: an event from another one is ignored, with the reason.
+        [ENV.account]: stack.account,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
         ...props.environment,

@@ -45,6 +45,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_REGION = 'us-east-1';
+  process.env.LAYERGUARD_ACCOUNT_ID = '111122223333';
   ({ handler } = (await import('../../functions/security-group/handler.js')) as { handler: Handler });
 });
 
@@ -105,6 +106,46 @@ describe('security-group handler', () => {
     const entry = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
     expect(entry?.EventBusName).toBe(BUS);
     expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ outcome: 'remediated', eventId: outcome.eventId });
+  });
+
+  it.each([
+    ['a CI role named like LayerGuard (layerguard-ci-deployer)', 'AuthorizeSecurityGroupIngress/role-named-like-layerguard.json', 'sgr-0a1b2c3d4e5f6e1a1'],
+    ['LayerGuard’s role name in another account', 'AuthorizeSecurityGroupIngress/own-role-name-other-account.json', 'sgr-0a1b2c3d4e5f6e1a2'],
+  ])('%s: not LayerGuard, so the rule is revoked', async (_name, path, ruleId) => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, { ...openRule, SecurityGroupRuleId: ruleId }] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: ruleId, GroupId: APP }] });
+    const outcome = (await handler(sample(path), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: APP, SecurityGroupRuleIds: [ruleId] });
+  });
+
+  it('judges and revokes in the event’s region (us-west-2), not the function’s (us-east-1)', async () => {
+    const event = sample('AuthorizeSecurityGroupIngress/world-open-ssh.json') as unknown as {
+      region: string;
+      detail: { awsRegion: string };
+    };
+    event.region = 'us-west-2';
+    event.detail.awsRegion = 'us-west-2';
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: APP, SecurityGroupRuleIds: [OPEN_RULE] });
+    // Every EC2 call went through a client of the event's region (the mock records the client as `this`).
+    const regions = await Promise.all(ec2.calls().map((call) => (call.thisValue as EC2Client).config.region()));
+    expect(regions).toEqual(['us-west-2', 'us-west-2', 'us-west-2']);
+  });
+
+  it('an event from another account is ignored with the reason, and no EC2 call is made', async () => {
+    const event = sample('AuthorizeSecurityGroupIngress/world-open-ssh.json') as unknown as {
+      account: string;
+      detail: { recipientAccountId: string };
+    };
+    event.account = '444455556666';
+    event.detail.recipientAccountId = '444455556666';
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome.outcome).toBe('ignored');
+    expect(outcome.reason).toBe('account 444455556666 is not reachable from account 111122223333');
+    expect(ec2.calls()).toHaveLength(0);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
   it.each([

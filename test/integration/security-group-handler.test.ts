@@ -23,6 +23,8 @@ import { motoEndpoint, useMoto } from '../support/moto.js';
  */
 
 const endpoint = motoEndpoint();
+/** The account moto answers for by default (moto's DEFAULT_ACCOUNT_ID). */
+const MOTO_ACCOUNT = '123456789012';
 const unique = () => `lg-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 const context = { functionName: 'layerguard-sg', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
@@ -54,12 +56,15 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
     process.env.LAYERGUARD_EVENT_BUS = bus;
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    // moto's default account: the function's own (events from any other are out of its reach).
+    process.env.LAYERGUARD_ACCOUNT_ID = MOTO_ACCOUNT;
     const { resetClients } = await import('../../functions/adapters/clients.js');
     resetClients();
     ({ handler } = (await import('../../functions/security-group/handler.js')) as { handler: Handler });
   });
 
-  async function groupWithRules(): Promise<{ groupId: string; created: SecurityGroupRule[] }> {
+  async function groupWithRules(client: EC2Client = ec2): Promise<{ groupId: string; created: SecurityGroupRule[] }> {
+    const ec2 = client;
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc?.VpcId as string;
     const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: unique(), Description: 'app', VpcId: vpc })))
       .GroupId as string;
@@ -79,7 +84,7 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
     return { groupId, created: open.SecurityGroupRules ?? [] };
   }
 
-  const eventFor = (groupId: string, created: SecurityGroupRule[]) =>
+  const eventFor = (groupId: string, created: SecurityGroupRule[], where = { account: MOTO_ACCOUNT, region: 'us-east-1' }) =>
     eventBridgeEnvelope(
       authorizeIngressRecord(
         groupId,
@@ -92,12 +97,12 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
           toPort: r.ToPort,
           cidrIpv4: r.CidrIpv4,
         })),
-        { account: '123456789012', region: 'us-east-1' },
+        where,
       ),
     );
 
-  const ingress = async (groupId: string) =>
-    ((await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
+  const ingress = async (groupId: string, client: EC2Client = ec2) =>
+    ((await client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
       .SecurityGroupRules ?? []).filter((r) => !r.IsEgress);
 
   it('revokes exactly the world-open rule; a redelivery returns the same outcome from the idempotency table', async () => {
@@ -122,5 +127,24 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
     const second = await handler(eventFor(groupId, created), context);
     expect(second.outcome).toBe('already-compliant');
     expect((await ingress(groupId)).map((r) => r.CidrIpv4)).toEqual(['10.30.1.0/24']);
+  });
+
+  it('reverts in the event’s region: a group in us-west-2, the function in us-east-1', async () => {
+    // moto keeps EC2 state per region: the group exists only in us-west-2.
+    const west = new EC2Client({ region: 'us-west-2' });
+    const { groupId, created } = await groupWithRules(west);
+    const outcome = await handler(eventFor(groupId, created, { account: MOTO_ACCOUNT, region: 'us-west-2' }), context);
+    expect(outcome.outcome).toBe('remediated');
+    expect((await ingress(groupId, west)).map((r) => r.CidrIpv4)).toEqual(['10.30.1.0/24']);
+    // Judged in the function's region instead, the group would not be found: already-compliant, rule open.
+    await expect(ingress(groupId, ec2)).resolves.toEqual([]);
+  });
+
+  it('ignores an event from an account it cannot reach, with the reason, and leaves the rule', async () => {
+    const { groupId, created } = await groupWithRules();
+    const outcome = await handler(eventFor(groupId, created, { account: '444455556666', region: 'us-east-1' }), context);
+    expect(outcome.outcome).toBe('ignored');
+    expect(outcome.reason).toBe(`account 444455556666 is not reachable from account ${MOTO_ACCOUNT}`);
+    expect((await ingress(groupId)).map((r) => r.CidrIpv4).sort()).toEqual(['0.0.0.0/0', '10.30.1.0/24']);
   });
 });
