@@ -144,6 +144,7 @@ export class LayerGuardStack extends Stack {
         RouteTableFunction: routeTable.fn,
         RunbookFunction: runbook.fn,
       },
+      unreadableEvents: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
       queues: {
         SecurityGroupFailureQueue: securityGroup.failureQueue,
         RouteTableFailureQueue: routeTable.failureQueue,

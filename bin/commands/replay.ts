@@ -1,4 +1,4 @@
-import { parseTrigger } from '../../functions/core/cloudtrail.js';
+import { changeTime, parseTrigger } from '../../functions/core/cloudtrail.js';
 import { NotApplicableEventError } from '../../functions/core/errors.js';
 import { policyWhere } from '../../functions/core/own-roles.js';
 import type { Outcome } from '../../functions/core/outcome.js';
@@ -72,14 +72,15 @@ export async function replaySimulated(event: ReadEvent, policy: Policy, opts: { 
   const parsed = parseOrIgnore(event);
   if (!('record' in parsed)) return parsed;
   // The baseline's exemption is judged at the event's time, as the clock below plays it.
-  const account = threeTierAccount(new Date(Date.parse(parsed.record.eventTime)));
+  // Replay plays the event as if it had just happened: the clock starts at the event's time (now, when
+  // the record's time is not in CloudTrail's form), so exemptions are judged then and `secondsOpen` is the
+  // handling time, not the sample's age.
+  const started = Date.now();
+  const eventTime = changeTime(parsed.record.eventTime) ?? started;
+  const account = threeTierAccount(new Date(eventTime));
   // Replay answers for the deployed stack, which ignores its own roles' calls where the event happened.
   const deployed = policyWhere(policy, parsed.record, { account: account.account, stackName: opts.stackName });
   const assumptions = materialise(account, parsed, policy, opts.tier);
-  // Replay plays the event as if it had just happened: the clock starts at the event's time, so
-  // exemptions are judged then and `secondsOpen` is the handling time, not the sample's age.
-  const started = Date.now();
-  const eventTime = Date.parse(parsed.record.eventTime);
   const clock = () => new Date(eventTime + (Date.now() - started));
   const { engine } = simulatedEngine(account, { policy: deployed, clock });
   const outcome = await engine.handle(event.input);

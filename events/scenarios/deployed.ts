@@ -192,7 +192,7 @@ export function parseOutcomeMessage(
 /** Whether an outcome is the scenario's: it names the scenario's resource, and its trigger is not older than the injection. */
 export function belongsTo(outcome: Outcome, m: OutcomeMatch): boolean {
   if (!outcome.resources.some((r) => m.resources.includes(r))) return false;
-  const eventTime = Date.parse(outcome.trigger.eventTime);
+  const eventTime = Date.parse(outcome.trigger.eventTime ?? '');
   return Number.isFinite(eventTime) && eventTime >= m.notBefore;
 }
 

@@ -8,13 +8,14 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CANARY_METRIC, canaryRevertOf } from '../core/canary.js';
 import { loadConfig } from '../core/config.js';
-import { LayerGuardError, UnsupportedEventError } from '../core/errors.js';
+import { LayerGuardError, UnreadableEventError, UnsupportedEventError } from '../core/errors.js';
 import type { NetworkApi } from '../core/network.js';
 import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
 import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient } from './clients.js';
+import { METRICS } from './metrics.js';
 import { createEc2Network } from './ec2-network.js';
 import { defaultLoadBalancerReader } from './elb.js';
 import { createAwsChannels } from './notifier.js';
@@ -81,8 +82,8 @@ export function createAwsEngine(remediators: Remediators): Engine {
  * progress) so that Lambda retries; unreadable input is answered with `ignored` and never retried.
  */
 export function createLambdaHandler(name: string, engine: Engine, canaryGroupId = loadConfig().canaryGroupId) {
-  const logger = new Logger({ serviceName: 'layerguard' });
-  const metrics = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard' });
+  const logger = new Logger({ serviceName: METRICS.service });
+  const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
   metrics.setDefaultDimensions({ function: name });
 
   return middy(async (event: unknown, context: Context): Promise<Outcome | Rejected> => {
@@ -92,6 +93,15 @@ export function createLambdaHandler(name: string, engine: Engine, canaryGroupId 
     try {
       outcome = await engine.handle(event, context);
     } catch (error) {
+      if (error instanceof UnreadableEventError) {
+        // A watched call whose event could not be read: people were told (the engine did), and it is counted.
+        logger.warn('unreadable event of a watched call: no action taken, a person is told', {
+          reason: error.message,
+          eventId: error.outcome?.eventId ?? eventId,
+        });
+        metrics.addMetric(METRICS.unreadableEvents, MetricUnit.Count, 1);
+        return { outcome: 'ignored', reason: error.message, ...(error.outcome ? { eventId: error.outcome.eventId } : {}) };
+      }
       if (error instanceof UnsupportedEventError) {
         logger.warn('unsupported event: no action taken', { reason: error.message, eventId });
         metrics.addMetric('unsupported', MetricUnit.Count, 1);

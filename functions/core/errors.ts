@@ -1,3 +1,5 @@
+import type { Outcome, Trigger } from './outcome.js';
+
 /** Base of every error LayerGuard raises on purpose; `cause` keeps the original. */
 export class LayerGuardError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -20,6 +22,25 @@ export class NotApplicableEventError extends UnsupportedEventError {
     super(message, options);
     this.name = 'NotApplicableEventError';
   }
+}
+
+/**
+ * A call LayerGuard watches whose event it cannot read: `ignored`, never retried, and a person is told
+ * once (the change was not judged). `trigger` holds what could be read of it; an empty `eventId` when the
+ * record names none.
+ */
+export class UnreadableEventError extends UnsupportedEventError {
+  constructor(
+    message: string,
+    readonly trigger: Trigger,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'UnreadableEventError';
+  }
+
+  /** The `ignored` outcome people were told, once the engine has told them. */
+  outcome?: Outcome;
 }
 
 /** Configuration or policy that fails validation: fails at cold start or `cdk synth`. */

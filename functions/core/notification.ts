@@ -93,7 +93,13 @@ const HEADLINE: Readonly<Record<Outcome['outcome'], string>> = {
   failed: 'FAILED - ACTION REQUIRED',
 };
 
-const needsHuman = (o: Outcome): boolean => o.outcome === 'alert-only' || o.outcome === 'failed';
+/** A person must act: LayerGuard could not (alert-only, failed), or did not judge the change at all (an unreadable event). */
+const needsHuman = (o: Outcome): boolean =>
+  o.outcome === 'alert-only' || o.outcome === 'failed' || (o.outcome === 'ignored' && o.humanAction !== undefined);
+
+/** The headline: an ignored outcome that needs a person says so. */
+const headline = (o: Outcome): string | undefined =>
+  o.outcome === 'ignored' && needsHuman(o) ? 'NOT JUDGED - ACTION REQUIRED' : HEADLINE[o.outcome];
 
 function list<T>(items: readonly T[], render: (item: T) => string): string[] {
   const shown = items.slice(0, LIST_MAX).map((item) => `  - ${render(item)}`);
@@ -175,7 +181,7 @@ export function formatNotification(outcome: Outcome): { subject: string; message
   const firstResource = outcome.resources[0];
   const where = [t.account, t.region].filter(Boolean).join('/');
   // Our own prefix is trusted; only the parts taken from the event are sanitised.
-  const prefix = `[LayerGuard] ${HEADLINE[outcome.outcome] ?? sanitizeAscii(outcome.outcome, 20)}: `;
+  const prefix = `[LayerGuard] ${headline(outcome) ?? sanitizeAscii(outcome.outcome, 20)}: `;
   const more = outcome.resources.length > 1 ? ` +${outcome.resources.length - 1}` : '';
   const subject =
     prefix +
@@ -187,7 +193,7 @@ export function formatNotification(outcome: Outcome): { subject: string; message
     );
 
   const lines: string[] = [];
-  lines.push(`LayerGuard: ${HEADLINE[outcome.outcome] ?? s(outcome.outcome)}`);
+  lines.push(`LayerGuard: ${headline(outcome) ?? s(outcome.outcome)}`);
   lines.push(`Outcome: ${s(outcome.outcome, 32)} - ${s(outcome.reason, FIELD_MAX.text)}`);
   if (needsHuman(outcome)) {
     lines.push('');
@@ -212,7 +218,7 @@ export function formatNotification(outcome: Outcome): { subject: string; message
   lines.push(`  User agent: ${s(t.userAgent ?? 'unknown', FIELD_MAX.short)}`);
 
   lines.push('', 'When');
-  lines.push(`  Event time: ${s(t.eventTime, 64)}`);
+  lines.push(`  Event time: ${s(t.eventTime ?? 'unknown', 64)}`);
   if (outcome.secondsOpen !== undefined) lines.push(`  Open for:   ${duration(outcome.secondsOpen)}`);
 
   if (outcome.drift.length > 0) lines.push('', 'Drift found', ...list(outcome.drift, describeDrift));

@@ -16,7 +16,8 @@ export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 export interface Trigger {
   readonly eventId: string;
   readonly eventName: string;
-  readonly eventTime: string;
+  /** As the record says it; absent when it does not say (then the time to revert is unknown). */
+  readonly eventTime?: string;
   readonly eventSource: string;
   /** `aws.ec2` (CloudTrail), `layerguard.gameday`, or `runbook`. */
   readonly source: string;

@@ -1,12 +1,26 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import { createHash } from 'node:crypto';
 import { type AudienceContext, audiencesOf } from '../core/audience.js';
-import { parseTrigger } from '../core/cloudtrail.js';
+import { type ParsedTrigger, parseTrigger } from '../core/cloudtrail.js';
+import { NotApplicableEventError, UnreadableEventError, UnsupportedEventError } from '../core/errors.js';
+import { toTrigger } from '../core/guards.js';
 import type { NotificationChannel } from '../core/notifier.js';
 import type { Outcome } from '../core/outcome.js';
 import type { PipelineDeps, Remediators } from './deps.js';
+import { unreadableOutcome } from './outcomes.js';
 import { remediate } from './remediate.js';
+
+/**
+ * The id an unreadable event is told under when its record names none: EventBridge's own event id
+ * (the same on every redelivery), else a digest of the event.
+ */
+function fallbackEventId(input: unknown): string {
+  const id = (input as { id?: unknown } | null)?.id;
+  if (typeof id === 'string' && id !== '') return `eventbridge-${id.slice(0, 100)}`;
+  return `sha256-${createHash('sha256').update(JSON.stringify(input) ?? String(input)).digest('hex').slice(0, 32)}`;
+}
 
 /** A `failed` outcome, thrown so that its idempotency record is dropped and a retry runs the pipeline again. */
 export class FailedOutcomeError extends Error {
@@ -67,20 +81,48 @@ export function createEngine(deps: EngineDeps): Engine {
     return { channel, channelConfig, sendOnce };
   });
 
+  /**
+   * A watched call that could not be read: people are told once per event (what arrived, its id, why),
+   * on every channel, idempotently; a channel that fails throws, so that the event is retried.
+   */
+  async function tellUnreadable(error: UnreadableEventError, input: unknown): Promise<void> {
+    const trigger = { ...error.trigger, eventId: error.trigger.eventId || fallbackEventId(input) };
+    const outcome = unreadableOutcome(trigger, error.message);
+    error.outcome = outcome;
+    const key = { eventId: trigger.eventId, outcome: 'unreadable' };
+    const audiences = audiencesOf(outcome, deps.audience);
+    const told = channels.filter((c) => audiences.includes(c.channel.audience));
+    const sent = await Promise.allSettled(told.map((c) => c.sendOnce(key, outcome)));
+    const failure = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
   return {
     async handle(input, context) {
       // Outside Lambda there is no deadline; a local one bounds how long an interrupted run holds the event.
       const deadline = context ?? LOCAL_CONTEXT;
       remediationConfig.registerLambdaContext(deadline);
       for (const c of channels) c.channelConfig.registerLambdaContext(deadline);
-      const parsed = parseTrigger(input);
+      let parsed: ParsedTrigger;
+      try {
+        parsed = parseTrigger(input);
+      } catch (error) {
+        if (error instanceof UnreadableEventError) await tellUnreadable(error, input);
+        throw error;
+      }
       const eventId = parsed.record.eventID;
       let outcome: Outcome;
       try {
         outcome = await remediateOnce({ eventId }, parsed);
       } catch (error) {
-        if (!(error instanceof FailedOutcomeError)) throw error;
-        outcome = error.outcome;
+        if (error instanceof FailedOutcomeError) outcome = error.outcome;
+        else if (error instanceof UnsupportedEventError && !(error instanceof NotApplicableEventError)) {
+          // The record parsed, but what the decision needs of its request or response did not.
+          const unreadable =
+            error instanceof UnreadableEventError ? error : new UnreadableEventError(error.message, toTrigger(parsed), { cause: error });
+          await tellUnreadable(unreadable, input);
+          throw unreadable;
+        } else throw error;
       }
       const key = { eventId, outcome: outcome.outcome };
       const audiences = audiencesOf(outcome, deps.audience);

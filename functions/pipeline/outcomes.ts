@@ -1,3 +1,4 @@
+import { changeTime } from '../core/cloudtrail.js';
 import { definedOnly } from '../core/defined.js';
 import type { Action, Drift, Outcome, OutcomeStatus, Trigger } from '../core/outcome.js';
 
@@ -22,9 +23,28 @@ export function makeOutcome(
   };
 }
 
-/** Seconds from the change (the event's time) to now, never negative (clocks differ a little). */
-export const secondsSince = (eventTime: string, now: Date): number =>
-  Math.max(0, Math.round((now.getTime() - Date.parse(eventTime)) / 10) / 100);
+/**
+ * The outcome of a watched call whose event could not be read: `ignored` (nothing was judged or changed),
+ * with what a person must do, since the change may stand.
+ */
+export function unreadableOutcome(trigger: Trigger, why: string): Outcome {
+  const call = trigger.eventName || 'EC2';
+  const where = [trigger.account, trigger.region].filter(Boolean).join('/');
+  return makeOutcome(trigger, 'ignored', `LayerGuard could not read this ${call} event, so the change was not judged: ${why}`, {
+    humanAction:
+      `Look at ${call} ${trigger.eventId}${where ? ` in ${where}` : ''} by hand: LayerGuard watches this call but could not read its event, ` +
+      'so it neither judged nor reverted the change. If it opened a rule to the internet or routed an isolated subnet to one, revert it, or run a sweep of the VPC.',
+  });
+}
+
+/**
+ * Seconds from the change (the event's time) to now, never negative (clocks differ a little); unknown
+ * (`undefined`) when the event's time is not in CloudTrail's form.
+ */
+export const secondsSince = (eventTime: string | undefined, now: Date): number | undefined => {
+  const at = changeTime(eventTime);
+  return at === undefined ? undefined : Math.max(0, Math.round((now.getTime() - at) / 10) / 100);
+};
 
 /** An error as an outcome carries it: name, message and, for AWS errors, the code. */
 export const describeError = (error: unknown): { name: string; message: string; code?: string } => {

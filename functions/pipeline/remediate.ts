@@ -1,6 +1,6 @@
 import type { ParsedTrigger } from '../core/cloudtrail.js';
 import { toChange } from '../core/change.js';
-import { UnsupportedEventError } from '../core/errors.js';
+import { NotApplicableEventError, UnsupportedEventError } from '../core/errors.js';
 import { ignoreReason, toTrigger, unreachableReason } from '../core/guards.js';
 import type { Outcome } from '../core/outcome.js';
 import type { PipelineDeps, Remediator, Remediators } from './deps.js';
@@ -19,7 +19,7 @@ export async function remediate(parsed: ParsedTrigger, remediators: Remediators,
   const here = deps.reach ? { ...deps, network: deps.reach.network(parsed.record.awsRegion) } : deps;
   const change = toChange(parsed.record);
   const remediator = remediators[change.kind] as Remediator | undefined;
-  if (!remediator) throw new UnsupportedEventError(`${parsed.record.eventName} is not handled by this function`);
+  if (!remediator) throw new NotApplicableEventError(`${parsed.record.eventName} is not handled by this function`);
   try {
     return await remediator(change, trigger, here);
   } catch (error) {

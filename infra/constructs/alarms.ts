@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS } from '../../functions/adapters/metrics.js';
 
 export interface AlarmsProps {
   readonly topic: sns.ITopic;
@@ -12,6 +13,11 @@ export interface AlarmsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Dead-letter and failure queues by a short display name. */
   readonly queues: Readonly<Record<string, sqs.IQueue>>;
+  /**
+   * Functions whose `UnreadableEvents` metric is alarmed (watched calls whose event could not be read),
+   * by a short display name: the value of the metric's `function` dimension.
+   */
+  readonly unreadableEvents?: Readonly<Record<string, string>>;
 }
 
 /** Alarms on function errors and throttles and on any message in a dead-letter queue, to the topic. */
@@ -41,6 +47,25 @@ export class Alarms extends Construct {
         new cloudwatch.Alarm(this, `${name}Throttles`, {
           alarmDescription: `LayerGuard ${name}: invocations throttled (reserved concurrency reached)`,
           metric: fn.metricThrottles({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, fn] of Object.entries(props.unreadableEvents ?? {})) {
+      add(
+        new cloudwatch.Alarm(this, `${name}UnreadableEvents`, {
+          alarmDescription: `LayerGuard ${name}: an event of a watched call could not be read, so its change was not judged (a person was told)`,
+          // Powertools EMF: the service dimension from serviceName, the function dimension per handler.
+          metric: new cloudwatch.Metric({
+            namespace: METRICS.namespace,
+            metricName: METRICS.unreadableEvents,
+            dimensionsMap: { service: METRICS.service, function: fn },
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.SUM,
+          }),
           threshold: 0,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,

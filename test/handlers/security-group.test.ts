@@ -214,9 +214,25 @@ describe('security-group handler', () => {
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toMatch(/failed/i);
   });
 
-  it('malformed input: ignored with a clear reason, no AWS call, no retry', async () => {
-    const outcome = await handler(loadEvent('_malformed/missing-event-id.json'), context);
+  it('an unreadable event of a watched call: ignored, no EC2 call, no retry, and a person is told once', async () => {
+    const event = loadEvent('_malformed/missing-event-id.json') as { id: string };
+    const outcome = await handler(event, context);
     expect(outcome).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/eventID/) });
+    expect(ec2.calls()).toHaveLength(0);
+    // The record names no event id: it is told under EventBridge's own id, the same on a redelivery.
+    await handler(structuredClone(event), context);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject).toMatch(/^\[LayerGuard\] NOT JUDGED - ACTION REQUIRED: AuthorizeSecurityGroupIngress/);
+    expect(input?.Message).toContain(`Event id:   eventbridge-${event.id}`);
+    expect(input?.Message).toMatch(/could not read this AuthorizeSecurityGroupIngress event.*eventID/);
+    expect(input?.Message).toMatch(/ACTION REQUIRED: Look at AuthorizeSecurityGroupIngress eventbridge-/);
+    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('an event of a call LayerGuard does not watch: ignored, nobody is told', async () => {
+    const outcome = await handler(loadEvent('AuthorizeSecurityGroupEgress/world-all-traffic.json'), context);
+    expect(outcome).toMatchObject({ outcome: 'ignored' });
     expect(ec2.calls()).toHaveLength(0);
     expect(sns.calls()).toHaveLength(0);
   });

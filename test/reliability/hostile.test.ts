@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UnsupportedEventError } from '../../functions/core/errors.js';
+import { UnreadableEventError, UnsupportedEventError } from '../../functions/core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../../functions/core/notification.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
@@ -155,7 +155,12 @@ describe('oversized and deeply nested input', () => {
     expect((error as Error).message).toMatch(field);
     expect((error as Error).message.length).toBeLessThan(2000);
     expect(network.calls).toEqual([]);
-    expect(notifier.sent).toEqual([]);
+    // A watched call that could not be read: a person is told once, in a message of bounded size.
+    expect(notifier.sent.map((o) => o.outcome)).toEqual(error instanceof UnreadableEventError ? ['ignored'] : []);
+    for (const o of notifier.sent) {
+      expect(o.eventId.length).toBeLessThanOrEqual(128);
+      expect(formatNotification(o).message.length).toBeLessThan(10_000);
+    }
   });
 
   it('a 1 MB user agent and ARN are cut, not a reason to drop the event', async () => {

@@ -2,12 +2,14 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
+  changeTime,
   EC2_SOURCE,
   GAMEDAY_SOURCE,
   parseTrigger,
   SUPPORTED_EVENTS,
 } from '../../functions/core/cloudtrail.js';
-import { NotApplicableEventError, UnsupportedEventError } from '../../functions/core/errors.js';
+import { toChange } from '../../functions/core/change.js';
+import { NotApplicableEventError, UnreadableEventError, UnsupportedEventError } from '../../functions/core/errors.js';
 import { ignoreReason } from '../../functions/core/guards.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { EVENTS_DIR, loadEvent, manifest, recordOf } from '../support/events.js';
@@ -132,11 +134,13 @@ describe('parseTrigger: every supported sample', () => {
 describe('parseTrigger: unsupported or malformed input throws UnsupportedEventError with a clear message', () => {
   const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
   // notApplicable: well-formed, but not an event LayerGuard acts on (outcome ignored, not malformed).
-  const cases: { name: string; input: () => unknown; message: RegExp; notApplicable?: true }[] = [
+  // unreadable: a watched EC2 call whose record does not parse (a person is told; not retried).
+  const cases: { name: string; input: () => unknown; message: RegExp; notApplicable?: true; unreadable?: true }[] = [
     {
       name: 'sample: missing eventID',
       input: () => loadEvent('_malformed/missing-event-id'),
       message: /^malformed CloudTrail record: eventID: /,
+      unreadable: true,
     },
     {
       name: 'sample: wrong detail-type',
@@ -163,11 +167,6 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
       message: /^unsupported detail-type "EC2 Instance State-change Notification"$/,
     },
     {
-      name: 'an envelope without id',
-      input: () => without(ssh(), 'id'),
-      message: /^malformed EventBridge event: id: /,
-    },
-    {
       name: 'an envelope without detail-type',
       input: () => without(ssh(), 'detail-type'),
       message: /^malformed EventBridge event: detail-type: /,
@@ -189,21 +188,29 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
       message: /^unsupported eventName "RevokeSecurityGroupIngress"$/,
       notApplicable: true,
     },
-    {
-      name: 'an eventTime that is not ISO 8601',
-      input: () => withDetail(ssh(), { eventTime: 'yesterday' }),
-      message: /^malformed CloudTrail record: eventTime: /,
-    },
-    { name: 'an empty eventID', input: () => withDetail(ssh(), { eventID: '' }), message: /eventID: / },
+    { name: 'an empty eventID', input: () => withDetail(ssh(), { eventID: '' }), message: /eventID: /, unreadable: true },
     {
       name: 'requestParameters that are not an object',
       input: () => withDetail(ssh(), { requestParameters: 'groupId=sg-1' }),
       message: /^malformed CloudTrail record: requestParameters: /,
+      unreadable: true,
     },
     {
-      name: 'a userIdentity arn that is not a string',
-      input: () => withDetail(ssh(), { userIdentity: { arn: 42 } }),
-      message: /^malformed CloudTrail record: userIdentity.arn: /,
+      name: 'a region that cannot name a client',
+      input: () => withDetail(ssh(), { awsRegion: 'ec2.evil.example/' }),
+      message: /^malformed CloudTrail record: awsRegion: /,
+      unreadable: true,
+    },
+    {
+      name: 'an account id that is not one',
+      input: () => withDetail(ssh(), { recipientAccountId: 111122223333 }),
+      message: /^malformed CloudTrail record: recipientAccountId: /,
+      unreadable: true,
+    },
+    {
+      name: 'a failed call that does not parse (nothing changed: nobody is told)',
+      input: () => withDetail(ssh(), { errorCode: 'Client.UnauthorizedOperation', eventID: 7 }),
+      message: /^malformed CloudTrail record: eventID: /,
     },
     {
       name: 'a bare record without eventName',
@@ -212,17 +219,70 @@ describe('parseTrigger: unsupported or malformed input throws UnsupportedEventEr
     },
   ];
 
-  it.each(cases)('$name', ({ input, message, notApplicable }) => {
+  it.each(cases)('$name', ({ input, message, notApplicable, unreadable }) => {
     const error = errorOf(input());
     expect(error).toBeInstanceOf(UnsupportedEventError);
     expect(error instanceof NotApplicableEventError).toBe(notApplicable === true);
-    expect(error.name).toBe(notApplicable ? 'NotApplicableEventError' : 'UnsupportedEventError');
+    expect(error instanceof UnreadableEventError).toBe(unreadable === true);
+    expect(error.name).toBe(
+      notApplicable ? 'NotApplicableEventError' : unreadable ? 'UnreadableEventError' : 'UnsupportedEventError',
+    );
     expect(error.message).toMatch(message);
+  });
+
+  it('an unreadable watched call carries what could be read of it, for the person who is told', () => {
+    const error = errorOf(withDetail(ssh(), { requestParameters: 'groupId=sg-1' })) as UnreadableEventError;
+    expect(error.trigger).toMatchObject({
+      eventId: '8c1f4e2b-3d5a-4b6c-9e7f-0a1b2c3d4e01',
+      eventName: 'AuthorizeSecurityGroupIngress',
+      eventTime: '2025-03-14T09:12:44Z',
+      account: '111122223333',
+      region: 'us-east-1',
+      source: 'aws.ec2',
+    });
   });
 
   it('names at most five problems', () => {
     const error = errorOf({ 'detail-type': CLOUDTRAIL_DETAIL_TYPE, detail: {} });
     expect(error.message.split('; ').length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('parseTrigger: what the decision does not need never blocks it', () => {
+  const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+  const decisionOf = (input: unknown) => {
+    const { record } = parseTrigger(input);
+    return { ignored: ignoreReason(record, DEFAULT_POLICY), change: toChange(record) };
+  };
+
+  it.each([
+    ['an envelope without id', () => without(ssh(), 'id')],
+    ['an eventTime that is not ISO 8601', () => withDetail(ssh(), { eventTime: 'yesterday' })],
+    ['an eventTime without a zone', () => withDetail(ssh(), { eventTime: '2025-03-14 09:12:44' })],
+    ['an eventTime in epoch seconds', () => withDetail(ssh(), { eventTime: 1741943564 })],
+    ['no eventTime', () => ({ ...ssh(), detail: without(ssh().detail as Json, 'eventTime') })],
+    ['a userIdentity arn that is not a string', () => withDetail(ssh(), { userIdentity: { arn: 42 } })],
+    ['a userIdentity that is a string', () => withDetail(ssh(), { userIdentity: 'alice' })],
+    ['a userAgent that is an object', () => withDetail(ssh(), { userAgent: { name: 'cli' } })],
+    ['an eventVersion that is a number', () => withDetail(ssh(), { eventVersion: 1.09 })],
+    ['fields CloudTrail may add', () => withDetail(ssh(), { sessionCredentialFromConsole: 'true', edgeDeviceDetails: { x: [1] } })],
+  ])('%s: read, and judged as the record says', (_name, input) => {
+    expect(decisionOf(input())).toEqual(decisionOf(ssh()));
+  });
+
+  it('an eventTime not in CloudTrail’s form is kept as written, and its change time is unknown', () => {
+    expect(parseTrigger(withDetail(ssh(), { eventTime: 'yesterday' })).record.eventTime).toBe('yesterday');
+    expect(changeTime('yesterday')).toBeUndefined();
+    expect(changeTime('2025-03-14 09:12:44')).toBeUndefined();
+    expect(changeTime('2025-03-14T09:12:44')).toBeUndefined();
+    expect(changeTime('2025-03-14T09:12:44Z')).toBe(Date.UTC(2025, 2, 14, 9, 12, 44));
+    expect(changeTime('2025-03-14T10:12:44.5+01:00')).toBe(Date.UTC(2025, 2, 14, 9, 12, 44, 500));
+  });
+
+  it('an errorCode of any type is a failed call, judged as one', () => {
+    const { record } = parseTrigger(withDetail(ssh(), { errorCode: { code: 'Client.UnauthorizedOperation' } }));
+    expect(ignoreReason(record, DEFAULT_POLICY)).toMatch(/^the call failed/);
+    expect(ignoreReason(parseTrigger(withDetail(ssh(), { errorCode: null })).record, DEFAULT_POLICY)).toBeUndefined();
   });
 });
 

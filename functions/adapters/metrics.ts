@@ -1,0 +1,10 @@
+/**
+ * The functions' CloudWatch metrics (Powertools EMF): the namespace, the `service` dimension (Powertools
+ * adds it from `serviceName`) and, set per function, the `function` dimension. The alarms use the same.
+ */
+export const METRICS = {
+  namespace: 'LayerGuard',
+  service: 'layerguard',
+  /** Events of watched calls that could not be read (a person was told). */
+  unreadableEvents: 'UnreadableEvents',
+} as const;
