@@ -402,7 +402,7 @@ describe('notifications and alarms', () => {
         AlarmActions: [ref('NotificationsTopic')],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 12); // + the canary's (test/infra/canary.test.ts)
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14); // + the canary's (test/infra/canary.test.ts) and the unreadable events' (test/infra/unreadable-alarm.test.ts)
   });
 
   it('outputs the topic, the bus and the functions', () => {

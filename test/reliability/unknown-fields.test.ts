@@ -132,7 +132,7 @@ async function outcomeOf(event: Record<string, Json>): Promise<Partial<Outcome>>
   const { engine } = simulatedEngine(account, { policy: POLICY, clock });
   const { outcome, reason, drift, actions, resources } = await engine.handle(event);
   // How long the drift was open is the one thing the event's time tells; without it, the reason does not say.
-  return { outcome, reason: reason.replace(/ for [\d.]+ s\b/, ''), drift, actions, resources };
+  return { outcome, reason: reason.replace(/ (for|after) [\d.]+ s\b/, ''), drift, actions, resources };
 }
 
 describe('fields the decision does not need', () => {
