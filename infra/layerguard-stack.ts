@@ -82,7 +82,7 @@ export class LayerGuardStack extends Stack {
     // The canary's group first: the functions that may revert its rule know it (its reverts are measured, not mailed).
     const canary = config.canary.enabled
       ? new Canary(this, 'Canary', {
-          topic: notifications.topic,
+          topic: notifications.alarmTopic,
           intervalMinutes: config.canary.intervalMinutes,
           maxSecondsToRevert: config.canary.maxSecondsToRevert,
           cidr: canaryCidr(policy),
@@ -138,7 +138,7 @@ export class LayerGuardStack extends Stack {
     );
 
     new Alarms(this, 'Alarms', {
-      topic: notifications.topic,
+      topic: notifications.alarmTopic,
       functions: {
         SecurityGroupFunction: securityGroup.fn,
         RouteTableFunction: routeTable.fn,
@@ -173,7 +173,11 @@ export class LayerGuardStack extends Stack {
 
     new CfnOutput(this, 'TopicArn', {
       value: notifications.topic.topicArn,
-      description: 'SNS topic for people',
+      description: 'SNS topic for people: outcomes',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: notifications.alarmTopic.topicArn,
+      description: 'SNS topic for people: alarms',
     });
     new CfnOutput(this, 'OutcomesBusName', {
       value: notifications.bus.eventBusName,

@@ -4,6 +4,7 @@ import {
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { peopleAttributes } from '../core/audience.js';
 import { AwsCallError } from '../core/errors.js';
 import { formatNotification, toOutcomeEvent } from '../core/notification.js';
 import type { NotificationChannel } from '../core/notifier.js';
@@ -18,7 +19,8 @@ export interface AwsNotifierDeps {
   readonly eventBusName?: string;
 }
 
-// SNS message attribute values must not be empty; subscriptions filter on `outcome` (infra/constructs/notifications.ts).
+// SNS message attribute values must not be empty; subscriptions filter on `outcome` and `attention`
+// (core/audience.ts, infra/constructs/notifications.ts).
 const attribute = (value: string) => ({ DataType: 'String', StringValue: value || 'unknown' });
 
 /**
@@ -36,6 +38,7 @@ export function createAwsChannels(deps: AwsNotifierDeps): NotificationChannel[] 
       audience: 'people',
       async send(outcome) {
         const { subject, message } = formatNotification(outcome);
+        const people = peopleAttributes(outcome);
         try {
           const answer = await sns.send(
             new PublishCommand({
@@ -43,7 +46,8 @@ export function createAwsChannels(deps: AwsNotifierDeps): NotificationChannel[] 
               Subject: subject,
               Message: message,
               MessageAttributes: {
-                outcome: attribute(outcome.outcome),
+                outcome: attribute(people.outcome),
+                attention: attribute(people.attention),
                 eventName: attribute(outcome.eventName),
               },
             }),

@@ -19,6 +19,29 @@ export type Audience = 'people' | 'machines';
  */
 export const PEOPLE_OUTCOMES: readonly OutcomeStatus[] = ['remediated', 'dry-run', 'alert-only', 'failed'];
 
+/** A person must act: LayerGuard could not (alert-only, failed), or did not judge the change at all (an unreadable event). */
+export const needsPerson = (o: Outcome): boolean =>
+  o.outcome === 'alert-only' || o.outcome === 'failed' || (o.outcome === 'ignored' && o.humanAction !== undefined);
+
+/**
+ * The SNS message attributes people's subscriptions filter on: the outcome, and `attention`
+ * (`required` when a person must act, whatever the outcome; else `none`). Both are always set, so a
+ * filter never depends on an attribute being absent.
+ */
+export const peopleAttributes = (o: Outcome): { outcome: string; attention: 'required' | 'none' } => ({
+  outcome: o.outcome,
+  attention: needsPerson(o) ? 'required' : 'none',
+});
+
+/**
+ * The filter policy of one person's subscription: the outcomes they asked for, or anything that needs
+ * a person (an unreadable event is `ignored` yet needs one). SNS's `$or` across attributes, on the
+ * message attributes (https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html#or-operator).
+ */
+export const peopleFilterPolicy = (outcomes: readonly OutcomeStatus[]): Record<string, unknown> => ({
+  $or: [{ outcome: [...outcomes] }, { attention: ['required'] }],
+});
+
 /** What the decision needs to know beyond the outcome. */
 export interface AudienceContext {
   /** The canary's security group, when the stack has a canary. */

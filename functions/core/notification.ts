@@ -1,5 +1,6 @@
 import type { Action, Drift, Outcome } from './outcome.js';
 import { describePermission } from './security-group.js';
+import { needsPerson } from './audience.js';
 
 /**
  * What LayerGuard tells people (an SNS e-mail / chat message) and machines (an EventBridge event)
@@ -93,13 +94,10 @@ const HEADLINE: Readonly<Record<Outcome['outcome'], string>> = {
   failed: 'FAILED - ACTION REQUIRED',
 };
 
-/** A person must act: LayerGuard could not (alert-only, failed), or did not judge the change at all (an unreadable event). */
-const needsHuman = (o: Outcome): boolean =>
-  o.outcome === 'alert-only' || o.outcome === 'failed' || (o.outcome === 'ignored' && o.humanAction !== undefined);
 
 /** The headline: an ignored outcome that needs a person says so. */
 const headline = (o: Outcome): string | undefined =>
-  o.outcome === 'ignored' && needsHuman(o) ? 'NOT JUDGED - ACTION REQUIRED' : HEADLINE[o.outcome];
+  o.outcome === 'ignored' && needsPerson(o) ? 'NOT JUDGED - ACTION REQUIRED' : HEADLINE[o.outcome];
 
 function list<T>(items: readonly T[], render: (item: T) => string): string[] {
   const shown = items.slice(0, LIST_MAX).map((item) => `  - ${render(item)}`);
@@ -195,7 +193,7 @@ export function formatNotification(outcome: Outcome): { subject: string; message
   const lines: string[] = [];
   lines.push(`LayerGuard: ${headline(outcome) ?? s(outcome.outcome)}`);
   lines.push(`Outcome: ${s(outcome.outcome, 32)} - ${s(outcome.reason, FIELD_MAX.text)}`);
-  if (needsHuman(outcome)) {
+  if (needsPerson(outcome)) {
     lines.push('');
     lines.push(
       `ACTION REQUIRED: ${s(outcome.humanAction ?? 'LayerGuard could not revert this change; review it by hand.', FIELD_MAX.text)}`,

@@ -91,6 +91,7 @@ describe('createAwsChannels', () => {
       Message: message,
       MessageAttributes: {
         outcome: { DataType: 'String', StringValue: 'remediated' },
+        attention: { DataType: 'String', StringValue: 'none' },
         eventName: { DataType: 'String', StringValue: 'AuthorizeSecurityGroupIngress' },
       },
     });
@@ -100,6 +101,7 @@ describe('createAwsChannels', () => {
       Message: message,
       MessageAttributes: {
         outcome: { DataType: 'String', StringValue: 'remediated' },
+        attention: { DataType: 'String', StringValue: 'none' },
         eventName: { DataType: 'String', StringValue: 'AuthorizeSecurityGroupIngress' },
       },
     });

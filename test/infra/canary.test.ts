@@ -103,8 +103,8 @@ describe('the canary in the template', () => {
       Threshold: 900,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'breaching',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^NotificationsTopic') }],
-      OKActions: [{ Ref: Match.stringLikeRegexp('^NotificationsTopic') }],
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^NotificationsAlarmTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^NotificationsAlarmTopic') }],
     });
     for (const output of ['CanaryGroupId', 'CanaryFunctionName', 'CanaryAlarmName']) template.hasOutput(output, {});
   });

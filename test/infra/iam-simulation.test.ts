@@ -116,19 +116,21 @@ const identityPoliciesOf = (roleId: string) =>
     .map(([id, p]) => ({ name: id, policy: resolve(p.Properties.PolicyDocument) }));
 
 const TOPIC = logicalId('NotificationsTopic', 'AWS::SNS::Topic');
+const ALARM_TOPIC = logicalId('NotificationsAlarmTopic', 'AWS::SNS::Topic');
 const KEY = logicalId('NotificationsTopicKey', 'AWS::KMS::Key');
 const BUS = logicalId('NotificationsOutcomesBus', 'AWS::Events::EventBus');
 const TABLE = logicalId('IdempotencyTable', 'AWS::DynamoDB::Table');
 const topicArn = ref(TOPIC);
+const alarmTopicArn = ref(ALARM_TOPIC);
 const keyArn = getAtt(KEY, 'Arn');
 const busArn = getAtt(BUS, 'Arn');
 const tableArn = getAtt(TABLE, 'Arn');
 
 /** The resource policy that governs an ARN, if the template writes one. */
 function resourcePolicyFor(arn: string): unknown {
-  if (arn === topicArn) {
-    const [[, p]] = byType('AWS::SNS::TopicPolicy') as [[string, Resource]];
-    return resolve(p.Properties.PolicyDocument);
+  if (arn === topicArn || arn === alarmTopicArn) {
+    const policy = byType('AWS::SNS::TopicPolicy').find(([, p]) => (resolve(p.Properties.Topics) as string[]).includes(arn));
+    return policy ? resolve(policy[1].Properties.PolicyDocument) : undefined;
   }
   if (arn === keyArn) return resolve(resources[KEY]?.Properties.KeyPolicy);
   if (arn.startsWith(`arn:aws:sqs:`)) {
@@ -322,12 +324,12 @@ describe('the canary function', () => {
 describe('service principals can do what the design needs', () => {
   const alarms = byType('AWS::CloudWatch::Alarm').map(([id]) => getAtt(id, 'Arn'));
 
-  it("CloudWatch publishes every alarm of the stack to the topic, and uses the topic's key", async () => {
+  it("CloudWatch publishes every alarm of the stack to the alarm topic, and uses the topics' key", async () => {
     expect(alarms.length).toBeGreaterThan(10);
     const decisions = await Promise.all(
       alarms.flatMap((alarm) =>
         [
-          { action: 'sns:Publish', resource: topicArn },
+          { action: 'sns:Publish', resource: alarmTopicArn },
           { action: 'kms:GenerateDataKey', resource: keyArn },
           { action: 'kms:Decrypt', resource: keyArn },
         ].map(async (c) => {
@@ -344,8 +346,14 @@ describe('service principals can do what the design needs', () => {
       { 'aws:SourceAccount': OTHER, 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${OTHER}:alarm:x` },
       { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:not-layerguard` },
     ]) {
-      expect(await decide('cloudwatch.amazonaws.com', [], { action: 'sns:Publish', resource: topicArn, context })).not.toBe('Allowed');
+      expect(await decide('cloudwatch.amazonaws.com', [], { action: 'sns:Publish', resource: alarmTopicArn, context })).not.toBe('Allowed');
     }
+  });
+
+  it('CloudWatch does not publish to the outcomes topic (its subscriptions filter; alarms have their own topic)', async () => {
+    const [alarm] = alarms;
+    const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarm };
+    expect(await decide('cloudwatch.amazonaws.com', [], { action: 'sns:Publish', resource: topicArn, context })).not.toBe('Allowed');
   });
 
   it('EventBridge sends to each rule’s dead-letter queue, for that rule', async () => {

@@ -314,13 +314,17 @@ describe('encryption', () => {
     });
   });
 
-  it("lets CloudWatch publish to the topic for this account's alarms, every one of them", () => {
+  it("lets CloudWatch publish to the alarm topic for this account's alarms, every one of them", () => {
     // The topic policy enforceSSL writes replaces SNS's default policy, so CloudWatch must be allowed
     // explicitly; aws:SourceAccount and aws:SourceArn are the keys CloudWatch sets for its alarm actions
     // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
     // test/infra/iam-simulation.test.ts proves with an IAM simulator that the publish is allowed.
     const alarms = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')).sort();
-    const [policy] = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy'));
+    const policies = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy'));
+    expect(policies).toHaveLength(2); // the outcomes topic's (TLS only) and the alarm topic's
+    const policy = policies.find((p) => JSON.stringify(p.Properties.Topics).includes('NotificationsAlarmTopic'));
+    const other = policies.find((p) => p !== policy);
+    expect(JSON.stringify(other?.Properties.PolicyDocument)).not.toContain('cloudwatch.amazonaws.com');
     const statements = (policy?.Properties.PolicyDocument as { Statement: Array<Record<string, any>> }).Statement;
     const allow = statements.find((st) => st.Sid === 'AllowCloudWatchAlarmsToPublish');
     expect(allow).toMatchObject({
@@ -365,6 +369,27 @@ describe('notifications and alarms', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'layerguard-outcomes' });
   });
 
+  it('gives each person the outcomes that need them, and every alarm unfiltered', () => {
+    const mine = Object.values(resourcesOf(template, 'AWS::SNS::Subscription')).filter(
+      (r) => r.Properties.Endpoint === 'secops@example.com',
+    );
+    const outcomes = mine.find((r) => JSON.stringify(r.Properties.TopicArn).includes('NotificationsTopic'));
+    const alarms = mine.find((r) => JSON.stringify(r.Properties.TopicArn).includes('NotificationsAlarmTopic'));
+    expect(mine).toHaveLength(2);
+    // SNS's $or across message attributes (https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html#or-operator);
+    // test/integration/sns-filter.test.ts sends real messages through this policy on moto.
+    expect(outcomes?.Properties.FilterPolicy).toEqual({
+      $or: [{ outcome: ['remediated', 'dry-run', 'alert-only', 'failed'] }, { attention: ['required'] }],
+    });
+    // An alarm's notification has no message attributes, so any attribute filter would drop it
+    // (https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html).
+    expect(alarms?.Properties.FilterPolicy).toBeUndefined();
+  });
+
+  it('creates the outcomes bus', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'layerguard-outcomes' });
+  });
+
   it('alarms on errors and throttles of every function, wired to the topic', () => {
     for (const fn of ['SecurityGroup', 'RouteTable', 'Runbook']) {
       for (const metric of ['Errors', 'Throttles']) {
@@ -375,8 +400,8 @@ describe('notifications and alarms', () => {
           Statistic: 'Sum',
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
-          AlarmActions: [ref('NotificationsTopic')],
-          OKActions: [ref('NotificationsTopic')],
+          AlarmActions: [ref('NotificationsAlarmTopic')],
+          OKActions: [ref('NotificationsAlarmTopic')],
           TreatMissingData: 'notBreaching',
         });
       }
@@ -399,7 +424,7 @@ describe('notifications and alarms', () => {
         ],
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
-        AlarmActions: [ref('NotificationsTopic')],
+        AlarmActions: [ref('NotificationsAlarmTopic')],
       });
     }
     template.resourceCountIs('AWS::CloudWatch::Alarm', 14); // + the canary's (test/infra/canary.test.ts) and the unreadable events' (test/infra/unreadable-alarm.test.ts)
