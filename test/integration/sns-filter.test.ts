@@ -29,7 +29,7 @@ const outcomeOf = (status: OutcomeStatus, eventId: string, extra: Partial<Outcom
   reason: `a ${status} outcome`,
   eventId,
   eventName: 'AuthorizeSecurityGroupIngress',
-  trigger: { eventId, eventName: 'AuthorizeSecurityGroupIngress', source: 'aws.ec2', account: '111122223333', region: 'us-east-1' },
+  trigger: { eventId, eventName: 'AuthorizeSecurityGroupIngress', eventSource: 'ec2.amazonaws.com', source: 'aws.ec2', account: '111122223333', region: 'us-east-1' },
   resources: ['sg-0a1b2c3d4e5f67003'],
   drift: [],
   actions: [],
