@@ -27,8 +27,11 @@ describe('routeTargetOf: by id prefix in any target field', () => {
     [{ gatewayId: 'IGW-0ABC' }, { kind: 'internet-gateway', id: 'igw-0abc' }],
     [{ gatewayId: 'vgw-0abc' }, undefined],
     [{ gatewayId: 'local' }, undefined],
-    [{ networkInterfaceId: 'eni-0abc' }, undefined],
-    [{ vpcEndpointId: 'vpce-0abc' }, undefined],
+    // Opaque kinds (a NAT instance's or appliance's interface, a Gateway Load Balancer endpoint): classified,
+    // so that a default route to one is judged (isolated.unknownDefaultRoute).
+    [{ networkInterfaceId: 'eni-0abc' }, { kind: 'network-interface', id: 'eni-0abc' }],
+    [{ vpcEndpointId: 'vpce-0abc' }, { kind: 'vpc-endpoint', id: 'vpce-0abc' }],
+    [{ instanceId: 'i-0abc' }, { kind: 'instance', id: 'i-0abc' }],
     [{}, undefined],
   ])('%j -> %j', (target, expected) => {
     expect(routeTargetOf(target)).toEqual(expected);
