@@ -51,5 +51,7 @@ export interface AudienceContext {
 /** The audiences of one outcome. */
 export function audiencesOf(outcome: Outcome, context: AudienceContext = {}): readonly Audience[] {
   const quietCanary = isCanaryOutcome(outcome, context.canaryGroupId) && outcome.outcome !== 'failed';
-  return quietCanary ? ['machines'] : ['people', 'machines'];
+  // A fight is told to people once per window; its later repeats are recorded on the bus only.
+  const quietFight = outcome.fight?.quiet === true;
+  return quietCanary || quietFight ? ['machines'] : ['people', 'machines'];
 }

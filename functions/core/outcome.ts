@@ -112,6 +112,12 @@ export interface Outcome {
   readonly secondsOpen?: number;
   /** What a person must do, when LayerGuard could not (alert-only, failed). */
   readonly humanAction?: string;
+  /**
+   * A reconciler's fight: the same drift by the same actor came back more than `reconciler.maxRepeats`
+   * times within the window, so it was not reverted (`alert-only`). `quiet` when a person was already
+   * told of this fight inside the window: then it stays on the bus.
+   */
+  readonly fight?: { readonly actorArn: string; readonly reverts: number; readonly windowMinutes: number; readonly quiet: boolean };
   /** The error, for `failed`. */
   readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
 }

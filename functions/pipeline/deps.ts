@@ -16,6 +16,19 @@ export interface PipelineDeps {
    * network of each region in it. Without it, every event is judged on `network` (one simulated account).
    */
   readonly reach?: Reach;
+  /** Where the event path counts its reverts per drift and actor, to stop fighting a reconciler; none: not counted. */
+  readonly repeats?: RepeatLedger;
+}
+
+/**
+ * Times recorded per key (a revert, or "a person was told"), kept at least as long as asked: memory
+ * locally, DynamoDB when deployed.
+ */
+export interface RepeatLedger {
+  /** Adds one time under `key`, kept at least `keepSeconds`. */
+  record(key: string, at: Date, keepSeconds: number): Promise<void>;
+  /** The times recorded under `key` at or after `from`. */
+  since(key: string, from: Date): Promise<readonly Date[]>;
 }
 
 /** The account a function's credentials reach, and a network per region in it (clients cached per region). */

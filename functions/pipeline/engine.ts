@@ -10,6 +10,7 @@ import type { NotificationChannel } from '../core/notifier.js';
 import type { Outcome } from '../core/outcome.js';
 import type { PipelineDeps, Remediators } from './deps.js';
 import { unreadableOutcome } from './outcomes.js';
+import { MemoryRepeatLedger } from './memory-repeat-ledger.js';
 import { remediate } from './remediate.js';
 
 /**
@@ -58,7 +59,9 @@ const LOCAL_CONTEXT = { getRemainingTimeInMillis: () => 60_000 } as Context;
  * id: the remediation (a redelivered event returns the first outcome without touching the network),
  * and each channel (sent once per event and outcome, and retried alone when only it failed).
  */
-export function createEngine(deps: EngineDeps): Engine {
+export function createEngine(given: EngineDeps): Engine {
+  // Reverts are counted per drift and actor (never fight a reconciler): in memory unless a ledger is given.
+  const deps: EngineDeps = { ...given, repeats: given.repeats ?? new MemoryRepeatLedger() };
   const config = (key: string) =>
     new IdempotencyConfig({ eventKeyJmesPath: key, expiresAfterSeconds: deps.rememberSeconds ?? 2 * DAY });
   const remediationConfig = config('eventId');
