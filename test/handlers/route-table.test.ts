@@ -59,7 +59,9 @@ beforeAll(async () => {
   // No idempotency table: idempotency is in memory (one per module).
   process.env.LAYERGUARD_TOPIC_ARN = TOPIC;
   process.env.LAYERGUARD_EVENT_BUS = BUS;
-  delete process.env.LAYERGUARD_POLICY;
+  // These stories revert the same route by the same actor again and again in one module (one repeat
+  // ledger): each is a story of its own, not a reconciler's fight (test/scenarios/reconciler.test.ts).
+  process.env.LAYERGUARD_POLICY = JSON.stringify({ reconciler: { maxRepeats: 100 } });
   delete process.env.LAYERGUARD_IDEMPOTENCY_TABLE;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
