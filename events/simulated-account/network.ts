@@ -13,6 +13,7 @@ const OPERATIONS = {
   getRouteTable: ['DescribeRouteTables', 'reads'],
   listRouteTables: ['DescribeRouteTables', 'reads'],
   listSubnets: ['DescribeSubnets', 'reads'],
+  getSubnet: ['DescribeSubnets', 'reads'],
   deleteRoute: ['DeleteRoute', 'mutating'],
   replaceRouteTableAssociation: ['ReplaceRouteTableAssociation', 'mutating'],
   associateRouteTable: ['AssociateRouteTable', 'mutating'],
@@ -148,6 +149,13 @@ export class SimulatedNetwork implements NetworkApi {
     return this.call('listSubnets', () =>
       [...this.account.subnets.values()].filter((s) => s.vpcId === vpcId).map((s) => ({ ...s, tags: { ...s.tags } })),
     );
+  }
+
+  getSubnet(subnetId: string) {
+    return this.call('getSubnet', () => {
+      const subnet = this.account.subnets.get(subnetId);
+      return subnet ? { ...subnet, tags: { ...subnet.tags } } : undefined;
+    });
   }
 
   deleteRoute(routeTableId: string, destination: Parameters<NetworkApi['deleteRoute']>[1]) {

@@ -43,6 +43,8 @@ export const GONE_CODES = {
   getSecurityGroup: [NOT_FOUND_BY_RESOURCE.sg],
   revokeIngress: [NOT_FOUND_BY_RESOURCE.sg, ...RULE_NOT_FOUND],
   getRouteTable: [NOT_FOUND_BY_RESOURCE.rtb],
+  /** DescribeSubnets with an unknown SubnetIds entry ("Error codes for the Amazon EC2 API"; moto: InvalidSubnetIdError). */
+  getSubnet: [NOT_FOUND_BY_RESOURCE.subnet],
   deleteRoute: [ROUTE_NOT_FOUND, NOT_FOUND_BY_RESOURCE.rtb],
   replaceRouteTableAssociation: [NOT_FOUND_BY_RESOURCE.rtbassoc],
 } as const satisfies Partial<Record<keyof NetworkApi, readonly string[]>>;

@@ -390,6 +390,18 @@ export function createEc2Network(
       return tables;
     },
 
+    /** DescribeSubnets by id answers InvalidSubnetID.NotFound for an unknown id (EC2 and moto alike), not an empty list. */
+    async getSubnet(subnetId) {
+      const answer = await call(
+        'DescribeSubnets',
+        () => client.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] })),
+        GONE_CODES.getSubnet,
+      );
+      if (answer.gone) return undefined;
+      const subnet = answer.value.Subnets?.find((s) => s.SubnetId === subnetId);
+      return subnet ? toSubnet(subnet) : undefined;
+    },
+
     async listSubnets(vpcId) {
       const subnets: Subnet[] = [];
       for await (const page of pages('DescribeSubnets', (NextToken) =>

@@ -125,6 +125,8 @@ export interface NetworkApi {
   getRouteTable(routeTableId: string): Promise<RouteTable | undefined>;
   listRouteTables(vpcId: string): Promise<RouteTable[]>;
   listSubnets(vpcId: string): Promise<Subnet[]>;
+  /** One subnet by id; `undefined` when it does not exist. */
+  getSubnet(subnetId: string): Promise<Subnet | undefined>;
   deleteRoute(routeTableId: string, destination: RouteDestination): Promise<ChangeResult>;
   replaceRouteTableAssociation(associationId: string, routeTableId: string): Promise<ReplaceAssociationResult>;
   /** AssociateRouteTable for a subnet that has no explicit association (it used the main table implicitly). */

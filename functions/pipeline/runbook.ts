@@ -212,11 +212,17 @@ export async function revertRouteTableRunbook(
 /**
  * `revert-subnet-association`: the decision narrowed to one isolated subnet explicitly on a table
  * with a forbidden route (it moves to the VPC's one isolated table, or the route goes when no other
- * tier uses it; alert-only when neither is safe). The port cannot read one subnet by id, so its
- * explicit association is found by paging the region's route tables, stopping at the page that has
- * it; then the VPC's tables and subnets are read in parallel.
+ * tier uses it; alert-only when neither is safe). Its explicit association is found by paging the
+ * region's route tables, stopping at the page that has it; then the VPC's tables and subnets are read
+ * in parallel. With no explicit association, one DescribeSubnets tells "does not exist" (pushed to
+ * `missing`) from "uses the main table".
  */
-export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
+export async function revertSubnetRunbook(
+  subnetId: string,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  missing: string[] = [],
+): Promise<Outcome> {
   const { network, policy } = deps;
   let found: RouteTable | undefined;
   for await (const page of network.pageRouteTables()) {
@@ -224,10 +230,15 @@ export async function revertSubnetRunbook(subnetId: string, trigger: Trigger, de
     if (found) break;
   }
   if (!found) {
+    if (!(await network.getSubnet(subnetId))) {
+      // A runbook named it: a typo, or another account or region (an event's subnet that has gone stays already-compliant).
+      missing.push(subnetId);
+      return makeOutcome(trigger, 'ignored', `${subnetId} not found`, { resources: [subnetId] });
+    }
     return makeOutcome(
       trigger,
       'ignored',
-      `${subnetId} has no explicit route table association (it uses its VPC's main route table, or does not exist): there is no association to revert`,
+      `${subnetId} has no explicit route table association (it uses its VPC's main route table): there is no association to revert`,
       {
         resources: [subnetId],
         humanAction: `If the VPC's main route table routes to the internet, run revert-route-table on it, or sweep the VPC.`,
@@ -281,7 +292,7 @@ export async function runRunbook(payload: RunbookPayload, runbookDeps: RunbookDe
       case 'revert-route-table':
         return result(await revertRouteTableRunbook(payload.routeTableId, trigger, deps, missing));
       case 'revert-subnet-association':
-        return result([await revertSubnetRunbook(payload.subnetId, trigger, deps)]);
+        return result([await revertSubnetRunbook(payload.subnetId, trigger, deps, missing)]);
       case 'sweep': {
         const swept = await sweep(payload.vpcId, trigger, deps);
         // Every VPC has a main route table (VPC User Guide, "Route tables"): none read means no such VPC.

@@ -108,6 +108,7 @@ describe.skipIf(!endpoint)('first contact with a real account (moto)', { timeout
   it.each([
     ['runbook revert-security-group', ['runbook', 'revert-security-group', '--group-id', 'sg-0123456789abcdef0'], 'sg-0123456789abcdef0'],
     ['runbook revert-route-table', ['runbook', 'revert-route-table', '--route-table-id', 'rtb-0123456789abcdef0'], 'rtb-0123456789abcdef0'],
+    ['runbook revert-subnet-association', ['runbook', 'revert-subnet-association', '--subnet-id', 'subnet-0000000000000000a'], 'subnet-0000000000000000a'],
     ['sweep --vpc-id', ['sweep', '--vpc-id', 'vpc-0123456789abcdef0'], 'vpc-0123456789abcdef0'],
   ])('%s on an id that does not exist: "not found", exit 2', async (_name, args, id) => {
     const r = await run(args, env, { cwd: tempDir() });

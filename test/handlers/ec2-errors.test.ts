@@ -2,6 +2,7 @@ import {
   DeleteRouteCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   EC2Client,
   ReplaceRouteTableAssociationCommand,
   RevokeSecurityGroupIngressCommand,
@@ -38,6 +39,7 @@ const COMMAND = {
   getSecurityGroup: DescribeSecurityGroupsCommand,
   revokeIngress: RevokeSecurityGroupIngressCommand,
   getRouteTable: DescribeRouteTablesCommand,
+  getSubnet: DescribeSubnetsCommand,
   deleteRoute: DeleteRouteCommand,
   replaceRouteTableAssociation: ReplaceRouteTableAssociationCommand,
 } as const;
@@ -46,6 +48,7 @@ const OPERATION = {
   getSecurityGroup: 'DescribeSecurityGroups',
   revokeIngress: 'RevokeSecurityGroupIngress',
   getRouteTable: 'DescribeRouteTables',
+  getSubnet: 'DescribeSubnets',
   deleteRoute: 'DeleteRoute',
   replaceRouteTableAssociation: 'ReplaceRouteTableAssociation',
 } as const;
@@ -56,6 +59,7 @@ const CALLS: { [M in Method]: { call: (n: NetworkApi) => Promise<unknown>; gone:
   getSecurityGroup: { call: (n) => n.getSecurityGroup({ groupId: BASELINE.securityGroups.app }), gone: undefined },
   revokeIngress: { call: (n) => n.revokeIngress(BASELINE.securityGroups.app, ['sgr-0a1b2c3d4e5f69202']), gone: { result: 'already-gone' } },
   getRouteTable: { call: (n) => n.getRouteTable(BASELINE.routeTables.public), gone: undefined },
+  getSubnet: { call: (n) => n.getSubnet(BASELINE.subnets.database1), gone: undefined },
   deleteRoute: { call: (n) => n.deleteRoute(BASELINE.routeTables.public, { cidrIpv4: '0.0.0.0/0' }), gone: 'already-gone' },
   replaceRouteTableAssociation: {
     call: (n) => n.replaceRouteTableAssociation(BASELINE.associations.database1, BASELINE.routeTables.database),

@@ -3,6 +3,7 @@ import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
@@ -180,6 +181,35 @@ describe('runbook handler: revert-route-table', () => {
     expect(result.outcomes.map((o) => o.outcome)).toEqual(['already-compliant']);
     expect(ec2.calls()).toHaveLength(1);
     expect(ec2).toHaveReceivedCommandWith(DescribeRouteTablesCommand, { RouteTableIds: [RT] });
+  });
+});
+
+describe('runbook handler: revert-subnet-association', () => {
+  const SUBNET = 'subnet-0a1b2c3d4e5f6ffff';
+  /** EC2 answers an unknown SubnetIds entry with this code ("Error codes for the Amazon EC2 API"; moto: InvalidSubnetIdError). */
+  const notFound = Object.assign(new Error(`The subnet ID '${SUBNET}' does not exist`), {
+    name: 'InvalidSubnetID.NotFound',
+    Code: 'InvalidSubnetID.NotFound',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+
+  it('a subnet that does not exist: "not found" in the answer, no mutating call', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2.on(DescribeSubnetsCommand).rejects(notFound);
+    const result = await handler({ action: 'revert-subnet-association', subnetId: SUBNET, dryRun: false }, context);
+    expect(result.notFound).toEqual([SUBNET]);
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'ignored', reason: `${SUBNET} not found` });
+    expect(ec2).toHaveReceivedCommandWith(DescribeSubnetsCommand, { SubnetIds: [SUBNET] });
+    expect(ec2.calls().map((c) => c.args[0].constructor.name).sort()).toEqual(['DescribeRouteTablesCommand', 'DescribeSubnetsCommand']);
+  });
+
+  it('a subnet on its VPC main table: ignored (no association to revert), not "not found"', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: SUBNET, VpcId: VPC, CidrBlock: '10.0.21.0/24' }] });
+    const result = await handler({ action: 'revert-subnet-association', subnetId: SUBNET, dryRun: false }, context);
+    expect(result.notFound).toBeUndefined();
+    expect(result.outcomes[0]?.reason).toMatch(/no explicit route table association/);
   });
 });
 

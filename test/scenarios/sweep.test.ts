@@ -319,5 +319,14 @@ describe('runbooks on one resource', () => {
     expect(implicit.outcomes[0]?.reason).toMatch(/no explicit route table association/);
     const web = await run({ action: 'revert-subnet-association', subnetId: B.subnets.public1 });
     expect(web.outcomes[0]).toMatchObject({ outcome: 'ignored', reason: `${B.subnets.public1} is not an isolated subnet` });
+    expect(implicit.notFound).toBeUndefined();
+  });
+
+  it('revert-subnet-association on a subnet that does not exist: "not found", nothing changed', async () => {
+    const { network, run } = setup();
+    const gone = await run({ action: 'revert-subnet-association', subnetId: 'subnet-0a1b2c3d4e5f6ffff' });
+    expect(gone.outcomes[0]).toMatchObject({ outcome: 'ignored', reason: 'subnet-0a1b2c3d4e5f6ffff not found' });
+    expect(gone.notFound).toEqual(['subnet-0a1b2c3d4e5f6ffff']);
+    expect(mutatingCalls(network)).toEqual([]);
   });
 });
