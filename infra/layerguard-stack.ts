@@ -145,6 +145,7 @@ export class LayerGuardStack extends Stack {
         RunbookFunction: runbook.fn,
       },
       unreadableEvents: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
+      reconcilerFights: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
       queues: {
         SecurityGroupFailureQueue: securityGroup.failureQueue,
         RouteTableFailureQueue: routeTable.failureQueue,

@@ -15,6 +15,7 @@ import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
 import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient } from './clients.js';
+import { DynamoDbRepeatLedger } from './dynamodb-repeat-ledger.js';
 import { METRICS } from './metrics.js';
 import { createEc2Network } from './ec2-network.js';
 import { defaultLoadBalancerReader } from './elb.js';
@@ -69,6 +70,8 @@ export function createAwsEngine(remediators: Remediators): Engine {
     clock: () => new Date(),
     remediators,
     audience: { canaryGroupId: config.canaryGroupId },
+    // Reverts per drift and actor, in the idempotency table beside its records (memory without one).
+    ...(config.idempotencyTable ? { repeats: new DynamoDbRepeatLedger(dynamoDbClient(), config.idempotencyTable) } : {}),
     makeStore: () =>
       config.idempotencyTable
         ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() })
@@ -117,6 +120,7 @@ export function createLambdaHandler(name: string, engine: Engine, canaryGroupId 
     }
     logger.info('outcome', { outcome });
     metrics.addMetric(outcome.outcome, MetricUnit.Count, 1);
+    if (outcome.fight) metrics.addMetric(METRICS.reconcilerFights, MetricUnit.Count, 1);
     if (outcome.secondsOpen !== undefined) metrics.addMetric('secondsOpen', MetricUnit.Seconds, outcome.secondsOpen);
     const canary = canaryRevertOf(outcome, canaryGroupId);
     if (canary) {

@@ -7,4 +7,6 @@ export const METRICS = {
   service: 'layerguard',
   /** Events of watched calls that could not be read (a person was told). */
   unreadableEvents: 'UnreadableEvents',
+  /** Drift a reconciler re-created past the repeat limit, answered alert-only instead of reverted. */
+  reconcilerFights: 'ReconcilerFights',
 } as const;

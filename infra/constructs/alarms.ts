@@ -18,6 +18,11 @@ export interface AlarmsProps {
    * by a short display name: the value of the metric's `function` dimension.
    */
   readonly unreadableEvents?: Readonly<Record<string, string>>;
+  /**
+   * Functions whose `ReconcilerFights` metric is alarmed (drift a reconciler kept re-creating, left
+   * standing and alerted), by a short display name: the value of the metric's `function` dimension.
+   */
+  readonly reconcilerFights?: Readonly<Record<string, string>>;
 }
 
 /** Alarms on function errors and throttles and on any message in a dead-letter queue, to the topic. */
@@ -62,6 +67,25 @@ export class Alarms extends Construct {
           metric: new cloudwatch.Metric({
             namespace: METRICS.namespace,
             metricName: METRICS.unreadableEvents,
+            dimensionsMap: { service: METRICS.service, function: fn },
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.SUM,
+          }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, fn] of Object.entries(props.reconcilerFights ?? {})) {
+      add(
+        new cloudwatch.Alarm(this, `${name}ReconcilerFights`, {
+          alarmDescription: `LayerGuard ${name}: an actor kept re-creating the same drift, so LayerGuard stopped reverting it (fix its source or exempt the resource)`,
+          // Powertools EMF: the service dimension from serviceName, the function dimension per handler.
+          metric: new cloudwatch.Metric({
+            namespace: METRICS.namespace,
+            metricName: METRICS.reconcilerFights,
             dimensionsMap: { service: METRICS.service, function: fn },
             period: Duration.minutes(5),
             statistic: cloudwatch.Stats.SUM,
