@@ -84,7 +84,7 @@ const stderrLine = (line: string) => {
 
 export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number> {
   const { target, via } = validateAwsOptions(opts);
-  const { policy } = loadConfiguration(opts);
+  const { policy, source } = loadConfiguration(opts);
   const scenarios = selectScenarios(opts.scenario);
   if (opts.report && !/\.(md|html)$/.test(opts.report))
     throw new UsageError('--report takes a file ending in .md or .html');
@@ -151,6 +151,7 @@ export async function runAwsGameday(opts: AwsGamedayCliOptions): Promise<number>
           ? await runDeployedGameday({
               client,
               policy,
+              policySource: source,
               scenarios,
               runId,
               onResult,

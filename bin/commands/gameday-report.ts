@@ -25,7 +25,7 @@ export function table(rows: string[][]): string[] {
 
 export const verdictLine = (card: Scorecard): string => {
   const passed = card.scenarios.filter((s) => s.passed).length;
-  const mode = card.mode ? `, mode ${card.mode}` : '';
+  const mode = card.mode ? `, mode ${card.mode}${card.modeSource ? ` (from ${card.modeSource})` : ''}` : '';
   return `verdict: ${card.verdict.toUpperCase()} (${passed}/${card.scenarios.length} scenarios passed on the ${card.target} target${mode} in ${card.seconds.toFixed(2)} s)`;
 };
 

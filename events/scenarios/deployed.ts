@@ -275,7 +275,10 @@ async function deleteMessages(q: OutcomesQueue, messages: readonly Message[], wa
 
 export interface DeployedGamedayOptions {
   readonly client: EC2Client;
+  /** The deployed stack's policy, as the CLI read it from the configuration the stack deploys. */
   readonly policy: Policy;
+  /** Where `policy` came from (a configuration file, or `defaults`): the scorecard says it beside the mode. */
+  readonly policySource?: string;
   readonly scenarios: readonly Scenario[];
   /** Also put each event on the default bus with source `layerguard.gameday` (the stack's game-day switch must be on). */
   readonly inject?: EventBridgeClient;
@@ -459,6 +462,8 @@ export async function runDeployedGameday(o: DeployedGamedayOptions): Promise<Ec2
     card: {
       verdict: results.every((r) => r.passed) ? 'pass' : 'fail',
       target: o.inject ? 'aws (deployed, injected)' : 'aws (deployed)',
+      mode: o.policy.mode,
+      ...(o.policySource ? { modeSource: o.policySource } : {}),
       scenarios: results,
       seconds: round((performance.now() - started) / 1000),
     },

@@ -46,6 +46,8 @@ export interface Scorecard {
   readonly target: string;
   /** The policy's mode the game day played under: in dry-run a drift scenario expects `dry-run`. */
   readonly mode?: Policy['mode'];
+  /** Where that mode came from (a configuration file, or `defaults`), when the mode is not the game day's own. */
+  readonly modeSource?: string;
   readonly scenarios: readonly ScenarioResult[];
   readonly seconds: number;
 }

@@ -23,6 +23,7 @@ import {
   watchOutcomes,
 } from '../../events/scenarios/deployed.js';
 import { HANDLERS } from '../../events/scenarios/runner.js';
+import { verdictLine } from '../../bin/commands/gameday-report.js';
 import type { Injection } from '../../events/scenarios/target.js';
 import { ec2Client, resetClients } from '../../functions/adapters/clients.js';
 import { createEc2Network } from '../../functions/adapters/ec2-network.js';
@@ -305,6 +306,7 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
       const run = await runDeployedGameday({
         client: ec2,
         policy: DEFAULT_POLICY,
+        policySource: 'layerguard.config.json',
         scenarios,
         inject: new EventBridgeClient({}),
         outcomes: { client: sqs, url: queueUrl },
@@ -339,6 +341,9 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
         expect(s).toMatchObject({ detected: true, reverted: true });
       }
       expect(run.card.verdict).toBe('pass');
+      // The scorecard says the deployed stack's mode and where the CLI read it, like the local game day.
+      expect(run.card).toMatchObject({ mode: 'enforce', modeSource: 'layerguard.config.json' });
+      expect(verdictLine(run.card)).toMatch(/on the aws \(deployed, injected\) target, mode enforce \(from layerguard\.config\.json\) in /);
       expect(run.leftovers).toEqual([]);
       // Everything read was deleted, the foreign outcome too.
       const left = await sqs.send(
