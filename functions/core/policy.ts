@@ -149,10 +149,9 @@ export const PolicySchema = z.strictObject({
     },
   ),
   /**
-   * Reserved for a reconciler (an IaC pipeline, a controller) that re-creates what LayerGuard
-   * reverts: when the same drift by the same actor comes back more than `maxRepeats` times within
-   * `windowMinutes`, LayerGuard is to stop reverting it and tell a person once. Validated; not yet
-   * acted on (README, known limits).
+   * A reconciler (an IaC pipeline, a controller) re-creates what LayerGuard reverts: when the same
+   * drift by the same actor comes back after `maxRepeats` reverts within `windowMinutes`, the event
+   * path stops reverting it and tells a person once (functions/core/repeats.ts).
    */
   reconciler: z._default(
     z.strictObject({
