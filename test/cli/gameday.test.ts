@@ -126,5 +126,5 @@ describe('layerguard gameday (CLI)', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toMatch(/^layerguard: /);
     expect(run.stdout).toBe('');
-  });
+  }, 60_000); // a child process each: as long as the CLI's own limit above, so that a busy machine cannot fail it
 });
