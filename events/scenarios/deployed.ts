@@ -17,7 +17,7 @@ import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.
 import type { Policy } from '../../functions/core/policy.js';
 import type { Scenario } from './catalogue.js';
 import { type Ec2GamedayRun, Ec2GamedayTarget, newRunId } from './ec2-target.js';
-import { erroredScenario, type ScenarioResult } from './runner.js';
+import { erroredScenario, expectedOutcome, type ScenarioResult } from './runner.js';
 import type { Injection } from './target.js';
 
 /**
@@ -351,7 +351,9 @@ function notifyNote(
 }
 
 async function runOne(s: Scenario, t: Ec2GamedayTarget, o: DeployedGamedayOptions): Promise<ScenarioResult> {
-  const base = { name: s.name, drift: s.drift, expected: s.expected };
+  // Under a dry-run policy (the deployed stack's, as the configuration says) drift is reported, not reverted.
+  const expected = expectedOutcome(s, o.policy);
+  const base = { name: s.name, drift: s.drift, expected };
   let watch: Watch | undefined;
   try {
     await s.setup?.(t);
@@ -364,7 +366,7 @@ async function runOne(s: Scenario, t: Ec2GamedayTarget, o: DeployedGamedayOption
     const detected = rules.length > 0;
     const probe = () => s.check(t, injected);
     const toNotify = (a: ArrivedOutcome | null) => (a ? round((a.receivedAt - injectedWall) / 1000) : null);
-    if (s.expected === 'remediated') {
+    if (expected === 'remediated') {
       const timeoutMs = o.timeoutMs ?? 300_000;
       watch = startWatch(o, injected, startedAt, injectedWall + timeoutMs);
       const current = watch;
@@ -398,6 +400,34 @@ async function runOne(s: Scenario, t: Ec2GamedayTarget, o: DeployedGamedayOption
       // With the queue, LayerGuard must also have told, and said `remediated`.
       const toldRemediated = arrived !== null && outcome === 'remediated';
       return { ...result, passed: reverted && violations.length === 0 && (!o.outcomes || toldRemediated) };
+    }
+    if (expected === 'dry-run') {
+      // A dry-run stack reports the drift and leaves it: after the grace period it must still be there
+      // (the scenario's own check then names it), and with the queue LayerGuard must have said dry-run.
+      const graceMs = o.graceMs ?? 60_000;
+      watch = startWatch(o, injected, startedAt, injectedWall + graceMs);
+      await (o.wait?.sleep ?? realSleep)(graceMs);
+      const reverted = (await probe()).length === 0;
+      const told = await watch?.done;
+      const arrived = told?.arrived ?? null;
+      const secondsToNotify = toNotify(arrived);
+      const outcome = arrived ? arrived.outcome.outcome : reverted ? ('remediated' as const) : ('dry-run' as const);
+      const state = reverted
+        ? 'the drift was reverted, under a dry-run policy'
+        : `the drift was left in place for ${Math.round(graceMs / 1000)} s${arrived ? '' : ' (outcome inferred from the state)'}`;
+      return {
+        ...base,
+        outcome,
+        reason: `${state}; ${notifyNote(o, told, graceMs, secondsToNotify)}`,
+        detected,
+        reverted,
+        notified: arrived !== null,
+        secondsToRevert: null,
+        secondsToNotify,
+        rules,
+        violations: reverted ? ['a dry-run stack reverted the drift'] : [],
+        passed: !reverted && outcome === 'dry-run' && (!o.outcomes || arrived !== null),
+      };
     }
     // A negative control: it must still hold after the grace period (a revert would have come by then).
     const graceMs = o.graceMs ?? 60_000;

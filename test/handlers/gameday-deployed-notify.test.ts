@@ -32,7 +32,7 @@ import { matchesPattern } from '../../functions/core/event-pattern.js';
 import { toOutcomeEvent } from '../../functions/core/notification.js';
 import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
 import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { DEFAULT_POLICY, type Policy, parsePolicy } from '../../functions/core/policy.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { GAMEDAY_OUTCOMES_PATTERN } from '../../infra/constructs/gameday-outcomes.js';
@@ -241,7 +241,11 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
   });
 
   /** The stand-in deployed stack, on the EC2 client the game day uses. */
-  function standIn(ec2: ReturnType<typeof ec2Client>, rewrite: (resources: string[]) => string[] = (r) => r) {
+  function standIn(
+    ec2: ReturnType<typeof ec2Client>,
+    rewrite: (resources: string[]) => string[] = (r) => r,
+    policy: Policy = DEFAULT_POLICY,
+  ) {
     events.on(PutEventsCommand).callsFake(async (input: { Entries: { Source: string; DetailType: string; Detail: string; EventBusName?: string }[] }) => {
       const entry = input.Entries[0] as { Source: string; DetailType: string; Detail: string; EventBusName?: string };
       const event = {
@@ -262,7 +266,7 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
           await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
         return { FailedEntryCount: 0, Entries: [{ EventId: 'o' }] };
       }
-      const rules = matchingRules(buildRulePatterns(DEFAULT_POLICY, { gameday: true }), event);
+      const rules = matchingRules(buildRulePatterns(policy, { gameday: true }), event);
       handled.push(
         new Promise((r) => setTimeout(r, 300)).then(async () => {
           for (const rule of rules) {
@@ -274,7 +278,7 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
                 topicArn: 'arn:aws:sns:us-east-1:123456789012:layerguard',
                 eventBusName: 'layerguard-outcomes',
               }),
-              policy: DEFAULT_POLICY,
+              policy,
               clock: () => new Date(),
               remediators: HANDLERS[rule],
               makeStore: () => new MemoryIdempotencyStore(),
@@ -353,6 +357,36 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
         }),
       );
       expect(left.Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+    } finally {
+      ec2.destroy();
+    }
+  }, 90_000);
+
+  it('under a dry-run stack a drift scenario expects dry-run: told, left in place, and the scorecard says the mode', async () => {
+    const ec2 = ec2Client();
+    const dryRun = parsePolicy({ mode: 'dry-run' });
+    standIn(ec2, (r) => r, dryRun);
+    try {
+      const scenarios = CATALOGUE.filter((s) => ['ssh-open-to-world', 'control-narrow-cidr'].includes(s.name));
+      const run = await runDeployedGameday({
+        client: ec2,
+        policy: dryRun,
+        policySource: 'layerguard.config.json',
+        scenarios,
+        inject: new EventBridgeClient({}),
+        outcomes: { client: sqs, url: queueUrl },
+        timeoutMs: 15_000,
+        graceMs: 2_500,
+        wait: { intervalMs: 100, maxIntervalMs: 200 },
+        warn: () => {},
+      });
+      await Promise.all(handled);
+      expect(run.card.scenarios.map((s) => [s.name, s.expected, s.outcome, s.reverted, s.notified, s.passed])).toEqual([
+        ['ssh-open-to-world', 'dry-run', 'dry-run', false, true, true],
+        ['control-narrow-cidr', 'ignored', 'ignored', false, false, true],
+      ]);
+      expect(run.card).toMatchObject({ verdict: 'pass', mode: 'dry-run', modeSource: 'layerguard.config.json' });
+      expect(run.leftovers).toEqual([]);
     } finally {
       ec2.destroy();
     }
