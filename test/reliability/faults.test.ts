@@ -230,6 +230,9 @@ function twoChannelEngine(account: SimulatedAccount, network: SimulatedNetworkOp
     policy: DEFAULT_POLICY,
     clock,
     remediators: ALL_REMEDIATORS,
+    // Thousands of events by one actor on one group: about faults, not a reconciler's fight
+    // (test/scenarios/reconciler.test.ts), so no revert is remembered.
+    repeats: { record: async () => {}, since: async () => [] },
   });
   return { engine, network: net, sns, eventBridge };
 }
@@ -411,7 +414,9 @@ beforeAll(async () => {
   process.env.LAYERGUARD_TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:layerguard';
   process.env.LAYERGUARD_EVENT_BUS = 'layerguard-outcomes';
   delete process.env.LAYERGUARD_IDEMPOTENCY_TABLE;
-  delete process.env.LAYERGUARD_POLICY;
+  // The same actor reverts the same group in every test here: these tests are about faults, not about
+  // a reconciler's fight (test/scenarios/reconciler.test.ts), so the repeat limit is lifted.
+  process.env.LAYERGUARD_POLICY = JSON.stringify({ reconciler: { maxRepeats: 100 } });
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   delete process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.AWS_REGION = 'us-east-1';
