@@ -59,14 +59,15 @@ export class Alarms extends Construct {
         }),
       );
     }
-    for (const [name, fn] of Object.entries(props.unreadableEvents ?? {})) {
+    // LayerGuard's own counts: any in five minutes alarms. Powertools EMF: the service dimension from
+    // serviceName, the function dimension per handler.
+    const counted = (id: string, metricName: string, description: string, fn: string) =>
       add(
-        new cloudwatch.Alarm(this, `${name}UnreadableEvents`, {
-          alarmDescription: `LayerGuard ${name}: an event of a watched call could not be read, so its change was not judged (a person was told)`,
-          // Powertools EMF: the service dimension from serviceName, the function dimension per handler.
+        new cloudwatch.Alarm(this, id, {
+          alarmDescription: description,
           metric: new cloudwatch.Metric({
             namespace: METRICS.namespace,
-            metricName: METRICS.unreadableEvents,
+            metricName,
             dimensionsMap: { service: METRICS.service, function: fn },
             period: Duration.minutes(5),
             statistic: cloudwatch.Stats.SUM,
@@ -77,24 +78,20 @@ export class Alarms extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
       );
+    for (const [name, fn] of Object.entries(props.unreadableEvents ?? {})) {
+      counted(
+        `${name}UnreadableEvents`,
+        METRICS.unreadableEvents,
+        `LayerGuard ${name}: an event of a watched call could not be read, so its change was not judged (a person was told)`,
+        fn,
+      );
     }
     for (const [name, fn] of Object.entries(props.reconcilerFights ?? {})) {
-      add(
-        new cloudwatch.Alarm(this, `${name}ReconcilerFights`, {
-          alarmDescription: `LayerGuard ${name}: an actor kept re-creating the same drift, so LayerGuard stopped reverting it (fix its source or exempt the resource)`,
-          // Powertools EMF: the service dimension from serviceName, the function dimension per handler.
-          metric: new cloudwatch.Metric({
-            namespace: METRICS.namespace,
-            metricName: METRICS.reconcilerFights,
-            dimensionsMap: { service: METRICS.service, function: fn },
-            period: Duration.minutes(5),
-            statistic: cloudwatch.Stats.SUM,
-          }),
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
+      counted(
+        `${name}ReconcilerFights`,
+        METRICS.reconcilerFights,
+        `LayerGuard ${name}: an actor kept re-creating the same drift, so LayerGuard stopped reverting it (fix its source or exempt the resource)`,
+        fn,
       );
     }
     for (const [name, queue] of Object.entries(props.queues)) {
