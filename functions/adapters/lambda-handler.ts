@@ -79,17 +79,33 @@ export function createAwsEngine(remediators: Remediators): Engine {
   });
 }
 
+/** What a handler body logs and counts with. */
+export interface HandlerTools {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The one handler factory of every LayerGuard function (the event handlers and the runbook): a Middy
+ * handler whose logs carry the Lambda context and whose metrics are flushed after each invocation,
+ * with the function's name as their `function` dimension.
+ */
+export function createHandler<E, R>(name: string, body: (event: E, context: Context, tools: HandlerTools) => Promise<R>) {
+  const logger = new Logger({ serviceName: METRICS.service });
+  const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
+  metrics.setDefaultDimensions({ function: name });
+  return middy((event: E, context: Context) => body(event, context, { logger, metrics }))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
 /**
  * A thin Middy handler around an engine: logs with the CloudTrail event id as correlation id, counts
  * each outcome, returns the outcome, and throws on `failed` (and on a concurrent duplicate still in
  * progress) so that Lambda retries; unreadable input is answered with `ignored` and never retried.
  */
 export function createLambdaHandler(name: string, engine: Engine, canaryGroupId = loadConfig().canaryGroupId) {
-  const logger = new Logger({ serviceName: METRICS.service });
-  const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
-  metrics.setDefaultDimensions({ function: name });
-
-  return middy(async (event: unknown, context: Context): Promise<Outcome | Rejected> => {
+  return createHandler(name, async (event: unknown, context: Context, { logger, metrics }): Promise<Outcome | Rejected> => {
     const eventId = eventIdOf(event);
     if (eventId) logger.setCorrelationId(eventId);
     let outcome: Outcome;
@@ -132,7 +148,5 @@ export function createLambdaHandler(name: string, engine: Engine, canaryGroupId 
     }
     if (outcome.outcome === 'failed') throw new RemediationFailedError(outcome);
     return outcome;
-  })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  });
 }

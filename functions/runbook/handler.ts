@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ec2Client, eventBridgeClient, snsClient } from '../adapters/clients.js';
 import { createEc2Network } from '../adapters/ec2-network.js';
+import { createHandler, type HandlerTools } from '../adapters/lambda-handler.js';
 import { defaultLoadBalancerReader } from '../adapters/elb.js';
 import { createAwsChannels } from '../adapters/notifier.js';
 import { audiencesOf } from '../core/audience.js';
@@ -32,9 +29,6 @@ import { mapLimit } from '../pipeline/sweep.js';
 export const MAX_RESPONSE_BYTES = 5_000_000;
 
 const config = loadConfig();
-const logger = new Logger({ serviceName: 'layerguard' });
-const metrics = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard' });
-metrics.setDefaultDimensions({ function: 'runbook' });
 
 /** The answer, cut to fit Lambda's response limit: a sweep of a large region can revert a lot. */
 export function fitResponse(result: RunbookResult, limit = MAX_RESPONSE_BYTES): RunbookResult & { truncated?: string } {
@@ -62,7 +56,7 @@ const concurrency = sweepConcurrency();
  * path). A failed notification does not undo or hide the run: it is logged, counted, and named in the
  * answer.
  */
-async function notifyOutcomes(outcomes: readonly Outcome[]): Promise<string[]> {
+async function notifyOutcomes(outcomes: readonly Outcome[], { logger, metrics }: HandlerTools): Promise<string[]> {
   const channels = createAwsChannels({
     sns: snsClient(),
     eventBridge: eventBridgeClient(),
@@ -91,7 +85,8 @@ async function notifyOutcomes(outcomes: readonly Outcome[]): Promise<string[]> {
 
 const accountOf = (context: Context | undefined): string | undefined => context?.invokedFunctionArn?.split(':')[4] || undefined;
 
-export const handler = middy(async (event: unknown, context: Context) => {
+export const handler = createHandler('runbook', async (event: unknown, context: Context, tools: HandlerTools) => {
+  const { logger, metrics } = tools;
   let payload: ReturnType<typeof parseRunbookPayload>;
   try {
     payload = parseRunbookPayload(event);
@@ -121,9 +116,7 @@ export const handler = middy(async (event: unknown, context: Context) => {
     const n = result.summary.counts[status];
     if (n > 0) metrics.addMetric(status, MetricUnit.Count, n);
   }
-  const notificationErrors = await notifyOutcomes(result.outcomes);
+  const notificationErrors = await notifyOutcomes(result.outcomes, tools);
   logger.info('runbook finished', { action: result.action, dryRun: result.dryRun, summary: result.summary });
   return { ...fitResponse(result), ...(notificationErrors.length > 0 ? { notificationErrors } : {}) };
-})
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+});
