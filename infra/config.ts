@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../functions/core/errors.js';
 import { DEFAULT_STACK_NAME } from '../functions/core/own-roles.js';
+import { type Organization, parseOrganization } from '../functions/core/organization.js';
 import { OUTCOME_STATUSES } from '../functions/core/outcome.js';
 import { type Policy, parsePolicy } from '../functions/core/policy.js';
 import { CANARY_INTERVALS } from './constructs/canary.js';
@@ -54,6 +55,11 @@ const StackConfigSchema = z.strictObject({
     .optional(),
   /** The policy; `policy.mode` is enforce or dry-run. Validated by the same schema as the handlers. */
   policy: z.unknown().optional(),
+  /**
+   * LayerGuard for a whole AWS Organization (functions/core/organization.ts): the hub stack and the
+   * member StackSet. Left out, the stack guards the one account it is deployed in.
+   */
+  organization: z.unknown().optional(),
   /** E-mail addresses subscribed to the notification topic (each must confirm the subscription). */
   notificationEmails: z
     .array(
@@ -135,7 +141,10 @@ const StackConfigSchema = z.strictObject({
 });
 
 /** The validated configuration, with the policy parsed and its defaults filled in. */
-export type StackConfig = Omit<z.infer<typeof StackConfigSchema>, 'policy'> & { readonly policy: Policy };
+export type StackConfig = Omit<z.infer<typeof StackConfigSchema>, 'policy' | 'organization'> & {
+  readonly policy: Policy;
+  readonly organization?: Organization;
+};
 export type StackConfigInput = z.input<typeof StackConfigSchema>;
 
 /** Validates a configuration object; `source` names where it came from in the error message. */
@@ -146,14 +155,17 @@ export function parseStackConfig(input: unknown, source = 'configuration'): Stac
     throw new ConfigError(`invalid LayerGuard configuration (${source}): ${problems.join('; ')}`);
   }
   let policy: Policy;
+  let organization: Organization | undefined;
   try {
     policy = parsePolicy(result.data.policy);
+    if (result.data.organization !== undefined) organization = parseOrganization(result.data.organization, policy);
   } catch (error) {
     throw new ConfigError(`invalid LayerGuard configuration (${source}): ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return { ...result.data, policy };
+  const { organization: _raw, ...rest } = result.data;
+  return { ...rest, policy, ...(organization ? { organization } : {}) };
 }
 
 /** Where the configuration is read from: CDK context first, then the config file, else defaults. */
