@@ -3,7 +3,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /**
  * Module-scope AWS clients, created on first use and reused across warm Lambda invocations.
@@ -47,6 +49,8 @@ let eventBridge: EventBridgeClient | undefined;
 let dynamoDb: DynamoDBClient | undefined;
 let elbv2: ElasticLoadBalancingV2Client | undefined;
 let classicElb: ElasticLoadBalancingClient | undefined;
+let sts: STSClient | undefined;
+let organizations: OrganizationsClient | undefined;
 
 /**
  * The shared EC2 client: of the SDK's configured region, or of `region` (one client per region, cached,
@@ -92,6 +96,40 @@ export function classicElbClient(region?: string): ElasticLoadBalancingClient {
   return classicElb;
 }
 
+/** The shared STS client (the hub assumes member roles with it): the SDK's standard chain, its regional endpoint. */
+export function stsClient(): STSClient {
+  sts ??= new STSClient({ ...retryConfig() });
+  return sts;
+}
+
+/** The shared Organizations client (an account's OUs and name). */
+export function organizationsClient(): OrganizationsClient {
+  organizations ??= new OrganizationsClient({ ...retryConfig() });
+  return organizations;
+}
+
+/** Temporary credentials of another account, as a provider: the SDK calls it, and again before they expire. */
+export type CredentialProvider = () => Promise<{
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}>;
+
+/**
+ * The clients of one region of another account, signing with `credentials` (the member role's).
+ * Not cached here: the reach that owns the credentials caches them per account and region. Endpoint
+ * and retries come from the SDK's standard configuration, as for every other client.
+ */
+export function clientsAs(region: string, credentials: CredentialProvider) {
+  const config = { ...retryConfig(), region, credentials };
+  return {
+    ec2: new EC2Client(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    classicElb: new ElasticLoadBalancingClient(config),
+  };
+}
+
 /**
  * Forgets the singletons so that the next getter builds new clients from the current environment
  * (tests that point `AWS_ENDPOINT_URL` at an emulator after import). Does not destroy sockets of
@@ -105,4 +143,6 @@ export function resetClients(): void {
   dynamoDb = undefined;
   elbv2 = undefined;
   classicElb = undefined;
+  sts = undefined;
+  organizations = undefined;
 }

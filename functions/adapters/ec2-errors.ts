@@ -1,3 +1,4 @@
+import { AwsCallError } from '../core/errors.js';
 import type { NetworkApi } from '../core/network.js';
 
 /*
@@ -135,3 +136,23 @@ export function isRetryable(error: unknown): boolean {
     TRANSIENT_CODES.has(nodeCode)
   );
 }
+
+/**
+ * Codes that mean "these credentials may not do this", which no retry fixes: STS AssumeRole answers
+ * `AccessDenied` (HTTP 403) when the role does not exist, its trust policy does not name the caller, or
+ * the external id differs (IAM User Guide, "Troubleshooting IAM roles": "I can't assume a role"); EC2
+ * answers `UnauthorizedOperation` for an action the role's policies or an SCP deny, and `AuthFailure`
+ * for credentials it does not accept ("Error codes for the Amazon EC2 API", client errors); Elastic
+ * Load Balancing answers `AccessDenied`; Organizations `AccessDeniedException` (its SDK model's
+ * `AccessDeniedException`, thrown by ListParents and DescribeAccount).
+ */
+export const ACCESS_DENIED_CODES: ReadonlySet<string> = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthFailure',
+]);
+
+/** True when an error says the caller's credentials may not make the call (see `ACCESS_DENIED_CODES`). */
+export const isAccessDenied = (error: unknown): boolean =>
+  ACCESS_DENIED_CODES.has(error instanceof AwsCallError ? error.code : errorCode(error));

@@ -9,7 +9,6 @@ import type { Context } from 'aws-lambda';
 import { CANARY_METRIC, canaryRevertOf } from '../core/canary.js';
 import { loadConfig } from '../core/config.js';
 import { LayerGuardError, UnreadableEventError, UnsupportedEventError } from '../core/errors.js';
-import type { NetworkApi } from '../core/network.js';
 import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
@@ -20,6 +19,7 @@ import { METRICS } from './metrics.js';
 import { createEc2Network } from './ec2-network.js';
 import { defaultLoadBalancerReader } from './elb.js';
 import { createAwsChannels } from './notifier.js';
+import { createAwsReach } from './reach.js';
 
 /** Thrown for a `failed` outcome so that Lambda retries the event and, in the end, dead-letters it. */
 export class RemediationFailedError extends LayerGuardError {
@@ -42,24 +42,21 @@ const eventIdOf = (event: unknown): string | undefined => {
   return typeof id === 'string' ? id.slice(0, 128) : undefined;
 };
 
-/** The engine a deployed function runs: EC2, SNS and EventBridge through the SDK, idempotency in DynamoDB. */
-export function createAwsEngine(remediators: Remediators): Engine {
+/**
+ * The engine a deployed function runs: EC2, SNS and EventBridge through the SDK, idempotency in DynamoDB.
+ * Each event is judged in its own account and region: the function's own account with its own
+ * credentials; in an organisation's hub, any other account through its member role (`createAwsReach`).
+ * `name` is the function's, in the RoleSessionName of each AssumeRole.
+ */
+export function createAwsEngine(remediators: Remediators, name = 'function'): Engine {
   const config = loadConfig();
-  const networks = new Map<string, NetworkApi>();
   return createEngine({
     network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
-    // Each event is judged in its own region, with that region's clients; another account is out of reach.
-    reach: {
-      account: config.account,
-      network(region) {
-        let network = networks.get(region);
-        if (!network) {
-          network = createEc2Network(ec2Client(region), { loadBalancers: defaultLoadBalancerReader(region) });
-          networks.set(region, network);
-        }
-        return network;
-      },
-    },
+    reach: createAwsReach({
+      functionName: name,
+      ...(config.account ? { account: config.account } : {}),
+      ...(config.organization ? { organization: config.organization } : {}),
+    }),
     channels: createAwsChannels({
       sns: snsClient(),
       eventBridge: eventBridgeClient(),

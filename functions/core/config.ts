@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { type Organization, parseOrganization } from './organization.js';
 import { type Policy, parsePolicy } from './policy.js';
 
 /** What a handler reads from its environment, once, at cold start. */
@@ -14,6 +15,8 @@ export interface HandlerConfig {
   readonly canaryGroupId?: string;
   /** The account the function runs in: events from any other account are out of its reach. */
   readonly account?: string;
+  /** The organisation this function guards from its hub (`organization` of the configuration); none: one account. */
+  readonly organization?: Organization;
 }
 
 /** Environment variable names: the stack sets them, the handlers read them. */
@@ -27,6 +30,7 @@ export const ENV = {
   canaryPort: 'LAYERGUARD_CANARY_PORT',
   sweepConcurrency: 'LAYERGUARD_SWEEP_CONCURRENCY',
   account: 'LAYERGUARD_ACCOUNT_ID',
+  organization: 'LAYERGUARD_ORGANIZATION',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -45,12 +49,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
       throw new ConfigError(`${ENV.policy} is not valid JSON`, { cause: error });
     }
   }
+  const policy = parsePolicy(policyInput);
   return {
-    policy: parsePolicy(policyInput),
+    policy,
     topicArn: optional(env, ENV.topicArn),
     eventBusName: optional(env, ENV.eventBusName),
     idempotencyTable: optional(env, ENV.idempotencyTable),
     canaryGroupId: optional(env, ENV.canaryGroupId),
     account: optional(env, ENV.account),
+    ...definedOrganization(optional(env, ENV.organization), policy),
   };
+}
+
+/** The `organization` key as the stack passes it (JSON), validated against the base policy. */
+function definedOrganization(raw: string | undefined, policy: Policy): { organization?: Organization } {
+  if (!raw) return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`${ENV.organization} is not valid JSON`, { cause: error });
+  }
+  return { organization: parseOrganization(input, policy) };
 }

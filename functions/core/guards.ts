@@ -1,4 +1,5 @@
 import type { CloudTrailRecord, ParsedTrigger } from './cloudtrail.js';
+import { memberRoleArn, type Organization } from './organization.js';
 import type { Trigger } from './outcome.js';
 import type { Policy } from './policy.js';
 
@@ -42,23 +43,43 @@ export function sessionIssuerArn(record: CloudTrailRecord): string | undefined {
   return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : undefined;
 }
 
+const ROLE_ARN = /^arn:(aws(?:-[a-z]+)*):iam::(\d{12}):role\/.+$/;
+
+/**
+ * True when `arn` is the member role of `account` itself: the role the hub's functions assume there
+ * (`memberRoleArn`, in the ARN's own partition). The member role of any other account is not.
+ */
+export function isMemberRoleOf(arn: string, organization: Organization, account: string | undefined): boolean {
+  const match = ROLE_ARN.exec(arn);
+  if (!match || account === undefined || match[2] !== account) return false;
+  return arn === memberRoleArn(organization, account, match[1]);
+}
+
 /**
  * True when the call was made by one of LayerGuard's own functions (its reverts raise events too): the
- * session issuer is exactly one of the policy's own role ARNs, account and name. A role of the same name
- * in another account, or any other name, is not LayerGuard. Nor is the CLI, which runs with the caller's
- * credentials.
+ * session issuer is exactly one of the policy's own role ARNs, account and name, or, in an organisation,
+ * the member role of the account the call changed (the hub acts there through it). A role of the same
+ * name in another account, the member role of another account, or any other name, is not LayerGuard
+ * (a member role acting outside its own account cannot happen through LayerGuard, so it is someone
+ * else). Nor is the CLI, which runs with the caller's credentials.
  */
-export const isOwnAction = (record: CloudTrailRecord, policy: Policy): boolean => {
+export const isOwnAction = (record: CloudTrailRecord, policy: Policy, organization?: Organization): boolean => {
   const arn = sessionIssuerArn(record);
-  return arn !== undefined && policy.ownRoleArns.includes(arn);
+  if (arn === undefined) return false;
+  if (policy.ownRoleArns.includes(arn)) return true;
+  return organization !== undefined && isMemberRoleOf(arn, organization, resourceAccount(record));
 };
 
 /**
- * Why a function in `home` cannot act on a record's change, or `undefined` when it can: the resource is
- * in another account, which its credentials do not reach (a deployment across accounts, with a role in
- * each, is not built). A record that names no account is taken for the function's own.
+ * Why a function in `home` cannot act on a record's change, or `undefined` when it can. Alone, its
+ * credentials reach its own account only. In an organisation's hub every account is in reach: the hub
+ * bus admits only the organisation's accounts and the listed ones (its resource policy), and each is
+ * reached through its member role; a member whose role cannot be assumed is a `failed` outcome that
+ * names the fix, never silently out of reach. A record that names no account is taken for the
+ * function's own.
  */
-export function unreachableReason(record: CloudTrailRecord, home: string | undefined): string | undefined {
+export function unreachableReason(record: CloudTrailRecord, home: string | undefined, organization?: Organization): string | undefined {
+  if (organization) return undefined;
   const account = resourceAccount(record);
   if (home === undefined || account === undefined || account === home) return undefined;
   return `account ${account} is not reachable from account ${home}`;
@@ -68,9 +89,9 @@ export function unreachableReason(record: CloudTrailRecord, home: string | undef
  * Why a record is not LayerGuard's to act on, or `undefined` when it is. These are checked before the
  * request is read, so a failed call with a half-empty request is still `ignored`, not an error.
  */
-export function ignoreReason(record: CloudTrailRecord, policy: Policy): string | undefined {
+export function ignoreReason(record: CloudTrailRecord, policy: Policy, organization?: Organization): string | undefined {
   if (record.errorCode) return `the call failed (${record.errorCode}): nothing changed`;
-  if (isOwnAction(record, policy)) return 'the call was made by LayerGuard itself';
+  if (isOwnAction(record, policy, organization)) return 'the call was made by LayerGuard itself';
   const account = resourceAccount(record);
   if (policy.scope.accounts.length > 0 && (!account || !policy.scope.accounts.includes(account))) {
     return `account ${account ?? '(unknown)'} is outside the policy's scope`;

@@ -205,7 +205,9 @@ export function formatNotification(outcome: Outcome): { subject: string; message
   }
 
   lines.push('', 'Where');
-  lines.push(`  Account:    ${s(t.account ?? 'unknown', 32)}`);
+  // The name comes from Organizations (the hub's DescribeAccount), set by people: sanitised like the rest.
+  const alias = t.accountAlias ? ` (${s(t.accountAlias, 64)})` : '';
+  lines.push(`  Account:    ${s(t.account ?? 'unknown', 32)}${alias}`);
   lines.push(`  Region:     ${s(t.region ?? 'unknown', 32)}`);
   if (outcome.resources.length === 0) lines.push('  Resources:  none');
   else lines.push('  Resources:', ...list(outcome.resources, (r) => s(r)));

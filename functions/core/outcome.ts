@@ -25,6 +25,8 @@ export interface Trigger {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly account?: string;
+  /** The account's name in the organisation (Organizations DescribeAccount), when known: not from the record. */
+  readonly accountAlias?: string;
   readonly region?: string;
 }
 

@@ -1,5 +1,6 @@
 import type { Change } from '../core/change.js';
 import type { NetworkApi } from '../core/network.js';
+import type { Organization } from '../core/organization.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
 import type { Policy } from '../core/policy.js';
 
@@ -31,12 +32,30 @@ export interface RepeatLedger {
   since(key: string, from: Date): Promise<readonly Date[]>;
 }
 
-/** The account a function's credentials reach, and a network per region in it (clients cached per region). */
+/**
+ * Where the function can act: a network per account and region. Alone, its own account (its own
+ * credentials); from an organisation's hub, every account of `organization` too, each through its
+ * member role (STS AssumeRole, credentials cached per account). Clients are cached per account and
+ * region, so retries and throttling are shaped per account-region, as EC2's request buckets are.
+ */
 export interface Reach {
-  /** The function's own account; `undefined` when it is not known (then any account is taken for it). */
+  /** The function's own account (the hub's); `undefined` when it is not known (then any account is taken for it). */
   readonly account?: string;
-  /** The network of one region of that account. */
-  network(region: string): NetworkApi;
+  /**
+   * The network of one region of `account`: the function's own credentials for its own account (or when
+   * `account` is omitted), the member role's for any other account of the organisation. A member whose
+   * role cannot be assumed, or may not make a call, fails that call with `AccountAccessError`.
+   */
+  network(region: string, account?: string): NetworkApi;
+  /** The organisation guarded from this hub; absent: only the own account is in reach. */
+  readonly organization?: Organization;
+  /**
+   * The OUs `account` is in, from the root down (Organizations ListParents, cached); asked only when an
+   * override names an OU. Rejects with `AccountAccessError` (`organization-units`) when they cannot be read.
+   */
+  ous?(account: string): Promise<readonly string[]>;
+  /** The account's name in the organisation (Organizations DescribeAccount, cached); `undefined` on any failure. */
+  alias?(account: string): Promise<string | undefined>;
 }
 
 /** Observe, evaluate, plan, apply and verify one kind of change. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { type AudienceContext, audiencesOf } from '../core/audience.js';
 import { type ParsedTrigger, parseTrigger } from '../core/cloudtrail.js';
 import { NotApplicableEventError, UnreadableEventError, UnsupportedEventError } from '../core/errors.js';
-import { toTrigger } from '../core/guards.js';
+import { resourceAccount, toTrigger } from '../core/guards.js';
 import type { NotificationChannel } from '../core/notifier.js';
 import type { Outcome } from '../core/outcome.js';
 import type { PipelineDeps, Remediators } from './deps.js';
@@ -52,11 +52,19 @@ export interface Engine {
 }
 
 const DAY = 86_400;
+
+/** What makes a trigger one: the account it changed (empty when the record names none) and its event id. */
+interface TriggerKey {
+  readonly account: string;
+  readonly eventId: string;
+}
 const LOCAL_CONTEXT = { getRemainingTimeInMillis: () => 60_000 } as Context;
 
 /**
- * Wires the pipeline to the notification channels with idempotent steps keyed on the CloudTrail event
- * id: the remediation (a redelivered event returns the first outcome without touching the network),
+ * Wires the pipeline to the notification channels with idempotent steps keyed on the account and the
+ * CloudTrail event id (a hub hears every account: the same event on two paths, two buses or a
+ * redeploy, is one remediation and one notice; the same id in two accounts, which hand-made and
+ * game-day events can carry, is two changes): the remediation (a redelivered event returns the first outcome without touching the network),
  * and each channel (sent once per event and outcome, and retried alone when only it failed).
  */
 export function createEngine(given: EngineDeps): Engine {
@@ -64,10 +72,10 @@ export function createEngine(given: EngineDeps): Engine {
   const deps: EngineDeps = { ...given, repeats: given.repeats ?? new MemoryRepeatLedger() };
   const config = (key: string) =>
     new IdempotencyConfig({ eventKeyJmesPath: key, expiresAfterSeconds: deps.rememberSeconds ?? 2 * DAY });
-  const remediationConfig = config('eventId');
+  const remediationConfig = config('[account, eventId]');
 
   const remediateOnce = makeIdempotent(
-    async (_key: { eventId: string }, parsed: ReturnType<typeof parseTrigger>): Promise<Outcome> => {
+    async (_key: TriggerKey, parsed: ReturnType<typeof parseTrigger>): Promise<Outcome> => {
       const outcome = await remediate(parsed, deps.remediators, deps);
       if (outcome.outcome === 'failed') throw new FailedOutcomeError(outcome);
       return outcome;
@@ -76,9 +84,9 @@ export function createEngine(given: EngineDeps): Engine {
   );
 
   const channels = deps.channels.map((channel) => {
-    const channelConfig = config('[eventId, outcome]');
+    const channelConfig = config('[account, eventId, outcome]');
     const sendOnce = makeIdempotent(
-      async (_key: { eventId: string; outcome: string }, outcome: Outcome) => ({ id: (await channel.send(outcome)) ?? null }),
+      async (_key: TriggerKey & { outcome: string }, outcome: Outcome) => ({ id: (await channel.send(outcome)) ?? null }),
       { persistenceStore: deps.makeStore(), config: channelConfig, dataIndexArgument: 0, keyPrefix: `notify-${channel.name}` },
     );
     return { channel, channelConfig, sendOnce };
@@ -92,7 +100,7 @@ export function createEngine(given: EngineDeps): Engine {
     const trigger = { ...error.trigger, eventId: error.trigger.eventId || fallbackEventId(input) };
     const outcome = unreadableOutcome(trigger, error.message);
     error.outcome = outcome;
-    const key = { eventId: trigger.eventId, outcome: 'unreadable' };
+    const key = { account: trigger.account ?? '', eventId: trigger.eventId, outcome: 'unreadable' };
     const audiences = audiencesOf(outcome, deps.audience);
     const told = channels.filter((c) => audiences.includes(c.channel.audience));
     const sent = await Promise.allSettled(told.map((c) => c.sendOnce(key, outcome)));
@@ -113,10 +121,10 @@ export function createEngine(given: EngineDeps): Engine {
         if (error instanceof UnreadableEventError) await tellUnreadable(error, input);
         throw error;
       }
-      const eventId = parsed.record.eventID;
+      const trigger: TriggerKey = { account: resourceAccount(parsed.record) ?? '', eventId: parsed.record.eventID };
       let outcome: Outcome;
       try {
-        outcome = await remediateOnce({ eventId }, parsed);
+        outcome = await remediateOnce(trigger, parsed);
       } catch (error) {
         if (error instanceof FailedOutcomeError) outcome = error.outcome;
         else if (error instanceof UnsupportedEventError && !(error instanceof NotApplicableEventError)) {
@@ -127,7 +135,7 @@ export function createEngine(given: EngineDeps): Engine {
           throw unreadable;
         } else throw error;
       }
-      const key = { eventId, outcome: outcome.outcome };
+      const key = { ...trigger, outcome: outcome.outcome };
       const audiences = audiencesOf(outcome, deps.audience);
       const told = channels.filter((c) => audiences.includes(c.channel.audience));
       const sent = await Promise.allSettled(told.map((c) => c.sendOnce(key, outcome)));

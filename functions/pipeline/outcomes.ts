@@ -1,5 +1,6 @@
 import { changeTime } from '../core/cloudtrail.js';
 import { definedOnly } from '../core/defined.js';
+import { AccountAccessError } from '../core/errors.js';
 import type { Action, Drift, Outcome, OutcomeStatus, Trigger } from '../core/outcome.js';
 
 /** Builds an outcome from its trigger and the parts a pipeline found; the rest defaults to empty. */
@@ -54,3 +55,16 @@ export const describeError = (error: unknown): { name: string; message: string; 
   }
   return { name: 'Error', message: String(error) };
 };
+
+/**
+ * What a person does about a failure: for an account the hub cannot reach (`AccountAccessError`), its
+ * fix (the account, the role, what to deploy or check); else `generic`. `then` says what happens next.
+ */
+export const failureAction = (error: unknown, generic: string, then: string): string =>
+  `${error instanceof AccountAccessError ? error.fix : generic} ${then}`;
+
+/** The outcome with its account's name in the trigger, once known (`undefined`: as it is). */
+export async function withAccountAlias(outcome: Outcome, alias: Promise<string | undefined> | undefined): Promise<Outcome> {
+  const name = await alias;
+  return name ? { ...outcome, trigger: { ...outcome.trigger, accountAlias: name } } : outcome;
+}

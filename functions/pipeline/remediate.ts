@@ -5,7 +5,8 @@ import { ignoreReason, toTrigger, unreachableReason } from '../core/guards.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
 import { fightAction, isFight, repeatKeyText, windowStart } from '../core/repeats.js';
 import type { PipelineDeps, Remediator, Remediators } from './deps.js';
-import { describeError, makeOutcome } from './outcomes.js';
+import { describeError, failureAction, makeOutcome, withAccountAlias } from './outcomes.js';
+import { placeDeps } from './place.js';
 
 /** The resource a change is about, as the event names it: the same on every repeat of that change. */
 const resourceOf = (change: Change): string => {
@@ -71,15 +72,24 @@ async function answerFight(
  */
 export async function remediate(parsed: ParsedTrigger, remediators: Remediators, deps: PipelineDeps): Promise<Outcome> {
   const trigger = toTrigger(parsed);
-  const ignored = ignoreReason(parsed.record, deps.policy) ?? unreachableReason(parsed.record, deps.reach?.account);
+  const organization = deps.reach?.organization;
+  const ignored =
+    ignoreReason(parsed.record, deps.policy, organization) ?? unreachableReason(parsed.record, deps.reach?.account, organization);
   if (ignored) return makeOutcome(trigger, 'ignored', ignored);
-  // Judged and reverted where the change happened: the event's region, not the function's.
-  const here = deps.reach ? { ...deps, network: deps.reach.network(parsed.record.awsRegion) } : deps;
   const change = toChange(parsed.record);
   const remediator = remediators[change.kind] as Remediator | undefined;
   if (!remediator) throw new NotApplicableEventError(`${parsed.record.eventName} is not handled by this function`);
+  // The account's name is looked up beside the remediation (never fails it), for the notice.
+  const alias = trigger.account ? deps.reach?.alias?.(trigger.account).catch(() => undefined) : undefined;
+  return withAccountAlias(await judge(change, remediator, trigger, parsed, deps), alias);
+}
+
+async function judge(change: Change, remediator: Remediator, trigger: Trigger, parsed: ParsedTrigger, deps: PipelineDeps): Promise<Outcome> {
   const key = deps.repeats ? repeatKeyOf(change, trigger, parsed) : undefined;
   try {
+    // Judged and reverted where the change happened: the event's account and region, not the function's,
+    // under the policy of that account.
+    const here = await placeDeps(deps, trigger.account, parsed.record.awsRegion);
     if (key && deps.repeats) {
       const now = deps.clock();
       const prior = await deps.repeats.since(key, windowStart(now, deps.policy.reconciler));
@@ -93,9 +103,14 @@ export async function remediate(parsed: ParsedTrigger, remediators: Remediators,
   } catch (error) {
     if (error instanceof UnsupportedEventError) throw error;
     const described = describeError(error);
-    return makeOutcome(trigger, 'failed', `remediation failed: ${described.message}`, {
+    const where = [trigger.account, trigger.region].filter(Boolean).join('/');
+    return makeOutcome(trigger, 'failed', `remediation failed${where ? ` in ${where}` : ''}: ${described.message}`, {
       error: described,
-      humanAction: `Check ${trigger.eventName} ${trigger.eventId} by hand: LayerGuard could not finish the revert (${described.code ?? described.name}). The event is retried, then dead-lettered.`,
+      humanAction: failureAction(
+        error,
+        `Check ${trigger.eventName} ${trigger.eventId}${where ? ` in ${where}` : ''} by hand: LayerGuard could not finish the revert (${described.code ?? described.name}).`,
+        'The event is retried, then dead-lettered.',
+      ),
     });
   }
 }

@@ -2,4 +2,4 @@ import { createAwsEngine, createLambdaHandler } from '../adapters/lambda-handler
 import { remediateSecurityGroup } from '../pipeline/security-group.js';
 
 /** Reverts world-open ingress from AuthorizeSecurityGroupIngress and ModifySecurityGroupRules events. */
-export const handler = createLambdaHandler('security-group', createAwsEngine({ 'sg-ingress': remediateSecurityGroup }));
+export const handler = createLambdaHandler('security-group', createAwsEngine({ 'sg-ingress': remediateSecurityGroup }, 'security-group'));

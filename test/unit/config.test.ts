@@ -32,6 +32,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [ENV.policy]: '{mode:' })).toThrow(new ConfigError(`${ENV.policy} is not valid JSON`));
   });
 
+  it('reads the organisation of a hub, validated against the policy; names the variable when it is not JSON', () => {
+    const organization = { id: 'o-a1b2c3d4e5', hub: { account: '111122223333', region: 'us-east-1' }, memberRegions: ['us-east-1'] };
+    expect(loadConfig({ [ENV.organization]: JSON.stringify(organization) }).organization).toEqual({
+      ...organization,
+      memberRoleName: 'layerguard-member',
+      accounts: [],
+      overrides: [],
+    });
+    expect(loadConfig({}).organization).toBeUndefined();
+    expect(() => loadConfig({ [ENV.organization]: '{id:' })).toThrow(new ConfigError('LAYERGUARD_ORGANIZATION is not valid JSON'));
+    const bad = { ...organization, overrides: [{ accounts: ['222233334444'], policy: { mode: 'sometimes' } }] };
+    expect(() => loadConfig({ [ENV.organization]: JSON.stringify(bad) })).toThrow(/organization\.overrides\.0: invalid policy: mode/);
+  });
+
   it('names the field when the policy is invalid', () => {
     expect(() => loadConfig({ [ENV.policy]: JSON.stringify({ mode: 'sometimes' }) })).toThrow(/invalid policy: mode/);
   });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type CloudTrailRecord, parseTrigger } from '../../functions/core/cloudtrail.js';
-import { ignoreReason, isOwnAction, resourceAccount, sessionIssuerArn, toTrigger } from '../../functions/core/guards.js';
+import {
+  ignoreReason,
+  isMemberRoleOf,
+  isOwnAction,
+  resourceAccount,
+  sessionIssuerArn,
+  toTrigger,
+  unreachableReason,
+} from '../../functions/core/guards.js';
+import { type Organization, parseOrganization } from '../../functions/core/organization.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
 import { loadEvent, manifest } from '../support/events.js';
 
@@ -256,5 +265,60 @@ describe('ignoreReason', () => {
     expect(ignoreReason({ ...ssh(), recipientAccountId: '444455556666' }, byRegion)).toBe(
       "region us-east-1 is outside the policy's scope",
     );
+  });
+});
+
+describe('in an organisation: the member role and reach', () => {
+  const HUB = '111122223333';
+  const B = '222233334444';
+  const C = '333344445555';
+  const ORG: Organization = parseOrganization(
+    { id: 'o-a1b2c3d4e5', hub: { account: HUB, region: 'us-east-1' }, memberRegions: ['us-east-1'], memberRoleName: 'lg-member' },
+    POLICY,
+  );
+  /** A call in `recipient` by a session of `role` in `roleAccount`. */
+  const callBy = (role: string, roleAccount: string, recipient: string): CloudTrailRecord => ({
+    ...ssh(),
+    userIdentity: assumed(role, roleAccount),
+    recipientAccountId: recipient,
+  });
+
+  it.each([
+    ['arn:aws:iam::222233334444:role/lg-member', B, true],
+    ['arn:aws-cn:iam::222233334444:role/lg-member', B, true],
+    ['arn:aws:iam::222233334444:role/lg-member', C, false],
+    ['arn:aws:iam::222233334444:role/lg-member-2', B, false],
+    ['arn:aws:iam::222233334444:role/team/lg-member', B, false],
+    ['arn:aws:iam::222233334444:role/layerguard-member', B, false],
+    ['arn:aws:iam::222233334444:user/lg-member', B, false],
+    ['arn:aws:iam::222233334444:role/lg-member', undefined, false],
+  ] as const)('isMemberRoleOf(%s, account %s) is %s', (arn, account, expected) => {
+    expect(isMemberRoleOf(arn, ORG, account)).toBe(expected);
+  });
+
+  it('the member role of the call’s own account is LayerGuard itself', () => {
+    const record = callBy('lg-member', B, B);
+    expect(isOwnAction(record, POLICY, ORG)).toBe(true);
+    expect(ignoreReason(record, POLICY, ORG)).toBe('the call was made by LayerGuard itself');
+  });
+
+  it('the member role of another account, acting here, is not LayerGuard', () => {
+    expect(isOwnAction(callBy('lg-member', C, B), POLICY, ORG)).toBe(false);
+    expect(ignoreReason(callBy('lg-member', C, B), POLICY, ORG)).toBeUndefined();
+  });
+
+  it('without an organisation, a role named like the member role is not LayerGuard', () => {
+    expect(isOwnAction(callBy('lg-member', B, B), POLICY)).toBe(false);
+  });
+
+  it('the hub’s own roles stay LayerGuard’s in an organisation', () => {
+    expect(isOwnAction(callBy('LayerGuard-security-group-us-east-1', HUB, HUB), POLICY, ORG)).toBe(true);
+  });
+
+  it('every account is in reach of a hub; alone, only the own account', () => {
+    const inB = callBy('Developer', B, B);
+    expect(unreachableReason(inB, HUB, ORG)).toBeUndefined();
+    expect(unreachableReason(inB, HUB)).toBe('account 222233334444 is not reachable from account 111122223333');
+    expect(unreachableReason(callBy('Developer', HUB, HUB), HUB)).toBeUndefined();
   });
 });
