@@ -34,12 +34,23 @@ export const VPC_ID = id('vpc', 'vpc-0abc1234');
 
 const dryRun = z.optional(z.boolean());
 
+/** An account id: 12 digits (the same rule as the organisation's accounts). */
+export const ACCOUNT_ID = z.string().check(z.regex(/^\d{12}$/, 'an account id is 12 digits'));
+/** A region name, like the organisation's member regions. */
+export const REGION = z.string().check(z.maxLength(32), z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region looks like eu-west-1'));
+
+/**
+ * Where the runbook acts: from an organisation's hub, any account of the organisation (through its
+ * member role) and any region; without them, the function's own account and region, as always.
+ */
+const where = { account: z.optional(ACCOUNT_ID), region: z.optional(REGION) };
+
 export const RunbookPayloadSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('revert-security-group'), groupId: GROUP_ID, dryRun }),
-  z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun }),
-  z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun }),
+  z.strictObject({ action: z.literal('revert-security-group'), groupId: GROUP_ID, dryRun, ...where }),
+  z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun, ...where }),
+  z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun, ...where }),
   /** Without `vpcId`, the whole region (every VPC the credentials can see). */
-  z.strictObject({ action: z.literal('sweep'), vpcId: z.optional(VPC_ID), dryRun }),
+  z.strictObject({ action: z.literal('sweep'), vpcId: z.optional(VPC_ID), dryRun, ...where }),
 ]);
 
 export type RunbookPayload = z.infer<typeof RunbookPayloadSchema>;

@@ -10,10 +10,11 @@ import {
   forbiddenRoutes,
   hasJudgedRoute,
 } from '../core/route-table.js';
-import type { RunbookActionName, RunbookPayload } from '../core/runbook.js';
+import { type RunbookActionName, type RunbookPayload, RunbookPayloadError } from '../core/runbook.js';
 import { findWorldOpenRules } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
-import { describeError, makeOutcome } from './outcomes.js';
+import { describeError, failureAction, makeOutcome } from './outcomes.js';
+import { placeDeps } from './place.js';
 import { applyFindings } from './route-table.js';
 import { revertWorldOpen } from './security-group.js';
 import { loadBalancerIndex, withPublicTier } from './public-tier.js';
@@ -32,7 +33,7 @@ export interface RunbookDeps extends PipelineDeps {
   /** How many groups (or VPCs) a sweep works on at once; each makes its calls one after another. */
   readonly concurrency?: number;
   /** Who and where, copied into the synthetic trigger. */
-  readonly context?: { readonly account?: string; readonly region?: string; readonly actorArn?: string };
+  readonly context?: { readonly account?: string; readonly accountAlias?: string; readonly region?: string; readonly actorArn?: string };
   /** The run's id (tests fix it); a random UUID by default. */
   readonly newId?: () => string;
 }
@@ -83,7 +84,11 @@ export function failedOutcome(trigger: Trigger, error: unknown, resources: reado
   return makeOutcome(trigger, 'failed', `${doing} failed: ${described.message}`, {
     resources,
     error: described,
-    humanAction: `Run the runbook again, or check ${resources.join(', ') || 'the resources'} by hand: LayerGuard could not finish (${described.code ?? described.name}).`,
+    humanAction: failureAction(
+      error,
+      `Run the runbook again, or check ${resources.join(', ') || 'the resources'} by hand: LayerGuard could not finish (${described.code ?? described.name}).`,
+      '',
+    ).trim(),
   });
 }
 
@@ -271,8 +276,49 @@ export async function revertSubnetRunbook(
 const withDryRun = <D extends PipelineDeps>(deps: D, dryRun: boolean | undefined): D =>
   dryRun ? { ...deps, policy: { ...deps.policy, mode: 'dry-run' } satisfies Policy } : deps;
 
-/** Runs one validated payload. AWS failures become `failed` outcomes; nothing here throws for them. */
-export async function runRunbook(payload: RunbookPayload, runbookDeps: RunbookDeps): Promise<RunbookResult> {
+/**
+ * Where a payload that names an account or a region runs: that account's network there (through the
+ * reach) and its policy. Without either, the deps as given: single-account behaviour is unchanged.
+ * An account the function cannot reach (no organisation, another account), or a region without a
+ * reach to act there, is refused before any AWS call.
+ */
+async function placeRunbook(payload: RunbookPayload, deps: RunbookDeps): Promise<RunbookDeps> {
+  if (payload.account === undefined && payload.region === undefined) return deps;
+  const home = deps.reach?.account ?? deps.context?.account;
+  const account = payload.account ?? home;
+  const region = payload.region ?? deps.context?.region;
+  if (account !== undefined && home !== undefined && account !== home && !deps.reach?.organization) {
+    throw new RunbookPayloadError(`invalid runbook payload: account ${account} is not reachable from account ${home}: no organisation is configured`);
+  }
+  if (!deps.reach) {
+    if (payload.region !== undefined && payload.region !== deps.context?.region) {
+      throw new RunbookPayloadError(`invalid runbook payload: region ${payload.region}: this runbook acts in ${deps.context?.region ?? 'its own region'} only`);
+    }
+    return deps;
+  }
+  if (region === undefined) throw new RunbookPayloadError('invalid runbook payload: region: required where the function does not know its own');
+  const placed = await placeDeps(deps, account, region);
+  const alias = account !== undefined ? await deps.reach.alias?.(account).catch(() => undefined) : undefined;
+  return { ...placed, context: { ...deps.context, ...(account !== undefined ? { account } : {}), region, ...(alias ? { accountAlias: alias } : {}) } };
+}
+
+/**
+ * Runs one validated payload, in the account and region it names (from a hub) or the function's own.
+ * AWS failures become `failed` outcomes; nothing here throws for them. A payload naming an account or
+ * region the function cannot reach throws `RunbookPayloadError` before any AWS call.
+ */
+export async function runRunbook(payload: RunbookPayload, given: RunbookDeps): Promise<RunbookResult> {
+  let runbookDeps: RunbookDeps;
+  try {
+    runbookDeps = await placeRunbook(payload, given);
+  } catch (error) {
+    if (error instanceof RunbookPayloadError) throw error;
+    // The account's policy could not be known (its OUs): nothing is judged there, and the run says why.
+    const where = { ...given, context: { ...given.context, ...definedOnly({ account: payload.account, region: payload.region }) } };
+    const trigger = runbookTrigger(payload.action, where);
+    const outcomes = [failedOutcome(trigger, error, [payload.account ?? 'account'], `placing ${payload.action} in ${payload.account ?? 'the account'}`)];
+    return { runbookId: trigger.eventId, action: payload.action, dryRun: payload.dryRun === true || given.policy.mode === 'dry-run', outcomes, summary: summarise(outcomes) };
+  }
   // One read of the load balancers for the whole run (a sweep judges many groups).
   const deps = withDryRun({ loadBalancers: loadBalancerIndex(runbookDeps.network), ...runbookDeps }, payload.dryRun);
   const trigger = runbookTrigger(payload.action, deps);

@@ -6,6 +6,7 @@ import { createEc2Network } from '../adapters/ec2-network.js';
 import { createHandler, type HandlerTools } from '../adapters/lambda-handler.js';
 import { defaultLoadBalancerReader } from '../adapters/elb.js';
 import { createAwsChannels } from '../adapters/notifier.js';
+import { createAwsReach } from '../adapters/reach.js';
 import { audiencesOf } from '../core/audience.js';
 import { ENV, loadConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
@@ -85,6 +86,17 @@ async function notifyOutcomes(outcomes: readonly Outcome[], { logger, metrics }:
 
 const accountOf = (context: Context | undefined): string | undefined => context?.invokedFunctionArn?.split(':')[4] || undefined;
 
+/** Where the runbook can act, built once (its member credentials are cached across warm invocations). */
+let reach: ReturnType<typeof createAwsReach> | undefined;
+const reachOf = (account: string | undefined) => {
+  reach ??= createAwsReach({
+    functionName: 'runbook',
+    ...(account ? { account } : {}),
+    ...(config.organization ? { organization: config.organization } : {}),
+  });
+  return reach;
+};
+
 export const handler = createHandler('runbook', async (event: unknown, context: Context, tools: HandlerTools) => {
   const { logger, metrics } = tools;
   let payload: ReturnType<typeof parseRunbookPayload>;
@@ -100,13 +112,16 @@ export const handler = createHandler('runbook', async (event: unknown, context: 
   const id = randomUUID();
   logger.setCorrelationId(`runbook-${id}`);
   logger.info('runbook started', { payload });
+  const account = config.account ?? accountOf(context);
   const result = await runRunbook(payload, {
     network: createEc2Network(ec2Client(), { loadBalancers: defaultLoadBalancerReader() }),
+    // A payload naming an account or region acts there (an organisation's member through its member role).
+    reach: reachOf(account),
     policy: config.policy,
     clock: () => new Date(),
     newId: () => id,
     ...(concurrency ? { concurrency } : {}),
-    context: { account: accountOf(context), region: process.env.AWS_REGION },
+    context: { ...(account ? { account } : {}), ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}) },
   });
   // Every outcome that is not "nothing to do" is logged in full: it is the audit trail of the run.
   for (const outcome of result.outcomes) {

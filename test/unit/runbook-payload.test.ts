@@ -16,6 +16,10 @@ describe('parseRunbookPayload: accepted', () => {
     [{ action: 'revert-subnet-association', subnetId: SUBNET, dryRun: false }],
     [{ action: 'sweep', dryRun: false }],
     [{ action: 'sweep', vpcId: VPC, dryRun: true }],
+    [{ action: 'sweep', dryRun: true, account: '222233334444', region: 'eu-west-1' }],
+    [{ action: 'revert-security-group', groupId: SG, dryRun: false, account: '222233334444' }],
+    [{ action: 'revert-route-table', routeTableId: RT, dryRun: false, region: 'ap-southeast-2' }],
+    [{ action: 'revert-subnet-association', subnetId: SUBNET, dryRun: true, region: 'us-gov-west-1' }],
   ])('%j', (payload) => {
     expect(parseRunbookPayload(payload)).toEqual(payload);
   });
@@ -43,6 +47,11 @@ describe('parseRunbookPayload: refused with a clear reason', () => {
     ['no dryRun: a caller says which it means', { action: 'sweep', vpcId: VPC }, /dryRun: required: true reports what would be reverted, false reverts/],
     ['no dryRun on a one-resource runbook', { action: 'revert-security-group', groupId: SG }, /dryRun: required/],
     ['a numeric id', { action: 'revert-security-group', groupId: 12345678 }, /groupId: .*string/],
+    ['an account of 11 digits', { action: 'sweep', dryRun: true, account: '22223333444' }, /account: an account id is 12 digits/],
+    ['an account as a number', { action: 'sweep', dryRun: true, account: 222233334444 }, /account: .*string/],
+    ['an account with an injection', { action: 'sweep', dryRun: true, account: '222233334444 ; ls' }, /account: an account id is 12 digits/],
+    ['a region that is not one', { action: 'sweep', dryRun: true, region: 'mars' }, /region: a region looks like eu-west-1/],
+    ['a region in capitals', { action: 'sweep', dryRun: true, region: 'EU-WEST-1' }, /region: a region looks like eu-west-1/],
   ])('%s', (_name, payload, message) => {
     let error: unknown;
     try {
