@@ -1,24 +1,26 @@
 // @ts-check
 /**
- * Mutation testing of the decision core and the AWS adapters (`npm run test:mutation`; not in CI).
- * Each surviving mutant is either killed by a test or written down in stryker.survivors.md with the
- * reason it is equivalent. Incremental: a rerun only tests mutants whose code or tests changed since
- * reports/stryker-incremental.json (committed, so that a rerun after a change is short).
+ * Mutation testing of the decision core (`npm run test:mutation` runs this, then
+ * stryker.adapters.config.mjs; not in CI). Each surviving mutant is either killed by a test or written
+ * down in stryker.survivors.md with the reason it is equivalent. The core's mutants run against the
+ * in-process tests alone (`LAYERGUARD_MUTATION_SCOPE=core`, see vitest.stryker.config.ts). Incremental:
+ * a rerun only tests mutants whose code or tests changed since reports/stryker-incremental.json
+ * (committed, so that a rerun after a change is short).
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.stryker.config.ts' },
   plugins: ['@stryker-mutator/vitest-runner'],
-  mutate: ['functions/core/**/*.ts', 'functions/adapters/**/*.ts'],
+  mutate: ['functions/core/**/*.ts'],
   coverageAnalysis: 'perTest',
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // Two cores shared with other work: one test process at a time.
-  concurrency: 1,
+  htmlReporter: { fileName: 'reports/mutation/core.html' },
+  jsonReporter: { fileName: 'reports/mutation/core.json' },
+  // Two cores: two test processes; lower it when the machine is shared.
+  concurrency: 2,
   timeoutMS: 30_000,
   // A mutant in code that runs at import (schemas, constant tables) needs every test file reloaded;
   // those are skipped and counted as ignored (see stryker.survivors.md).

@@ -19,6 +19,13 @@ import { defineConfig } from 'vitest/config';
  */
 const env = { LAYERGUARD_PROPERTY_RUNS: '25', POWERTOOLS_LOG_LEVEL: 'SILENT' };
 
+/**
+ * `LAYERGUARD_MUTATION_SCOPE=core` (stryker.config.mjs) runs the shared project alone: core is pure, and
+ * its in-process tests are its oracle; an isolated handler file costs seconds of imports per mutant.
+ * The adapters' run (stryker.adapters.config.mjs) runs both.
+ */
+const coreOnly = process.env.LAYERGUARD_MUTATION_SCOPE === 'core';
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -51,23 +58,27 @@ export default defineConfig({
           env,
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'isolated',
-          include: ['test/handlers/**/*.test.ts', 'test/integration/elb.test.ts', 'test/integration/repeat-ledger.test.ts'],
-          exclude: [
-            'test/handlers/ec2-network.test.ts',
-            'test/handlers/ec2-errors.test.ts',
-            'test/handlers/canary-run.test.ts',
-            'test/handlers/notifier.test.ts',
-            'test/handlers/security-group-verify.test.ts',
-          ],
-          isolate: true,
-          globalSetup: ['test/support/moto-global-setup.ts'],
-          env,
-        },
-      },
+      ...(coreOnly
+        ? []
+        : [
+            {
+              extends: true,
+              test: {
+                name: 'isolated',
+                include: ['test/handlers/**/*.test.ts', 'test/integration/elb.test.ts', 'test/integration/repeat-ledger.test.ts'],
+                exclude: [
+                  'test/handlers/ec2-network.test.ts',
+                  'test/handlers/ec2-errors.test.ts',
+                  'test/handlers/canary-run.test.ts',
+                  'test/handlers/notifier.test.ts',
+                  'test/handlers/security-group-verify.test.ts',
+                ],
+                isolate: true,
+                globalSetup: ['test/support/moto-global-setup.ts'],
+                env,
+              },
+            },
+          ]),
     ],
   },
 });
