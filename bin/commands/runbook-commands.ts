@@ -67,11 +67,26 @@ export function registerRunbookCommands(program: Command): void {
     { inject: true },
   ).action(run((o) => ({ action: 'revert-subnet-association', subnetId: o.subnetId })));
 
+  const single = run((o) => ({ action: 'sweep', vpcId: o.vpcId }));
   common(
     program
       .command('sweep')
-      .description('find and revert every drift the policy defines in a VPC or the whole region (for missed events)')
-      .option('--vpc-id <id>', 'one VPC (default: every VPC of the region)'),
+      .description('find and revert every drift the policy defines in a VPC, the region, or every account-region of an organisation (for missed events)')
+      .option('--vpc-id <id>', 'one VPC (default: every VPC of the region)')
+      .option('--accounts <all|ids>', "all (Organizations ListAccounts, ACTIVE accounts) or ID,…: sweep each through its member role (your own account with your credentials)")
+      .option('--regions <all|list>', "all (the configuration's organization.memberRegions, else the regions enabled for your account) or a comma-separated list")
+      .option('--parallel <n>', 'with --accounts/--regions: account-regions swept at once (default 8)')
+      .option('--concurrency <n>', 'with --accounts/--regions: EC2 calls in flight in each account-region (default 4)'),
     { inject: true },
-  ).action(run((o) => ({ action: 'sweep', vpcId: o.vpcId })));
+  ).action(async (o: Record<string, unknown>) => {
+    if (o.accounts === undefined && o.regions === undefined) {
+      if (o.parallel !== undefined || o.concurrency !== undefined) {
+        const { UsageError } = await import('../io.js');
+        throw new UsageError(`${o.parallel !== undefined ? '--parallel' : '--concurrency'} needs --accounts or --regions`);
+      }
+      return single(o);
+    }
+    const { runOrgSweepCommand } = await import('./org-sweep.js');
+    process.exitCode = await runOrgSweepCommand(o);
+  });
 }

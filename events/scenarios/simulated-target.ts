@@ -29,9 +29,10 @@ export class SimulatedTarget implements GamedayTarget {
   readonly account: SimulatedAccount;
   readonly network: SimulatedNetwork;
 
-  constructor(options: SimulatedNetworkOptions = {}) {
-    this.account = threeTierAccount();
-    this.network = new SimulatedNetwork(this.account, options);
+  /** A fresh baseline account, or `place`: an account-region of a simulated organisation (its state and network). */
+  constructor(options: SimulatedNetworkOptions = {}, place?: { readonly account: SimulatedAccount; readonly network: SimulatedNetwork }) {
+    this.account = place?.account ?? threeTierAccount();
+    this.network = place?.network ?? new SimulatedNetwork(this.account, options);
   }
 
   async authorizeIngress(groupId: string, rules: readonly RuleRequest[], opts: InjectOptions = {}) {

@@ -1,4 +1,5 @@
-import { DescribeAccountCommand, ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeRegionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { type Account, DescribeAccountCommand, ListParentsCommand, type OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { AccountAccessError } from '../core/errors.js';
 import { errorCode } from './ec2-errors.js';
 
@@ -97,3 +98,55 @@ export function createOrganizationsReader(
     },
   };
 }
+
+/*
+ * What an organisation-wide sweep needs to know before it starts: which accounts there are, and
+ * which regions an account has enabled.
+ */
+
+/** An account of the organisation, as ListAccounts names it. */
+export interface OrganizationAccount {
+  readonly id: string;
+  readonly name?: string;
+}
+
+/**
+ * True for an account that can be acted on. `State` is the account's lifecycle (ACTIVE, SUSPENDED,
+ * PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION); `Status` says the same for older callers and is
+ * retired on 9 September 2026 (the SDK's `Account` model, client-organizations models_0.d.ts), so
+ * `State` wins when both are there.
+ */
+export const isActive = (a: Pick<Account, 'State' | 'Status'>): boolean => (a.State ?? a.Status) === 'ACTIVE';
+
+/**
+ * Every ACTIVE account of the organisation: Organizations ListAccounts, page by page (the SDK's
+ * paginator follows `NextToken`). Only the management account or a delegated administrator may call
+ * it; the caller's error (AccessDeniedException, AWSOrganizationsNotInUseException) is thrown as is.
+ */
+export async function listActiveAccounts(client: OrganizationsClient): Promise<OrganizationAccount[]> {
+  const accounts: OrganizationAccount[] = [];
+  for await (const page of paginateListAccounts({ client }, {})) {
+    for (const a of page.Accounts ?? []) {
+      if (a.Id && isActive(a)) accounts.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}) });
+    }
+  }
+  return accounts;
+}
+
+/**
+ * The regions enabled for the caller's account: EC2 DescribeRegions without `AllRegions`, which lists
+ * only the regions enabled for the account ("Indicates whether to display all Regions, including
+ * Regions that are disabled for your account", `DescribeRegionsRequest.AllRegions`, client-ec2
+ * models_5.d.ts), whether they need no opt-in or were opted in. Sorted, so a run reads the same.
+ */
+export async function enabledRegions(client: EC2Client): Promise<string[]> {
+  const answer = await client.send(new DescribeRegionsCommand({}));
+  return (answer.Regions ?? [])
+    .filter((r) => r.OptInStatus === undefined || r.OptInStatus !== 'not-opted-in')
+    .map((r) => r.RegionName)
+    .filter((n): n is string => typeof n === 'string')
+    .sort();
+}
+
+/** The IAM actions the organisation-wide sweep's caller needs beyond the sweep's own (README: the deployer's permissions). */
+export const ORGANIZATION_LISTING_ACTIONS = ['organizations:ListAccounts', 'ec2:DescribeRegions'] as const;

@@ -60,7 +60,7 @@ export interface RunbookResult {
 export const RUNBOOK_SOURCE = 'runbook';
 
 /** The trigger of a runbook run: there is no CloudTrail event, so it names the run and the action. */
-export function runbookTrigger(action: RunbookActionName, deps: RunbookDeps): Trigger {
+export function runbookTrigger(action: RunbookActionName, deps: Pick<RunbookDeps, 'clock' | 'newId' | 'context'>): Trigger {
   const id = deps.newId?.() ?? randomUUID();
   return {
     eventId: `runbook-${id}`,

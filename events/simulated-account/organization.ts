@@ -1,0 +1,107 @@
+import type { NetworkApi } from '../../functions/core/network.js';
+import { SimulatedAccount } from './account.js';
+import { seedThreeTier } from './baseline.js';
+import { BASELINE } from './ids.js';
+import { SimulatedNetwork, type SimulatedNetworkOptions } from './network.js';
+import { type Ec2Throttle, ec2Throttle } from './throttle.js';
+
+/**
+ * An AWS Organization held in memory: a hub account and member accounts, each with the three-tier
+ * baseline in every one of its regions. Each account-region is a `SimulatedAccount` of its own behind
+ * a `SimulatedNetwork` of its own, with EC2's request buckets of its own: EC2 throttles "for each
+ * account, on a per-Region basis" (EC2 API reference, "Request throttling for the Amazon EC2 API"),
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so a storm in one
+ * account-region never drains another's.
+ *
+ * The baseline's resource ids are the same in every account-region (ids are per account in this
+ * model), which makes a revert in the wrong account visible: it would find the hub's group, or none.
+ */
+
+/** The hub of the simulated organisation: the baseline's own account and region. */
+export const SIMULATED_HUB = { account: BASELINE.account, region: BASELINE.region } as const;
+/** Its member accounts, in the order Organizations would list them. */
+export const SIMULATED_MEMBERS = ['222233334444', '333344445555'] as const;
+/** Every account-region has these regions unless told otherwise. */
+export const SIMULATED_REGIONS = [BASELINE.region, 'eu-west-1'] as const;
+/** The organisation's id. */
+export const SIMULATED_ORGANIZATION_ID = 'o-lg1sim2org3';
+
+export interface AccountRegion {
+  readonly account: string;
+  readonly region: string;
+}
+
+export interface SimulatedOrganizationOptions {
+  readonly hub?: AccountRegion;
+  /** Member accounts (default `SIMULATED_MEMBERS`). */
+  readonly members?: readonly string[];
+  /** The regions of every account (default `SIMULATED_REGIONS`). */
+  readonly regions?: readonly string[];
+  /** Options of every account-region's network; `throttle` makes one set of buckets per account-region. */
+  readonly network?: Omit<SimulatedNetworkOptions, 'throttle'> & { readonly throttle?: (where: AccountRegion) => Ec2Throttle };
+  /** Seeds each account-region's baseline with its exemption valid from this time. */
+  readonly now?: Date;
+}
+
+const key = (account: string, region: string) => `${account}/${region}`;
+
+/** A simulated organisation: one three-tier account-region per account and region, each its own network and buckets. */
+export class SimulatedOrganization {
+  readonly id = SIMULATED_ORGANIZATION_ID;
+  readonly hub: AccountRegion;
+  readonly members: readonly string[];
+  readonly regions: readonly string[];
+  readonly #places = new Map<string, { account: SimulatedAccount; network: SimulatedNetwork }>();
+  readonly #options: SimulatedOrganizationOptions;
+
+  constructor(options: SimulatedOrganizationOptions = {}) {
+    this.#options = options;
+    this.hub = options.hub ?? SIMULATED_HUB;
+    this.members = options.members ?? SIMULATED_MEMBERS;
+    this.regions = options.regions ?? SIMULATED_REGIONS;
+  }
+
+  /** Every account: the hub first, then the members. */
+  get accounts(): readonly string[] {
+    return [this.hub.account, ...this.members.filter((m) => m !== this.hub.account)];
+  }
+
+  /** True when `account` is in the organisation. */
+  has(account: string): boolean {
+    return this.accounts.includes(account);
+  }
+
+  /** The account-region's state and network, made (with the baseline) the first time it is asked for. */
+  place(account: string, region: string): { readonly account: SimulatedAccount; readonly network: SimulatedNetwork } {
+    const k = key(account, region);
+    let place = this.#places.get(k);
+    if (!place) {
+      if (!this.has(account)) throw new Error(`account ${account} is not in the simulated organisation`);
+      if (!this.regions.includes(region)) throw new Error(`region ${region} is not enabled in the simulated organisation`);
+      // A salt per account-region, so the ids it makes (rules, associations) differ between them.
+      const salt = 0xb + this.#places.size + 1;
+      const simulated = seedThreeTier(new SimulatedAccount(account, region, salt), this.#options.now);
+      const { throttle, ...rest } = this.#options.network ?? {};
+      const network = new SimulatedNetwork(simulated, { ...rest, ...(throttle ? { throttle: throttle({ account, region }) } : {}) });
+      place = { account: simulated, network };
+      this.#places.set(k, place);
+    }
+    return place;
+  }
+
+  /** The network of one account-region (the hub reaches it through the member role). */
+  network(account: string, region: string): NetworkApi {
+    return this.place(account, region).network;
+  }
+
+  /** The account-regions made so far. */
+  placesMade(): AccountRegion[] {
+    return [...this.#places.values()].map((p) => ({ account: p.account.account, region: p.account.region }));
+  }
+}
+
+/** One set of EC2's buckets per account-region, on the given clock. */
+export const bucketsPerAccountRegion =
+  (now?: () => number) =>
+  (_where: AccountRegion): Ec2Throttle =>
+    ec2Throttle(now);

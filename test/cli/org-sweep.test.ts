@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { BASELINE as B } from '../../events/simulated-account/ids.js';
+import { SIMULATED_MEMBERS } from '../../events/simulated-account/organization.js';
+import { ownStderr, run } from './support.js';
+
+/**
+ * `layerguard sweep --accounts … --regions …` as a user runs it (a child process), on the simulated
+ * organisation: a hub (the baseline's account 111122223333) and two members, each in us-east-1 and
+ * eu-west-1, every account-region its own three-tier network and its own EC2 buckets.
+ */
+
+const [m1, m2] = SIMULATED_MEMBERS;
+
+describe.concurrent('sweep across accounts and regions (simulated organisation)', { timeout: 60_000 }, () => {
+  it('--accounts all --regions all: one row per account-region with a count per outcome, then the drift found, exit 0', async () => {
+    const r = await run(['sweep', '--dry-run', '--target', 'simulated', '--accounts', 'all', '--regions', 'all', '--inject', 'ssh-open-to-world']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]?.split(/\s+/)).toEqual([
+      'account', 'region', 'remediated', 'already-compliant', 'ignored', 'exempt', 'dry-run', 'alert-only', 'failed', 'scanned',
+    ]);
+    const rows = lines.slice(1, 7).map((l) => l.split(/\s{2,}/));
+    expect(rows.map((c) => `${c[0]} ${c[1]}`)).toEqual([
+      `${B.account} us-east-1`, `${B.account} eu-west-1`, `${m1} us-east-1`, `${m1} eu-west-1`, `${m2} us-east-1`, `${m2} eu-west-1`,
+    ]);
+    // The drift was injected in the hub's us-east-1 only: one dry-run there, nothing anywhere else.
+    expect(rows[0]).toEqual([B.account, 'us-east-1', '0', '0', '0', '0', '1', '0', '0', '4 sg, 4 rtb']);
+    for (const row of rows.slice(1)) expect(row.slice(2)).toEqual(['0', '0', '0', '0', '0', '0', '0', '4 sg, 4 rtb']);
+    expect(lines[7]?.split(/\s{2,}/)).toEqual(['total', '6 account-regions', '0', '0', '0', '0', '1', '0', '0']);
+    expect(r.stdout).toContain(`${B.account} us-east-1  dry-run    ${B.securityGroups.app}`);
+    expect(lines.at(-1)).toBe('sweep (dry-run) on simulated, injected without events: ssh-open-to-world: 6 account-regions, 1 dry-run');
+    expect(ownStderr(r.stderr)).toContain(
+      'layerguard: sweeping 6 account-regions (3 accounts × us-east-1, eu-west-1), 8 at once, 4 EC2 calls in flight in each',
+    );
+    // No terminal: no progress line on stderr.
+    expect(r.stderr).not.toContain('sweep: 6/6');
+  });
+
+  it('--json: one object with a row per account-region (account, region, counts, what it scanned) and the total', async () => {
+    const r = await run([
+      'sweep', '--json', '--target', 'simulated', '--accounts', `${m2},${B.account}`, '--regions', 'eu-west-1',
+      '--inject', 'igw-route-on-database-table',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      action: 'sweep',
+      dryRun: false,
+      target: 'simulated',
+      accounts: [m2, B.account],
+      regions: ['eu-west-1'],
+      injected: ['igw-route-on-database-table'],
+      summary: { total: 0 },
+    });
+    // The drift is in the hub's us-east-1, which this run did not ask for: none found.
+    expect(out.rows.map((row: { account: string; region: string }) => `${row.account} ${row.region}`)).toEqual([`${m2} eu-west-1`, `${B.account} eu-west-1`]);
+    for (const row of out.rows) {
+      expect(row).toMatchObject({ dryRun: false, outcomes: [], summary: { total: 0, scanned: { securityGroups: 4, routeTables: 4, vpcs: 1 } } });
+      expect(row.runbookId).toMatch(/^runbook-/);
+    }
+  });
+
+  it('enforce on the simulated organisation: the drift is reverted in its account-region, and its outcome names them', async () => {
+    const r = await run(['sweep', '--json', '--target', 'simulated', '--accounts', 'all', '--regions', 'us-east-1', '--inject', 'rdp-open-to-world']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.counts).toMatchObject({ remediated: 1, failed: 0 });
+    const [hub] = out.rows;
+    expect(hub).toMatchObject({ account: B.account, region: 'us-east-1', summary: { counts: { remediated: 1 } } });
+    expect(hub.outcomes[0]).toMatchObject({ outcome: 'remediated', resources: [B.securityGroups.app], trigger: { account: B.account, region: 'us-east-1', source: 'runbook' } });
+  });
+
+  it.each([
+    [['--accounts', '12,abc'], 'layerguard: --accounts: 12, abc: an account id is 12 digits (or give all)'],
+    [['--accounts', `${m1},`], `layerguard: --accounts: an empty item in "${m1},": give all, or a comma-separated list`],
+    [['--regions', 'mars-1'], 'layerguard: --regions: mars-1: a region looks like eu-west-1 (or give all)'],
+    [['--accounts', '999999999999'], `layerguard: 999999999999: not in the simulated organisation (its accounts: ${B.account}, ${m1}, ${m2})`],
+    [['--regions', 'ap-south-1'], 'layerguard: ap-south-1: not a region of the simulated organisation (its regions: us-east-1, eu-west-1)'],
+    [['--accounts', 'all', '--vpc-id', B.vpcId], 'layerguard: --vpc-id names one VPC of one account and region: it cannot be combined with --accounts or --regions'],
+    [['--accounts', 'all', '--parallel', '0'], 'layerguard: --parallel: 0: a whole number from 1 to 64'],
+    [['--parallel', '2'], 'layerguard: --parallel needs --accounts or --regions'],
+  ])('bad input %j: one line naming the fix, exit 2, nothing swept', async (args, message) => {
+    const r = await run(['sweep', '--target', 'simulated', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(ownStderr(r.stderr)).toEqual([message]);
+  });
+
+  it('--remote cannot sweep an organisation from here: exit 2 before any call', async () => {
+    const r = await run(['sweep', '--remote', '--function-name', 'f', '--accounts', 'all']);
+    expect(r.code).toBe(2);
+    expect(ownStderr(r.stderr)[0]).toMatch(/^layerguard: --accounts and --regions sweep from here through each member role: they cannot be combined with --remote/);
+  });
+
+  it('a real account without --apply or --yes keeps the existing rules: --yes without --apply is refused (exit 2)', async () => {
+    const r = await run(['sweep', '--accounts', 'all', '--yes']);
+    expect(r.code).toBe(2);
+    expect(ownStderr(r.stderr)).toEqual(['layerguard: --yes confirms --apply: add --apply to change the account']);
+  });
+});
