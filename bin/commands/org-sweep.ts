@@ -3,9 +3,10 @@ import { SimulatedTarget } from '../../events/scenarios/simulated-target.js';
 import { SimulatedOrganization } from '../../events/simulated-account/organization.js';
 import { ec2Throttle } from '../../events/simulated-account/throttle.js';
 import { ec2Client, retryConfig } from '../../functions/adapters/clients.js';
-import { createEc2Network } from '../../functions/adapters/ec2-network.js';
-import { defaultLoadBalancerReader } from '../../functions/adapters/elb.js';
 import { enabledRegions, listActiveAccounts } from '../../functions/adapters/organizations.js';
+import { createAwsReach } from '../../functions/adapters/reach.js';
+import type { Reach } from '../../functions/pipeline/deps.js';
+import { accountPolicy } from '../../functions/pipeline/place.js';
 import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus } from '../../functions/core/outcome.js';
 import {
   type AccountRegion,
@@ -112,9 +113,10 @@ async function simulatedPlan(opts: OrgSweepCliOptions, loaded: LoadedConfig): Pr
     throw new UsageError(`${disabled.join(', ')}: not a region of the simulated organisation (its regions: ${org.regions.join(', ')})`);
   }
   const injected: string[] = [];
+  // The hub's account-region is the simulated account's baseline; scenarios across accounts inject in the members.
+  const target = new SimulatedTarget({}, org.place(org.hub.account, org.hub.region), org);
   for (const scenario of opts.inject?.length ? selectScenarios(opts.inject) : []) {
-    // A game-day scenario's drift, without its event, in the hub's account-region (the simulated account's baseline).
-    const target = new SimulatedTarget({}, org.place(org.hub.account, org.hub.region));
+    // A game-day scenario's drift (and a broken member role), without its event.
     try {
       await scenario.setup?.(target);
       await scenario.inject(target);
@@ -128,7 +130,7 @@ async function simulatedPlan(opts: OrgSweepCliOptions, loaded: LoadedConfig): Pr
     places: crossed(accounts, regions),
     accounts,
     regions,
-    place: async (where): Promise<Placed> => ({ network: org.network(where.account, where.region), policy: loaded.policy }),
+    place: placeThrough(org.reach(), loaded),
     injected,
   };
 }
@@ -158,24 +160,25 @@ async function awsPlan(opts: OrgSweepCliOptions, loaded: LoadedConfig): Promise<
   } else {
     regions = askedRegions;
   }
+  const { organization } = loaded.config;
   const foreign = accounts.filter((a) => a !== ctx.account);
-  if (foreign.length > 0) {
+  if (foreign.length > 0 && !organization) {
     throw new UsageError(
-      `${foreign.join(', ')}: sweeping another account through its member role is not available in this version yet; sweep your own account (${ctx.account}) or run from each account`,
+      `${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}: another account is swept through its member role, which the configuration's organization key names (memberRoleName, externalId): add it (see layerguard.org.example.json) or give --config`,
     );
   }
-  return {
-    ctx,
-    places: crossed(accounts, regions),
-    accounts,
-    regions,
-    place: async (where): Promise<Placed> => ({
-      network: createEc2Network(ec2Client(where.region), { loadBalancers: defaultLoadBalancerReader(where.region) }),
-      policy: loaded.policy,
-    }),
-    injected: [],
-  };
+  // The caller's own account with the caller's credentials; every other through its member role (STS AssumeRole, cached per account).
+  const reach = createAwsReach({ account: ctx.account, ...(organization ? { organization } : {}), functionName: 'cli' });
+  return { ctx, places: crossed(accounts, regions), accounts, regions, place: placeThrough(reach, loaded), injected: [] };
 }
+
+/** Places each account-region through a reach: its network there, and the policy of its account (its OU and account overrides). */
+const placeThrough =
+  (reach: Reach, loaded: LoadedConfig): OrgSweepDeps['place'] =>
+  async (where): Promise<Placed> => ({
+    network: reach.network(where.region, where.account),
+    policy: await accountPolicy(loaded.policy, reach, where.account),
+  });
 
 /** The counts' columns: every outcome of the vocabulary, in its order. */
 const COLUMNS: readonly OutcomeStatus[] = OUTCOME_STATUSES;

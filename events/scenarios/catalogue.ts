@@ -1,8 +1,8 @@
 import type { SgRule } from '../../functions/core/network.js';
-import type { OutcomeStatus } from '../../functions/core/outcome.js';
+import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { isWorldOpen } from '../../functions/core/security-group.js';
-import type { GamedayTarget, Injection } from './target.js';
+import type { GamedayTarget, Injection, MemberName } from './target.js';
 
 /**
  * The game-day catalogue: each scenario injects one drift (or a negative control that must not be
@@ -22,6 +22,19 @@ export interface Scenario {
   readonly inject: (t: GamedayTarget) => Promise<Injection>;
   /** The violations of `mustHold` found in the live state; empty when it holds. */
   readonly check: (t: GamedayTarget, injected: Injection) => Promise<string[]>;
+  /** Plays across accounts: the target's organisation (a hub and members) is needed; the hub's functions reach the members. */
+  readonly organization?: boolean;
+  /** Violations in what LayerGuard answered and told (the outcome of the event's first arrival, every arrival's, the notices of the event). */
+  readonly checkOutcome?: (seen: {
+    readonly outcome: Outcome;
+    readonly deliveries: readonly Outcome[];
+    readonly notices: readonly Outcome[];
+    /** The outcomes of the injection's `also` events, in order. */
+    readonly also: readonly Outcome[];
+    /** The policy's mode the game day plays under. */
+    readonly mode: 'enforce' | 'dry-run';
+    readonly target: GamedayTarget;
+  }) => string[] | Promise<string[]>;
 }
 
 const worldOpen = (rules: readonly SgRule[]) => rules.filter((r) => isWorldOpen(r, DEFAULT_POLICY));
@@ -51,6 +64,20 @@ const noInternetRoute = async (t: GamedayTarget, subnetIds: readonly string[]): 
 const dbSubnets = (t: GamedayTarget) => [t.ids.subnets.database1, t.ids.subnets.database2];
 const tcp = (port: number, cidr: string) =>
   cidr.includes(':') ? { protocol: 'tcp', fromPort: port, toPort: port, cidrIpv6: cidr } : { protocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr };
+
+/** A member of the target's organisation (scenarios across accounts only). */
+const member = async (t: GamedayTarget, name: MemberName = 'member'): Promise<GamedayTarget> => {
+  const org = await t.organization?.();
+  if (!org) throw new Error(`the ${t.kind} target models one account only`);
+  return org.member(name);
+};
+
+/** Made in a member: the injection says where, for the scorecard. */
+const inMember = (m: GamedayTarget, injected: Injection, more: Partial<Injection> = {}): Injection => ({
+  ...injected,
+  ...(m.where ? { where: m.where } : {}),
+  ...more,
+});
 
 export const CATALOGUE: readonly Scenario[] = [
   {
@@ -165,5 +192,97 @@ export const CATALOGUE: readonly Scenario[] = [
     mustHold: 'nothing changed and nothing was reverted',
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(22, '0.0.0.0/0')], { failWith: 'Client.UnauthorizedOperation' }),
     check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
+  },
+  {
+    name: 'member-drift-reverted-from-hub',
+    drift: "a member account: app tier tcp/22 from 0.0.0.0/0; the member's rule forwards the event to the hub, whose function acts through the member role",
+    expected: 'remediated',
+    organization: true,
+    targets: ['simulated', 'emulator'],
+    mustHold: "the member's app tier admits nothing from the internet again; the hub's own app tier is untouched",
+    inject: async (t) => {
+      const m = await member(t);
+      return inMember(m, await m.authorizeIngress(m.ids.securityGroups.app, [tcp(22, '0.0.0.0/0')]));
+    },
+    check: async (t) => {
+      const m = await member(t);
+      return [...(await noWorldOpen(m, m.ids.securityGroups.app)), ...(await stillAdmits(t, t.ids.securityGroups.web, '0.0.0.0/0', 443))];
+    },
+    checkOutcome: ({ outcome, target }) => {
+      const at = outcome.trigger.account;
+      return at && at !== target.where?.account ? [] : [`the outcome names account ${at ?? '(none)'}, not the member's`];
+    },
+  },
+  {
+    name: 'member-role-broken',
+    drift: "a member whose member role the hub cannot assume (AssumeRole: AccessDenied): db tier tcp/22 from 0.0.0.0/0 there; then the same drift in another member",
+    expected: 'failed',
+    organization: true,
+    targets: ['simulated'],
+    mustHold: "the broken member's outcome is failed and names the account and the fix; the other member's drift is reverted all the same",
+    setup: async (t) => {
+      const org = await t.organization?.();
+      if (!org?.breakMemberRole) throw new Error(`the ${t.kind} target cannot break a member role`);
+      await org.breakMemberRole('other');
+    },
+    inject: async (t) => {
+      const broken = await member(t, 'other');
+      const healthy = await member(t, 'member');
+      const first = await broken.authorizeIngress(broken.ids.securityGroups.db, [tcp(22, '0.0.0.0/0')]);
+      const second = inMember(healthy, await healthy.authorizeIngress(healthy.ids.securityGroups.db, [tcp(22, '0.0.0.0/0')]));
+      return inMember(broken, first, { also: [second] });
+    },
+    check: async (t) => {
+      const broken = await member(t, 'other');
+      // Nothing could act there: the drift stands until the role is fixed (the event is retried, then dead-lettered).
+      return stillAdmits(broken, broken.ids.securityGroups.db, '0.0.0.0/0', 22);
+    },
+    checkOutcome: async ({ outcome, notices, also, mode, target }) => {
+      const broken = await member(target, 'other');
+      const healthy = await member(target, 'member');
+      const account = broken.where?.account ?? '';
+      const told = `${outcome.reason} ${outcome.humanAction ?? ''}`;
+      const answer = mode === 'dry-run' ? 'dry-run' : 'remediated';
+      return [
+        // The other member is not held up: its drift is answered as if the broken one did not exist.
+        ...(also[0]?.outcome === answer ? [] : [`the other member's drift was ${also[0]?.outcome ?? 'not handled'}, not ${answer}`]),
+        ...(mode === 'enforce' ? await noWorldOpen(healthy, healthy.ids.securityGroups.db) : []),
+        ...(told.includes(account) ? [] : [`the failed outcome does not name account ${account}`]),
+        ...(told.includes(`arn:aws:iam::${account}:role/`) ? [] : ['the failed outcome does not name the member role']),
+        ...(/Deploy the member StackSet instance/.test(told) ? [] : ['the failed outcome does not say how to fix it']),
+        ...(notices.length === 1 ? [] : [`${notices.length} notices of the failed event, not 1`]),
+      ];
+    },
+  },
+  {
+    name: 'same-event-two-paths',
+    drift: "a member account's database route table: 0.0.0.0/0 -> internet gateway; the event reaches the hub twice (the member's rule, and an organisation trail's forwarding)",
+    expected: 'remediated',
+    organization: true,
+    targets: ['simulated', 'emulator'],
+    mustHold: "the member's database subnets have no route to the internet; one revert, one notice",
+    inject: async (t) => {
+      const m = await member(t);
+      const injected = await m.createRoute(m.ids.routeTables.database, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: m.ids.internetGatewayId });
+      return inMember(m, injected, { paths: 2 });
+    },
+    check: async (t) => {
+      const m = await member(t);
+      return noInternetRoute(m, dbSubnets(m));
+    },
+    checkOutcome: async ({ deliveries, notices, mode, target }) => {
+      const m = await member(target);
+      const answer = mode === 'dry-run' ? 'dry-run' : 'remediated';
+      // The simulated network logs its calls: exactly one DeleteRoute went through (none in dry-run), whatever the retries.
+      const calls = (m.network as { calls?: readonly { operation: string; result: string }[] }).calls;
+      const deletes = calls?.filter((c) => c.operation === 'DeleteRoute' && c.result === 'ok').length;
+      const wanted = mode === 'dry-run' ? 0 : 1;
+      return [
+        ...(deliveries.length === 2 ? [] : [`the event arrived ${deliveries.length} times, not 2`]),
+        ...(deliveries.every((d) => d.outcome === answer) ? [] : [`the arrivals answered ${deliveries.map((d) => d.outcome).join(', ')}`]),
+        ...(notices.length === 1 ? [] : [`${notices.length} notices, not 1`]),
+        ...(deletes === undefined || deletes === wanted ? [] : [`${deletes} DeleteRoute calls, not ${wanted}`]),
+      ];
+    },
   },
 ];

@@ -1,7 +1,7 @@
 import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
 import { buildRulePatterns, matchingRules, type RuleName } from '../../functions/core/patterns.js';
 import type { Policy } from '../../functions/core/policy.js';
-import type { Remediators } from '../../functions/pipeline/deps.js';
+import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
@@ -39,6 +39,9 @@ export interface ScenarioResult {
   readonly passed: boolean;
   readonly rules: readonly RuleName[];
   readonly violations: readonly string[];
+  /** Where the drift was made and reverted: the target's account and region, or a member's. */
+  readonly account?: string;
+  readonly region?: string;
 }
 
 export interface Scorecard {
@@ -77,31 +80,76 @@ const judge = (expected: OutcomeStatus, r: Omit<ScenarioResult, 'passed'>): bool
   (expected !== 'dry-run' || (r.detected && r.notified)) &&
   (expected === 'remediated' || !r.reverted);
 
-async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): Promise<ScenarioResult> {
-  const expected = expectedOutcome(s, policy);
-  const base = { name: s.name, drift: s.drift, expected };
-  try {
-    await s.setup?.(target);
-    const injected = await s.inject(target);
-    const rules = matchingRules(buildRulePatterns(policy, { gameday: true }), injected.event);
-    const notifier = new RecordingNotifier();
-    let outcome: Outcome | undefined;
-    let handledAt = performance.now();
-    for (const rule of rules) {
-      const engine = createEngine({
+/**
+ * The deployed path of one event: the rules it matches, then each rule's function. Across accounts,
+ * the member's rule (the same patterns, at the source) forwards the event to the hub's bus, where the
+ * hub's rules match it again: both are `patterns`, so the rules that fire at the hub are the ones that
+ * matched at the member. A function's engine is kept for the whole scenario (one idempotency store
+ * per function, as deployed), so an event that arrives twice meets the record of its first arrival.
+ */
+function deliverer(target: GamedayTarget, policy: Policy, notifier: RecordingNotifier, reach: Reach | undefined) {
+  const patterns = buildRulePatterns(policy, { gameday: true });
+  const engines = new Map<RuleName, ReturnType<typeof createEngine>>();
+  const engineFor = (rule: RuleName) => {
+    let engine = engines.get(rule);
+    if (!engine) {
+      engine = createEngine({
         network: target.network,
         channels: [notifier],
         policy,
         clock: () => new Date(),
         remediators: HANDLERS[rule],
         makeStore: () => new MemoryIdempotencyStore(),
+        ...(reach ? { reach } : {}),
       });
-      outcome = await engine.handle(injected.event);
+      engines.set(rule, engine);
+    }
+    return engine;
+  };
+  return async (event: Record<string, unknown>): Promise<{ rules: RuleName[]; outcome?: Outcome; handledAt: number }> => {
+    const rules = matchingRules(patterns, event);
+    let outcome: Outcome | undefined;
+    let handledAt = performance.now();
+    for (const rule of rules) {
+      outcome = await engineFor(rule).handle(event);
       handledAt = performance.now();
     }
+    return { rules, ...(outcome ? { outcome } : {}), handledAt };
+  };
+}
+
+async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): Promise<ScenarioResult> {
+  const expected = expectedOutcome(s, policy);
+  const base = { name: s.name, drift: s.drift, expected };
+  try {
+    const organization = s.organization ? await target.organization?.() : undefined;
+    if (s.organization && !organization) throw new Error(`the ${target.kind} target models one account only`);
+    await s.setup?.(target);
+    const injected = await s.inject(target);
+    const notifier = new RecordingNotifier();
+    const deliver = deliverer(target, policy, notifier, organization?.reach);
+    // Every path the event arrives on; the outcome judged is its first arrival's.
+    const deliveries: Outcome[] = [];
+    let first: Awaited<ReturnType<typeof deliver>> | undefined;
+    for (let path = 0; path < Math.max(1, injected.paths ?? 1); path++) {
+      const delivered = await deliver(injected.event);
+      first ??= delivered;
+      if (delivered.outcome) deliveries.push(delivered.outcome);
+    }
+    const also: Outcome[] = [];
+    for (const other of injected.also ?? []) {
+      const delivered = await deliver(other.event);
+      if (delivered.outcome) also.push(delivered.outcome);
+    }
+    const { rules, outcome, handledAt } = first as Awaited<ReturnType<typeof deliver>>;
     // In dry-run the drift stays by design: `mustHold` (the drift is gone) does not apply; "nothing reverted" does.
     const violations = expected === 'dry-run' ? [] : await s.check(target, injected);
+    if (outcome && s.checkOutcome) {
+      const notices = notifier.sent.filter((o) => o.eventId === injected.eventId);
+      violations.push(...(await s.checkOutcome({ outcome, deliveries, notices, also, mode: policy.mode, target })));
+    }
     const reverted = (outcome?.actions ?? []).some((a) => a.result === 'done');
+    const where = injected.where ?? target.where;
     const result = {
       ...base,
       outcome: outcome?.outcome ?? ('ignored' as const),
@@ -112,6 +160,7 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
       secondsToRevert: reverted ? round((handledAt - injected.injectedAt) / 1000) : null,
       rules,
       violations,
+      ...(where ? { account: where.account, region: where.region } : {}),
     };
     return { ...result, passed: judge(expected, result) };
   } catch (error) {

@@ -4,7 +4,8 @@ import type { RuleRequest, SimulatedAccount } from '../simulated-account/account
 import { threeTierAccount } from '../simulated-account/baseline.js';
 import { BASELINE } from '../simulated-account/ids.js';
 import { SimulatedNetwork, type SimulatedNetworkOptions } from '../simulated-account/network.js';
-import type { GamedayTarget, InjectOptions, Injection, TierIds } from './target.js';
+import { SIMULATED_MEMBERS, SimulatedOrganization } from '../simulated-account/organization.js';
+import type { GamedayTarget, InjectOptions, Injection, MemberName, OrganizationTarget, TierIds, Where } from './target.js';
 
 const ids: TierIds = {
   vpcId: BASELINE.vpcId,
@@ -28,11 +29,51 @@ export class SimulatedTarget implements GamedayTarget {
   readonly ids = ids;
   readonly account: SimulatedAccount;
   readonly network: SimulatedNetwork;
+  #organization?: SimulatedOrganization;
+  #members = new Map<MemberName, SimulatedTarget>();
 
-  /** A fresh baseline account, or `place`: an account-region of a simulated organisation (its state and network). */
-  constructor(options: SimulatedNetworkOptions = {}, place?: { readonly account: SimulatedAccount; readonly network: SimulatedNetwork }) {
+  /**
+   * A fresh baseline account, or `place`: an account-region of a simulated organisation (its state and
+   * network), with `organization` the organisation it is the hub of.
+   */
+  constructor(
+    options: SimulatedNetworkOptions = {},
+    place?: { readonly account: SimulatedAccount; readonly network: SimulatedNetwork },
+    organization?: SimulatedOrganization,
+  ) {
     this.account = place?.account ?? threeTierAccount();
     this.network = place?.network ?? new SimulatedNetwork(this.account, options);
+    this.#organization = organization;
+  }
+
+  get where(): Where {
+    return { account: this.account.account, region: this.account.region };
+  }
+
+  /** Where each member of a game day across accounts is: one in another region too, so forwarding crosses both. */
+  static readonly MEMBERS: Readonly<Record<MemberName, Where>> = {
+    member: { account: SIMULATED_MEMBERS[0], region: 'eu-west-1' },
+    other: { account: SIMULATED_MEMBERS[1], region: BASELINE.region },
+  };
+
+  /** The organisation this account is the hub of (made on first use): two members, two regions. */
+  async organization(): Promise<OrganizationTarget> {
+    const org = (this.#organization ??= new SimulatedOrganization({ hub: this.where }));
+    const reach = org.reach();
+    return {
+      hub: org.hub,
+      reach,
+      member: async (name) => {
+        let member = this.#members.get(name);
+        if (!member) {
+          const at = SimulatedTarget.MEMBERS[name];
+          member = new SimulatedTarget({}, org.place(at.account, at.region));
+          this.#members.set(name, member);
+        }
+        return member;
+      },
+      breakMemberRole: async (name) => org.breakMemberRole(SimulatedTarget.MEMBERS[name].account),
+    };
   }
 
   async authorizeIngress(groupId: string, rules: readonly RuleRequest[], opts: InjectOptions = {}) {

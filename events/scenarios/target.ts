@@ -1,4 +1,5 @@
 import type { NetworkApi, RouteDestination, RouteTable, RouteTarget, SgRule } from '../../functions/core/network.js';
+import type { Reach } from '../../functions/pipeline/deps.js';
 import type { RuleRequest } from '../simulated-account/account.js';
 
 /** The resources of a three-tier network a game day plays on (the baseline's, or a sandbox VPC's). */
@@ -15,11 +16,44 @@ export interface TierIds {
   readonly dbFromAppRuleId: string;
 }
 
+/** An account and a region: where a change was made, where LayerGuard acts. */
+export interface Where {
+  readonly account: string;
+  readonly region: string;
+}
+
 /** An injected change: its EventBridge event (CloudTrail record inside) and when it was made. */
 export interface Injection {
   readonly event: Record<string, unknown>;
   readonly eventId: string;
   readonly injectedAt: number;
+  /** Where the change was made, when not in the target's own account and region (a member's). */
+  readonly where?: Where;
+  /**
+   * How many times the event reaches the hub (default 1): 2 when it also comes on a second path, an
+   * organisation trail's forwarding or a redeployed rule. LayerGuard must revert once and tell once.
+   */
+  readonly paths?: number;
+  /** More drift of the same scenario, delivered after this one: the scenario's check judges what became of it. */
+  readonly also?: readonly Injection[];
+}
+
+/** The two member account-regions a game day across accounts plays in. */
+export type MemberName = 'member' | 'other';
+
+/**
+ * A game day across an organisation: the hub's functions reach each member through its member role;
+ * a member's rule forwards its drift events to the hub's bus (the same patterns at the source).
+ */
+export interface OrganizationTarget {
+  /** Where the hub's functions run. */
+  readonly hub: Where;
+  /** How the hub's functions reach each account and region (the member role's credentials). */
+  readonly reach: Reach;
+  /** A member account-region's own three-tier network: drift is made there as a person there would (made once per scenario). */
+  member(name: MemberName): Promise<GamedayTarget>;
+  /** Makes the hub unable to assume the member role of `name` (targets that can model it). */
+  breakMemberRole?(name: MemberName): Promise<void>;
 }
 
 export interface InjectOptions {
@@ -35,6 +69,10 @@ export interface GamedayTarget {
   readonly kind: 'simulated' | 'emulator' | 'aws';
   readonly ids: TierIds;
   readonly network: NetworkApi;
+  /** The account and region this target's network is in (known once it is built). */
+  readonly where?: Where;
+  /** Member accounts reached from this target's account as the hub: targets that model several accounts. */
+  organization?(): Promise<OrganizationTarget>;
   authorizeIngress(groupId: string, rules: readonly RuleRequest[], opts?: InjectOptions): Promise<Injection>;
   modifyRule(groupId: string, ruleId: string, rule: RuleRequest): Promise<Injection>;
   createRoute(routeTableId: string, destination: RouteDestination, target: RouteTarget): Promise<Injection>;

@@ -1,4 +1,7 @@
+import { AccountAccessError } from '../../functions/core/errors.js';
 import type { NetworkApi } from '../../functions/core/network.js';
+import { memberRoleArn, type Organization, OrganizationSchema } from '../../functions/core/organization.js';
+import type { Reach } from '../../functions/pipeline/deps.js';
 import { SimulatedAccount } from './account.js';
 import { seedThreeTier } from './baseline.js';
 import { BASELINE } from './ids.js';
@@ -53,6 +56,10 @@ export class SimulatedOrganization {
   readonly regions: readonly string[];
   readonly #places = new Map<string, { account: SimulatedAccount; network: SimulatedNetwork }>();
   readonly #options: SimulatedOrganizationOptions;
+  /** Accounts whose member role the hub cannot assume, with the code STS answers. */
+  readonly #brokenRoles = new Map<string, string>();
+  /** Every AssumeRole the hub made (or tried), by account: one per call that needed the role. */
+  readonly assumeRoleCalls: string[] = [];
 
   constructor(options: SimulatedOrganizationOptions = {}) {
     this.#options = options;
@@ -94,6 +101,59 @@ export class SimulatedOrganization {
     return this.place(account, region).network;
   }
 
+  /** The configuration's `organization` key for this organisation (the member role's name is the default). */
+  get organization(): Organization {
+    return OrganizationSchema.parse({
+      id: this.id,
+      hub: this.hub,
+      memberRegions: [...this.regions],
+    });
+  }
+
+  /**
+   * Breaks `account`'s member role: from now on the hub's AssumeRole there answers `code` (STS
+   * answers `AccessDenied` for a role that is missing, does not trust the caller, or wants another
+   * external id: the STS API reference, AssumeRole, Errors).
+   */
+  breakMemberRole(account: string, code = 'AccessDenied'): void {
+    if (!this.has(account)) throw new Error(`account ${account} is not in the simulated organisation`);
+    this.#brokenRoles.set(account, code);
+  }
+
+  /**
+   * The hub's reach into the organisation: its own account-regions with its own credentials, every
+   * member's through the member role. A member whose role is broken fails each call with
+   * `AccountAccessError` (`assume-role`), as the hub's credentials provider does on AWS
+   * (functions/adapters/member-credentials.ts); the state there is never touched.
+   */
+  reach(): Reach {
+    const organization = this.organization;
+    return {
+      account: this.hub.account,
+      organization,
+      network: (region, account = this.hub.account) => {
+        if (account === this.hub.account) return this.network(account, region);
+        const code = this.#brokenRoles.get(account);
+        if (code === undefined) {
+          this.assumeRoleCalls.push(account);
+          return this.network(account, region);
+        }
+        return refusing(() => {
+          this.assumeRoleCalls.push(account);
+          const roleArn = memberRoleArn(organization, account);
+          return new AccountAccessError(
+            'assume-role',
+            account,
+            roleArn,
+            'sts:AssumeRole',
+            code,
+            `User: arn:aws:sts::${this.hub.account}:assumed-role/layerguard-hub/layerguard is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+          );
+        });
+      },
+    };
+  }
+
   /** The account-regions made so far. */
   placesMade(): AccountRegion[] {
     return [...this.#places.values()].map((p) => ({ account: p.account.account, region: p.account.region }));
@@ -105,3 +165,24 @@ export const bucketsPerAccountRegion =
   (now?: () => number) =>
   (_where: AccountRegion): Ec2Throttle =>
     ec2Throttle(now);
+
+/** A network whose every call fails with the error `make` builds (an account the hub cannot reach). */
+function refusing(make: () => Error): NetworkApi {
+  return new Proxy({} as NetworkApi, {
+    get(_target, property) {
+      if (property === 'then') return undefined;
+      return () => {
+        const error = make();
+        if (String(property).startsWith('page')) {
+          return {
+            // biome-ignore lint/correctness/useYield: the first page already fails
+            async *[Symbol.asyncIterator]() {
+              throw error;
+            },
+          };
+        }
+        return Promise.reject(error);
+      };
+    },
+  });
+}

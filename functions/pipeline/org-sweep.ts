@@ -1,3 +1,4 @@
+import { AccountAccessError } from '../core/errors.js';
 import type { NetworkApi } from '../core/network.js';
 import type { Outcome } from '../core/outcome.js';
 import type { Policy } from '../core/policy.js';
@@ -75,9 +76,8 @@ export const DEFAULT_ORG_PARALLEL = 8;
  * sweep reports it on the resource it was reading, and goes on with the rest.
  */
 export function unreachableOf(error: unknown): Unreachable | undefined {
-  const e = error as { step?: unknown; fix?: unknown; code?: unknown; message?: unknown } | null;
-  if (!e || typeof e.fix !== 'string' || (e.step !== 'assume-role' && e.step !== 'organization-units')) return undefined;
-  return { code: typeof e.code === 'string' ? e.code : 'Unknown', message: String(e.message), fix: e.fix };
+  if (!(error instanceof AccountAccessError) || error.step === 'member-permission') return undefined;
+  return { code: error.code, message: error.message, fix: error.fix };
 }
 
 /**

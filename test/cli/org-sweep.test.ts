@@ -71,6 +71,37 @@ describe.concurrent('sweep across accounts and regions (simulated organisation)'
     expect(hub.outcomes[0]).toMatchObject({ outcome: 'remediated', resources: [B.securityGroups.app], trigger: { account: B.account, region: 'us-east-1', source: 'runbook' } });
   });
 
+  it('a member whose role cannot be assumed is a failed row naming the account and the fix; the others are swept, exit 1', async () => {
+    const r = await run([
+      'sweep', '--json', '--target', 'simulated', '--accounts', 'all', '--regions', 'all',
+      '--inject', 'member-role-broken', '--inject', 'member-drift-reverted-from-hub',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout);
+    const byPlace = Object.fromEntries(
+      out.rows.map((row: { account: string; region: string; summary: { counts: Record<string, number> } }) => [`${row.account} ${row.region}`, row]),
+    );
+    // member-role-broken breaks 333344445555's role; both scenarios drift in 222233334444, eu-west-1 (db and app tiers).
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const broken = byPlace[`${m2} ${region}`];
+      expect(broken.summary.counts).toMatchObject({ failed: 1, remediated: 0 });
+      expect(broken.unreachable).toMatchObject({ code: 'AccessDenied' });
+      expect(broken.unreachable.fix).toContain(`Deploy the member StackSet instance to account ${m2}`);
+      expect(broken.outcomes[0]).toMatchObject({ outcome: 'failed', resources: [m2], humanAction: broken.unreachable.fix });
+    }
+    expect(byPlace[`${m1} eu-west-1`].summary.counts).toMatchObject({ remediated: 2, failed: 0 });
+    expect(out.summary.counts).toMatchObject({ remediated: 2, failed: 2 });
+  });
+
+  it('the table shows the unreachable rows and the fix under it', async () => {
+    const r = await run(['sweep', '--dry-run', '--target', 'simulated', '--accounts', m2, '--regions', 'us-east-1', '--inject', 'member-role-broken']);
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[1]?.split(/\s{2,}/)).toEqual([m2, 'us-east-1', '0', '0', '0', '0', '0', '0', '1', 'unreachable']);
+    expect(r.stdout).toContain(`to do: LayerGuard's hub could not assume arn:aws:iam::${m2}:role/layerguard-member in account ${m2} (AccessDenied)`);
+    expect(lines.at(-1)).toBe('sweep (dry-run) on simulated, injected without events: member-role-broken: 1 account-regions, 1 failed');
+  });
+
   it.each([
     [['--accounts', '12,abc'], 'layerguard: --accounts: 12, abc: an account id is 12 digits (or give all)'],
     [['--accounts', `${m1},`], `layerguard: --accounts: an empty item in "${m1},": give all, or a comma-separated list`],
