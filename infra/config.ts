@@ -164,8 +164,31 @@ export function parseStackConfig(input: unknown, source = 'configuration'): Stac
       cause: error,
     });
   }
+  if (organization) checkOrganizationDeployment(organization, result.data.env, source);
   const { organization: _raw, ...rest } = result.data;
   return { ...rest, policy, ...(organization ? { organization } : {}) };
+}
+
+/**
+ * What deploying an organisation needs beyond what the functions read: the OUs of the member StackSet,
+ * and the hub as the stack's environment (the member template names the hub's account and region).
+ */
+function checkOrganizationDeployment(
+  organization: Organization,
+  env: { account?: string | undefined; region?: string | undefined } | undefined,
+  source: string,
+): void {
+  const problems: string[] = [];
+  if (organization.memberOus.length === 0) {
+    problems.push('organization.memberOus: the member StackSet deploys to these OUs (or the root, r-…): give at least one');
+  }
+  if (env?.account !== undefined && env.account !== organization.hub.account) {
+    problems.push(`env.account: the stack is the hub, ${organization.hub.account} (organization.hub.account)`);
+  }
+  if (env?.region !== undefined && env.region !== organization.hub.region) {
+    problems.push(`env.region: the stack is the hub, in ${organization.hub.region} (organization.hub.region)`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid LayerGuard configuration (${source}): ${problems.join('; ')}`);
 }
 
 /** Where the configuration is read from: CDK context first, then the config file, else defaults. */

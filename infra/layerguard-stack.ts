@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
   ROUTE_TABLE_ACTIONS,
@@ -8,23 +9,56 @@ import {
 import { withOwnRoles } from '../functions/core/own-roles.js';
 import { canaryCidr } from '../functions/core/canary.js';
 import { ENV } from '../functions/core/config.js';
+import type { Organization } from '../functions/core/organization.js';
 import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js';
 import type { StackConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { Canary } from './constructs/canary.js';
 import { RemediationFunction, type ScopedAction } from './constructs/functions.js';
 import { GamedayOutcomes } from './constructs/gameday-outcomes.js';
+import { HubBus } from './constructs/hub-bus.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
+import { MemberStackSet } from './constructs/member-stackset.js';
 import { Notifications } from './constructs/notifications.js';
 import { CloudTrailRule } from './constructs/rules.js';
 import { SweepSchedule } from './constructs/sweep.js';
 import { LayerGuardTrail } from './constructs/trail.js';
+import { hubBusName, memberRoleOf, organizationPartition } from './hub.js';
 
 /** The runbook function's timeout: a whole region's sweep must finish in one invocation. */
 export const RUNBOOK_TIMEOUT = Duration.minutes(5);
 
 export interface LayerGuardStackProps extends StackProps {
   readonly config: StackConfig;
+  /** With an organisation: the synthesised member template (infra/member-stack.ts), for the StackSet. */
+  readonly memberTemplate?: Record<string, unknown>;
+}
+
+/**
+ * What the hub functions' roles may assume: the member role in any account of the organisation (the
+ * account of the role assumed, `aws:ResourceOrgID`:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid),
+ * and the member role of each listed account outside it, by exact ARN.
+ */
+export function assumeMemberRoleStatements(organization: Organization): iam.PolicyStatement[] {
+  const arn = (account: string) => `arn:${Aws.PARTITION}:iam::${account}:role/${organization.memberRoleName}`;
+  return [
+    new iam.PolicyStatement({
+      sid: 'AssumeMemberRole',
+      actions: ['sts:AssumeRole'],
+      resources: [arn('*')],
+      conditions: { StringEquals: { 'aws:ResourceOrgID': organization.id } },
+    }),
+    ...(organization.accounts.length > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: 'AssumeMemberRoleOfListedAccounts',
+            actions: ['sts:AssumeRole'],
+            resources: organization.accounts.map(arn),
+          }),
+        ]
+      : []),
+  ];
 }
 
 /**
@@ -63,10 +97,18 @@ export class LayerGuardStack extends Stack {
     // without depending on the roles.
     const policy = withOwnRoles(config.policy, {
       stackName: this.stackName,
-      partition: this.partition,
+      // An organisation's hub writes the partition out, as the member template does: the same patterns
+      // on both sides, to the character (their size decides what they can filter).
+      partition: config.organization ? organizationPartition(config.organization) : this.partition,
       account: this.account,
       region: this.region,
     });
+
+    const { organization } = config;
+    if (organization && !props.memberTemplate) throw new Error('an organisation deployment needs the member template');
+    // With an organisation, the functions act in every member account through the member role.
+    const orgEnv: Record<string, string> = organization ? { [ENV.organization]: JSON.stringify(organization) } : {};
+    const orgStatements = () => (organization ? assumeMemberRoleStatements(organization) : []);
 
     const notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
     const idempotency = new IdempotencyTable(this, 'Idempotency');
@@ -100,7 +142,8 @@ export class LayerGuardStack extends Stack {
       readActions: SECURITY_GROUP_ACTIONS.read,
       writeActions: scoped(SECURITY_GROUP_ACTIONS.write),
       reservedConcurrency: config.reservedConcurrency.securityGroup,
-      environment: canaryEnv,
+      environment: { ...canaryEnv, ...orgEnv },
+      statements: orgStatements(),
     });
     const routeTable = new RemediationFunction(this, 'RouteTable', {
       ...common,
@@ -110,6 +153,8 @@ export class LayerGuardStack extends Stack {
       readActions: ROUTE_TABLE_ACTIONS.read,
       writeActions: scoped(ROUTE_TABLE_ACTIONS.write),
       reservedConcurrency: config.reservedConcurrency.routeTable,
+      environment: orgEnv,
+      statements: orgStatements(),
     });
     const runbook = new RemediationFunction(this, 'Runbook', {
       ...common,
@@ -119,7 +164,8 @@ export class LayerGuardStack extends Stack {
       readActions: RUNBOOK_ACTIONS.read,
       writeActions: scoped(RUNBOOK_ACTIONS.write),
       reservedConcurrency: config.reservedConcurrency.runbook,
-      environment: { ...canaryEnv, [ENV.sweepConcurrency]: String(config.sweep.concurrency) },
+      environment: { ...canaryEnv, [ENV.sweepConcurrency]: String(config.sweep.concurrency), ...orgEnv },
+      statements: orgStatements(),
       // A sweep of a whole region reads every group's rules; one invocation may take minutes.
       timeout: RUNBOOK_TIMEOUT,
     });
@@ -127,6 +173,8 @@ export class LayerGuardStack extends Stack {
     this.rules = buildRulePatterns(policy, {
       gameday: config.gameday,
       maxPatternSize: config.eventPatternSizeLimit,
+      // The member role acts for LayerGuard in every member account (the hub's too, where it is one).
+      ...(organization ? { memberRole: memberRoleOf(organization) } : {}),
     });
     const handlers = { 'security-group': securityGroup, 'route-table': routeTable } as const;
     const rules = this.rules.map(
@@ -136,6 +184,16 @@ export class LayerGuardStack extends Stack {
           target: handlers[spec.handler].fn,
         }),
     );
+
+    // The organisation's events arrive on the hub bus, forwarded by the members' rules with the same
+    // patterns; the same patterns again here invoke the same functions, with the same retries and DLQs.
+    const hub = organization
+      ? this.organizationHub(organization, config.stackName, props.memberTemplate ?? {}, handlers, [securityGroup, routeTable, runbook])
+      : undefined;
+    const ruleQueues = (list: readonly CloudTrailRule[], prefix: string) =>
+      Object.fromEntries(
+        list.map((r, i) => [`${prefix}${this.rules[i]?.name === 'security-group' ? 'SecurityGroup' : 'RouteTable'}RuleDeadLetterQueue`, r.deadLetterQueue]),
+      );
 
     new Alarms(this, 'Alarms', {
       topic: notifications.alarmTopic,
@@ -150,12 +208,8 @@ export class LayerGuardStack extends Stack {
         SecurityGroupFailureQueue: securityGroup.failureQueue,
         RouteTableFailureQueue: routeTable.failureQueue,
         RunbookFailureQueue: runbook.failureQueue,
-        ...Object.fromEntries(
-          rules.map((r, i) => [
-            `${this.rules[i]?.name === 'security-group' ? 'SecurityGroup' : 'RouteTable'}RuleDeadLetterQueue`,
-            r.deadLetterQueue,
-          ]),
-        ),
+        ...ruleQueues(rules, ''),
+        ...(hub ? ruleQueues(hub.rules, 'Hub') : {}),
       },
     });
 
@@ -170,7 +224,7 @@ export class LayerGuardStack extends Stack {
       new CfnOutput(this, 'TrailArn', { value: trail.trail.trailArn, description: 'the trail this stack created' });
     }
 
-    this.acknowledge({ securityGroup, routeTable, runbook }, rules);
+    this.acknowledge({ securityGroup, routeTable, runbook }, [...rules, ...(hub?.rules ?? [])], organization);
 
     new CfnOutput(this, 'TopicArn', {
       value: notifications.topic.topicArn,
@@ -201,6 +255,13 @@ export class LayerGuardStack extends Stack {
       });
     }
     if (sweep) new CfnOutput(this, 'SweepScheduleName', { value: sweep.schedule.schedule.ref });
+    if (hub) {
+      new CfnOutput(this, 'HubBusArn', { value: hub.bus.bus.eventBusArn, description: "the bus every member's rules forward to" });
+      new CfnOutput(this, 'MemberStackSetName', {
+        value: hub.stackSet.stackSet.stackSetName,
+        description: 'the StackSet that deploys the member template',
+      });
+    }
 
     // Game days read every outcome from this queue (`gameday --via deployed --outcomes-queue URL`).
     if (config.gameday) {
@@ -212,12 +273,55 @@ export class LayerGuardStack extends Stack {
     }
   }
 
+  /** The hub bus, its rules and the member StackSet (an organisation deployment only). */
+  private organizationHub(
+    organization: Organization,
+    stackName: string,
+    memberTemplate: Record<string, unknown>,
+    handlers: Readonly<Record<RuleSpec['handler'], RemediationFunction>>,
+    functions: readonly RemediationFunction[],
+  ) {
+    const bus = new HubBus(this, 'HubBus', {
+      busName: hubBusName(stackName),
+      organizationId: organization.id,
+      accounts: organization.accounts,
+    });
+    const rules = this.rules.map(
+      (spec) =>
+        new CloudTrailRule(this, spec.name === 'security-group' ? 'HubSecurityGroupRule' : 'HubRouteTableRule', {
+          spec,
+          target: handlers[spec.handler].fn,
+          eventBus: bus.bus,
+        }),
+    );
+    const stackSet = new MemberStackSet(this, 'Member', {
+      stackSetName: `${stackName}-member`,
+      organization,
+      template: memberTemplate,
+    });
+    // The member role trusts the hub roles by ARN (IAM checks a trust policy's principals exist), and
+    // the members forward to the bus: both before any member stack.
+    stackSet.node.addDependency(bus, ...functions.map((f) => f.role));
+    return { bus, rules, stackSet };
+  }
+
   /** cdk-nag findings accepted on purpose, each with its reason. */
   private acknowledge(
     functions: Record<string, RemediationFunction>,
     rules: readonly CloudTrailRule[],
+    organization: Organization | undefined,
   ): void {
+    // cdk-nag names a pseudo parameter as <AWS::Region>; a stack with an environment has the values.
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
     for (const f of Object.values(functions)) {
+      if (organization) {
+        Validations.of(f.permissions).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${organization.memberRoleName}]`,
+          reason:
+            'The function assumes the member role of the account where the drift happened, any account of the organisation (aws:ResourceOrgID); the role is named, not any role.',
+        });
+      }
       Validations.of(f.permissions).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -225,7 +329,7 @@ export class LayerGuardStack extends Stack {
       });
       for (const type of f.writeResourceTypes) {
         Validations.of(f.permissions).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:${type}/*]`,
           reason: `The function reverts whichever ${type} drifted, known only at run time; the write action is scoped to this account, this region and this resource type.`,
         });
       }

@@ -17,6 +17,7 @@ export const DEFAULT_MEMBER_ROLE_NAME = 'layerguard-member';
 // and the IAM identifiers reference (role names); STS AssumeRole's ExternalId pattern and length.
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+const OU_OR_ROOT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
@@ -58,6 +59,21 @@ export const OrganizationSchema = z.strictObject({
   memberRoleName: z._default(z.string().check(z.regex(ROLE_NAME, 'a role name is 1 to 64 of letters, digits and +=,.@_-')), DEFAULT_MEMBER_ROLE_NAME),
   /** An external id the member role requires of the hub (STS AssumeRole `ExternalId`). */
   externalId: z.optional(z.string().check(z.regex(EXTERNAL_ID, 'an external id is 2 to 1224 of letters, digits and +=,.@:/_-'))),
+  /**
+   * Where the member StackSet deploys (CloudFormation `DeploymentTargets.OrganizationalUnitIds`): OU ids,
+   * or the organisation's root id (`r-…`) for every account. The stack needs at least one
+   * (infra/config.ts); the functions do not read it.
+   */
+  memberOus: z._default(
+    z.array(z.string().check(z.regex(OU_OR_ROOT_ID, 'an OU id looks like ou-ab12-cdef3456, a root id like r-ab12'))),
+    [],
+  ),
+  /**
+   * Who creates the StackSet (CloudFormation `CallAs`): `DELEGATED_ADMIN` when the hub account is a
+   * registered delegated administrator for StackSets (recommended), `SELF` when the hub is the
+   * management account.
+   */
+  stackSetCallAs: z._default(z.enum(['DELEGATED_ADMIN', 'SELF']), 'DELEGATED_ADMIN'),
   /** Accounts outside the organisation that may forward events to the hub too. */
   accounts: z._default(z.array(accountId), []),
   /** Per-account and per-OU policy: OU overrides first (in the order listed), then account overrides. */

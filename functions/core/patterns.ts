@@ -36,6 +36,8 @@ export interface PatternOptions {
    * pattern that would exceed it drops its CIDR filter (the handler still evaluates every CIDR).
    */
   readonly maxPatternSize?: number;
+  /** With an organisation: the member role, whose calls in any account are LayerGuard's own. */
+  readonly memberRole?: MemberRole;
 }
 
 export const DEFAULT_MAX_PATTERN_SIZE = 2048;
@@ -44,19 +46,45 @@ export const DEFAULT_MAX_PATTERN_SIZE = 2048;
 export const worldOpenSuffixes = (minPrefix: number): Array<{ suffix: string }> =>
   Array.from({ length: minPrefix }, (_, i) => ({ suffix: `/${i}` }));
 
+/** The member role's name and the partition of its ARNs: LayerGuard's role in every member account. */
+export interface MemberRole {
+  readonly name: string;
+  readonly partition: string;
+}
+
 /**
- * LayerGuard's own calls, excluded in the pattern by the exact ARN of the role whose session made them
- * (`userIdentity.sessionContext.sessionIssuer.arn`, as the guard reads it). `anything-but` takes a list of
- * strings, and never matches a missing field, so a call with no session issuer (an IAM user, root, a
- * service) is kept through the `exists: false` branch; the handler's guard decides again.
+ * The session ARN of the member role in any account and any session, as an EventBridge `wildcard`:
+ * `arn:<partition>:sts::<account>:assumed-role/<role name>/<session name>` (CloudTrail `userIdentity.arn`
+ * of an AssumedRole caller, which holds the role's name and not its path). "IAM user, group, role, and
+ * policy names must be unique within the account" (IAM API reference, CreateRole `RoleName`), so the
+ * name stands for the one member role of each account.
  */
-function notOwnRole(arns: readonly string[]): Record<string, unknown> {
-  if (arns.length === 0) return {};
+export const memberSessionWildcard = (member: MemberRole): string =>
+  `arn:${member.partition}:sts::*:assumed-role/${member.name}/*`;
+
+/**
+ * LayerGuard's own calls, excluded in the pattern: the roles whose exact ARNs are listed, by the ARN of
+ * the role whose session made the call (`userIdentity.sessionContext.sessionIssuer.arn`, as the guard
+ * reads it), and with an organisation the member role of every account, by its session ARN
+ * (`userIdentity.arn`, EventBridge `anything-but` / `wildcard`: "Content filtering in Amazon EventBridge
+ * event patterns", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+ * A field can carry one matcher per alternative only, and the alternatives of a field are OR-ed, so the
+ * two exclusions (both must hold) are on two fields of one branch. `anything-but` never matches a missing
+ * field, so a call with no session issuer (an IAM user, root, a service) is kept through the
+ * `exists: false` branch, and one with an issuer but no session ARN through a nested branch of its own;
+ * the handler's guard decides again.
+ */
+export function ownRoleExclusion(arns: readonly string[], member?: MemberRole): Record<string, unknown> {
+  if (arns.length === 0 && !member) return {};
+  const noIssuer = { sessionContext: { sessionIssuer: { arn: [{ exists: false }] } } };
+  const issuerNotOwn = arns.length > 0 ? { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [...arns] }] } } } : {};
+  if (!member) return { userIdentity: { $or: [noIssuer, issuerNotOwn] } };
+  const withIssuer = arns.length > 0 ? issuerNotOwn : { sessionContext: { sessionIssuer: { arn: [{ exists: true }] } } };
   return {
     userIdentity: {
       $or: [
-        { sessionContext: { sessionIssuer: { arn: [{ exists: false }] } } },
-        { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [...arns] }] } } },
+        noIssuer,
+        { ...withIssuer, $or: [{ arn: [{ 'anything-but': { wildcard: memberSessionWildcard(member) } }] }, { arn: [{ exists: false }] }] },
       ],
     },
   };
@@ -75,7 +103,7 @@ const size = (pattern: unknown): number => JSON.stringify(pattern).length;
 
 /** The security-group rule: ingress that admits a CIDR broader than the policy's prefix bounds. */
 function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
-  const own = notOwnRole(policy.ownRoleArns);
+  const own = ownRoleExclusion(policy.ownRoleArns, options.memberRole);
   const v4 = worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
   const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
   // Where a world-open CIDR appears, in every request form the SDK defines
@@ -169,7 +197,7 @@ export const OPAQUE_TARGET_FILTER: Record<string, unknown> = {
 
 /** The route-table rule: routes to a forbidden target, and subnets moved between route tables. */
 function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
-  const own = notOwnRole(policy.ownRoleArns);
+  const own = ownRoleExclusion(policy.ownRoleArns, options.memberRole);
   const kinds = [...new Set(policy.isolated.forbiddenTargets)];
   const targets = { eventName: [...ROUTE_EVENTS], requestParameters: routeTargetFilter(kinds) };
   const branches = [

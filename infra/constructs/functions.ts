@@ -44,6 +44,8 @@ export interface RemediationFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** How long one invocation may run; 60 s unless given (a region's sweep takes longer). */
   readonly timeout?: Duration;
+  /** More IAM statements (with an organisation: assuming the member role). */
+  readonly statements?: readonly iam.PolicyStatement[];
 }
 
 /**
@@ -162,6 +164,7 @@ export class RemediationFunction extends Construct {
         actions: ['sqs:SendMessage'],
         resources: [this.failureQueue.queueArn],
       }),
+      ...(props.statements ?? []),
     ];
     const permissions = new iam.Policy(this, 'Permissions', { statements });
     this.role.attachInlinePolicy(permissions);

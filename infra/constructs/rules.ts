@@ -13,10 +13,12 @@ export const TARGET_MAX_EVENT_AGE = Duration.hours(2);
 export interface CloudTrailRuleProps {
   readonly spec: RuleSpec;
   readonly target: lambda.IFunction;
+  /** The bus the rule is on; the account's default bus unless given (the hub bus of an organisation). */
+  readonly eventBus?: events.IEventBus;
 }
 
 /**
- * One rule on the default bus with the pattern from `functions/core/patterns.ts`, exactly as built, and a
+ * One rule on the default bus (or the given bus) with the pattern from `functions/core/patterns.ts`, exactly as built, and a
  * Lambda target with a retry policy and an encrypted dead-letter queue.
  */
 export class CloudTrailRule extends Construct {
@@ -32,6 +34,7 @@ export class CloudTrailRule extends Construct {
       retentionPeriod: Duration.days(14),
     });
     this.rule = new events.Rule(this, 'Rule', {
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       description: spec.description.slice(0, 512),
       eventPattern: toCdkEventPattern(spec.pattern),
       targets: [
@@ -46,7 +49,7 @@ export class CloudTrailRule extends Construct {
 }
 
 /** CDK names the envelope fields in camelCase; the rest of the pattern passes through unchanged. */
-function toCdkEventPattern(pattern: Record<string, unknown>): events.EventPattern {
+export function toCdkEventPattern(pattern: Record<string, unknown>): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern;
   return { ...rest, ...(detailType === undefined ? {} : { detailType }) } as events.EventPattern;
 }
