@@ -2,6 +2,7 @@ import { Aws, CfnOutput, Duration, Stack, type StackProps, Token, Validations } 
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
+  ORGANIZATION_ACTIONS,
   ROUTE_TABLE_ACTIONS,
   RUNBOOK_ACTIONS,
   SECURITY_GROUP_ACTIONS,
@@ -35,17 +36,22 @@ export interface LayerGuardStackProps extends StackProps {
 }
 
 /**
- * What the hub functions' roles may assume: the member role in any account of the organisation (the
- * account of the role assumed, `aws:ResourceOrgID`:
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid),
- * and the member role of each listed account outside it, by exact ARN.
+ * What the hub functions' roles may do across the organisation: assume the member role in any account
+ * of the organisation (the account of the role assumed, `aws:ResourceOrgID`:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid)
+ * and of each listed account outside it, by exact ARN; and read the OUs and name of the organisation's
+ * accounts (resources `arn:<partition>:organizations::<management account>:account/<org id>/<account>`
+ * and `…:ou/<org id>/<ou>`, Service Authorization Reference, AWS Organizations; the management account
+ * is not in the configuration, the organisation id scopes the ARN).
  */
-export function assumeMemberRoleStatements(organization: Organization): iam.PolicyStatement[] {
+export function organizationStatements(organization: Organization): iam.PolicyStatement[] {
   const arn = (account: string) => `arn:${Aws.PARTITION}:iam::${account}:role/${organization.memberRoleName}`;
+  const [listParents, describeAccount] = ORGANIZATION_ACTIONS.organizations;
+  const orgArn = (type: 'account' | 'ou') => `arn:${Aws.PARTITION}:organizations::*:${type}/${organization.id}/*`;
   return [
     new iam.PolicyStatement({
       sid: 'AssumeMemberRole',
-      actions: ['sts:AssumeRole'],
+      actions: [...ORGANIZATION_ACTIONS.memberRole],
       resources: [arn('*')],
       conditions: { StringEquals: { 'aws:ResourceOrgID': organization.id } },
     }),
@@ -53,11 +59,13 @@ export function assumeMemberRoleStatements(organization: Organization): iam.Poli
       ? [
           new iam.PolicyStatement({
             sid: 'AssumeMemberRoleOfListedAccounts',
-            actions: ['sts:AssumeRole'],
+            actions: [...ORGANIZATION_ACTIONS.memberRole],
             resources: organization.accounts.map(arn),
           }),
         ]
       : []),
+    new iam.PolicyStatement({ sid: 'ReadAccountOus', actions: [listParents], resources: [orgArn('account'), orgArn('ou')] }),
+    new iam.PolicyStatement({ sid: 'ReadAccountName', actions: [describeAccount], resources: [orgArn('account')] }),
   ];
 }
 
@@ -108,7 +116,7 @@ export class LayerGuardStack extends Stack {
     if (organization && !props.memberTemplate) throw new Error('an organisation deployment needs the member template');
     // With an organisation, the functions act in every member account through the member role.
     const orgEnv: Record<string, string> = organization ? { [ENV.organization]: JSON.stringify(organization) } : {};
-    const orgStatements = () => (organization ? assumeMemberRoleStatements(organization) : []);
+    const orgStatements = () => (organization ? organizationStatements(organization) : []);
 
     const notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
     const idempotency = new IdempotencyTable(this, 'Idempotency');
@@ -119,6 +127,8 @@ export class LayerGuardStack extends Stack {
       bus: notifications.bus,
       idempotencyTable: idempotency.table,
       logRetentionDays: config.logRetentionDays,
+      // A hub acts in its own account with the functions' own roles, in every member region.
+      ...(organization ? { writeRegions: organization.memberRegions } : {}),
     };
 
     // The canary's group first: the functions that may revert its rule know it (its reverts are measured, not mailed).
@@ -321,17 +331,25 @@ export class LayerGuardStack extends Stack {
           reason:
             'The function assumes the member role of the account where the drift happened, any account of the organisation (aws:ResourceOrgID); the role is named, not any role.',
         });
+        for (const type of ['account', 'ou']) {
+          Validations.of(f.permissions).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:${type}/${organization.id}/*]`,
+            reason: `The function reads the OUs and name of the account where the drift happened; the ${type} ARNs are scoped to this organisation (the management account's id is not configured).`,
+          });
+        }
       }
       Validations.of(f.permissions).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'EC2 Describe* actions do not support resource-level permissions; only the read actions are granted on "*".',
       });
-      for (const type of f.writeResourceTypes) {
-        Validations.of(f.permissions).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:${account}:${type}/*]`,
-          reason: `The function reverts whichever ${type} drifted, known only at run time; the write action is scoped to this account, this region and this resource type.`,
-        });
+      for (const where of f.writeRegions ?? [region]) {
+        for (const type of f.writeResourceTypes) {
+          Validations.of(f.permissions).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${where}:${account}:${type}/*]`,
+            reason: `The function reverts whichever ${type} drifted, known only at run time; the write action is scoped to this account, ${f.writeRegions ? 'a member region' : 'this region'} and this resource type.`,
+          });
+        }
       }
       Validations.of(f.failureQueue).acknowledge({
         id: 'AwsSolutions-SQS3',

