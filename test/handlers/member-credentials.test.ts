@@ -1,10 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAILURE_TTL_MS, REFRESH_BEFORE_MS, createMemberCredentials, roleSessionName } from '../../functions/adapters/member-credentials.js';
 import { OUS_TTL_MS, createOrganizationsReader } from '../../functions/adapters/organizations.js';
+import { createEc2Network } from '../../functions/adapters/ec2-network.js';
 import { withAccessErrors } from '../../functions/adapters/reach.js';
 import { AccountAccessError, AwsCallError } from '../../functions/core/errors.js';
 import type { NetworkApi } from '../../functions/core/network.js';
@@ -69,6 +71,16 @@ describe('member credentials', () => {
     advance(1);
     expect((await credentials.provider(B)()).accessKeyId).toBe('KB');
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 3);
+  });
+
+  it('through a real EC2 client (its own middleware, not a mock), a denied AssumeRole reaches the pipeline as it was thrown, before any request', async () => {
+    sts.on(AssumeRoleCommand).rejects(denied());
+    const { credentials } = setup();
+    // Nothing listens on port 9: had a request been sent, the error would be a connection error.
+    const client = new EC2Client({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: credentials.provider(B) });
+    const error = await createEc2Network(client).getSecurityGroup({ groupId: 'sg-0abc1234' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AccountAccessError);
+    expect(error).toMatchObject({ step: 'assume-role', account: B });
   });
 
   it('throttling is not the member’s fault: a retryable AwsCallError, not an access error', async () => {
