@@ -34,7 +34,7 @@ describe('loadConfig', () => {
 
   it('reads the organisation of a hub, validated against the policy; names the variable when it is not JSON', () => {
     const organization = { id: 'o-a1b2c3d4e5', hub: { account: '111122223333', region: 'us-east-1' }, memberRegions: ['us-east-1'] };
-    expect(loadConfig({ [ENV.organization]: JSON.stringify(organization) }).organization).toEqual({
+    expect(loadConfig({ [ENV.organization]: JSON.stringify(organization) }).organization).toMatchObject({
       ...organization,
       memberRoleName: 'layerguard-member',
       accounts: [],
