@@ -10,7 +10,12 @@ import {
   ModifySecurityGroupRulesCommand,
   ReplaceRouteTableAssociationCommand,
 } from '@aws-sdk/client-ec2';
+import { EC2Client as Ec2ClientClass } from '@aws-sdk/client-ec2';
+import { retryConfig, stsClient } from '../../functions/adapters/clients.js';
 import { createEc2Network, toSgRule } from '../../functions/adapters/ec2-network.js';
+import { createMemberCredentials } from '../../functions/adapters/member-credentials.js';
+import { createAwsReach } from '../../functions/adapters/reach.js';
+import { OrganizationSchema } from '../../functions/core/organization.js';
 import { defaultLoadBalancerReader } from '../../functions/adapters/elb.js';
 import { runCanary } from '../../functions/adapters/canary.js';
 import { CANARY_PORT, canaryCidr, isCanaryRule } from '../../functions/core/canary.js';
@@ -44,7 +49,7 @@ import {
 } from './sandbox.js';
 import type { Scenario } from './catalogue.js';
 import { runGameday, type ScenarioResult, type Scorecard } from './runner.js';
-import type { GamedayTarget, Injection, InjectOptions, TierIds } from './target.js';
+import type { GamedayTarget, Injection, InjectOptions, MemberName, OrganizationTarget, TierIds, Where } from './target.js';
 
 /**
  * A game day's target on a real EC2 API: an AWS sandbox account (`--target aws`) or moto
@@ -75,6 +80,16 @@ import type { GamedayTarget, Injection, InjectOptions, TierIds } from './target.
  */
 
 export type Ec2TargetKind = 'emulator' | 'aws';
+
+/**
+ * The member account of a game day across accounts on the emulator. moto keeps each account's
+ * resources apart and maps the credentials of an assumed role to the account in the role's ARN
+ * (moto's STS `assume_role`: "The ARN can point to another account, providing an opportunity to
+ * switch accounts"; it does not require the role to exist, so a broken role cannot be played there).
+ */
+export const EMULATOR_MEMBER_ACCOUNT = '210987654321';
+/** The role a person in the member account works with, to make drift there (not LayerGuard's member role). */
+export const EMULATOR_PERSON_ROLE = 'gameday-person';
 
 export interface Ec2TargetOptions {
   readonly client: EC2Client;
@@ -167,10 +182,13 @@ export class Ec2GamedayTarget implements GamedayTarget {
   private closing = false;
   private disposal?: Promise<void>;
   private inflight = new Set<Promise<unknown>>();
+  private members = new Map<MemberName, Ec2GamedayTarget>();
+  private org?: OrganizationTarget;
 
   private constructor(opts: Ec2TargetOptions) {
     this.opts = opts;
     this.kind = opts.kind;
+    if (opts.kind === 'emulator') this.organization = () => this.emulatorOrganization();
     this.client = opts.client;
     this.network = createEc2Network(opts.client, { loadBalancers: defaultLoadBalancerReader() });
     this.guard = new SandboxGuard(
@@ -209,6 +227,50 @@ export class Ec2GamedayTarget implements GamedayTarget {
 
   get runId(): string {
     return this.opts.runId;
+  }
+
+  get where(): Where | undefined {
+    return this.sandbox.ownerId ? { account: this.sandbox.ownerId, region: this.region } : undefined;
+  }
+
+  /**
+   * The emulator as an organisation: this sandbox's account is the hub, `EMULATOR_MEMBER_ACCOUNT` the
+   * member. The hub's functions reach it as deployed (createAwsReach: STS AssumeRole into the member
+   * role, clients per account and region); the member's sandbox is built, and its drift made, with
+   * the credentials of a person's role in that account. On AWS a game day has one account: none.
+   */
+  organization?(): Promise<OrganizationTarget>;
+
+  private async emulatorOrganization(): Promise<OrganizationTarget> {
+    if (this.org) return this.org;
+    const hub = this.where;
+    if (!hub) throw new LayerGuardError('the hub sandbox is not built yet');
+    const organization = OrganizationSchema.parse({ id: 'o-lg1emulator1', hub, memberRegions: [hub.region] });
+    const reach = createAwsReach({ account: hub.account, organization, functionName: 'gameday' });
+    const person = createMemberCredentials(stsClient(), {
+      organization: { ...organization, memberRoleName: EMULATOR_PERSON_ROLE },
+      sessionName: 'layerguard-gameday-person',
+      partition: 'aws',
+    });
+    this.org = {
+      hub,
+      reach,
+      member: async (name) => {
+        if (name !== 'member') throw new LayerGuardError(`the emulator models one member account, not "${name}"`);
+        let member = this.members.get(name);
+        if (!member) {
+          const client = new Ec2ClientClass({ ...retryConfig(), region: hub.region, credentials: person.provider(EMULATOR_MEMBER_ACCOUNT) });
+          member = await Ec2GamedayTarget.create({
+            ...this.opts,
+            client,
+            label: `${this.opts.label ?? ''}-member`,
+          });
+          this.members.set(name, member);
+        }
+        return member;
+      },
+    };
+    return this.org;
   }
 
   /** Throws once the target is being disposed (Ctrl-C): no new change may start. */
@@ -428,6 +490,9 @@ export class Ec2GamedayTarget implements GamedayTarget {
     this.closing = true;
     this.disposal ??= (async () => {
       await Promise.allSettled([...this.inflight]);
+      // The members' sandboxes first (their own clients, their own account), then the hub's.
+      await Promise.allSettled([...this.members.values()].map((m) => m.dispose()));
+      const memberLeftovers = [...this.members.values()].flatMap((m) => m.leftovers);
       this.leftovers = await deleteSandbox({
         client: this.client,
         guard: this.guard,
@@ -435,8 +500,10 @@ export class Ec2GamedayTarget implements GamedayTarget {
         ...(this.opts.deleteDelayMs !== undefined ? { delayMs: this.opts.deleteDelayMs } : {}),
       });
       liveTargets.delete(this);
+      const own = this.leftovers;
+      this.leftovers = [...memberLeftovers, ...own];
       const warn = this.opts.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
-      for (const line of this.leftovers)
+      for (const line of own)
         warn(`layerguard: game day cleanup left ${line} (tag ${`layerguard:gameday=${this.runId}`})`);
     })();
     return this.disposal;

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../events/scenarios/catalogue.js';
 import { runDeployedGameday } from '../../events/scenarios/deployed.js';
-import { runEc2Gameday } from '../../events/scenarios/ec2-target.js';
+import { EMULATOR_MEMBER_ACCOUNT, runEc2Gameday } from '../../events/scenarios/ec2-target.js';
 import { HANDLERS } from '../../events/scenarios/runner.js';
 import { RecordingNotifier } from '../../events/simulated-account/notifier.js';
 import { ec2Client, resetClients } from '../../functions/adapters/clients.js';
@@ -20,7 +20,9 @@ import { motoEndpoint, useMoto } from '../support/moto.js';
  * production client singleton built from the environment), but on the moto server that the vitest
  * globalSetup already runs. Skipped with a notice when moto is missing (a failure in CI, which sets
  * LAYERGUARD_REQUIRE_MOTO=1). Other files share this moto: the canaries are this run's own VPCs,
- * and moto is never reset.
+ * and moto is never reset. The scenarios across accounts build a second sandbox in the member account
+ * (EMULATOR_MEMBER_ACCOUNT) with an assumed role's credentials, and the hub reverts there through
+ * the member role: moto keeps the two accounts' resources apart.
  */
 
 const endpoint = motoEndpoint();
@@ -46,7 +48,19 @@ describe.skipIf(!endpoint)(`game day on the emulator (${endpoint ?? 'moto unavai
         );
       expect(failed).toEqual([]);
       expect(run.card).toMatchObject({ verdict: 'pass', target: 'emulator' });
-      expect(run.card.scenarios.map((s) => s.name)).toEqual(CATALOGUE.map((s) => s.name));
+      // Every scenario that plays on the emulator: all but the broken member role (moto's AssumeRole never refuses).
+      const played = CATALOGUE.filter((s) => !s.targets || s.targets.includes('emulator')).map((s) => s.name);
+      expect(played).not.toContain('member-role-broken');
+      expect(played).toContain('member-drift-reverted-from-hub');
+      expect(run.card.scenarios.map((s) => s.name)).toEqual(played);
+      // Each scenario names its account and region: the hub's sandbox, or the member account's for those across accounts.
+      const hub = run.card.scenarios.find((s) => s.name === 'ssh-open-to-world');
+      expect(hub?.account).toMatch(/^\d{12}$/);
+      expect(hub?.account).not.toBe(EMULATOR_MEMBER_ACCOUNT);
+      for (const s of run.card.scenarios) {
+        const across = ['member-drift-reverted-from-hub', 'same-event-two-paths'].includes(s.name);
+        expect([s.name, s.account, s.region]).toEqual([s.name, across ? EMULATOR_MEMBER_ACCOUNT : hub?.account, 'us-east-1']);
+      }
       for (const s of run.card.scenarios.filter((x) => x.expected === 'remediated')) {
         expect(s, s.name).toMatchObject({ detected: true, reverted: true, notified: true });
         expect(s.secondsToRevert, s.name).toBeGreaterThanOrEqual(0);
