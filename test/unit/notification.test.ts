@@ -58,6 +58,13 @@ const withTrigger = (patch: Partial<Outcome['trigger']>, extra: Partial<Outcome>
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u001b]/;
 
 describe('formatNotification', () => {
+  it('names the account by its organisation name when known, sanitised like the rest', () => {
+    expect(formatNotification(withTrigger({ accountAlias: 'payments-prod' })).message).toContain('Account:    111122223333 (payments-prod)\n');
+    const { message } = formatNotification(withTrigger({ accountAlias: 'evil\u001b[31m <a href="https://x">' }));
+    expect(message).toContain('Account:    111122223333 (evil \u2039a href="hxxps://x"\u203a)');
+    expect(formatNotification(base).message).toContain('Account:    111122223333\n');
+  });
+
   it('says what, where, who, when, what was reverted and how long it was open', () => {
     const { subject, message } = formatNotification(base);
 
