@@ -85,8 +85,9 @@ export class SimulatedOrganization {
     if (!place) {
       if (!this.has(account)) throw new Error(`account ${account} is not in the simulated organisation`);
       if (!this.regions.includes(region)) throw new Error(`region ${region} is not enabled in the simulated organisation`);
-      // A salt per account-region, so the ids it makes (rules, associations) differ between them.
-      const salt = 0xb + this.#places.size + 1;
+      // One hex digit of salt (ids keep EC2's 17 hex digits), different between neighbours: the ids an
+      // account-region makes (rules, associations) seldom repeat another's; ids are per account here.
+      const salt = (0xc + this.#places.size) % 16;
       const simulated = seedThreeTier(new SimulatedAccount(account, region, salt), this.#options.now);
       const { throttle, ...rest } = this.#options.network ?? {};
       const network = new SimulatedNetwork(simulated, { ...rest, ...(throttle ? { throttle: throttle({ account, region }) } : {}) });

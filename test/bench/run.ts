@@ -27,6 +27,20 @@ async function main(): Promise<void> {
   const storm = await runStorm();
   // What-if: the same storm with 10 SDK attempts instead of 5 (AWS_MAX_ATTEMPTS=10).
   const stormRetry10 = await runStorm({ ...DEFAULT_STORM, retry: { ...SDK_RETRY, maxAttempts: 10 } });
+  log('bench: 6·/6 storm across accounts');
+  // The same 1,000 events over 10 accounts × 2 regions: each account-region has EC2 buckets of its own;
+  // the hub's functions (and their reserved concurrency) are shared by all of them.
+  const stormAcrossAccounts = await runStorm(DEFAULT_STORM, { accounts: 10, regions: 2 });
+  const scaling = {
+    accountRegions: stormAcrossAccounts.accountRegions,
+    events: stormAcrossAccounts.events,
+    secondsOneAccountRegion: storm.seconds,
+    secondsAcrossAccounts: stormAcrossAccounts.seconds,
+    /** How many times faster the same storm clears when spread (one account-region's seconds / the spread's). */
+    speedup: Math.round((storm.seconds / stormAcrossAccounts.seconds) * 10) / 10,
+    /** What bounds the spread storm: EC2's buckets of its busiest account-region, or the functions' reserved concurrency. */
+    boundBy: stormAcrossAccounts.concurrencyBoundSeconds >= stormAcrossAccounts.boundSeconds ? 'reserved concurrency' : 'EC2 buckets',
+  };
 
   const perKind = <T>(f: (k: (typeof KINDS)[number]) => T) => Object.fromEntries(KINDS.map((k) => [k, f(k)]));
   const result = {
@@ -60,6 +74,8 @@ async function main(): Promise<void> {
     coldStartRuns: cold.runs,
     storm,
     stormWith10SdkAttempts: stormRetry10,
+    stormAcrossAccounts,
+    stormScaling: scaling,
     benchSeconds: Math.round((performance.now() - started) / 1000),
   };
 
@@ -124,6 +140,13 @@ async function main(): Promise<void> {
     'storm with 10 SDK attempts: seconds, throttled, Lambda retries, lost',
     `${r.seconds} s, ${r.throttledCalls}, ${r.lambdaRetries}, ${r.lost}`,
   );
+  const a = stormAcrossAccounts;
+  row(
+    7,
+    `storm across ${a.accounts} accounts × ${a.regions} regions: ${a.events} events, concurrency ${a.concurrency.securityGroup}+${a.concurrency.routeTable}`,
+    `${a.seconds} s (bound ${a.boundSeconds} s: ${scaling.boundBy}, ${a.concurrencyBoundSeconds} s); ${a.throttledCalls} throttled, ${a.lambdaRetries} Lambda retries, ${a.deadLettered} dead-lettered, ${a.lost} lost`,
+  );
+  row(7, `storm: one account-region against ${a.accountRegions}, same ${a.events} events`, `${scaling.secondsOneAccountRegion} s against ${scaling.secondsAcrossAccounts} s: ${scaling.speedup}× faster spread`);
   out.push(
     '',
     `bare node -e 0: ${cold.bareNodeMs} ms; medians of ${cold.runs} fresh processes. Bench took ${result.benchSeconds} s.`,

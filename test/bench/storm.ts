@@ -4,10 +4,11 @@ import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { simulatedEngine } from '../../events/simulated-account/engine.js';
 import { BASELINE } from '../../events/simulated-account/ids.js';
 import type { CallRecord } from '../../events/simulated-account/network.js';
+import { SimulatedOrganization } from '../../events/simulated-account/organization.js';
 import { ec2Throttle } from '../../events/simulated-account/throttle.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/clients.js';
 import type { Outcome } from '../../functions/core/outcome.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { parsePolicy } from '../../functions/core/policy.js';
 import type { Remediators } from '../../functions/pipeline/deps.js';
 import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
 import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
@@ -28,6 +29,14 @@ const BUCKET_OF: Record<string, Bucket> = {
   ReplaceRouteTableAssociation: 'mutating',
 };
 const bucketOf = (operation: string): Bucket => BUCKET_OF[operation] ?? 'reads';
+
+/**
+ * The storm's policy: the default, with the repeat limit lifted. A storm repeats the same kind of
+ * drift on each resource by one actor (a runaway script), and is measured for how fast LayerGuard
+ * clears it; under the default limit (3 reverts an hour) the fourth event on a group would be
+ * `alert-only` as a reconciler fight, which is what that limit is for, not what this measures.
+ */
+const STORM_POLICY = parsePolicy({ reconciler: { maxRepeats: 100 } });
 
 /** SDK v3 standard retry mode: full-jitter exponential backoff from 500 ms for throttling, capped at 20 s. */
 const SDK_RETRY = { maxAttempts: DEFAULT_MAX_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 20_000 };
@@ -69,6 +78,12 @@ export interface StormReport {
   readonly boundSeconds: number;
   /** The bound for a design that coalesces events per resource (one read and one revoke per group). */
   readonly boundSecondsCoalesced: number;
+  /** The least time the functions' reserved concurrency allows: each event's sequential round trips, slot by slot. */
+  readonly concurrencyBoundSeconds: number;
+  /** Across accounts: how many accounts and regions the storm was spread over. */
+  readonly accounts?: number;
+  readonly regions?: number;
+  readonly accountRegions?: number;
   readonly throttledCalls: number;
   /** Events that ended with their drift still there and without a failed outcome headed for the dead-letter queue. */
   readonly lost: number;
@@ -120,13 +135,17 @@ const ROUTE_DESTINATIONS = [
   '8.8.8.0/24',
 ];
 
-/** The account: the three-tier baseline plus `groups` application groups and `routeTables` isolated tables, each with a database subnet. */
+/**
+ * The account: the three-tier baseline plus `groups` application groups and `routeTables` isolated
+ * tables, each with a database subnet (in `into`, an account-region of an organisation, when given).
+ */
 function stormAccount(
-  opts: StormOptions,
+  opts: Pick<StormOptions, 'groups' | 'routeTables' | 'events' | 'arrivalMs'>,
   rand: () => number,
   epoch: number,
+  into?: SimulatedAccount,
 ): { account: SimulatedAccount; events: StormEvent[] } {
-  const account = threeTierAccount();
+  const account = into ?? threeTierAccount();
   const vpc = BASELINE.vpcId;
   const groups = Array.from({ length: opts.groups }, (_, i) =>
     account.createSecurityGroup(vpc, `storm-app-${i}`, {
@@ -216,13 +235,21 @@ const bucketBound = (calls: Record<Bucket, number>): number =>
  * for a free slot), SDK standard retries on `RequestLimitExceeded`, then Lambda's two async retries,
  * then the failure queue. The simulated account enforces EC2's buckets for the whole account.
  */
-export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<StormReport> {
+export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: StormSpread): Promise<StormReport> {
   const clock = new VirtualClock();
   const rand = mulberry32(opts.seed);
   const epoch = Date.parse('2025-01-01T00:00:00Z');
-  const { account, events } = stormAccount(opts, rand, epoch);
+  const retry = opts.retry ?? SDK_RETRY;
+  const organization = spread ? stormOrganization(spread, opts, clock.now, retry) : undefined;
+  const places = organization ? organization.places : undefined;
+  const single = places ? undefined : stormAccount(opts, rand, epoch);
+  // Across accounts: the same counts, shared out over the account-regions (each its own resources and buckets).
+  const perPlace = places?.map((p, i) => stormAccount(share(opts, i, places.length), rand, epoch, organization?.org.place(p.account, p.region).account));
+  const events = single ? single.events : mergeArrivals(perPlace ?? []);
+  const account = single ? single.account : (organization?.org.place(organization.org.hub.account, organization.org.hub.region).account as SimulatedAccount);
   const throttle = ec2Throttle(clock.now);
-  const network = { latencyMs: opts.latencyMs, throttle, retry: opts.retry ?? SDK_RETRY };
+  const network = { latencyMs: opts.latencyMs, throttle, retry };
+  const reach = organization?.org.reach();
   const now = () => new Date(epoch + clock.now());
   const fns: Record<StormEvent['fn'], { remediators: Remediators; concurrency: number }> = {
     securityGroup: {
@@ -237,7 +264,7 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
   const engines = Object.fromEntries(
     Object.entries(fns).map(([name, f]) => [
       name,
-      simulatedEngine(account, { policy: DEFAULT_POLICY, remediators: f.remediators, network, clock: now }),
+      simulatedEngine(account, { policy: STORM_POLICY, remediators: f.remediators, network, clock: now, ...(reach ? { reach } : {}) }),
     ]),
   ) as Record<StormEvent['fn'], ReturnType<typeof simulatedEngine>>;
 
@@ -314,7 +341,8 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
     Math.random = realRandom;
   }
 
-  const calls: CallRecord[] = [...engines.securityGroup.network.calls, ...engines.routeTable.network.calls];
+  const placeCalls = (places ?? []).flatMap((p) => organization?.org.place(p.account, p.region).network.calls ?? []);
+  const calls: CallRecord[] = [...engines.securityGroup.network.calls, ...engines.routeTable.network.calls, ...placeCalls];
   const callsByBucket: Record<Bucket, number> = { sgIngress: 0, mutating: 0, reads: 0 };
   for (const c of calls) callsByBucket[bucketOf(c.operation)] += 1;
   const throttledCalls = calls.filter((c) => c.errorCode === 'RequestLimitExceeded').length;
@@ -325,7 +353,16 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
   // event; DescribeRouteTables + DescribeSubnets, DeleteRoute, DescribeRouteTables per route event.
   const neededCalls: Record<Bucket, number> = { sgIngress: sg, mutating: rt, reads: 2 * sg + 3 * rt };
   const floor = (opts.arrivalMs + opts.latencyMs * 4) / 1000;
-  const boundSeconds = Math.max(floor, bucketBound(neededCalls));
+  // EC2's buckets are per account-region: across accounts, the bound is the busiest account-region's.
+  const placeBound = perPlace
+    ? Math.max(...perPlace.map((p) => bucketBound(neededFor(p.events))))
+    : bucketBound(neededCalls);
+  // The functions' reserved concurrency, shared by every account: events × round trips × latency / slots, per function.
+  const concurrencyBoundSeconds = Math.max(
+    (sg * ROUND_TRIPS.securityGroup * opts.latencyMs) / 1000 / opts.concurrency.securityGroup,
+    (rt * ROUND_TRIPS.routeTable * opts.latencyMs) / 1000 / opts.concurrency.routeTable,
+  );
+  const boundSeconds = spread ? Math.max(floor, placeBound, concurrencyBoundSeconds) : Math.max(floor, bucketBound(neededCalls));
   const coalesced: Record<Bucket, number> = {
     sgIngress: opts.groups,
     mutating: rt,
@@ -344,6 +381,8 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
     seconds: round(end / 1000, 1),
     boundSeconds: round(boundSeconds, 1),
     boundSecondsCoalesced: round(boundSecondsCoalesced, 1),
+    concurrencyBoundSeconds: round(concurrencyBoundSeconds, 1),
+    ...(spread ? { accounts: spread.accounts, regions: spread.regions, accountRegions: spread.accounts * spread.regions } : {}),
     throttledCalls,
     lost,
     events: events.length,
@@ -359,7 +398,55 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM): Promise<Stor
     neededCalls,
   };
   log(
-    `storm: ${report.events} events, ${report.seconds} s (bound ${report.boundSeconds} s), ${report.throttledCalls} throttled calls, ${report.deadLettered} dead-lettered, ${report.lost} lost`,
+    `storm${spread ? ` over ${spread.accounts} accounts × ${spread.regions} regions` : ''}: ${report.events} events, ${report.seconds} s (bound ${report.boundSeconds} s), ${report.throttledCalls} throttled calls, ${report.deadLettered} dead-lettered, ${report.lost} lost`,
   );
   return report;
+}
+
+/** A storm spread over an organisation's account-regions instead of one. */
+export interface StormSpread {
+  readonly accounts: number;
+  readonly regions: number;
+}
+
+/** Sequential round trips per event (README, Performance #3): a security group's two reads in parallel, then the revoke; a route's four. */
+const ROUND_TRIPS = { securityGroup: 2, routeTable: 4 } as const;
+
+/** The calls each event kind needs with no throttling (as `neededCalls`), for one account-region's events. */
+function neededFor(events: readonly StormEvent[]): Record<Bucket, number> {
+  const sg = events.filter((e) => e.fn === 'securityGroup').length;
+  const rt = events.length - sg;
+  return { sgIngress: sg, mutating: rt, reads: 2 * sg + 3 * rt };
+}
+
+/** The `i`th of `n` shares of the storm's groups, tables and events (the remainders to the first shares). */
+function share(opts: StormOptions, i: number, n: number): Pick<StormOptions, 'groups' | 'routeTables' | 'events' | 'arrivalMs'> {
+  const part = (total: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
+  return { groups: part(opts.groups), routeTables: part(opts.routeTables), events: part(opts.events), arrivalMs: opts.arrivalMs };
+}
+
+/** Every account-region's events in one stream, by arrival, numbered again. */
+function mergeArrivals(parts: readonly { events: StormEvent[] }[]): StormEvent[] {
+  return parts
+    .flatMap((p) => p.events)
+    .sort((a, b) => a.arrivesAt - b.arrivesAt || a.index - b.index)
+    .map((e, index) => Object.assign(e, { index }));
+}
+
+/**
+ * The organisation of a spread storm: `accounts` accounts (the first the hub, where the functions run),
+ * each with `regions` regions, every account-region its own EC2 buckets on the storm's clock
+ * (EC2 throttles per account and region: events/simulated-account/organization.ts).
+ */
+function stormOrganization(spread: StormSpread, opts: StormOptions, now: () => number, retry: NonNullable<StormOptions['retry']>) {
+  const accounts = Array.from({ length: spread.accounts }, (_, i) => String(100000000000 + i * 1111));
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2'].slice(0, spread.regions);
+  const org = new SimulatedOrganization({
+    hub: { account: accounts[0] as string, region: regions[0] as string },
+    members: accounts.slice(1),
+    regions,
+    network: { latencyMs: opts.latencyMs, retry, throttle: () => ec2Throttle(now) },
+  });
+  const places = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+  return { org, places };
 }
