@@ -76,9 +76,10 @@ export class LayerGuardMemberStack extends Stack {
     const forwarding = new Construct(this, 'Forwarding');
     // A rule whose target is an event bus that grants by organisation must give a role ("If you grant
     // permissions using an organization, then accounts in that organization must specify a RoleArn":
-    // EventBridge API reference, PutPermission), and so must one whose target is in another region
-    // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html). Every forwarding
-    // rule here has one: the role may put events on the hub bus and nothing else.
+    // EventBridge API reference, PutPermission), in the hub's region as in any other; EventBridge
+    // recommends one for every event-bus target ("We recommend always using IAM roles when the target of
+    // a rule is an event bus": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html).
+    // Every forwarding rule here has one: the role may put events on the hub bus and nothing else.
     const hubBus = events.EventBus.fromEventBusArn(forwarding, 'HubBus', hubBusArn(config.stackName, organization));
     const forwardRole = new iam.Role(forwarding, 'Role', {
       description: "LayerGuard member: EventBridge puts this account's drift candidates on the hub bus",
