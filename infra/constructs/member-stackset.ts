@@ -46,7 +46,9 @@ export class MemberStackSet extends Construct {
         regionConcurrencyType: 'PARALLEL',
         maxConcurrentPercentage: 25,
         failureTolerancePercentage: 10,
-        // The concurrency stays at maxConcurrentPercentage whatever the failure tolerance.
+        // "decouples FailureToleranceCount from the actual concurrency": a quarter of the accounts at a
+        // time whatever fails (STRICT, the default, would run at most tolerance + 1 at once); the
+        // OperationPreferences ConcurrencyMode of the StackSet reference (aws-cdk-lib CfnStackSet).
         concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
       },
       stackInstancesGroup: [
