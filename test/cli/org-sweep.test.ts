@@ -1,7 +1,9 @@
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
+import { motoEndpoint } from '../support/moto.js';
 import { BASELINE as B } from '../../events/simulated-account/ids.js';
 import { SIMULATED_MEMBERS } from '../../events/simulated-account/organization.js';
-import { ownStderr, run } from './support.js';
+import { EC2Client, motoCliEnv, openToWorld, ownStderr, run, tempDir, vpcWithGroup, writeJson } from './support.js';
 
 /**
  * `layerguard sweep --accounts … --regions …` as a user runs it (a child process), on the simulated
@@ -128,5 +130,65 @@ describe.concurrent('sweep across accounts and regions (simulated organisation)'
     const r = await run(['sweep', '--accounts', 'all', '--yes']);
     expect(r.code).toBe(2);
     expect(ownStderr(r.stderr)).toEqual(['layerguard: --yes confirms --apply: add --apply to change the account']);
+  });
+});
+
+/*
+ * On moto, through the real reach: the hub is moto's default account, the member 210987654321. moto
+ * maps an assumed role's credentials to the account in the role's ARN, so the member's drift is made
+ * with a member-account role and the CLI reaches it through the member role, as on AWS.
+ */
+const endpoint = motoEndpoint();
+const MOTO_HUB = '123456789012';
+const MOTO_MEMBER = '210987654321';
+
+describe.skipIf(!endpoint)('sweep across accounts on moto (the member role, real HTTP)', { timeout: 90_000 }, () => {
+  it('finds the member account\'s drift through the member role, and only there; read-only without --apply', async () => {
+    const env = motoCliEnv(endpoint as string);
+    const sts = new STSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MOTO_MEMBER}:role/cli-test-person`, RoleSessionName: 'cli-test' }),
+    );
+    const c = assumed.Credentials;
+    const ec2 = new EC2Client({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: c?.AccessKeyId as string, secretAccessKey: c?.SecretAccessKey as string, sessionToken: c?.SessionToken as string },
+    });
+    const { vpcId, groupId } = await vpcWithGroup(ec2);
+    const ruleId = await openToWorld(ec2, groupId, 22);
+    const config = writeJson(tempDir(), 'layerguard.config.json', {
+      organization: { id: 'o-lgclitest01', hub: { account: MOTO_HUB, region: 'us-east-1' }, memberRegions: ['us-east-1'], memberOus: ['r-lg12'] },
+    });
+    try {
+      const r = await run(['sweep', '--json', '--config', config, '--accounts', `${MOTO_HUB},${MOTO_MEMBER}`, '--regions', 'all'], env);
+      // Other test files share moto (drift of their own may be there): judge this test's group only.
+      expect([0, 1, 3], r.stderr).toContain(r.code);
+      const out = JSON.parse(r.stdout);
+      expect(out).toMatchObject({ target: 'aws', dryRun: true, accounts: [MOTO_HUB, MOTO_MEMBER], regions: ['us-east-1'] });
+      const rows = out.rows as { account: string; outcomes: { outcome: string; resources: string[]; trigger: { account: string } }[] }[];
+      const mine = rows.map((row) => [row.account, row.outcomes.filter((o) => o.resources.includes(groupId)).map((o) => o.outcome)]);
+      expect(mine).toEqual([
+        [MOTO_HUB, []],
+        [MOTO_MEMBER, ['dry-run']],
+      ]);
+      expect(ownStderr(r.stderr)[0]).toBe(`layerguard: configuration ${config}, mode enforce (read-only: no --apply), account ${MOTO_HUB}, region us-east-1, target aws`);
+      // Read-only: the rule is still there.
+      const { DescribeSecurityGroupRulesCommand } = await import('@aws-sdk/client-ec2');
+      const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [ruleId] }));
+      expect(rules.SecurityGroupRules?.map((x) => x.SecurityGroupRuleId)).toEqual([ruleId]);
+    } finally {
+      const { DeleteSecurityGroupCommand, DeleteVpcCommand } = await import('@aws-sdk/client-ec2');
+      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })).catch(() => undefined);
+      await ec2.send(new DeleteVpcCommand({ VpcId: vpcId })).catch(() => undefined);
+    }
+  });
+
+  it('another account without the organization key is refused before any call, naming the fix (exit 2)', async () => {
+    const r = await run(['sweep', '--accounts', `${MOTO_HUB},${MOTO_MEMBER}`, '--config', writeJson(tempDir(), 'c.json', {})], motoCliEnv(endpoint as string));
+    expect(r.code).toBe(2);
+    expect(ownStderr(r.stderr)).toEqual([
+      `layerguard: ${MOTO_MEMBER}: another account is swept through its member role, which the configuration's organization key names (memberRoleName, externalId): add it (see layerguard.org.example.json) or give --config`,
+    ]);
   });
 });
