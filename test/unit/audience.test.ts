@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audiencesOf, needsPerson, peopleAttributes, peopleFilterPolicy } from '../../functions/core/audience.js';
+import { audiencesOf, needsPerson, PEOPLE_OUTCOMES, peopleAttributes, peopleFilterPolicy } from '../../functions/core/audience.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 
 /** Who is told about an outcome, and the message attributes people's subscriptions filter on. */
@@ -39,6 +39,12 @@ describe('peopleAttributes', () => {
     expect(peopleAttributes(outcome())).toEqual({ outcome: 'remediated', attention: 'none' });
     expect(peopleAttributes(outcome({ outcome: 'failed' }))).toEqual({ outcome: 'failed', attention: 'required' });
     expect(peopleAttributes(outcome({ outcome: 'ignored', humanAction: 'x' }))).toEqual({ outcome: 'ignored', attention: 'required' });
+  });
+});
+
+describe('PEOPLE_OUTCOMES', () => {
+  it('is what LayerGuard did or would do, and what needs a person; the rest stays on the bus', () => {
+    expect([...PEOPLE_OUTCOMES].sort()).toEqual(['alert-only', 'dry-run', 'failed', 'remediated']);
   });
 });
 

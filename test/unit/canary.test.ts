@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CANARY_METRIC,
   CANARY_PORT,
+  CANARY_RULE_DESCRIPTION,
+  CanaryRefusedError,
   canaryCidr,
   canaryRevertOf,
   isCanaryOutcome,
@@ -25,6 +28,14 @@ const rule = (over: Partial<SgRule> = {}): SgRule => ({
   toPort: CANARY_PORT,
   cidrIpv4: '0.0.0.0/2',
   ...over,
+});
+
+describe('the canary\'s names', () => {
+  it('marks its rule for a person reading the group, and names its metric as the alarm and README do', () => {
+    expect(CANARY_RULE_DESCRIPTION).toBe('LayerGuard canary: reverted by LayerGuard within minutes');
+    expect(CANARY_METRIC).toBe('secondsToRevert');
+    expect(new CanaryRefusedError('in use')).toMatchObject({ name: 'CanaryRefusedError', message: 'in use' });
+  });
 });
 
 describe('isCanaryRule', () => {

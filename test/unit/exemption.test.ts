@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readExemption } from '../../functions/core/exemption.js';
+import { readExemption, utcDay } from '../../functions/core/exemption.js';
 
 const KEY = 'layerguard:exempt';
 const POLICY = { tagKey: KEY, maxDays: 90 };
@@ -233,5 +233,30 @@ describe('readExemption: a property over dates', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('utcDay and the tag fields: the edges mutation found', () => {
+  it('refuses a year Date.UTC would read as 19xx (years 0 to 99): the round trip catches the year alone', () => {
+    // Date.UTC maps years 0..99 to 1900..1999 (ECMAScript MakeDay via Date.UTC's year rule), with month and day unchanged.
+    expect(utcDay('0025-01-01')).toBeUndefined();
+    expect(utcDay('1925-01-01')).toBe(Date.UTC(1925, 0, 1));
+  });
+
+  it('refuses impossible days and months', () => {
+    expect(utcDay('2025-02-29')).toBeUndefined();
+    expect(utcDay('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
+    expect(utcDay('2025-13-01')).toBeUndefined();
+    expect(utcDay('2025-00-10')).toBeUndefined();
+    expect(utcDay('2025-04-00')).toBeUndefined();
+  });
+
+  it('reads only key=value parts: a part without "=" is no field, whatever it spells', () => {
+    // "reasonX" cut one character short would read as a reason; a bare part is ignored instead.
+    expect(read('until=2025-04-30;reasonX', '2025-03-14T10:00:00Z')).toEqual({
+      exempt: false,
+      problem: `tag ${KEY} needs until=YYYY-MM-DD;reason=...`,
+    });
+    expect(read('until=2025-04-30;=reason=x', '2025-03-14T10:00:00Z')).toMatchObject({ exempt: false });
   });
 });

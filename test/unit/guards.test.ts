@@ -118,6 +118,9 @@ describe('sessionIssuerArn', () => {
     ['nothing for an IAM user', { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/layerguard-admin' }, undefined],
     ['nothing for an empty sessionIssuer (IAM user console session)', { type: 'IAMUser', sessionContext: { sessionIssuer: {} } }, undefined],
     ['nothing without a userIdentity', undefined, undefined],
+    // The STS ARN is read whole: text before it, or a path after the session, is not an assumed role.
+    ['nothing for text before an STS ARN', { type: 'AssumedRole', arn: 'x-arn:aws:sts::111122223333:assumed-role/LayerGuard-runbook-us-east-1/s' }, undefined],
+    ['nothing for a path after the session', { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/LayerGuard-runbook-us-east-1/s/more' }, undefined],
   ])('%s', (_name, userIdentity, expected) => {
     expect(sessionIssuerArn({ ...ssh(), userIdentity })).toBe(expected);
   });
@@ -292,6 +295,8 @@ describe('in an organisation: the member role and reach', () => {
     ['arn:aws:iam::222233334444:role/layerguard-member', B, false],
     ['arn:aws:iam::222233334444:user/lg-member', B, false],
     ['arn:aws:iam::222233334444:role/lg-member', undefined, false],
+    ['not an ARN', B, false],
+    ['', B, false],
   ] as const)('isMemberRoleOf(%s, account %s) is %s', (arn, account, expected) => {
     expect(isMemberRoleOf(arn, ORG, account)).toBe(expected);
   });
