@@ -23,7 +23,7 @@ import { ask, checkApply } from '../apply.js';
 import { type LoadedConfig, loadConfiguration } from '../config.js';
 import { printLine, UsageError } from '../io.js';
 import { selectScenarios } from './gameday.js';
-import { type RunbookCliOptions, SIMULATED_RETRY } from './runbook.js';
+import { invokeRemote, remoteFunctionName, type RunbookCliOptions, SIMULATED_RETRY } from './runbook.js';
 
 /**
  * `layerguard sweep --accounts all|ID,… --regions all|LIST`: the sweep of every account-region asked
@@ -74,11 +74,13 @@ function positive(value: string | undefined, flag: string, fallback: number): nu
 
 function checkOrgOptions(opts: OrgSweepCliOptions): void {
   if (opts.remote) {
-    throw new UsageError(
-      '--accounts and --regions sweep from here through each member role: they cannot be combined with --remote (the deployed hub sweeps the organisation on its schedule)',
-    );
+    if (opts.target === 'simulated') throw new UsageError('--remote invokes the deployed function: it cannot be combined with --target simulated');
+    // The configuration is read for organization.memberRegions only: the function sweeps under its own policy.
+    if (opts.policy) throw new UsageError("--remote uses the deployed function's policy: --policy applies to local runs only");
+    if (opts.concurrency) throw new UsageError("--concurrency applies to local runs: the deployed function sweeps with its own (sweep.concurrency)");
+  } else if (opts.functionName) {
+    throw new UsageError('--function-name needs --remote');
   }
-  if (opts.functionName) throw new UsageError('--function-name needs --remote');
   if (opts.vpcId) throw new UsageError('--vpc-id names one VPC of one account and region: it cannot be combined with --accounts or --regions');
   if (opts.inject?.length && opts.target !== 'simulated') throw new UsageError('--inject needs --target simulated');
 }
@@ -89,7 +91,10 @@ interface Plan {
   readonly places: readonly AccountRegion[];
   readonly accounts: readonly string[];
   readonly regions: readonly string[];
-  readonly place: OrgSweepDeps['place'];
+  readonly place?: OrgSweepDeps['place'];
+  readonly remote?: OrgSweepDeps['remote'];
+  /** With --remote: the runbook function that sweeps. */
+  readonly remoteName?: string;
   readonly injected: readonly string[];
 }
 
@@ -137,6 +142,7 @@ async function simulatedPlan(opts: OrgSweepCliOptions, loaded: LoadedConfig): Pr
 
 /** A real organisation: accounts from Organizations (or given), regions from the configuration (or EC2), the caller's credentials. */
 async function awsPlan(opts: OrgSweepCliOptions, loaded: LoadedConfig): Promise<Plan> {
+  if (opts.remote) remoteFunctionName(opts.functionName);
   const ctx = await awsContext();
   const askedAccounts = opts.accounts ? parseAccounts(opts.accounts) : [ctx.account];
   const askedRegions = opts.regions ? parseRegions(opts.regions) : [ctx.region];
@@ -161,6 +167,13 @@ async function awsPlan(opts: OrgSweepCliOptions, loaded: LoadedConfig): Promise<
     regions = askedRegions;
   }
   const { organization } = loaded.config;
+  if (opts.remote) {
+    // The deployed hub's runbook function sweeps each account-region: its role is the one the member roles trust.
+    const name = remoteFunctionName(opts.functionName);
+    const remote: Plan['remote'] = (where, dryRun) =>
+      invokeRemote({ action: 'sweep', dryRun, account: where.account, region: where.region }, name);
+    return { ctx: { ...ctx, target: 'aws' }, places: crossed(accounts, regions), accounts, regions, remote, injected: [], remoteName: name };
+  }
   const foreign = accounts.filter((a) => a !== ctx.account);
   if (foreign.length > 0 && !organization) {
     throw new UsageError(
@@ -230,9 +243,13 @@ export async function runOrgSweepCommand(opts: OrgSweepCliOptions): Promise<numb
   const concurrency = positive(opts.concurrency, '--concurrency', DEFAULT_SWEEP_CONCURRENCY);
   const loaded = loadConfiguration(opts);
   const plan = real ? await awsPlan(opts, loaded) : await simulatedPlan(opts, loaded);
-  process.stderr.write(`${contextLine(loaded, plan.ctx, real && !opts.apply)}\n`);
   process.stderr.write(
-    `layerguard: sweeping ${plan.places.length} account-region${plan.places.length === 1 ? '' : 's'} (${plan.accounts.length} account${plan.accounts.length === 1 ? '' : 's'} × ${plan.regions.join(', ')}), ${parallel} at once, ${concurrency} EC2 calls in flight in each\n`,
+    plan.remoteName
+      ? `layerguard: configuration the deployed function's, mode ${opts.apply ? "the function's" : 'dry-run'}, account ${plan.ctx.account}, region ${plan.ctx.region}, target remote (${plan.remoteName})\n`
+      : `${contextLine(loaded, plan.ctx, real && !opts.apply)}\n`,
+  );
+  process.stderr.write(
+    `layerguard: sweeping ${plan.places.length} account-region${plan.places.length === 1 ? '' : 's'} (${plan.accounts.length} account${plan.accounts.length === 1 ? '' : 's'} × ${plan.regions.join(', ')}), ${parallel} at once, ${plan.remoteName ? `each by the runbook function ${plan.remoteName}` : `${concurrency} EC2 calls in flight in each`}\n`,
   );
   if (real && opts.apply && loaded.policy.mode === 'dry-run') {
     process.stderr.write(`layerguard: the configuration's mode is dry-run (${loaded.source}): --apply changes nothing\n`);
@@ -241,7 +258,8 @@ export async function runOrgSweepCommand(opts: OrgSweepCliOptions): Promise<numb
   // A progress line for a person at a terminal only: stderr, rewritten in place, cleared at the end.
   const tty = process.stderr.isTTY === true;
   const deps = (): OrgSweepDeps => ({
-    place: plan.place,
+    ...(plan.place ? { place: plan.place } : {}),
+    ...(plan.remote ? { remote: plan.remote } : {}),
     policy: loaded.policy,
     clock: () => new Date(),
     parallel,
@@ -288,7 +306,7 @@ export async function runOrgSweepCommand(opts: OrgSweepCliOptions): Promise<numb
 }
 
 function print(result: OrgSweepResult, opts: OrgSweepCliOptions, plan: Plan): void {
-  const target = plan.ctx.target;
+  const target = plan.remoteName ? 'remote' : plan.ctx.target;
   if (opts.json) {
     printLine(
       JSON.stringify({

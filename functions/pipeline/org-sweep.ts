@@ -2,8 +2,8 @@ import { AccountAccessError } from '../core/errors.js';
 import type { NetworkApi } from '../core/network.js';
 import type { Outcome } from '../core/outcome.js';
 import type { Policy } from '../core/policy.js';
-import { makeOutcome } from './outcomes.js';
-import { type RunbookDeps, type RunbookSummary, runRunbook, runbookTrigger, summarise } from './runbook.js';
+import { describeError, makeOutcome } from './outcomes.js';
+import { type RunbookDeps, type RunbookResult, type RunbookSummary, runRunbook, runbookTrigger, summarise } from './runbook.js';
 import { mapLimit } from './sweep.js';
 
 /**
@@ -33,7 +33,12 @@ export interface Placed {
 
 export interface OrgSweepDeps extends Omit<RunbookDeps, 'network' | 'context' | 'loadBalancers' | 'reach' | 'repeats'> {
   /** The network and policy of one account-region (rejects when the account's policy cannot be decided). */
-  readonly place: (where: AccountRegion) => Promise<Placed>;
+  readonly place?: (where: AccountRegion) => Promise<Placed>;
+  /**
+   * Instead of `place`: one account-region's sweep run elsewhere (the deployed hub's runbook function,
+   * with the account and region in its payload). A rejection is that account-region's failure only.
+   */
+  readonly remote?: (where: AccountRegion, dryRun: boolean) => Promise<RunbookResult>;
   /** How many account-regions are swept at once. */
   readonly parallel?: number;
   /** Who runs the sweep, copied into each trigger. */
@@ -128,6 +133,8 @@ async function sweepOne(where: AccountRegion, dryRun: boolean, deps: OrgSweepDep
     });
     return { ...where, runbookId: trigger.eventId, dryRun, outcomes: [outcome], summary: summarise([outcome]), unreachable: u };
   };
+  if (deps.remote) return remoteOne(where, dryRun, deps.remote, { clock: deps.clock, newId: deps.newId, context });
+  if (!deps.place) throw new Error('an organisation sweep needs a place or a remote');
   let placed: Placed;
   try {
     placed = await deps.place(where);
@@ -136,13 +143,35 @@ async function sweepOne(where: AccountRegion, dryRun: boolean, deps: OrgSweepDep
     if (!u) throw error;
     return failedRow(u);
   }
-  const { place: _place, parallel: _parallel, onRow: _onRow, actorArn: _actor, ...base } = deps;
+  const { place: _place, remote: _remote, parallel: _parallel, onRow: _onRow, actorArn: _actor, ...base } = deps;
   const network = watched(placed.network, (u) => {
     unreachable ??= u;
   });
   const result = await runRunbook({ action: 'sweep', dryRun }, { ...base, network, policy: placed.policy, context });
   if (unreachable) return failedRow(unreachable);
   return { ...where, runbookId: result.runbookId, dryRun: result.dryRun, outcomes: result.outcomes, summary: result.summary };
+}
+
+/** One account-region swept by the deployed function: its answer as a row, or one failed outcome when the invocation failed. */
+async function remoteOne(
+  where: AccountRegion,
+  dryRun: boolean,
+  remote: NonNullable<OrgSweepDeps['remote']>,
+  triggerDeps: Parameters<typeof runbookTrigger>[1],
+): Promise<OrgSweepRow> {
+  try {
+    const r = await remote(where, dryRun);
+    return { ...where, runbookId: r.runbookId, dryRun: r.dryRun, outcomes: r.outcomes, summary: r.summary };
+  } catch (error) {
+    const trigger = runbookTrigger('sweep', triggerDeps);
+    const described = describeError(error);
+    const outcome = makeOutcome(trigger, 'failed', `the sweep of account ${where.account}, region ${where.region} failed: ${described.message}`, {
+      resources: [where.account],
+      error: described,
+      humanAction: `Run it again for --accounts ${where.account} --regions ${where.region}, and read the runbook function's log if it fails again.`,
+    });
+    return { ...where, runbookId: trigger.eventId, dryRun, outcomes: [outcome], summary: summarise([outcome]) };
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { motoEndpoint } from '../support/moto.js';
 import { BASELINE as B } from '../../events/simulated-account/ids.js';
 import { SIMULATED_MEMBERS } from '../../events/simulated-account/organization.js';
-import { EC2Client, motoCliEnv, openToWorld, ownStderr, run, tempDir, vpcWithGroup, writeJson } from './support.js';
+import { cleanEnv, EC2Client, motoCliEnv, openToWorld, ownStderr, run, tempDir, vpcWithGroup, writeJson } from './support.js';
 
 /**
  * `layerguard sweep --accounts … --regions …` as a user runs it (a child process), on the simulated
@@ -120,12 +122,6 @@ describe.concurrent('sweep across accounts and regions (simulated organisation)'
     expect(ownStderr(r.stderr)).toEqual([message]);
   });
 
-  it('--remote cannot sweep an organisation from here: exit 2 before any call', async () => {
-    const r = await run(['sweep', '--remote', '--function-name', 'f', '--accounts', 'all']);
-    expect(r.code).toBe(2);
-    expect(ownStderr(r.stderr)[0]).toMatch(/^layerguard: --accounts and --regions sweep from here through each member role: they cannot be combined with --remote/);
-  });
-
   it('a real account without --apply or --yes keeps the existing rules: --yes without --apply is refused (exit 2)', async () => {
     const r = await run(['sweep', '--accounts', 'all', '--yes']);
     expect(r.code).toBe(2);
@@ -190,5 +186,92 @@ describe.skipIf(!endpoint)('sweep across accounts on moto (the member role, real
     expect(ownStderr(r.stderr)).toEqual([
       `layerguard: ${MOTO_MEMBER}: another account is swept through its member role, which the configuration's organization key names (memberRoleName, externalId): add it (see layerguard.org.example.json) or give --config`,
     ]);
+  });
+});
+
+/*
+ * `--remote`: the deployed hub's runbook function sweeps each account-region (its role is the one the
+ * member roles trust), one invocation each with the account and region in the payload. A stand-in for
+ * STS and Lambda on loopback answers as they would.
+ */
+describe('sweep across accounts with --remote (the deployed runbook function, one invocation per account-region)', { timeout: 60_000 }, () => {
+  let server: Server;
+  let endpoint: string;
+  const received: Array<{ path: string; payload: { account: string; region: string; dryRun: boolean; action: string } }> = [];
+  const counts = (more: Record<string, number>) => ({ remediated: 0, 'already-compliant': 0, ignored: 0, exempt: 0, 'dry-run': 0, 'alert-only': 0, failed: 0, ...more });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => {
+        text += c;
+      });
+      req.on('end', () => {
+        if (text.includes('Action=GetCallerIdentity')) {
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+              `<Arn>arn:aws:iam::${B.account}:user/ops</Arn><UserId>AIDEXAMPLE</UserId><Account>${B.account}</Account>` +
+              '</GetCallerIdentityResult></GetCallerIdentityResponse>',
+          );
+          return;
+        }
+        const payload = JSON.parse(text);
+        received.push({ path: req.url ?? '', payload });
+        if (payload.account === m2) {
+          res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+          res.end(JSON.stringify({ errorType: 'Error', errorMessage: 'Task timed out after 300.00 seconds' }));
+          return;
+        }
+        const found = payload.account === m1 && payload.region === 'eu-west-1';
+        const outcome = { outcome: 'dry-run', reason: 'would revoke', resources: ['sg-0a1b2c3d4e5f67002'], actions: [], eventId: 'runbook-x', eventName: 'sweep', trigger: { account: m1, region: 'eu-west-1' } };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            runbookId: `runbook-${payload.account}-${payload.region}`,
+            action: 'sweep',
+            dryRun: true,
+            outcomes: found ? [outcome] : [],
+            summary: { total: found ? 1 : 0, counts: counts(found ? { 'dry-run': 1 } : {}), scanned: { securityGroups: 4, routeTables: 4, vpcs: 1, vpcsWithForbiddenRoutes: 1 } },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('invokes the function once per account-region with the account, the region and dryRun; a failed invocation is that row only (exit 1)', async () => {
+    const env = { ...cleanEnv(), AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_MAX_ATTEMPTS: '1' };
+    const r = await run(
+      ['sweep', '--remote', '--function-name', 'hub-runbook', '--accounts', `${B.account},${m1},${m2}`, '--regions', 'us-east-1,eu-west-1', '--json', '--parallel', '2'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const payloads = received.map((x) => `${x.path} ${x.payload.action} ${x.payload.account} ${x.payload.region} ${x.payload.dryRun}`).sort();
+    expect(payloads).toEqual(
+      [B.account, m1, m2].flatMap((a) => ['us-east-1', 'eu-west-1'].map((g) => `/2015-03-31/functions/hub-runbook/invocations sweep ${a} ${g} true`)).sort(),
+    );
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ target: 'remote', dryRun: true, summary: { counts: { 'dry-run': 1, failed: 2 } } });
+    expect(out.rows.map((row: { account: string; region: string; summary: { counts: Record<string, number> } }) => [row.account, row.region, row.summary.counts['dry-run'], row.summary.counts.failed])).toEqual([
+      [B.account, 'us-east-1', 0, 0],
+      [B.account, 'eu-west-1', 0, 0],
+      [m1, 'us-east-1', 0, 0],
+      [m1, 'eu-west-1', 1, 0],
+      [m2, 'us-east-1', 0, 1],
+      [m2, 'eu-west-1', 0, 1],
+    ]);
+    expect(out.rows[4].outcomes[0].reason).toBe(
+      `the sweep of account ${m2}, region us-east-1 failed: the runbook function hub-runbook failed (Unhandled): Error: Task timed out after 300.00 seconds`,
+    );
+    expect(ownStderr(r.stderr)[0]).toBe(`layerguard: configuration the deployed function's, mode dry-run, account ${B.account}, region us-east-1, target remote (hub-runbook)`);
+  });
+
+  it('--remote with --concurrency or --policy is refused before any call (exit 2)', async () => {
+    const r = await run(['sweep', '--remote', '--function-name', 'f', '--accounts', 'all', '--concurrency', '2']);
+    expect(r.code).toBe(2);
+    expect(ownStderr(r.stderr)).toEqual(["layerguard: --concurrency applies to local runs: the deployed function sweeps with its own (sweep.concurrency)"]);
   });
 });
