@@ -58,7 +58,8 @@ export class SimulatedTarget implements GamedayTarget {
 
   /** The organisation this account is the hub of (made on first use): two members, two regions. */
   async organization(): Promise<OrganizationTarget> {
-    const org = (this.#organization ??= new SimulatedOrganization({ hub: this.where }));
+    // The hub is this very account-region: what the hub's functions do in their own account shows here.
+    const org = (this.#organization ??= new SimulatedOrganization({ hub: this.where, hubPlace: { account: this.account, network: this.network } }));
     const reach = org.reach();
     return {
       hub: org.hub,

@@ -44,6 +44,8 @@ export interface SimulatedOrganizationOptions {
   readonly network?: Omit<SimulatedNetworkOptions, 'throttle'> & { readonly throttle?: (where: AccountRegion) => Ec2Throttle };
   /** Seeds each account-region's baseline with its exemption valid from this time. */
   readonly now?: Date;
+  /** The hub's account-region as it already is (a simulated target's account and network), instead of a fresh one. */
+  readonly hubPlace?: { readonly account: SimulatedAccount; readonly network: SimulatedNetwork };
 }
 
 const key = (account: string, region: string) => `${account}/${region}`;
@@ -66,6 +68,7 @@ export class SimulatedOrganization {
     this.hub = options.hub ?? SIMULATED_HUB;
     this.members = options.members ?? SIMULATED_MEMBERS;
     this.regions = options.regions ?? SIMULATED_REGIONS;
+    if (options.hubPlace) this.#places.set(key(this.hub.account, this.hub.region), options.hubPlace);
   }
 
   /** Every account: the hub first, then the members. */

@@ -50,4 +50,17 @@ describe('game day across accounts (simulated organisation)', () => {
     expect(problems).toEqual(['the event arrived 1 times, not 2', '2 notices, not 1', '0 DeleteRoute calls, not 1']);
     expect(injected?.where).toEqual(m.where);
   });
+
+  it('has teeth: a hub that ignores the event\'s account (acts on its own network) fails the member scenario', async () => {
+    class OwnAccountOnly extends SimulatedTarget {
+      override async organization() {
+        const org = await super.organization();
+        // The hub's own network whatever the account: the revert lands in the wrong account.
+        return { ...org, reach: { ...org.reach, network: () => this.network } };
+      }
+    }
+    const card = await runGameday({ policy: DEFAULT_POLICY, scenarios: scenarios.slice(0, 1), target: async () => new OwnAccountOnly() }, 'simulated');
+    expect(card.verdict).toBe('fail');
+    expect(card.scenarios[0]?.outcome).not.toBe('remediated');
+  });
 });
