@@ -3,6 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -51,6 +52,7 @@ let elbv2: ElasticLoadBalancingV2Client | undefined;
 let classicElb: ElasticLoadBalancingClient | undefined;
 let sts: STSClient | undefined;
 let organizations: OrganizationsClient | undefined;
+let lambda: LambdaClient | undefined;
 
 /**
  * The shared EC2 client: of the SDK's configured region, or of `region` (one client per region, cached,
@@ -108,6 +110,12 @@ export function organizationsClient(): OrganizationsClient {
   return organizations;
 }
 
+/** The shared Lambda client (the hub's scheduled sweep queues one sweep per account-region with it). */
+export function lambdaClient(): LambdaClient {
+  lambda ??= new LambdaClient({ ...retryConfig() });
+  return lambda;
+}
+
 /** Temporary credentials of another account, as a provider: the SDK calls it, and again before they expire. */
 export type CredentialProvider = () => Promise<{
   readonly accessKeyId: string;
@@ -145,4 +153,5 @@ export function resetClients(): void {
   classicElb = undefined;
   sts = undefined;
   organizations = undefined;
+  lambda = undefined;
 }

@@ -9,4 +9,6 @@ export const METRICS = {
   unreadableEvents: 'UnreadableEvents',
   /** Drift a reconciler re-created past the repeat limit, answered alert-only instead of reverted. */
   reconcilerFights: 'ReconcilerFights',
+  /** Account-regions whose scheduled sweep the hub could not queue (each named in the fan-out's log). */
+  sweepsNotQueued: 'SweepsNotQueued',
 } as const;

@@ -50,3 +50,15 @@ export const ORGANIZATION_ACTIONS = {
   memberRole: ['sts:AssumeRole'],
   organizations: ['organizations:ListParents', 'organizations:DescribeAccount'],
 } as const;
+
+/**
+ * The hub's scheduled sweep of the organisation (pipeline/org-fan-out.ts): list the accounts
+ * (Organizations ListAccounts has no resource type, so it is granted on "*": Service Authorization
+ * Reference, AWS Organizations, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html),
+ * and invoke the runbook function itself, one asynchronous invoke per account-region (the stack scopes
+ * it to the function's own ARN).
+ */
+export const ORGANIZATION_SWEEP_ACTIONS = {
+  listAccounts: ['organizations:ListAccounts'],
+  invokeItself: ['lambda:InvokeFunction'],
+} as const;

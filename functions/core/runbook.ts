@@ -45,15 +45,30 @@ export const REGION = z.string().check(z.maxLength(32), z.regex(/^[a-z]{2}(-[a-z
  */
 const where = { account: z.optional(ACCOUNT_ID), region: z.optional(REGION) };
 
-export const RunbookPayloadSchema = z.discriminatedUnion('action', [
+const RUNBOOK_SCHEMAS = [
   z.strictObject({ action: z.literal('revert-security-group'), groupId: GROUP_ID, dryRun, ...where }),
   z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun, ...where }),
   z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun, ...where }),
   /** Without `vpcId`, the whole region (every VPC the credentials can see). */
   z.strictObject({ action: z.literal('sweep'), vpcId: z.optional(VPC_ID), dryRun, ...where }),
-]);
+] as const;
+
+export const RunbookPayloadSchema = z.discriminatedUnion('action', [...RUNBOOK_SCHEMAS]);
 
 export type RunbookPayload = z.infer<typeof RunbookPayloadSchema>;
+
+/**
+ * The hub's scheduled sweep of the organisation: the function lists the accounts and queues one `sweep`
+ * per account and member region (each its own invocation). It names no account or region: it is all of
+ * them. Only the runbook function takes it (the CLI sweeps an organisation from where it runs).
+ */
+export const SWEEP_ORGANIZATION = 'sweep-organization';
+export const SweepOrganizationPayloadSchema = z.strictObject({ action: z.literal(SWEEP_ORGANIZATION), dryRun });
+export type SweepOrganizationPayload = z.infer<typeof SweepOrganizationPayloadSchema>;
+
+/** Every payload the runbook function takes: a runbook, or the organisation's sweep. */
+export const FunctionPayloadSchema = z.discriminatedUnion('action', [...RUNBOOK_SCHEMAS, SweepOrganizationPayloadSchema]);
+export type FunctionPayload = RunbookPayload | SweepOrganizationPayload;
 
 /** A runbook payload that fails validation: thrown before any AWS call, never retried. */
 export class RunbookPayloadError extends UnsupportedEventError {
@@ -77,12 +92,25 @@ const sizeOf = (input: unknown): number => {
 
 /** Validates a runbook payload; throws `RunbookPayloadError` naming every problem (at most five). */
 export function parseRunbookPayload(input: unknown): RunbookPayload {
+  return parseWith(RunbookPayloadSchema, RUNBOOK_ACTION_NAMES, input);
+}
+
+/** Validates a payload of the runbook function (a runbook, or `sweep-organization`), as `parseRunbookPayload` does. */
+export function parseFunctionPayload(input: unknown): FunctionPayload {
+  return parseWith(FunctionPayloadSchema, [...RUNBOOK_ACTION_NAMES, SWEEP_ORGANIZATION], input);
+}
+
+function parseWith<T extends { readonly dryRun?: boolean | undefined }>(
+  schema: z.ZodMiniType<T, unknown>,
+  actions: readonly string[],
+  input: unknown,
+): T {
   const size = sizeOf(input);
   if (size > MAX_PAYLOAD_BYTES) {
     const what = Number.isFinite(size) ? `${size} bytes` : 'not serialisable as JSON';
     throw new RunbookPayloadError(`invalid runbook payload: ${what}, the limit is ${MAX_PAYLOAD_BYTES} bytes`);
   }
-  const result = RunbookPayloadSchema.safeParse(input);
+  const result = schema.safeParse(input);
   if (result.success) {
     // A caller that forgets dryRun must not revert by default: it says which it means, every time.
     if (result.data.dryRun === undefined) {
@@ -96,7 +124,7 @@ export function parseRunbookPayload(input: unknown): RunbookPayload {
     // zod names a bad discriminator without listing the choices; name them.
     const message =
       i.code === 'invalid_union' && i.path.length === 1 && i.path[0] === 'action'
-        ? `expected one of ${RUNBOOK_ACTION_NAMES.join(', ')}`
+        ? `expected one of ${actions.join(', ')}`
         : i.message;
     return `${path}: ${message}`;
   });

@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { ec2Client, eventBridgeClient, snsClient } from '../adapters/clients.js';
+import { ec2Client, eventBridgeClient, lambdaClient, organizationsClient, snsClient } from '../adapters/clients.js';
 import { createEc2Network } from '../adapters/ec2-network.js';
 import { createHandler, type HandlerTools } from '../adapters/lambda-handler.js';
 import { defaultLoadBalancerReader } from '../adapters/elb.js';
 import { createAwsChannels } from '../adapters/notifier.js';
+import { METRICS } from '../adapters/metrics.js';
+import { listActiveAccounts } from '../adapters/organizations.js';
 import { createAwsReach } from '../adapters/reach.js';
+import { invokeAsync, ownFunction } from '../adapters/self-invoke.js';
 import { audiencesOf } from '../core/audience.js';
 import { ENV, loadConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { OUTCOME_STATUSES, type Outcome } from '../core/outcome.js';
-import { parseRunbookPayload, RunbookPayloadError } from '../core/runbook.js';
+import { parseFunctionPayload, RunbookPayloadError, SWEEP_ORGANIZATION, type SweepOrganizationPayload } from '../core/runbook.js';
+import { type FanOutResult, fanOutSweeps } from '../pipeline/org-fan-out.js';
 import { type RunbookResult, runRunbook } from '../pipeline/runbook.js';
 import { mapLimit } from '../pipeline/sweep.js';
 
@@ -19,6 +23,8 @@ import { mapLimit } from '../pipeline/sweep.js';
  * The runbook function, invoked directly (the CLI's `--remote`, the console, another automation)
  * with a runbook payload: `{ action: 'revert-security-group', groupId }`, `revert-route-table`,
  * `revert-subnet-association` or `sweep`, each with `dryRun`. It answers `{ outcomes, summary }`.
+ * In an organisation's hub, `sweep-organization` (the schedule's payload there) queues one `sweep`
+ * per account and member region instead, and answers what it queued (`pipeline/org-fan-out.ts`).
  *
  * - An invalid payload throws `RunbookPayloadError` before any AWS call: a direct invoke fails
  *   loudly (FunctionError), and there is nothing to retry.
@@ -97,11 +103,40 @@ const reachOf = (account: string | undefined) => {
   return reach;
 };
 
+/**
+ * `sweep-organization`: the organisation's ACTIVE accounts (Organizations ListAccounts, which answers
+ * only the management account or a delegated administrator:
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html) and the listed
+ * accounts, each member region, one asynchronous invoke of this function each. When the accounts cannot
+ * be listed the invocation fails (retried, then dead-lettered, alarmed); a sweep that cannot be queued is
+ * named in the answer and the log and counted (`SweepsNotQueued`, alarmed), and the others are queued.
+ */
+async function sweepOrganization(payload: SweepOrganizationPayload, context: Context, { logger, metrics }: HandlerTools): Promise<FanOutResult> {
+  const { organization } = config;
+  if (!organization) {
+    const problem = `${SWEEP_ORGANIZATION} sweeps an organisation from its hub: this function has no organization configuration`;
+    metrics.addMetric('invalidPayload', MetricUnit.Count, 1);
+    throw new RunbookPayloadError(`invalid runbook payload: ${problem}`, [problem]);
+  }
+  const self = ownFunction(context);
+  const result = await fanOutSweeps(organization, payload.dryRun === true, {
+    listAccounts: async () => (await listActiveAccounts(organizationsClient())).map((a) => a.id),
+    queue: (sweep) => invokeAsync(lambdaClient(), self, sweep),
+  });
+  if (result.notQueued.length > 0) {
+    logger.error('sweeps not queued', { notQueued: result.notQueued });
+    metrics.addMetric(METRICS.sweepsNotQueued, MetricUnit.Count, result.notQueued.length);
+  }
+  metrics.addMetric('sweepsQueued', MetricUnit.Count, result.queued);
+  logger.info('organisation sweep queued', { ...result, notQueued: result.notQueued.length });
+  return result;
+}
+
 export const handler = createHandler('runbook', async (event: unknown, context: Context, tools: HandlerTools) => {
   const { logger, metrics } = tools;
-  let payload: ReturnType<typeof parseRunbookPayload>;
+  let parsed: ReturnType<typeof parseFunctionPayload>;
   try {
-    payload = parseRunbookPayload(event);
+    parsed = parseFunctionPayload(event);
   } catch (error) {
     if (error instanceof RunbookPayloadError) {
       logger.warn('invalid runbook payload: no action taken', { reason: error.message });
@@ -109,6 +144,8 @@ export const handler = createHandler('runbook', async (event: unknown, context: 
     }
     throw error;
   }
+  if (parsed.action === SWEEP_ORGANIZATION) return sweepOrganization(parsed, context, tools);
+  const payload = parsed;
   const id = randomUUID();
   logger.setCorrelationId(`runbook-${id}`);
   logger.info('runbook started', { payload });

@@ -224,3 +224,12 @@ describe("runbook handler: the answer fits Lambda's response limit", () => {
     expect(cut.outcomes[0]).toMatchObject({ outcome: 'remediated', actions: result.outcomes[0]?.actions });
   });
 });
+
+describe('sweep-organization in a single-account deployment', () => {
+  it('is refused before any call: there is no organisation to fan out to', async () => {
+    await expect(handler({ action: 'sweep-organization', dryRun: false }, context)).rejects.toThrow(
+      /sweep-organization sweeps an organisation from its hub: this function has no organization configuration/,
+    );
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});

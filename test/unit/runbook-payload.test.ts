@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnsupportedEventError } from '../../functions/core/errors.js';
-import { MAX_PAYLOAD_BYTES, parseRunbookPayload, RunbookPayloadError } from '../../functions/core/runbook.js';
+import { MAX_PAYLOAD_BYTES, parseFunctionPayload, parseRunbookPayload, RunbookPayloadError } from '../../functions/core/runbook.js';
 
 const SG = 'sg-0a1b2c3d4e5f67002';
 const RT = 'rtb-0a1b2c3d4e5f64003';
@@ -91,5 +91,32 @@ describe('parseRunbookPayload: refused with a clear reason', () => {
     })();
     expect(error?.problems.length).toBeGreaterThan(0);
     expect(error?.problems.length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('parseFunctionPayload: the runbook function also takes sweep-organization', () => {
+  it.each([[{ action: 'sweep-organization', dryRun: false }], [{ action: 'sweep-organization', dryRun: true }], [{ action: 'sweep', dryRun: false, account: '222233334444', region: 'eu-west-1' }]])(
+    'accepts %j',
+    (payload) => {
+      expect(parseFunctionPayload(payload)).toEqual(payload);
+    },
+  );
+
+  it.each([
+    ['no dryRun', { action: 'sweep-organization' }, /dryRun: required/],
+    // It is every account and region: naming one is a mistake, not a narrower sweep.
+    ['an account', { action: 'sweep-organization', dryRun: false, account: '222233334444' }, /Unrecognized key: "account"/],
+    ['a region', { action: 'sweep-organization', dryRun: false, region: 'eu-west-1' }, /Unrecognized key: "region"/],
+    ['a vpc', { action: 'sweep-organization', dryRun: false, vpcId: VPC }, /Unrecognized key: "vpcId"/],
+    ['an unknown action, naming the choices', { action: 'sweep-org' }, /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, sweep, sweep-organization/],
+  ])('refuses %s', (_name, payload, message) => {
+    expect(() => parseFunctionPayload(payload)).toThrow(RunbookPayloadError);
+    expect(() => parseFunctionPayload(payload)).toThrow(message);
+  });
+
+  it('is not a runbook the CLI or a one-region caller sends: parseRunbookPayload refuses it', () => {
+    expect(() => parseRunbookPayload({ action: 'sweep-organization', dryRun: false })).toThrow(
+      /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, sweep$/,
+    );
   });
 });
