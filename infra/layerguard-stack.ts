@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
   ORGANIZATION_ACTIONS,
+  ORGANIZATION_SWEEP_ACTIONS,
   ROUTE_TABLE_ACTIONS,
   RUNBOOK_ACTIONS,
   SECURITY_GROUP_ACTIONS,
@@ -214,6 +215,7 @@ export class LayerGuardStack extends Stack {
       },
       unreadableEvents: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
       reconcilerFights: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
+      ...(organization && config.sweep.enabled ? { sweepsNotQueued: { RunbookFunction: 'runbook' } } : {}),
       queues: {
         SecurityGroupFailureQueue: securityGroup.failureQueue,
         RouteTableFailureQueue: routeTable.failureQueue,
@@ -224,9 +226,15 @@ export class LayerGuardStack extends Stack {
     });
 
     // Drift whose event never arrived is reverted within one interval (plus the sweep's own duration).
+    // In an organisation's hub, every account and member region, one queued invocation each.
     const sweep = config.sweep.enabled
-      ? new SweepSchedule(this, 'Sweep', { runbook: runbook.fn, intervalMinutes: config.sweep.intervalMinutes })
+      ? new SweepSchedule(this, 'Sweep', {
+          runbook: runbook.fn,
+          intervalMinutes: config.sweep.intervalMinutes,
+          organization: organization !== undefined,
+        })
       : undefined;
+    if (sweep && organization) this.grantOrganizationSweep(runbook);
 
     // Without a trail that logs management events, EventBridge gets no CloudTrail event at all.
     if (config.trail === 'create') {
@@ -281,6 +289,26 @@ export class LayerGuardStack extends Stack {
         description: 'SQS queue with every outcome, for game days (--outcomes-queue)',
       });
     }
+  }
+
+  /**
+   * What the runbook's organisation sweep needs beyond a region's sweep: list the accounts
+   * (ListAccounts has no resource type: "*") and invoke itself, its own ARN only. A policy of its own,
+   * made after the function: the function waits for its role's main policy, so that one cannot name it.
+   */
+  private grantOrganizationSweep(runbook: RemediationFunction): void {
+    const policy = new iam.Policy(this, 'RunbookOrganizationSweep', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'ListOrganizationAccounts', actions: [...ORGANIZATION_SWEEP_ACTIONS.listAccounts], resources: ['*'] }),
+        new iam.PolicyStatement({ sid: 'QueueSweepPerAccountRegion', actions: [...ORGANIZATION_SWEEP_ACTIONS.invokeItself], resources: [runbook.fn.functionArn] }),
+      ],
+    });
+    runbook.role.attachInlinePolicy(policy);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'organizations:ListAccounts supports no resource-level permissions (Service Authorization Reference, AWS Organizations); it is the only action on "*" here.',
+    });
   }
 
   /** The hub bus, its rules and the member StackSet (an organisation deployment only). */

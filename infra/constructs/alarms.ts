@@ -23,6 +23,11 @@ export interface AlarmsProps {
    * standing and alerted), by a short display name: the value of the metric's `function` dimension.
    */
   readonly reconcilerFights?: Readonly<Record<string, string>>;
+  /**
+   * Functions whose `SweepsNotQueued` metric is alarmed (an organisation sweep's account-regions that
+   * could not be queued), by a short display name: the value of the metric's `function` dimension.
+   */
+  readonly sweepsNotQueued?: Readonly<Record<string, string>>;
 }
 
 /** Alarms on function errors and throttles and on any message in a dead-letter queue, to the topic. */
@@ -91,6 +96,14 @@ export class Alarms extends Construct {
         `${name}ReconcilerFights`,
         METRICS.reconcilerFights,
         `LayerGuard ${name}: an actor kept re-creating the same drift, so LayerGuard stopped reverting it (fix its source or exempt the resource)`,
+        fn,
+      );
+    }
+    for (const [name, fn] of Object.entries(props.sweepsNotQueued ?? {})) {
+      counted(
+        `${name}SweepsNotQueued`,
+        METRICS.sweepsNotQueued,
+        `LayerGuard ${name}: the scheduled organisation sweep could not queue some account-regions (named in the function's log as "sweeps not queued"); the next run tries again`,
         fn,
       );
     }

@@ -9,14 +9,22 @@ import { FunctionSchedule } from './schedule.js';
  * drift the policy defines, with the same decisions as the event path, and notifies each outcome like
  * any other (its trigger is the runbook's `sweep`). Drift whose event was lost is open at most one
  * interval plus one sweep's duration.
+ *
+ * In an organisation's hub the schedule sends `{ "action": "sweep-organization", "dryRun": false }`
+ * instead: the runbook function queues one such region sweep per account and member region, each its
+ * own asynchronous invocation (functions/pipeline/org-fan-out.ts).
  */
 export interface SweepScheduleProps {
   readonly runbook: lambda.IFunction;
   readonly intervalMinutes: number;
+  /** The organisation's fan-out instead of the one region's sweep. */
+  readonly organization?: boolean;
 }
 
 /** The payload the schedule sends (functions/core/runbook.ts RunbookPayloadSchema). */
 export const SWEEP_PAYLOAD = { action: 'sweep', dryRun: false } as const;
+/** The payload the schedule sends from an organisation's hub (functions/core/runbook.ts FunctionPayloadSchema). */
+export const SWEEP_ORGANIZATION_PAYLOAD = { action: 'sweep-organization', dryRun: false } as const;
 
 export class SweepSchedule extends Construct {
   readonly schedule: FunctionSchedule;
@@ -25,10 +33,10 @@ export class SweepSchedule extends Construct {
     super(scope, id);
     // No retry: the next interval is the retry, and a sweep that failed is alarmed (runbook Errors).
     this.schedule = new FunctionSchedule(this, 'Schedule', {
-      description: `LayerGuard sweep: finds and reverts drift whose event never arrived, every ${props.intervalMinutes} min`,
+      description: `LayerGuard sweep${props.organization ? ' of every account and member region' : ''}: finds and reverts drift whose event never arrived, every ${props.intervalMinutes} min`,
       expression: props.intervalMinutes === 1 ? 'rate(1 minute)' : `rate(${props.intervalMinutes} minutes)`,
       fn: props.runbook,
-      input: SWEEP_PAYLOAD,
+      input: props.organization ? SWEEP_ORGANIZATION_PAYLOAD : SWEEP_PAYLOAD,
     });
   }
 }

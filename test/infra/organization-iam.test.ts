@@ -46,6 +46,8 @@ function resolver(template: Template, account: string, region: string) {
         const type = template.Resources[id]?.Type;
         if (type === 'AWS::IAM::Role') return `arn:aws:iam::${account}:role/${name(id)}`;
         if (type === 'AWS::Events::EventBus') return `arn:aws:events:${region}:${account}:event-bus/${name(id)}`;
+        // A function's Arn attribute is its unqualified ARN (AWS::Lambda::Function, return values); CloudFormation names it from the logical id.
+        if (type === 'AWS::Lambda::Function') return `arn:aws:lambda:${region}:${account}:function:${(template.Resources[id]?.Properties.FunctionName as string | undefined) ?? id}`;
         return `arn:aws:placeholder:${region}:${account}:${id}`;
       }
     }
@@ -270,5 +272,36 @@ describe('the hub bus accepts events only from the organisation and the listed a
   it('lets the forwarding role put events on the hub bus only', async () => {
     const other = `arn:aws:events:eu-west-1:${HUB}:event-bus/default`;
     expect(await decide({ ...forwarder(MEMBER), action: 'events:PutEvents', resource: other, context: { 'aws:PrincipalOrgID': ORG_ID } })).not.toBe('Allowed');
+  });
+});
+
+describe('the scheduled sweep of the organisation: the runbook role may list the accounts and invoke itself, and no other function', () => {
+  const s = sides(plain);
+  const functionArn = (prefix: string) => {
+    const [[id] = ['']] = ofType(plain.hub, 'AWS::Lambda::Function').filter(([fid]) => fid.startsWith(prefix));
+    return s.inHub({ 'Fn::GetAtt': [id, 'Arn'] }) as string;
+  };
+  const as = (prefix: string, action: string, resource: string) => decide({ ...s.fn(prefix), action, resource });
+
+  it('the runbook role may invoke the runbook function, and may list the organisation’s accounts', async () => {
+    expect(await as('RunbookFunction', 'lambda:InvokeFunction', functionArn('RunbookFunction'))).toBe('Allowed');
+    expect(await as('RunbookFunction', 'organizations:ListAccounts', '*')).toBe('Allowed');
+  });
+
+  it('the runbook role may invoke no other function, nor a function of that name elsewhere', async () => {
+    for (const prefix of ['SecurityGroupFunction', 'RouteTableFunction', 'CanaryFunction']) {
+      expect(await as('RunbookFunction', 'lambda:InvokeFunction', functionArn(prefix)), prefix).not.toBe('Allowed');
+    }
+    const name = functionArn('RunbookFunction').split(':').slice(6).join(':');
+    expect(await as('RunbookFunction', 'lambda:InvokeFunction', `arn:aws:lambda:eu-west-1:${HUB}:function:other`)).not.toBe('Allowed');
+    expect(await as('RunbookFunction', 'lambda:InvokeFunction', `arn:aws:lambda:eu-west-1:${MEMBER}:function:${name}`)).not.toBe('Allowed');
+    expect(await as('RunbookFunction', 'lambda:UpdateFunctionCode', functionArn('RunbookFunction'))).not.toBe('Allowed');
+  });
+
+  it('the event functions may neither invoke the runbook nor list the accounts', async () => {
+    for (const prefix of ['SecurityGroupFunction', 'RouteTableFunction', 'CanaryFunction']) {
+      expect(await as(prefix, 'lambda:InvokeFunction', functionArn('RunbookFunction')), prefix).not.toBe('Allowed');
+      expect(await as(prefix, 'organizations:ListAccounts', '*'), prefix).not.toBe('Allowed');
+    }
   });
 });
