@@ -12,12 +12,15 @@ import { ofType, synthOrganization } from './organization-support.js';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
 
-const runbookSchedule = (template: ReturnType<typeof synth>['template']) =>
-  Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule')).find((s) => JSON.stringify(s.Properties.Target).includes('RunbookFunction'));
+type Target = { Input: string; RetryPolicy: unknown };
+const runbookSchedule = (template: ReturnType<typeof synth>['template']): { Properties: { Target: Target } } | undefined =>
+  Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule')).find((s) => JSON.stringify(s.Properties.Target).includes('RunbookFunction')) as
+    | { Properties: { Target: Target } }
+    | undefined;
 
 const statementsOf = (template: ReturnType<typeof synth>['template'], action: string): Statement[] =>
   Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
     .filter((s) => [s.Action].flat().includes(action));
 
 describe('the scheduled sweep of an organisation', () => {
@@ -26,7 +29,7 @@ describe('the scheduled sweep of an organisation', () => {
   it('sends sweep-organization, a payload the runbook function takes, with no retry of its own', () => {
     const schedule = runbookSchedule(hub);
     expect(schedule?.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
-    expect(parseFunctionPayload(JSON.parse(schedule?.Properties.Target.Input))).toEqual({ action: 'sweep-organization', dryRun: false });
+    expect(parseFunctionPayload(JSON.parse(schedule?.Properties.Target.Input ?? 'null'))).toEqual({ action: 'sweep-organization', dryRun: false });
   });
 
   it('lets only the runbook role list the accounts (on "*": ListAccounts has no resource type) and invoke exactly its own function', () => {
@@ -67,7 +70,7 @@ describe('the scheduled sweep of an organisation', () => {
 describe('a single-account stack', () => {
   const { template } = synth();
   it('keeps its one-region sweep and grants no ListAccounts and no self-invoke', () => {
-    expect(JSON.parse(runbookSchedule(template)?.Properties.Target.Input)).toEqual({ action: 'sweep', dryRun: false });
+    expect(JSON.parse(runbookSchedule(template)?.Properties.Target.Input ?? 'null')).toEqual({ action: 'sweep', dryRun: false });
     expect(statementsOf(template, 'organizations:ListAccounts')).toEqual([]);
     expect(statementsOf(template, 'lambda:InvokeFunction').map((s) => s.Sid)).toEqual(['InvokeTheFunction', 'InvokeTheFunction']);
   });
