@@ -73,7 +73,7 @@ export function registerRunbookCommands(program: Command): void {
       .command('sweep')
       .description('find and revert every drift the policy defines in a VPC, the region, or every account-region of an organisation (for missed events)')
       .option('--vpc-id <id>', 'one VPC (default: every VPC of the region)')
-      .option('--accounts <all|ids>', "all (Organizations ListAccounts, ACTIVE accounts) or ID,…: sweep each through its member role (your own account with your credentials)")
+      .option('--accounts <all|ids>', "all (Organizations ListAccounts, ACTIVE accounts) or ID,…: sweep each through its member role (your own account with your credentials; with --remote, the deployed hub function); --json is then { action, dryRun, target, accounts, regions, rows, summary }")
       .option('--regions <all|list>', "all (the configuration's organization.memberRegions, else the regions enabled for your account) or a comma-separated list")
       .option('--parallel <n>', 'with --accounts/--regions: account-regions swept at once (default 8)')
       .option('--concurrency <n>', 'with --accounts/--regions: EC2 calls in flight in each account-region (default 4)'),
