@@ -1039,3 +1039,73 @@ describe('a default route to a target whose kind its id cannot tell', () => {
     ]);
   });
 });
+
+describe('decideRouteTables: exemptions on every path', () => {
+  const APPLIANCE = 'eni-0a1b2c3d4e5f6b009';
+  const OPAQUE: Route = { cidrIpv4: '0.0.0.0/0', networkInterfaceId: APPLIANCE, state: 'active', origin: 'CreateRoute' };
+  const UNTAGGED = 'rtb-0a1b2c3d4e5f64009';
+  /** Both database subnets on an untagged table whose default route goes to an appliance. */
+  const onAppliance = (...edits: Edit[]) =>
+    world(
+      addTable({ routeTableId: UNTAGGED, routes: [LOCAL, OPAQUE] }),
+      moveSubnet(S.db1, UNTAGGED, 'rtbassoc-0a1b2c3d4e5f68201'),
+      moveSubnet(S.db2, UNTAGGED, 'rtbassoc-0a1b2c3d4e5f68202'),
+      ...edits,
+    );
+  const decideAll = (w: World) => decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW);
+
+  it('an opaque default route is kept, exempt, when every isolated subnet on it is exempt, naming each', () => {
+    const findings = decideAll(onAppliance(tagSubnet(S.db1, EXEMPT), tagSubnet(S.db2, EXEMPT)));
+    expect(findings).toEqual([
+      expect.objectContaining({
+        status: 'exempt',
+        reason: `every isolated subnet on ${UNTAGGED} is exempt (${S.db1} until 2026-12-31; ${S.db2} until 2026-12-31)`,
+      }),
+    ]);
+  });
+
+  it('one isolated subnet without an exemption: the opaque route is alerted on for both, with the expired tag named', () => {
+    const findings = decideAll(onAppliance(tagSubnet(S.db1, EXEMPT), tagSubnet(S.db2, EXPIRED)));
+    expect(findings.map((f) => f.status)).toEqual(['alert-only']);
+    const [finding] = findings;
+    expect(finding?.reason).toContain(`isolated subnets ${S.db1}, ${S.db2}`);
+    expect(finding?.reason).toContain('(exemption expired on 2020-01-01)');
+    expect(finding?.humanAction).toContain(`aws ec2 delete-route --route-table-id ${UNTAGGED} --destination-cidr-block 0.0.0.0/0`);
+  });
+
+  it('one isolated subnet alone on the opaque route is named in the singular', () => {
+    const w = onAppliance(moveSubnet(S.db2, RT.database, 'rtbassoc-0a1b2c3d4e5f68203'));
+    const [finding] = decideAll(w);
+    expect(finding?.reason).toContain(`isolated subnet ${S.db1} `);
+  });
+
+  it('an IPv6 opaque default route is told with its own delete flag', () => {
+    const w = onAppliance(editTable(UNTAGGED, (t) => ({ ...t, routes: [LOCAL, { ...OPAQUE, cidrIpv4: undefined, cidrIpv6: '::/0' }] })));
+    const [finding] = decideAll(w);
+    expect(finding?.status).toBe('alert-only');
+    expect(finding?.humanAction).toContain('--destination-ipv6-cidr-block ::/0');
+  });
+
+  /** A database subnet on the shared public table while the VPC has no isolated table to move it to. */
+  const stranded = (...edits: Edit[]) => world(dropTable(RT.database), moveSubnet(S.db1, RT.public), moveSubnet(S.db2, RT.private, 'rtbassoc-0a1b2c3d4e5f68102'), ...edits);
+
+  it('with nowhere to move it, an exempt subnet stays exempt, with its own reason', () => {
+    const findings = decideAll(stranded(tagSubnet(S.db1, EXEMPT))).filter((f) => f.drift.kind === 'isolated-subnet-on-internet-table' && f.drift.subnetId === S.db1);
+    expect(findings).toEqual([
+      expect.objectContaining({ status: 'exempt', reason: `${S.db1} is exempt until 2026-12-31: migration window` }),
+    ]);
+  });
+
+  it('with nowhere to move it, a subnet without an exemption is alert-only, saying no table qualifies', () => {
+    const findings = decideAll(stranded()).filter((f) => f.drift.kind === 'isolated-subnet-on-internet-table' && f.drift.subnetId === S.db1);
+    expect(findings.map((f) => f.status)).toEqual(['alert-only']);
+    expect(findings[0]?.reason).toContain(`no route table in ${VPC} is tagged Tier=Database without a forbidden route`);
+  });
+
+  it('with nowhere to move it, an exempt table exempts the subnet, with the table as the reason', () => {
+    const findings = decideAll(stranded(tagTable(RT.public, { Tier: 'Web', ...EXEMPT }))).filter(
+      (f) => f.drift.kind === 'isolated-subnet-on-internet-table' && f.drift.subnetId === S.db1,
+    );
+    expect(findings).toEqual([expect.objectContaining({ status: 'exempt', reason: `${RT.public} is exempt until 2026-12-31: migration window` })]);
+  });
+});
