@@ -1109,3 +1109,33 @@ describe('decideRouteTables: exemptions on every path', () => {
     expect(findings).toEqual([expect.objectContaining({ status: 'exempt', reason: `${RT.public} is exempt until 2026-12-31: migration window` })]);
   });
 });
+
+describe('decideRouteTables: what a person reads when nothing can be moved', () => {
+  // Written out in full: the reason and the command are what the person acts on.
+  it('no isolated table in the VPC: each stranded subnet is alert-only, with the command to move it and the tag to set', () => {
+    const w = world(dropTable(RT.database), moveSubnet(S.db1, RT.public), moveSubnet(S.db2, RT.private, 'rtbassoc-0a1b2c3d4e5f68102'));
+    expect(decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW).map((f) => [f.status, f.reason, f.humanAction])).toEqual([
+      [
+        'alert-only',
+        'isolated subnet subnet-0a1b2c3d4e5f63001 is on rtb-0a1b2c3d4e5f64001: rtb-0a1b2c3d4e5f64001 routes 0.0.0.0/0 -> igw-0a1b2c3d4e5f65001 and non-isolated subnets subnet-0a1b2c3d4e5f61001, subnet-0a1b2c3d4e5f61002 use it, so no route is deleted; no route table in vpc-0a1b2c3d4e5f60001 is tagged Tier=Database without a forbidden route, so LayerGuard did not guess where it belongs',
+        "Move subnet-0a1b2c3d4e5f63001 to the VPC's isolated route table: aws ec2 replace-route-table-association --association-id rtbassoc-0a1b2c3d4e5f68101 --route-table-id <isolated route table>. Then tag that table Tier=Database so LayerGuard can restore it next time.",
+      ],
+      [
+        'alert-only',
+        'isolated subnet subnet-0a1b2c3d4e5f63002 is on rtb-0a1b2c3d4e5f64002: rtb-0a1b2c3d4e5f64002 routes 0.0.0.0/0 -> nat-0a1b2c3d4e5f66001 and non-isolated subnets subnet-0a1b2c3d4e5f62001, subnet-0a1b2c3d4e5f62002 use it, so no route is deleted; no route table in vpc-0a1b2c3d4e5f60001 is tagged Tier=Database without a forbidden route, so LayerGuard did not guess where it belongs',
+        "Move subnet-0a1b2c3d4e5f63002 to the VPC's isolated route table: aws ec2 replace-route-table-association --association-id rtbassoc-0a1b2c3d4e5f68102 --route-table-id <isolated route table>. Then tag that table Tier=Database so LayerGuard can restore it next time.",
+      ],
+    ]);
+  });
+
+  it('two isolated tables: alert-only, naming both, and asking for the tag on exactly one', () => {
+    const w = world(moveSubnet(S.db1, RT.public), addTable({ routeTableId: 'rtb-0a1b2c3d4e5f64008', tags: { Tier: 'Database' } }));
+    expect(decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW).map((f) => [f.status, f.reason, f.humanAction])).toEqual([
+      [
+        'alert-only',
+        'isolated subnet subnet-0a1b2c3d4e5f63001 is on rtb-0a1b2c3d4e5f64001: rtb-0a1b2c3d4e5f64001 routes 0.0.0.0/0 -> igw-0a1b2c3d4e5f65001 and non-isolated subnets subnet-0a1b2c3d4e5f61001, subnet-0a1b2c3d4e5f61002 use it, so no route is deleted; 2 route tables in vpc-0a1b2c3d4e5f60001 qualify (rtb-0a1b2c3d4e5f64003, rtb-0a1b2c3d4e5f64008), so LayerGuard did not guess where it belongs',
+        "Move subnet-0a1b2c3d4e5f63001 to the VPC's isolated route table: aws ec2 replace-route-table-association --association-id rtbassoc-0a1b2c3d4e5f68101 --route-table-id <isolated route table>. Then keep the Tier=Database tag on exactly one route table without a forbidden route.",
+      ],
+    ]);
+  });
+});
