@@ -66,6 +66,8 @@ describe('isSameDestination and findRoute: networks, not text', () => {
     [{ cidrIpv6: '2001:DB8:0:0::/32' }, { cidrIpv6: '2001:db8::/32' }, true],
     [{ cidrIpv6: '::/0' }, { cidrIpv4: '0.0.0.0/0' }, false],
     [{ prefixListId: 'pl-0ABC' }, { prefixListId: 'pl-0abc' }, true],
+    [{ prefixListId: 'pl-0abc' }, { prefixListId: 'pl-0abd' }, false],
+    [{ prefixListId: 'pl-0abc' }, { cidrIpv4: '0.0.0.0/0' }, false],
   ])('%j ~ %j: %s', (a, b, expected) => {
     expect(isSameDestination(a, b)).toBe(expected);
   });
