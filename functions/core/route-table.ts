@@ -436,7 +436,8 @@ function decideTable(
   const home = candidates.length === 1 ? only : undefined;
   const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');
   const wanted = (subnetId: string) => !focus.subnetIds || focus.subnetIds.includes(subnetId);
-  const move = (s: Subnet, reason: string, to: RouteTable): Finding => {
+  /** A misplaced isolated subnet: its drift, its explicit association (if any), and why it is exempt (if it is). */
+  const placementOf = (s: Subnet) => {
     const association = table.associations.find((a) => !a.main && a.subnetId === s.subnetId);
     const drift: AssociationDrift = definedOnly({
       kind: 'isolated-subnet-on-internet-table' as const,
@@ -445,10 +446,12 @@ function decideTable(
       routeTableId: id,
     });
     const e = exemptions.get(s.subnetId);
-    if (tableExempt || e?.exempt) {
-      const why = tableExempt ?? `${s.subnetId} is exempt until ${(e as { until: string }).until}: ${(e as { reason: string }).reason}`;
-      return { status: 'exempt', drift, reason: why };
-    }
+    const exempt = tableExempt ?? (e?.exempt ? `${s.subnetId} is exempt until ${e.until}: ${e.reason}` : undefined);
+    return { association, drift, exempt };
+  };
+  const move = (s: Subnet, reason: string, to: RouteTable): Finding => {
+    const { association, drift, exempt } = placementOf(s);
+    if (exempt) return { status: 'exempt', drift, reason: exempt };
     const action: MoveAction = association
       ? { type: 'replace-association', associationId: association.associationId, subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to.routeTableId }
       : { type: 'associate-subnet', subnetId: s.subnetId, fromRouteTableId: id, toRouteTableId: to.routeTableId };
@@ -457,18 +460,8 @@ function decideTable(
 
   // No single isolated table to move the subnet to: nothing is guessed.
   const stay = (s: Subnet, reason: string): Finding => {
-    const association = table.associations.find((a) => !a.main && a.subnetId === s.subnetId);
-    const drift: AssociationDrift = definedOnly({
-      kind: 'isolated-subnet-on-internet-table' as const,
-      subnetId: s.subnetId,
-      associationId: association?.associationId,
-      routeTableId: id,
-    });
-    const e = exemptions.get(s.subnetId);
-    if (tableExempt || e?.exempt) {
-      const why = tableExempt ?? `${s.subnetId} is exempt until ${(e as { until: string }).until}: ${(e as { reason: string }).reason}`;
-      return { status: 'exempt', drift, reason: why };
-    }
+    const { association, drift, exempt } = placementOf(s);
+    if (exempt) return { status: 'exempt', drift, reason: exempt };
     const found =
       candidates.length === 0
         ? `no route table in ${table.vpcId} is tagged ${tags} without a forbidden route`
