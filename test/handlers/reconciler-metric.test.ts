@@ -6,7 +6,7 @@ import type { Engine } from '../../functions/pipeline/engine.js';
 
 /**
  * The metric a reconciler's fight is counted in, as the function writes it (Powertools EMF on stdout):
- * the name, namespace and dimensions the stack's alarm watches (test/infra/reconciler-alarm.test.ts).
+ * the name, namespace and dimensions the stack's alarm watches (test/infra/counted-alarms.test.ts).
  */
 
 const context = { functionName: 'LayerGuard-SecurityGroupFunction', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;

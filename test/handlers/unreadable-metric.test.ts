@@ -9,7 +9,7 @@ import { loadEvent } from '../support/events.js';
 
 /**
  * The metric an unreadable event of a watched call is counted in, as the function writes it (Powertools
- * EMF on stdout): the name, namespace and dimensions the stack's alarm watches (test/infra/unreadable-alarm.test.ts).
+ * EMF on stdout): the name, namespace and dimensions the stack's alarm watches (test/infra/counted-alarms.test.ts).
  */
 
 const ec2 = mockClient(EC2Client);

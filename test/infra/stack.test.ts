@@ -427,7 +427,7 @@ describe('notifications and alarms', () => {
         AlarmActions: [ref('NotificationsAlarmTopic')],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 16); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/unreadable-alarm.test.ts) and the reconciler fights' (test/infra/reconciler-alarm.test.ts)
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
   });
 
   it('outputs the topic, the bus and the functions', () => {

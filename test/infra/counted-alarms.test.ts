@@ -2,14 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../functions/adapters/metrics.js';
 import { resourcesOf, synth } from './support.js';
 
-/** The alarm on drift a reconciler kept re-creating (answered alert-only, not reverted): the metric the functions write (functions/adapters/lambda-handler.ts). */
+/**
+ * The alarms on LayerGuard's own counted metrics, as the functions write them (functions/adapters/lambda-handler.ts;
+ * test/handlers/unreadable-metric.test.ts, test/handlers/reconciler-metric.test.ts): events of watched calls that could
+ * not be read, and drift a reconciler kept re-creating (answered alert-only, not reverted).
+ */
 
 const { template } = synth();
-const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(
-  (a) => a.Properties.MetricName === METRICS.reconcilerFights,
-);
+const allAlarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
 
-describe('ReconcilerFights alarms', () => {
+describe.each([METRICS.unreadableEvents, METRICS.reconcilerFights])('%s alarms', (metric) => {
+  const alarms = allAlarms.filter((a) => a.Properties.MetricName === metric);
+
   it.each(['security-group', 'route-table'])('alarms on the %s function’s count, to the topic, and on recovery', (fn) => {
     const alarm = alarms.find((a) =>
       (a.Properties.Dimensions as Array<{ Name: string; Value: string }>).some((d) => d.Name === 'function' && d.Value === fn),
