@@ -274,16 +274,12 @@ export function needsIsolatedTable(
 }
 
 /**
- * The route tables of the VPC that isolated subnets may go back to: tagged as isolated, with no
- * forbidden route (a default route to an opaque target there is alerted on as that table's own
- * drift). A revert moves a subnet only when there is exactly one; none or several is `alert-only`.
+ * The route tables, of one VPC's tables, that isolated subnets may go back to: tagged as isolated,
+ * with no forbidden route (a default route to an opaque target there is alerted on as that table's
+ * own drift). A revert moves a subnet only when there is exactly one; none or several is `alert-only`.
  */
-export const isolatedTablesOf = (
-  tables: readonly RouteTable[],
-  vpcId: string,
-  policy: Policy,
-): RouteTable[] =>
-  tables.filter((t) => t.vpcId === vpcId && isIsolatedRouteTable(t, policy) && !hasForbiddenRoute(t, policy));
+const isolatedTablesOf = (tablesOfVpc: readonly RouteTable[], policy: Policy): RouteTable[] =>
+  tablesOfVpc.filter((t) => isIsolatedRouteTable(t, policy) && !hasForbiddenRoute(t, policy));
 
 export type DeleteRouteAction = Extract<Action, { type: 'delete-route' }>;
 export type ReplaceAssociationAction = Extract<Action, { type: 'replace-association' }>;
@@ -431,7 +427,7 @@ function decideTable(
   }
 
   const routesText = forbidden.map(describeRoute).join(', ');
-  const candidates = isolatedTablesOf(vpcTables, table.vpcId, policy).filter((t) => t.routeTableId !== id);
+  const candidates = isolatedTablesOf(vpcTables, policy).filter((t) => t.routeTableId !== id);
   const [only] = candidates;
   const home = candidates.length === 1 ? only : undefined;
   const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');

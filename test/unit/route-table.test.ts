@@ -1142,3 +1142,95 @@ describe('decideRouteTables: what a person reads when nothing can be moved', () 
     ]);
   });
 });
+
+describe('decideRouteTables: a sweep sees every VPC of the region at once', () => {
+  // A second VPC beside the baseline: its own main table, one database subnet on it implicitly, and
+  // its own database table. Each VPC's decision must read its own tables and subnets only.
+  const VPC_B = 'vpc-0a1b2c3d4e5f6b001';
+  const B = { main: 'rtb-0a1b2c3d4e5f6b000', database: 'rtb-0a1b2c3d4e5f6b003', db: 'subnet-0a1b2c3d4e5f6b031' };
+  const secondVpc: Edit = (w) => {
+    w.subnets.push({ subnetId: B.db, vpcId: VPC_B, tags: { Tier: 'Database' } });
+    w.tables.push(
+      { routeTableId: B.main, vpcId: VPC_B, routes: [LOCAL], associations: [{ associationId: 'rtbassoc-0a1b2c3d4e5f6b000', routeTableId: B.main, main: true }], tags: {} },
+      { routeTableId: B.database, vpcId: VPC_B, routes: [LOCAL], associations: [], tags: { Tier: 'Database' } },
+    );
+  };
+  const sweep = (w: World) => decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW);
+
+  it("another VPC's subnet without an explicit association does not use this VPC's main table", () => {
+    // Every baseline subnet is explicitly associated, so nothing of this VPC uses its main table.
+    expect(sweep(world(secondVpc, addRoute(RT.main, IGW_ROUTE)))).toEqual([]);
+  });
+
+  it("another VPC's isolated table is not a candidate: the subnet moves to its own VPC's", () => {
+    const findings = sweep(world(secondVpc, moveSubnet(S.db1, RT.public)));
+    expect(findings.map((f) => (f.status === 'revert' ? f.action : f.status))).toEqual([
+      { type: 'replace-association', associationId: 'rtbassoc-0a1b2c3d4e5f68101', subnetId: S.db1, fromRouteTableId: RT.public, toRouteTableId: RT.database },
+    ]);
+  });
+
+  it("the other VPC's implicit database subnet is judged on its own main table", () => {
+    const findings = sweep(world(secondVpc, editTable(B.main, (t) => ({ ...t, routes: [LOCAL, IGW_ROUTE] }))));
+    expect(findings.map((f) => f.drift)).toEqual([
+      // No other tier uses that main table, so its route goes (nothing there needs it).
+      { kind: 'forbidden-route-on-isolated-subnet', routeTableId: B.main, destination: { cidrIpv4: '0.0.0.0/0' }, target: { gatewayId: IGW }, subnetIds: [B.db] },
+    ]);
+  });
+});
+
+describe('route decisions: every reason in full', () => {
+  // The reasons are what a person reads in the notice and the audit log; each is written out.
+  const decideAll = (w: World, policy: Policy = DEFAULT_POLICY) => decideRouteTables(w.tables, w.subnets, policy, NOW);
+
+  it('a misplaced database subnet, on a table with two forbidden routes: both named, and where it goes', () => {
+    const w = world(moveSubnet(S.db1, RT.public), addRoute(RT.public, IGW6_ROUTE));
+    expect(decideAll(w).map((f) => [f.status, f.reason])).toEqual([
+      [
+        'revert',
+        `isolated subnet ${S.db1} is on ${RT.public}, which routes 0.0.0.0/0 -> ${IGW}, ::/0 -> ${IGW}, not on the isolated route table ${RT.database}`,
+      ],
+    ]);
+  });
+
+  it('a table tagged isolated that a web subnet uses: the route stays, and the person is told what to move first', () => {
+    const w = world(moveSubnet(S.db1, undefined), moveSubnet(S.db2, undefined), moveSubnet(S.public1, RT.database), addRoute(RT.database, IGW_ROUTE));
+    expect(decideAll(w).map((f) => [f.status, f.reason, humanActionOf(f)])).toEqual([
+      [
+        'alert-only',
+        `${RT.database} is tagged as isolated, but ${RT.database} routes 0.0.0.0/0 -> ${IGW} and non-isolated subnet ${S.public1} use it, so no route is deleted`,
+        `Move ${S.public1} to the route table of their tier, then delete 0.0.0.0/0 -> ${IGW} from ${RT.database}.`,
+      ],
+    ]);
+  });
+
+  it('with two isolated subnet tags, the person is told either will do', () => {
+    const policy = parsePolicy({ isolated: { subnetTags: [{ key: 'Tier', value: 'Database' }, { key: 'Tier', value: 'Data' }] } });
+    const w = world(dropTable(RT.database), moveSubnet(S.db1, RT.public));
+    const [finding] = decideAll(w, policy);
+    expect(finding?.reason).toContain(`no route table in ${VPC} is tagged Tier=Database or Tier=Data without a forbidden route`);
+    expect(humanActionOf(finding)).toContain('Then tag that table Tier=Database or Tier=Data so LayerGuard');
+  });
+
+  it('a route on a table no isolated subnet uses: ignored, naming the route', () => {
+    const w = world(addRoute(RT.public, IGW6_ROUTE));
+    const change = routeChangeOf(RT.public, IGW6_ROUTE);
+    expect(evaluateRoute(change, table(w, RT.public), w.tables, w.subnets, DEFAULT_POLICY, NOW)).toEqual({
+      status: 'ignored',
+      reason: `no isolated subnet uses ${RT.public}, so ::/0 -> ${IGW} is allowed there`,
+    });
+  });
+
+  it('associations that move nothing isolated: each ignored reason', () => {
+    const evaluate = (change: Extract<Change, { kind: 'association' }>, w: World) =>
+      evaluateAssociation(change, table(w, change.routeTableId), w.tables, w.subnets, DEFAULT_POLICY, NOW);
+    const webOnPublic = world(moveSubnet(S.public1, RT.private, 'rtbassoc-0a1b2c3d4e5f6e001'));
+    expect(
+      evaluate({ kind: 'association', eventName: 'AssociateRouteTable', routeTableId: RT.private, subnetId: S.public1, associationId: 'rtbassoc-0a1b2c3d4e5f6e001' }, webOnPublic),
+    ).toEqual({ status: 'ignored', reason: `${S.public1} is not an isolated subnet` });
+    // The main table made main again, used implicitly by a web subnet only.
+    const mainUsed = world(moveSubnet(S.public1, undefined), addRoute(RT.main, IGW_ROUTE));
+    expect(
+      evaluate({ kind: 'association', eventName: 'ReplaceRouteTableAssociation', routeTableId: RT.main, associationId: 'rtbassoc-0a1b2c3d4e5f68000' }, mainUsed),
+    ).toEqual({ status: 'ignored', reason: `no isolated subnet uses the main route table ${RT.main}` });
+  });
+});
