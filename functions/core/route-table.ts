@@ -241,8 +241,7 @@ export function subnetsUsingTable(
   const byId = new Map(subnetsOfVpc.map((s) => [s.subnetId, s]));
   const ids = new Set(explicitSubnetIds(table));
   if (isMainTable(table)) {
-    const tables = [table, ...tablesOfVpc.filter((t) => t.routeTableId !== table.routeTableId)];
-    const explicitAnywhere = new Set(tables.flatMap(explicitSubnetIds));
+    const explicitAnywhere = new Set([table, ...tablesOfVpc].flatMap(explicitSubnetIds));
     for (const s of subnetsOfVpc)
       if (s.vpcId === table.vpcId && !explicitAnywhere.has(s.subnetId)) ids.add(s.subnetId);
   }
