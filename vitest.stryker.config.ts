@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The test run StrykerJS uses for each mutant (`npm run test:mutation`, see stryker.config.mjs), in
@@ -26,12 +27,30 @@ const env = { LAYERGUARD_PROPERTY_RUNS: '25', POWERTOOLS_LOG_LEVEL: 'SILENT' };
  */
 const coreOnly = process.env.LAYERGUARD_MUTATION_SCOPE === 'core';
 
+/**
+ * Fast files first. Stryker stops a mutant's run at its first failing test (bail), so a mutant a unit
+ * test kills should not wait for the scenario and property files; vitest's default order is slowest
+ * first, which makes every killed mutant pay for them.
+ */
+const FIRST_TO_LAST = ['test/unit/', 'test/infra/', 'test/handlers/', 'test/reliability/', 'test/scenarios/', 'test/integration/'];
+
+class FastFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification): number => {
+      const index = FIRST_TO_LAST.findIndex((folder) => file.moduleId.includes(`/${folder}`));
+      return index === -1 ? FIRST_TO_LAST.length : index;
+    };
+    return [...files].sort((a, b) => rank(a) - rank(b) || a.moduleId.localeCompare(b.moduleId));
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,
     maxWorkers: 1,
+    sequence: { sequencer: FastFirstSequencer },
     projects: [
       {
         extends: true,
