@@ -21,7 +21,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/core.json' },
   // Two cores: two test processes; lower it when the machine is shared.
   concurrency: 2,
-  timeoutMS: 30_000,
+  // Added to 1.5 × the covering tests' own time: enough for the slowest scenario file, short for a mutant that loops.
+  timeoutMS: 10_000,
   // A mutant in code that runs at import (schemas, constant tables) needs every test file reloaded;
   // those are skipped and counted as ignored (see stryker.survivors.md).
   ignoreStatic: true,
