@@ -75,6 +75,9 @@ describe('member credentials', () => {
 
   it('through a real EC2 client (its own middleware, not a mock), a denied AssumeRole reaches the pipeline as it was thrown, before any request', async () => {
     sts.on(AssumeRoleCommand).rejects(denied());
+    // The client must be EC2's own: undo any mock another file left on the class (the mutation run
+    // shares modules between test files; mockClient replaces a previous stub, restore() removes it).
+    mockClient(EC2Client).restore();
     const { credentials } = setup();
     // Nothing listens on port 9: had a request been sent, the error would be a connection error.
     const client = new EC2Client({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: credentials.provider(B) });
