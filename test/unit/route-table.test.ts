@@ -1492,6 +1492,18 @@ describe('route decisions: only what the event touched, every finding in full', 
     ]);
   });
 
+  it('with nowhere to move them, the database subnets on a shared isolated table are each named on its opaque default route', () => {
+    // The database table is the only one tagged, and its internet route disqualifies it: no home.
+    const w = world(moveSubnet(S.public1, RT.database), addRoute(RT.database, IGW_ROUTE), addRoute(RT.database, OPAQUE6));
+    const findings = decideAll(w);
+    expect(findings.map((f) => `${f.status} ${f.drift.kind}`)).toEqual([
+      'alert-only isolated-subnet-on-internet-table',
+      'alert-only isolated-subnet-on-internet-table',
+      'alert-only unknown-default-route-on-isolated-subnet',
+    ]);
+    expect(findings[2]).toEqual(unknownAlert(RT.database, [S.db1, S.db2], `isolated subnets ${S.db1}, ${S.db2}`));
+  });
+
   it('every exemption problem is named, one after another', () => {
     const w = world(
       moveSubnet(S.db1, RT.public, 'rtbassoc-0a1b2c3d4e5f6e0d6'),
