@@ -1241,8 +1241,10 @@ describe('route decisions: every reason in full', () => {
 
 describe('what a target is called, and which routes are judged at all', () => {
   it('a target is named by what its id says: the instance of an instance route, else the field given, else ?', () => {
-    // EC2 describes a route to an instance with both InstanceId and NetworkInterfaceId (the SDK's `Route`,
-    // @aws-sdk/client-ec2 models: "InstanceId: The ID of a NAT instance in your VPC"); the instance is what was asked for.
+    // A route to an instance goes through its one network interface (@aws-sdk/client-ec2 models_2.d.ts,
+    // CreateRouteRequest.InstanceId: "The operation fails if you specify an instance ID unless exactly one
+    // network interface is attached"), and the described `Route` has both InstanceId and NetworkInterfaceId
+    // fields (models_2.d.ts, Route). The instance is what was asked for.
     expect(describeTarget({ networkInterfaceId: 'eni-0a1b2c3d4e5f6e001', instanceId: 'i-0a1b2c3d4e5f6e001' })).toBe('i-0a1b2c3d4e5f6e001');
     // A virtual private gateway has no kind LayerGuard classifies; it is named as given.
     expect(describeTarget({ gatewayId: 'vgw-0a1b2c3d4e5f6e001' })).toBe('vgw-0a1b2c3d4e5f6e001');
@@ -1283,8 +1285,8 @@ describe('which subnets use a table, and which association an event made', () =>
   });
 
   it('a gateway (edge) association is no subnet: the table has no users and needs no subnet read', () => {
-    // EC2's RouteTableAssociation: a gateway association carries GatewayId and no SubnetId
-    // (DescribeRouteTables, "GatewayId: The ID of the internet gateway or virtual private gateway").
+    // EC2's RouteTableAssociation (@aws-sdk/client-ec2 models_2.d.ts): GatewayId, "The ID of the internet
+    // gateway or virtual private gateway", beside SubnetId; an edge association names the gateway, no subnet.
     const edge: RouteTable = {
       routeTableId: 'rtb-0a1b2c3d4e5f6e0b1',
       vpcId: VPC,
