@@ -326,4 +326,10 @@ describe('in an organisation: the member role and reach', () => {
     expect(unreachableReason(inB, HUB)).toBe('account 222233334444 is not reachable from account 111122223333');
     expect(unreachableReason(callBy('Developer', HUB, HUB), HUB)).toBeUndefined();
   });
+
+  it('a record that names no account is taken for the function\'s own: in reach', () => {
+    const { recipientAccountId: _r, ...rest } = callBy('Developer', HUB, HUB);
+    const noAccount: CloudTrailRecord = { ...rest, userIdentity: { ...rest.userIdentity, accountId: undefined } };
+    expect(unreachableReason(noAccount, HUB)).toBeUndefined();
+  });
 });

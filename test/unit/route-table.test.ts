@@ -7,17 +7,21 @@ import {
   type AssociationDrift,
   decideRouteTables,
   describeRoute,
+  describeTarget,
   type EventDecision,
   evaluateAssociation,
   evaluateRoute,
   type Finding,
+  findAssociation,
   forbiddenTargetKind,
   hasForbiddenRoute,
   isIsolatedRouteTable,
   isIsolatedSubnet,
   type RouteDrift,
+  routeStanding,
   routeTargetOf,
   screenAssociation,
+  screenRoute,
   subnetsUsingTable,
   vpcReadsFor,
 } from '../../functions/core/route-table.js';
@@ -1232,5 +1236,285 @@ describe('route decisions: every reason in full', () => {
     expect(
       evaluate({ kind: 'association', eventName: 'ReplaceRouteTableAssociation', routeTableId: RT.main, associationId: 'rtbassoc-0a1b2c3d4e5f68000' }, mainUsed),
     ).toEqual({ status: 'ignored', reason: `no isolated subnet uses the main route table ${RT.main}` });
+  });
+});
+
+describe('what a target is called, and which routes are judged at all', () => {
+  it('a target is named by what its id says: the instance of an instance route, else the field given, else ?', () => {
+    // A route to an instance goes through its one network interface (@aws-sdk/client-ec2 models_2.d.ts,
+    // CreateRouteRequest.InstanceId: "The operation fails if you specify an instance ID unless exactly one
+    // network interface is attached"), and the described `Route` has both InstanceId and NetworkInterfaceId
+    // fields (models_2.d.ts, Route). The instance is what was asked for.
+    expect(describeTarget({ networkInterfaceId: 'eni-0a1b2c3d4e5f6e001', instanceId: 'i-0a1b2c3d4e5f6e001' })).toBe('i-0a1b2c3d4e5f6e001');
+    // A virtual private gateway has no kind LayerGuard classifies; it is named as given.
+    expect(describeTarget({ gatewayId: 'vgw-0a1b2c3d4e5f6e001' })).toBe('vgw-0a1b2c3d4e5f6e001');
+    expect(describeTarget({})).toBe('?');
+  });
+
+  it('a default route to a virtual private gateway, and a narrower route to an appliance, are allowed', () => {
+    const vgw = { cidrIpv4: '0.0.0.0/0', gatewayId: 'vgw-0a1b2c3d4e5f6e001' };
+    expect(routeStanding(vgw, DEFAULT_POLICY)).toBe('allowed');
+    expect(routeStanding({ cidrIpv4: '10.1.0.0/16', networkInterfaceId: 'eni-0a1b2c3d4e5f6e001' }, DEFAULT_POLICY)).toBe('allowed');
+    // So a database subnet put on a table that only reaches a VPN is no drift.
+    const w = world(addTable({ routeTableId: 'rtb-0a1b2c3d4e5f6e0a1', routes: [LOCAL, { ...vgw, state: 'active', origin: 'CreateRoute' }] }));
+    const change = { kind: 'association' as const, eventName: 'AssociateRouteTable' as const, routeTableId: 'rtb-0a1b2c3d4e5f6e0a1', subnetId: S.db1 };
+    const vpnTable = { ...(table(w, 'rtb-0a1b2c3d4e5f6e0a1') as RouteTable), associations: [assoc('rtbassoc-0a1b2c3d4e5f6e0a1', 'rtb-0a1b2c3d4e5f6e0a1', S.db1)] };
+    expect(screenAssociation(change, vpnTable, DEFAULT_POLICY)).toEqual({
+      status: 'ignored',
+      reason: 'rtb-0a1b2c3d4e5f6e0a1 has no route to a forbidden target',
+    });
+  });
+
+  it('a route event whose route now points at a target LayerGuard does not classify is already compliant, naming it', () => {
+    const vgwNow: Route = { cidrIpv4: '0.0.0.0/0', gatewayId: 'vgw-0a1b2c3d4e5f6e001', state: 'active', origin: 'CreateRoute' };
+    const w = world(addRoute(RT.database, vgwNow));
+    expect(screenRoute(routeChangeOf(RT.database, IGW_ROUTE), table(w, RT.database), DEFAULT_POLICY)).toEqual({
+      status: 'already-compliant',
+      reason: `0.0.0.0/0 on ${RT.database} no longer points at ${IGW} (now vgw-0a1b2c3d4e5f6e001)`,
+    });
+  });
+});
+
+describe('which subnets use a table, and which association an event made', () => {
+  it('subnets are listed in id order, whatever the order of the associations', () => {
+    const w = world(
+      editTable(RT.database, (t) => ({ ...t, associations: [...t.associations].reverse() })),
+    );
+    const using = subnetsUsingTable(table(w, RT.database) as RouteTable, w.tables, w.subnets);
+    expect(using.map((s) => s.subnetId)).toEqual([S.db1, S.db2]);
+  });
+
+  it('a gateway (edge) association is no subnet: the table has no users and needs no subnet read', () => {
+    // EC2's RouteTableAssociation (@aws-sdk/client-ec2 models_2.d.ts): GatewayId, "The ID of the internet
+    // gateway or virtual private gateway", beside SubnetId; an edge association names the gateway, no subnet.
+    const edge: RouteTable = {
+      routeTableId: 'rtb-0a1b2c3d4e5f6e0b1',
+      vpcId: VPC,
+      routes: [LOCAL],
+      associations: [{ associationId: 'rtbassoc-0a1b2c3d4e5f6e0b1', routeTableId: 'rtb-0a1b2c3d4e5f6e0b1', main: false, gatewayId: IGW }],
+      tags: {},
+    };
+    const w = baseline();
+    expect(subnetsUsingTable(edge, w.tables, w.subnets)).toEqual([]);
+    expect(vpcReadsFor(edge)).toEqual({ tables: false, subnets: false });
+  });
+
+  it('an association event without an association id (no response) finds the association by its subnet', () => {
+    const w = baseline();
+    const change = { kind: 'association' as const, eventName: 'AssociateRouteTable' as const, routeTableId: RT.public, subnetId: S.public2 };
+    expect(findAssociation(change, table(w, RT.public) as RouteTable)).toEqual(assoc('rtbassoc-0a1b2c3d4e5f68012', RT.public, S.public2));
+  });
+
+  it('an association gone since is told by the subnet it moved', () => {
+    const w = baseline();
+    const change = {
+      kind: 'association' as const,
+      eventName: 'AssociateRouteTable' as const,
+      routeTableId: RT.public,
+      subnetId: S.db1,
+      associationId: 'rtbassoc-0a1b2c3d4e5f6e0c1',
+    };
+    expect(screenAssociation(change, table(w, RT.public), DEFAULT_POLICY)).toEqual({
+      status: 'already-compliant',
+      reason: `${S.db1} is no longer on ${RT.public}`,
+    });
+  });
+});
+
+describe('route decisions: only what the event touched, every finding in full', () => {
+  const ENI = 'eni-0a1b2c3d4e5f6e0d1';
+  const OPAQUE6: Route = { cidrIpv6: '::/0', networkInterfaceId: ENI, state: 'active', origin: 'CreateRoute' };
+  const UNTAGGED = 'rtb-0a1b2c3d4e5f6e0d1';
+  const decideAll = (w: World) => decideRouteTables(w.tables, w.subnets, DEFAULT_POLICY, NOW);
+  const associate = (w: World, routeTableId: string, subnetId: string, associationId: string) =>
+    evaluateAssociation(
+      { kind: 'association', eventName: 'AssociateRouteTable', routeTableId, subnetId, associationId },
+      table(w, routeTableId),
+      w.tables,
+      w.subnets,
+      DEFAULT_POLICY,
+      NOW,
+    );
+  const unknownAlert = (routeTableId: string, subnetIds: string[], whose: string): Finding => ({
+    status: 'alert-only',
+    drift: {
+      kind: 'unknown-default-route-on-isolated-subnet',
+      routeTableId,
+      destination: { cidrIpv6: '::/0' },
+      target: { networkInterfaceId: ENI },
+      subnetIds,
+    },
+    reason:
+      `::/0 -> ${ENI} on ${routeTableId} sends the default traffic of ${whose} to ${ENI}, whose kind LayerGuard ` +
+      'cannot tell from its id (a NAT instance or an appliance may reach the internet)',
+    humanAction:
+      `Check where ${ENI} sends traffic. If it can reach the internet, delete the route: aws ec2 delete-route ` +
+      `--route-table-id ${routeTableId} --destination-ipv6-cidr-block ::/0. To have LayerGuard decide such routes, set the policy's ` +
+      `isolated.unknownDefaultRoute to 'forbid' or 'allow'.`,
+  });
+
+  it("a route event judges its own destination only, not the table's opaque default route beside it", () => {
+    const w = world(addRoute(RT.database, IGW_ROUTE), addRoute(RT.database, OPAQUE6));
+    const decision = evaluateRoute(routeChangeOf(RT.database, IGW_ROUTE), table(w, RT.database), w.tables, w.subnets, DEFAULT_POLICY, NOW);
+    expect(decision).toEqual({
+      status: 'judged',
+      findings: [
+        {
+          status: 'revert',
+          drift: {
+            kind: 'forbidden-route-on-isolated-subnet',
+            routeTableId: RT.database,
+            destination: { cidrIpv4: '0.0.0.0/0' },
+            target: { gatewayId: IGW },
+            subnetIds: [S.db1, S.db2],
+          },
+          action: { type: 'delete-route', routeTableId: RT.database, destination: { cidrIpv4: '0.0.0.0/0' } },
+          reason: `0.0.0.0/0 -> ${IGW} on ${RT.database} exposes isolated subnets ${S.db1}, ${S.db2}`,
+        },
+      ],
+    });
+  });
+
+  it('an association event moves only the subnet it moved, not another database subnet on the same table', () => {
+    const w = world(moveSubnet(S.db1, RT.public, 'rtbassoc-0a1b2c3d4e5f6e0d1'), moveSubnet(S.db2, RT.public, 'rtbassoc-0a1b2c3d4e5f6e0d2'));
+    expect(associate(w, RT.public, S.db2, 'rtbassoc-0a1b2c3d4e5f6e0d2')).toEqual({
+      status: 'judged',
+      findings: [
+        {
+          status: 'revert',
+          drift: {
+            kind: 'isolated-subnet-on-internet-table',
+            subnetId: S.db2,
+            associationId: 'rtbassoc-0a1b2c3d4e5f6e0d2',
+            routeTableId: RT.public,
+            isolatedRouteTableId: RT.database,
+          },
+          action: {
+            type: 'replace-association',
+            associationId: 'rtbassoc-0a1b2c3d4e5f6e0d2',
+            subnetId: S.db2,
+            fromRouteTableId: RT.public,
+            toRouteTableId: RT.database,
+          },
+          reason: `isolated subnet ${S.db2} is on ${RT.public}, which routes 0.0.0.0/0 -> ${IGW}`,
+        },
+      ],
+    });
+  });
+
+  it('an association event onto a table with only an opaque default route alerts for the moved subnet alone', () => {
+    const w = world(
+      addTable({ routeTableId: UNTAGGED, routes: [LOCAL, OPAQUE6] }),
+      moveSubnet(S.db1, UNTAGGED, 'rtbassoc-0a1b2c3d4e5f6e0d3'),
+      moveSubnet(S.db2, UNTAGGED, 'rtbassoc-0a1b2c3d4e5f6e0d4'),
+    );
+    expect(associate(w, UNTAGGED, S.db2, 'rtbassoc-0a1b2c3d4e5f6e0d4')).toEqual({
+      status: 'judged',
+      findings: [unknownAlert(UNTAGGED, [S.db2], `isolated subnet ${S.db2}`)],
+    });
+  });
+
+  it("a table made main moves the subnets that now use it implicitly, not the ones explicitly on it", () => {
+    const w = world(
+      addRoute(RT.main, IGW_ROUTE),
+      moveSubnet(S.db1, undefined),
+      moveSubnet(S.db2, RT.main, 'rtbassoc-0a1b2c3d4e5f6e0d5'),
+    );
+    const decision = evaluateAssociation(
+      { kind: 'association', eventName: 'ReplaceRouteTableAssociation', routeTableId: RT.main, associationId: 'rtbassoc-0a1b2c3d4e5f68000' },
+      table(w, RT.main),
+      w.tables,
+      w.subnets,
+      DEFAULT_POLICY,
+      NOW,
+    );
+    expect(decision).toEqual({
+      status: 'judged',
+      findings: [
+        {
+          status: 'revert',
+          drift: { kind: 'isolated-subnet-on-internet-table', subnetId: S.db1, routeTableId: RT.main, isolatedRouteTableId: RT.database },
+          action: { type: 'associate-subnet', subnetId: S.db1, fromRouteTableId: RT.main, toRouteTableId: RT.database },
+          reason: `isolated subnet ${S.db1} is on ${RT.main} (through the main route table), which routes 0.0.0.0/0 -> ${IGW}`,
+        },
+      ],
+    });
+  });
+
+  it('a sweep of a shared main table says the moved subnet uses it implicitly', () => {
+    const w = world(moveSubnet(S.db1, undefined), moveSubnet(S.public1, undefined), addRoute(RT.main, IGW_ROUTE));
+    expect(decideAll(w)).toEqual([
+      {
+        status: 'revert',
+        drift: { kind: 'isolated-subnet-on-internet-table', subnetId: S.db1, routeTableId: RT.main, isolatedRouteTableId: RT.database },
+        action: { type: 'associate-subnet', subnetId: S.db1, fromRouteTableId: RT.main, toRouteTableId: RT.database },
+        reason:
+          `isolated subnet ${S.db1} is on ${RT.main} (through the main route table): ${RT.main} routes 0.0.0.0/0 -> ${IGW} ` +
+          `and non-isolated subnet ${S.public1} use it, so no route is deleted`,
+      },
+    ]);
+  });
+
+  /** The database table, used by a web subnet only, with an internet route and an opaque default route. */
+  const isolatedTableOfWeb = (...edits: Edit[]) =>
+    world(
+      moveSubnet(S.db1, undefined),
+      moveSubnet(S.db2, undefined),
+      moveSubnet(S.public1, RT.database),
+      addRoute(RT.database, IGW_ROUTE),
+      addRoute(RT.database, OPAQUE6),
+      ...edits,
+    );
+  const forbiddenDrift: RouteDrift = {
+    kind: 'forbidden-route-on-isolated-subnet',
+    routeTableId: RT.database,
+    destination: { cidrIpv4: '0.0.0.0/0' },
+    target: { gatewayId: IGW },
+    subnetIds: [],
+  };
+
+  it('a table tagged isolated that only a web subnet uses: its opaque default route is alerted on as the table\'s own', () => {
+    expect(decideAll(isolatedTableOfWeb())).toEqual([
+      {
+        status: 'alert-only',
+        drift: forbiddenDrift,
+        reason: `${RT.database} is tagged as isolated, but ${RT.database} routes 0.0.0.0/0 -> ${IGW} and non-isolated subnet ${S.public1} use it, so no route is deleted`,
+        humanAction: `Move ${S.public1} to the route table of their tier, then delete 0.0.0.0/0 -> ${IGW} from ${RT.database}.`,
+      },
+      unknownAlert(RT.database, [], `the isolated route table ${RT.database}`),
+    ]);
+  });
+
+  it('the same table exempt: both of its routes are exempt, with the table as the reason', () => {
+    const w = isolatedTableOfWeb(tagTable(RT.database, { Tier: 'Database', ...EXEMPT }));
+    const reason = `${RT.database} is exempt until 2026-12-31: migration window`;
+    expect(decideAll(w)).toEqual([
+      { status: 'exempt', drift: forbiddenDrift, reason },
+      { status: 'exempt', drift: unknownAlert(RT.database, [], '').drift, reason },
+    ]);
+  });
+
+  it('with nowhere to move them, the database subnets on a shared isolated table are each named on its opaque default route', () => {
+    // The database table is the only one tagged, and its internet route disqualifies it: no home.
+    const w = world(moveSubnet(S.public1, RT.database), addRoute(RT.database, IGW_ROUTE), addRoute(RT.database, OPAQUE6));
+    const findings = decideAll(w);
+    expect(findings.map((f) => `${f.status} ${f.drift.kind}`)).toEqual([
+      'alert-only isolated-subnet-on-internet-table',
+      'alert-only isolated-subnet-on-internet-table',
+      'alert-only unknown-default-route-on-isolated-subnet',
+    ]);
+    expect(findings[2]).toEqual(unknownAlert(RT.database, [S.db1, S.db2], `isolated subnets ${S.db1}, ${S.db2}`));
+  });
+
+  it('every exemption problem is named, one after another', () => {
+    const w = world(
+      moveSubnet(S.db1, RT.public, 'rtbassoc-0a1b2c3d4e5f6e0d6'),
+      tagTable(RT.public, { Tier: 'Web', 'layerguard:exempt': 'soon' }),
+      tagSubnet(S.db1, EXPIRED),
+    );
+    expect(decideAll(w).map((f) => f.reason)).toEqual([
+      `isolated subnet ${S.db1} is on ${RT.public}, which routes 0.0.0.0/0 -> ${IGW}, not on the isolated route table ${RT.database}` +
+        ' (tag layerguard:exempt needs until=YYYY-MM-DD;reason=...; exemption expired on 2020-01-01)',
+    ]);
   });
 });
