@@ -578,3 +578,206 @@ describe('toChange: unsupported events', () => {
     expect(() => toChange(record)).toThrow('unsupported eventName "AuthorizeSecurityGroupEgress"');
   });
 });
+
+describe('toChange: ids are whole EC2 ids', () => {
+  // An EC2 id is its prefix, a hyphen and 8 or 17 hex characters ("Resource IDs", Amazon EC2 User Guide,
+  // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html). Text before the prefix or
+  // after the id is not a longer id: it is not one at all.
+  const ssh = 'AuthorizeSecurityGroupIngress/world-open-ssh.json';
+  const route = 'CreateRoute/igw-on-database-table.json';
+  const associate = 'AssociateRouteTable/database-subnet-to-public-table.json';
+  const cases: [string, string, (id: string) => Partial<CloudTrailRecord>, string, RegExp][] = [
+    [
+      'a security group id',
+      ssh,
+      (id) => ({ requestParameters: { ...requestOf(ssh), groupId: id } }),
+      APP,
+      /^malformed AuthorizeSecurityGroupIngress request: groupId: expected a security group id like sg-0abc1234$/,
+    ],
+    [
+      'a rule id',
+      ssh,
+      (id) => ({ responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: id }] } } }),
+      'sgr-0a1b2c3d4e5f6e101',
+      /^malformed AuthorizeSecurityGroupIngress response: securityGroupRuleSet\.items\.0\.securityGroupRuleId: expected a rule id like sgr-0abc1234$/,
+    ],
+    [
+      'a route table id',
+      route,
+      (id) => ({ requestParameters: { ...requestOf(route), routeTableId: id } }),
+      RTB.db,
+      /^malformed CreateRoute request: routeTableId: expected a route table id like rtb-0abc1234$/,
+    ],
+    [
+      'a subnet id',
+      associate,
+      (id) => ({ requestParameters: { routeTableId: RTB.public, subnetId: id } }),
+      'subnet-0a1b2c3d4e5f63002',
+      /^malformed AssociateRouteTable request: subnetId: expected a subnet id like subnet-0abc1234$/,
+    ],
+    [
+      'an association id',
+      associate,
+      (id) => ({ responseElements: { associationId: id } }),
+      'rtbassoc-0a1b2c3d4e5f68101',
+      /^malformed AssociateRouteTable response: associationId: expected an association id like rtbassoc-0abc1234$/,
+    ],
+    [
+      'a prefix list id',
+      route,
+      (id) => ({ requestParameters: { routeTableId: RTB.db, destinationPrefixListId: id, gatewayId: IGW } }),
+      'pl-0a1b2c3d4e5f6a002',
+      /^malformed CreateRoute request: destinationPrefixListId: /,
+    ],
+  ];
+
+  it.each(cases)('refuses %s with text before or after it, and says what one looks like', (_name, file, patch, id, message) => {
+    expect(() => toChange(variant(file, patch(id)))).not.toThrow();
+    // An 18th hex character is too long for an EC2 id; a prefix list id's length is not bounded.
+    const tooLong = id.startsWith('pl-') ? [] : [`${id}0`];
+    for (const bad of [`x${id}`, `${id}-x`, ...tooLong]) {
+      expect(() => toChange(variant(file, patch(bad))), bad).toThrow(message);
+    }
+  });
+});
+
+describe('toChange: what a malformed request says', () => {
+  const route = 'CreateRoute/igw-on-database-table.json';
+
+  it('names the request as a whole "(root)" when the problem is not one field', () => {
+    expect(() =>
+      toChange(variant(route, { requestParameters: { routeTableId: RTB.db, gatewayId: IGW } })),
+    ).toThrow(/^malformed CreateRoute request: \(root\): needs exactly one destination$/);
+    expect(() => toChange(variant('AuthorizeSecurityGroupIngress/world-open-ssh.json', { requestParameters: null }))).toThrow(
+      /^malformed AuthorizeSecurityGroupIngress request: \(root\): /,
+    );
+  });
+
+  it('names the first five problems, each by its path, separated by "; "', () => {
+    const record = variant(route, {
+      requestParameters: {
+        routeTableId: 'main',
+        destinationCidrBlock: 'anywhere',
+        destinationIpv6CidrBlock: 'everywhere',
+        destinationPrefixListId: 'partners',
+        gatewayId: 1,
+        natGatewayId: 2,
+        instanceId: 3,
+      },
+    });
+    expect(() => toChange(record)).toThrow(UnsupportedEventError);
+    const message = (() => {
+      try {
+        toChange(record);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    const problems = message.replace(/^malformed CreateRoute request: /, '').split('; ');
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'routeTableId',
+      'destinationCidrBlock',
+      'destinationIpv6CidrBlock',
+      'destinationPrefixListId',
+      'gatewayId',
+    ]);
+  });
+});
+
+describe('toChange: every source of a requested rule is read, and read as EC2 stores it', () => {
+  const ssh = 'AuthorizeSecurityGroupIngress/world-open-ssh.json';
+  // EC2 canonicalises IPv4 and IPv6 CIDRs (IpRange.CidrIp, Ipv6Range.CidrIpv6 and
+  // SecurityGroupRuleRequest.CidrIpv4, @aws-sdk/client-ec2 models_0.d.ts / models_7.d.ts): see cidr.ts.
+  it('reads an IPv6 range and a ModifySecurityGroupRules CIDR in their stored form', () => {
+    const authorize = variant(ssh, {
+      requestParameters: {
+        groupId: APP,
+        ipPermissions: {
+          items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipv6Ranges: { items: [{ cidrIpv6: '2001:DB8::1/0' }] } }],
+        },
+      },
+      responseElements: { _return: true },
+    });
+    expect(toChange(authorize)).toStrictEqual(
+      ingress(APP, [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' }]),
+    );
+    const file = 'ModifySecurityGroupRules/world-open-db-port.json';
+    const modified = variant(file, {
+      requestParameters: {
+        ModifySecurityGroupRulesRequest: {
+          GroupId: DB,
+          SecurityGroupRule: {
+            SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69301',
+            SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, CidrIpv4: '10.9.9.9/0' },
+          },
+        },
+      },
+    });
+    expect(toChange(modified)).toStrictEqual(
+      modify(DB, [{ ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' }]),
+    );
+  });
+
+  it.each<[string, Partial<CloudTrailRecord>, RegExp]>([
+    [
+      'a prefix-list source without its id',
+      {
+        requestParameters: {
+          groupId: APP,
+          ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: { items: [{ description: 'x' }] } }] },
+        },
+        responseElements: { _return: true },
+      },
+      /prefixListIds\.items\.0\.prefixListId: /,
+    ],
+    [
+      'a group source whose id is not text',
+      {
+        requestParameters: {
+          groupId: APP,
+          ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: { items: [{ groupId: 42 }] } }] },
+        },
+        responseElements: { _return: true },
+      },
+      /groups\.items\.0\.groupId: /,
+    ],
+    [
+      'a response rule whose referenced group id is not text',
+      {
+        responseElements: {
+          securityGroupRuleSet: {
+            items: [{ securityGroupRuleId: 'sgr-0a1b2c3d4e5f69997', ipProtocol: 'tcp', referencedGroupInfo: { groupId: 42 } }],
+          },
+        },
+      },
+      /referencedGroupInfo\.groupId: /,
+    ],
+    [
+      'a ModifySecurityGroupRules rule without its protocol',
+      {
+        requestParameters: {
+          ModifySecurityGroupRulesRequest: {
+            GroupId: DB,
+            SecurityGroupRule: { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69301', SecurityGroupRule: { CidrIpv4: '0.0.0.0/0' } },
+          },
+        },
+      },
+      /ModifySecurityGroupRulesRequest\.SecurityGroupRule: /,
+    ],
+  ])('refuses %s (a rule must have a source it can be matched by)', (_name, patch, message) => {
+    const file = patch.requestParameters?.ModifySecurityGroupRulesRequest ? 'ModifySecurityGroupRules/world-open-db-port.json' : ssh;
+    expect(() => toChange(variant(file, patch))).toThrow(UnsupportedEventError);
+    expect(() => toChange(variant(file, patch))).toThrow(message);
+  });
+
+  it('reads a flat-form CidrIp without IpProtocol as all traffic', () => {
+    // IpProtocol is optional in the flat form (AuthorizeSecurityGroupIngressRequest.IpProtocol?, models_0.d.ts):
+    // with none named, the rule is read as the widest it could be.
+    const record = variant(ssh, {
+      requestParameters: { groupId: APP, ipPermissions: {}, cidrIp: '0.0.0.0/0' },
+      responseElements: { _return: true },
+    });
+    expect(toChange(record)).toStrictEqual(ingress(APP, [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }]));
+  });
+});

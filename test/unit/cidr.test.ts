@@ -123,3 +123,37 @@ describe('isWithin and isPrivateIpv6 (fc00::/7)', () => {
     expect(isWithin('::/0', '0.0.0.0/0')).toBe(false);
   });
 });
+
+// RFC 4291 §2.2: an IPv6 address is eight 16-bit groups; "::" stands for one or more groups of zeros;
+// the dotted IPv4 form (x:x:x:x:x:x:d.d.d.d) is allowed only as the low-order 32 bits. EC2 accepts
+// only valid CIDRs ("a valid IPv4 / IPv6 CIDR", IpRange.CidrIp / Ipv6Range.CidrIpv6, models_0.d.ts).
+describe('canonicalCidr: only addresses of the right shape', () => {
+  it.each<[string, string | undefined]>([
+    ['10.0.0.0.1/8', undefined], // five octets
+    ['1.10.0.0.0/8', undefined],
+    ['10.0.0.0x/8', undefined],
+  ])('an IPv4 address has exactly four octets: %s -> %s', (cidr, expected) => {
+    expect(canonicalCidr(cidr)).toBe(expected);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['0:0:0:0:0:ffff:192.0.2.1/128', '::ffff:c000:201/128'], // full form with the IPv4 tail
+    ['::ffff:192.0.2.1/128', '::ffff:c000:201/128'],
+    ['1.2.3.4::/96', undefined], // IPv4 before "::"
+    ['::1.2.3.4:5/128', undefined], // IPv4 not last
+    ['1.2.3.4:0:0:0:0:0:0/128', undefined],
+    ['::ffff:300.0.0.1/128', undefined], // an IPv4 tail that is not an address
+    ['::ffff:1.2.3/128', undefined],
+  ])('a dotted IPv4 part is only the last 32 bits: %s -> %s', (cidr, expected) => {
+    expect(canonicalCidr(cidr)).toBe(expected);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['1:2:3:4::5:6:7:8/128', undefined], // eight groups and "::": "::" would stand for none
+    ['1:2:3:4:5::6:7:8/128', undefined], // nine groups
+    ['1:2:3:4:5:6:7::/128', '1:2:3:4:5:6:7:0/128'], // "::" for one zero group
+    ['::2:3:4:5:6:7:8/128', '0:2:3:4:5:6:7:8/128'],
+  ])('"::" stands for at least one zero group: %s -> %s', (cidr, expected) => {
+    expect(canonicalCidr(cidr)).toBe(expected);
+  });
+});

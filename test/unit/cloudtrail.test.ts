@@ -11,7 +11,7 @@ import {
 import { toChange } from '../../functions/core/change.js';
 import { NotApplicableEventError, UnreadableEventError, UnsupportedEventError } from '../../functions/core/errors.js';
 import { ignoreReason } from '../../functions/core/guards.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
 import { EVENTS_DIR, loadEvent, manifest, recordOf } from '../support/events.js';
 
 type Json = Record<string, unknown>;
@@ -293,5 +293,137 @@ describe('caller-controlled text', () => {
     };
     event.detail.userAgent = 'x'.repeat(20_000);
     expect(parseTrigger(event).record.userAgent).toHaveLength(4096);
+  });
+});
+
+describe('parseTrigger: what the messages say', () => {
+  const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+
+  it('says what a region and an account id look like', () => {
+    expect(errorOf(withDetail(ssh(), { awsRegion: 'ec2.evil.example/' })).message).toBe(
+      'malformed CloudTrail record: awsRegion: a region looks like eu-west-1',
+    );
+    expect(errorOf(withDetail(ssh(), { recipientAccountId: '1111-2222-3333' })).message).toBe(
+      'malformed CloudTrail record: recipientAccountId: an account id is 12 digits',
+    );
+  });
+
+  it('names the first five of many problems, separated by "; "', () => {
+    const error = errorOf(
+      withDetail(ssh(), {
+        eventID: 1,
+        eventSource: 2,
+        eventName: 3,
+        awsRegion: 4,
+        recipientAccountId: 5,
+        requestParameters: 6,
+        responseElements: 7,
+      }),
+    );
+    const problems = error.message.replace(/^malformed CloudTrail record: /, '').split('; ');
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['eventID', 'eventSource', 'eventName', 'awsRegion', 'recipientAccountId']);
+  });
+
+  it('refuses a detail that is not an object, saying so', () => {
+    for (const detail of ['AuthorizeSecurityGroupIngress', 42, true]) {
+      const error = errorOf({ ...ssh(), detail });
+      expect(error.name).toBe('UnsupportedEventError');
+      expect(error.message).toBe('malformed CloudTrail record: (root): expected an object');
+    }
+  });
+
+  it('names another service’s or call’s event with the name cut to 128 characters', () => {
+    const source = errorOf(withDetail(ssh(), { eventSource: `${'s'.repeat(1000)}.amazonaws.com` }));
+    expect(source).toBeInstanceOf(NotApplicableEventError);
+    expect(source.message).toBe(`unsupported eventSource "${'s'.repeat(128)}"`);
+    const name = errorOf(withDetail(ssh(), { eventName: 'N'.repeat(1000) }));
+    expect(name).toBeInstanceOf(NotApplicableEventError);
+    expect(name.message).toBe(`unsupported eventName "${'N'.repeat(128)}"`);
+  });
+});
+
+describe('parseTrigger: an account id is exactly 12 digits', () => {
+  // "The 12-digit account ID" (AWS account identifiers, AWS Account Management Reference Guide,
+  // https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html); CloudTrail's
+  // recipientAccountId is "the account ID that received this event" (CloudTrail record contents).
+  const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+  it.each(['1111222233334', 'x111122223333', '11112222333'])('%s is not one: the record cannot be read', (account) => {
+    expect(errorOf(withDetail(ssh(), { recipientAccountId: account }))).toBeInstanceOf(UnreadableEventError);
+  });
+});
+
+describe('parseTrigger: errorCode', () => {
+  const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+
+  it('an empty errorCode is no error: the record is read without one', () => {
+    const { record } = parseTrigger(withDetail(ssh(), { errorCode: '' }));
+    expect(record.errorCode).toBeUndefined();
+    expect('errorCode' in record && record.errorCode !== undefined).toBe(false);
+  });
+
+  it('cuts a caller-sized errorCode to 256 characters', () => {
+    const { record } = parseTrigger(withDetail(ssh(), { errorCode: 'E'.repeat(5000) }));
+    expect(record.errorCode).toBe('E'.repeat(256));
+    const object = parseTrigger(withDetail(ssh(), { errorCode: { code: 'C'.repeat(5000) } })).record;
+    expect(object.errorCode).toHaveLength(256);
+  });
+
+  it('an unreadable watched call with an empty errorCode is not known to have failed: a person is told', () => {
+    const error = errorOf(withDetail(ssh(), { errorCode: '', requestParameters: 'groupId=sg-1' }));
+    expect(error).toBeInstanceOf(UnreadableEventError);
+  });
+});
+
+describe('parseTrigger: only a record that names EC2 as its source is a watched call', () => {
+  it('an unreadable record without eventSource is refused, not told to a person', () => {
+    const detail = without(loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh').detail as Json, 'eventSource');
+    const error = errorOf(detail);
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    expect(error).not.toBeInstanceOf(UnreadableEventError);
+    expect(error.message).toMatch(/^malformed CloudTrail record: eventSource: /);
+  });
+});
+
+describe('parseTrigger: what is read of an unreadable watched call', () => {
+  const ssh = () => loadEvent('AuthorizeSecurityGroupIngress/world-open-ssh');
+
+  it('skips an empty field for the next one that says it, and cuts a long one to size', () => {
+    const detail = { ...(ssh().detail as Json), eventID: 'e'.repeat(300), recipientAccountId: '' };
+    const error = errorOf({ ...ssh(), detail }) as UnreadableEventError;
+    expect(error).toBeInstanceOf(UnreadableEventError);
+    // recipientAccountId is empty: the account is the caller's, from userIdentity.accountId.
+    expect(error.trigger.account).toBe('111122223333');
+    expect(error.trigger.eventId).toBe('e'.repeat(128));
+  });
+});
+
+describe('parseTrigger: an unreadable actor field is left out, not taken as written', () => {
+  // The session issuer's ARN names the role behind an assumed-role session ("CloudTrail userIdentity
+  // element", sessionContext.sessionIssuer, AWS CloudTrail User Guide). When it does not read, the
+  // assumed-role ARN in userIdentity.arn still names the role, so LayerGuard still knows its own call.
+  const ownRoles = parsePolicy({ ownRoleArns: ['arn:aws:iam::111122223333:role/LayerGuard-security-group-us-east-1'] });
+
+  it('a sessionIssuer arn that is not text: LayerGuard’s own call is still recognised', () => {
+    const event = loadEvent('AuthorizeSecurityGroupIngress/own-action');
+    const identity = (event.detail as Json).userIdentity as Json;
+    const broken = withDetail(event, {
+      userIdentity: { ...identity, sessionContext: { sessionIssuer: { type: 'Role', arn: 42 } } },
+    });
+    const { record } = parseTrigger(broken);
+    expect(record.userIdentity?.sessionContext?.sessionIssuer?.arn).toBeUndefined();
+    expect(ignoreReason(record, ownRoles)).toBe('the call was made by LayerGuard itself');
+    expect(ignoreReason(parseTrigger(event).record, ownRoles)).toBe('the call was made by LayerGuard itself');
+  });
+});
+
+describe('changeTime: CloudTrail’s form only', () => {
+  // eventTime is "the date and time the request was completed, in coordinated universal time (UTC)"
+  // (CloudTrail record contents, AWS CloudTrail User Guide), written like 2025-03-14T09:12:44Z.
+  it('reads fractions of a second to nanoseconds, and no signed (expanded) year', () => {
+    expect(changeTime('2025-03-14T09:12:44.123Z')).toBe(Date.UTC(2025, 2, 14, 9, 12, 44, 123));
+    expect(changeTime('2025-03-14T09:12:44.123456789Z')).toBe(Date.UTC(2025, 2, 14, 9, 12, 44, 123));
+    // Date.parse reads these as the years 2025 and 2025 BC: neither is a time CloudTrail writes.
+    expect(changeTime('+002025-03-14T09:12:44Z')).toBeUndefined();
+    expect(changeTime('-002025-03-14T09:12:44Z')).toBeUndefined();
   });
 });

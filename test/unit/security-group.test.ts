@@ -285,6 +285,28 @@ describe('isSamePermission', () => {
       { protocol: 'icmp', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' },
       true,
     ],
+    // "specifying -1 ... allows traffic on all ports, regardless of any port range you specify"
+    // (IpPermission.IpProtocol, @aws-sdk/client-ec2 models_0.d.ts): the live rule keeps -1, not the ports asked for.
+    [
+      'all traffic asked with ports: the ports do not matter',
+      rule(app.groupId, 'r', { protocol: '-1', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' }),
+      { protocol: '-1', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
+      true,
+    ],
+    ['another start port', live, { protocol: 'tcp', fromPort: 20, toPort: 22, cidrIpv4: '0.0.0.0/0' }, false],
+    ['another end port', live, { protocol: 'tcp', fromPort: 22, toPort: 23, cidrIpv4: '0.0.0.0/0' }, false],
+    [
+      'another prefix list',
+      rule(app.groupId, 'r', { protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-0a1b2c3d4e5f6a001' }),
+      { protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-0a1b2c3d4e5f6a002' },
+      false,
+    ],
+    [
+      'another referenced group',
+      rule(app.groupId, 'r', { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: web.groupId }),
+      { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: db.groupId },
+      false,
+    ],
   ])('%s: %s', (_name, liveRule, requested, expected) => {
     expect(isSamePermission(liveRule, requested)).toBe(expected);
   });
@@ -332,6 +354,13 @@ describe('describeRule', () => {
     [{ protocol: '1', fromPort: 3, toPort: 4, cidrIpv4: '0.0.0.0/0' }, 'icmp type 3, code 4 from 0.0.0.0/0'],
     [{ protocol: 'icmp', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' }, 'icmp, any type from 0.0.0.0/0'],
     [{ protocol: '58', fromPort: 2, toPort: 0, cidrIpv6: '::/0' }, 'icmpv6 type 2, code 0 from ::/0'],
+    // Rules without ports: "For icmpv6, the port range is optional; if you omit the port range, traffic for
+    // all types and codes is allowed"; a protocol number other than tcp, udp, icmp or icmpv6 "allows traffic
+    // on all ports" (IpPermission.IpProtocol, @aws-sdk/client-ec2 models_0.d.ts).
+    [{ protocol: 'icmpv6', cidrIpv6: '::/0' }, 'icmpv6, any type from ::/0'],
+    [{ protocol: 'icmp', fromPort: 8, cidrIpv4: '0.0.0.0/0' }, 'icmp type 8, any code from 0.0.0.0/0'],
+    [{ protocol: '50', cidrIpv4: '0.0.0.0/0' }, '50, all ports from 0.0.0.0/0'],
+    [{ protocol: 'tcp', fromPort: 22, cidrIpv4: '0.0.0.0/0' }, 'tcp/22 from 0.0.0.0/0'],
   ])('%j → %s', (r, expected) => {
     expect(describeRule(r)).toBe(expected);
   });
