@@ -7,6 +7,7 @@ import {
   sanitizeAscii,
   toOutcomeEvent,
 } from '../../functions/core/notification.js';
+import type { RouteDestination, RouteTarget, SgRule } from '../../functions/core/network.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 
 const base: Outcome = {
@@ -278,5 +279,429 @@ describe('toOutcomeEvent', () => {
     expect(new TextEncoder().encode(event.Detail).length).toBeLessThanOrEqual(DETAIL_MAX_BYTES);
     expect(detail.detailTruncated.dropped).toContain('trigger');
     expect(detail.eventId).toBe('e-1111');
+  });
+});
+
+/** An outcome with nothing optional: no actor, place, time, resources, drift or actions. */
+const bare: Outcome = {
+  outcome: 'already-compliant',
+  reason: 'no world-open rule left',
+  eventId: 'e-2',
+  eventName: 'AuthorizeSecurityGroupIngress',
+  trigger: {
+    eventId: 'e-2',
+    eventName: 'AuthorizeSecurityGroupIngress',
+    eventSource: 'ec2.amazonaws.com',
+    source: 'aws.ec2',
+  },
+  resources: [],
+  drift: [],
+  actions: [],
+};
+
+const sgRule = (fromPort: number) => ({
+  ruleId: `sgr-${fromPort}`,
+  groupId: 'sg-0abc',
+  isEgress: false,
+  protocol: 'tcp',
+  fromPort,
+  toPort: fromPort,
+  cidrIpv4: '0.0.0.0/0',
+});
+const messageOf = (patch: Partial<Outcome>): string => formatNotification({ ...bare, ...patch }).message;
+const lineOf = (message: string, prefix: string): string | undefined =>
+  message.split('\n').find((l) => l.startsWith(prefix));
+
+describe('formatNotification: the whole message', () => {
+  it('renders every section, saying "unknown", "none" and "nothing" for what the outcome lacks', () => {
+    const { subject, message } = formatNotification(bare);
+
+    expect(subject).toBe('[LayerGuard] ALREADY COMPLIANT: AuthorizeSecurityGroupIngress');
+    expect(message).toBe(
+      [
+        'LayerGuard: ALREADY COMPLIANT',
+        'Outcome: already-compliant - no world-open rule left',
+        '',
+        'Where',
+        '  Account:    unknown',
+        '  Region:     unknown',
+        '  Resources:  none',
+        '',
+        'Who',
+        '  Actor:      unknown',
+        '  Source IP:  unknown',
+        '  User agent: unknown',
+        '',
+        'When',
+        '  Event time: unknown',
+        '',
+        'What LayerGuard did',
+        '  - nothing',
+        '',
+        'Trigger',
+        '  Event:      AuthorizeSecurityGroupIngress (ec2.amazonaws.com)',
+        '  Event id:   e-2',
+        '  Source:     aws.ec2',
+      ].join('\n'),
+    );
+  });
+
+  it('renders a revert with its resources, drift, action and time open, line for line', () => {
+    expect(formatNotification(base).message).toBe(
+      [
+        'LayerGuard: REVERTED',
+        'Outcome: remediated - security group sg-0abc opened tcp/22 to 0.0.0.0/0',
+        '',
+        'Where',
+        '  Account:    111122223333',
+        '  Region:     eu-west-1',
+        '  Resources:',
+        '  - sg-0abc',
+        '',
+        'Who',
+        '  Actor:      arn:aws:iam::111122223333:user/mallory',
+        '  Source IP:  203.0.113.9',
+        '  User agent: aws-cli/2.15.0 Python/3.11',
+        '',
+        'When',
+        '  Event time: 2026-03-01T10:00:00Z',
+        '  Open for:   42 s',
+        '',
+        'Drift found',
+        '  - security group sg-0abc open to the internet: tcp/22 from 0.0.0.0/0',
+        '',
+        'What LayerGuard did',
+        '  - revoke ingress rule(s) sgr-1 from sg-0abc: done',
+        '',
+        'Trigger',
+        '  Event:      AuthorizeSecurityGroupIngress (ec2.amazonaws.com)',
+        '  Event id:   e-1111',
+        '  Source:     aws.ec2',
+      ].join('\n'),
+    );
+  });
+
+  it('renders a failure with a blank line before what a person must do, and an error without a code', () => {
+    const message = messageOf({
+      outcome: 'failed',
+      reason: 'revoke failed',
+      humanAction: 'Revoke sgr-1 by hand.',
+      error: { name: 'AwsCallError', message: 'throttled' },
+    });
+    expect(message.split('\n').slice(0, 6)).toEqual([
+      'LayerGuard: FAILED - ACTION REQUIRED',
+      'Outcome: failed - revoke failed',
+      '',
+      'ACTION REQUIRED: Revoke sgr-1 by hand.',
+      'Error: AwsCallError: throttled',
+      '',
+    ]);
+  });
+
+  it.each([
+    ['remediated', undefined, 'REVERTED'],
+    ['already-compliant', undefined, 'ALREADY COMPLIANT'],
+    ['ignored', undefined, 'IGNORED'],
+    ['ignored', 'Read the event by hand.', 'NOT JUDGED - ACTION REQUIRED'],
+    ['exempt', undefined, 'EXEMPT'],
+    ['dry-run', undefined, 'DRY RUN (would revert)'],
+    ['alert-only', 'Move the subnet back.', 'ACTION REQUIRED'],
+    ['failed', undefined, 'FAILED - ACTION REQUIRED'],
+  ] as const)('heads a %s outcome (human action: %s) with "%s"', (outcome, humanAction, headline) => {
+    const { subject, message } = formatNotification({ ...bare, outcome, humanAction });
+    expect(subject).toBe(`[LayerGuard] ${headline}: AuthorizeSecurityGroupIngress`);
+    expect(message.split('\n')[0]).toBe(`LayerGuard: ${headline}`);
+  });
+});
+
+describe('formatNotification: subject', () => {
+  it.each([
+    [{ account: '111122223333' }, [], '[LayerGuard] ALREADY COMPLIANT: CreateRoute (111122223333)'],
+    [{ region: 'eu-west-1' }, [], '[LayerGuard] ALREADY COMPLIANT: CreateRoute (eu-west-1)'],
+    [{}, ['rtb-1'], '[LayerGuard] ALREADY COMPLIANT: CreateRoute on rtb-1'],
+    [{}, ['rtb-1', 'subnet-1', 'subnet-2'], '[LayerGuard] ALREADY COMPLIANT: CreateRoute on rtb-1 +2'],
+  ])('with trigger %j and resources %j reads "%s"', (trigger, resources, expected) => {
+    const outcome: Outcome = { ...bare, eventName: 'CreateRoute', resources, trigger: { ...bare.trigger, ...trigger } };
+    expect(formatNotification(outcome).subject).toBe(expected);
+  });
+});
+
+describe('formatNotification: lists', () => {
+  const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+  it('lists 20 resources in full and says "and N more" only past 20', () => {
+    const twenty = messageOf({ resources: ids(20, 'sg') });
+    expect(twenty).toContain('  Resources:\n  - sg-0\n');
+    expect(twenty).toContain('  - sg-19\n\nWho');
+
+    const twentyOne = messageOf({ resources: ids(21, 'sg') });
+    expect(twentyOne).toContain('  - sg-19\n  - ... and 1 more\n\nWho');
+    expect(twentyOne).not.toContain('sg-20');
+  });
+
+  it('names at most 20 revoked rule ids, comma-separated, then "+N more"', () => {
+    const revoke = (ruleIds: string[]) =>
+      lineOf(messageOf({ actions: [{ type: 'revoke-ingress', groupId: 'sg-0abc', ruleIds, result: 'done' }] }), '  - revoke');
+    expect(revoke(ids(20, 'sgr'))).toBe(`  - revoke ingress rule(s) ${ids(20, 'sgr').join(', ')} from sg-0abc: done`);
+    expect(revoke(ids(21, 'sgr'))).toBe(`  - revoke ingress rule(s) ${ids(20, 'sgr').join(', ')} +1 more from sg-0abc: done`);
+  });
+
+  it('shows up to 5 world-open rules, "; "-separated, then "; +N more", and "?" for a rule without a source', () => {
+    const drift = (rules: SgRule[]) =>
+      lineOf(messageOf({ drift: [{ kind: 'sg-world-open', groupId: 'sg-0abc', rules }] }), '  - security group');
+    const five = [1, 2, 3, 4, 5].map(sgRule);
+    const shown = 'tcp/1 from 0.0.0.0/0; tcp/2 from 0.0.0.0/0; tcp/3 from 0.0.0.0/0; tcp/4 from 0.0.0.0/0; tcp/5 from 0.0.0.0/0';
+    expect(drift(five)).toBe(`  - security group sg-0abc open to the internet: ${shown}`);
+    expect(drift([...five, sgRule(6)])).toBe(`  - security group sg-0abc open to the internet: ${shown}; +1 more`);
+    const { cidrIpv4: _, ...noSource } = sgRule(22);
+    expect(drift([noSource])).toBe('  - security group sg-0abc open to the internet: tcp/22 from ?');
+  });
+
+  it('shows up to 5 isolated subnets of a forbidden route, comma-separated, then "+N more"', () => {
+    const drift = (subnetIds: string[]) =>
+      lineOf(
+        messageOf({
+          drift: [
+            {
+              kind: 'forbidden-route-on-isolated-subnet',
+              routeTableId: 'rtb-1',
+              destination: { cidrIpv4: '0.0.0.0/0' },
+              target: { gatewayId: 'igw-1' },
+              subnetIds,
+            },
+          ],
+        }),
+        '  - route',
+      );
+    const head = '  - route 0.0.0.0/0 -> igw-1 in rtb-1, used by isolated subnet(s)';
+    expect(drift(ids(5, 'subnet'))).toBe(`${head} subnet-0, subnet-1, subnet-2, subnet-3, subnet-4`);
+    expect(drift(ids(6, 'subnet'))).toBe(`${head} subnet-0, subnet-1, subnet-2, subnet-3, subnet-4 +1 more`);
+  });
+});
+
+describe('formatNotification: drift and actions of every kind', () => {
+  it('describes an unknown default route, naming the first target id that is set, or "?"', () => {
+    const drift = (target: RouteTarget, destination: RouteDestination = { cidrIpv6: '::/0' }) =>
+      lineOf(
+        messageOf({
+          drift: [
+            { kind: 'unknown-default-route-on-isolated-subnet', routeTableId: 'rtb-1', destination, target, subnetIds: ['subnet-1'] },
+          ],
+        }),
+        '  - route',
+      );
+    expect(drift({ gatewayId: undefined, natGatewayId: 'nat-1' })).toBe(
+      '  - route ::/0 -> nat-1 in rtb-1, used by isolated subnet(s) subnet-1',
+    );
+    expect(drift({}, {})).toBe('  - route (none) -> ? in rtb-1, used by isolated subnet(s) subnet-1');
+  });
+
+  it('describes an isolated subnet on an internet table, with or without a table to go back to', () => {
+    const drift = (isolatedRouteTableId?: string) =>
+      lineOf(
+        messageOf({
+          drift: [
+            { kind: 'isolated-subnet-on-internet-table', subnetId: 'subnet-db1', routeTableId: 'rtb-pub', isolatedRouteTableId },
+          ],
+        }),
+        '  - isolated',
+      );
+    const head = '  - isolated subnet subnet-db1 associated with route table rtb-pub, which has a forbidden route';
+    expect(drift('rtb-iso')).toBe(`${head}; isolated table rtb-iso`);
+    expect(drift()).toBe(`${head}; no isolated table known`);
+  });
+
+  it('describes a planned action as "planned", an explicit association, and a route without destination', () => {
+    const message = messageOf({
+      actions: [
+        { type: 'revoke-ingress', groupId: 'sg-0abc', ruleIds: ['sgr-1', 'sgr-2'] },
+        { type: 'associate-subnet', subnetId: 'subnet-db1', fromRouteTableId: 'rtb-main', toRouteTableId: 'rtb-iso', result: 'done' },
+        { type: 'delete-route', routeTableId: 'rtb-1', destination: {}, result: 'skipped' },
+      ],
+    });
+    expect(message).toContain(
+      [
+        'What LayerGuard did',
+        '  - revoke ingress rule(s) sgr-1, sgr-2 from sg-0abc: planned',
+        '  - move subnet subnet-db1 from rtb-main to rtb-iso: done',
+        '  - delete route to (none) from rtb-1: skipped',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    [0, '0 s'],
+    [119.4, '119 s'],
+    [120, '2 min 0 s'],
+    [7_199, '119 min 59 s'],
+    [7_200, '2 h 0 min'],
+    [7_325, '2 h 2 min'],
+    [-1, 'unknown'],
+    [Number.NaN, 'unknown'],
+    [Number.POSITIVE_INFINITY, 'unknown'],
+  ])('says a change open for %d seconds was open for "%s"', (secondsOpen, text) => {
+    expect(lineOf(messageOf({ secondsOpen }), '  Open for:')).toBe(`  Open for:   ${text}`);
+  });
+});
+
+describe('sanitize: edge cases', () => {
+  it.each([
+    ['runs of spaces fold to one', 'sg-1    sg-2', 'sg-1 sg-2'],
+    ['leading and trailing space is trimmed', '  \n sg-1 \t ', 'sg-1'],
+    ['a vertical tab is a line break; the letter V is kept', 'VPC\vsg', 'VPC sg'],
+    ['an OSC sequence cut off at the end of the field goes to the end', 'ok\u001b]0;forged title', 'ok'],
+    ['two-byte escapes (ESC M, ESC backslash) go whole', 'a\u001bMb\u001b\\c', 'abc'],
+  ])('%s', (_name, input, expected) => {
+    expect(sanitize(input)).toBe(expected);
+  });
+
+  it('keeps a value of exactly the cap and cuts one longer', () => {
+    expect(sanitize('abcde', 5)).toBe('abcde');
+    expect(sanitize('abcdef', 5)).toBe('abcd\u2026');
+  });
+});
+
+describe('sanitizeAscii: edge cases', () => {
+  it.each([
+    ['undefined is empty', undefined, ''],
+    ['ANSI colour codes go', '\u001b[1;31mred\u001b[0m', 'red'],
+    ['every markup character has an ASCII stand-in', '<>&`[]*|', "()+'()./"],
+    ['runs of spaces fold to one', 'a    b', 'a b'],
+    ['leading and trailing space is trimmed', '  \t x \n ', 'x'],
+    ['a vertical tab is a line break; the letter V is kept', 'VPC\vsg', 'VPC sg'],
+  ])('%s', (_name, input, expected) => {
+    expect(sanitizeAscii(input)).toBe(expected);
+  });
+});
+
+describe('toOutcomeEvent: size limits', () => {
+  const utf8 = (text: string): number => new TextEncoder().encode(text).length;
+  const TRUNCATED = 'detail over the EventBridge size limit';
+  // EventBridge rejects a PutEvents entry over 256 KB (Source, DetailType, Detail, Resources and the
+  // bus name together: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+  // LayerGuard keeps the detail to 254 KiB, leaving 2 KiB for the rest of the entry.
+  const LIMIT = 254 * 1024;
+  /** `outcome` with `field` padded so that `measure(outcome)` is exactly `bytes`. */
+  const paddedTo = (bytes: number, outcome: Outcome, field: 'reason' | 'before', measure: (o: Outcome) => number): Outcome => {
+    const size = measure({ ...outcome, [field]: '' });
+    expect(bytes - size).toBeGreaterThanOrEqual(0);
+    return { ...outcome, [field]: 'p'.repeat(bytes - size) };
+  };
+  const withoutState = ({ before: _b, after: _a, ...rest }: Outcome) => rest;
+
+  it('sends an outcome of exactly 254 KiB whole, and drops before/after from one a byte larger', () => {
+    const exact = paddedTo(LIMIT, base, 'before', (o) => utf8(JSON.stringify(o)));
+    expect(toOutcomeEvent(exact)).toEqual({ Source: 'layerguard', DetailType: 'LayerGuard Outcome', Detail: JSON.stringify(exact) });
+
+    const over = { ...exact, before: `${exact.before as string}p` };
+    const event = toOutcomeEvent(over);
+    expect(JSON.parse(event.Detail)).toEqual({
+      ...withoutState(over),
+      detailTruncated: { reason: TRUNCATED, originalBytes: LIMIT + 1, dropped: ['before', 'after'] },
+    });
+  });
+
+  it('keeps everything but before/after, uncut, when that makes exactly 254 KiB', () => {
+    const big: Outcome = { ...base, before: 'b'.repeat(300_000), after: 'a'.repeat(10) };
+    const detailOf = (o: Outcome) => ({
+      ...withoutState(o),
+      detailTruncated: { reason: TRUNCATED, originalBytes: utf8(JSON.stringify(o)), dropped: ['before', 'after'] },
+    });
+    const outcome = paddedTo(LIMIT, big, 'reason', (o) => utf8(JSON.stringify(detailOf(o))));
+    const event = toOutcomeEvent(outcome);
+
+    expect(utf8(event.Detail)).toBe(LIMIT);
+    expect(event.Source).toBe('layerguard');
+    expect(event.DetailType).toBe('LayerGuard Outcome');
+    expect(JSON.parse(event.Detail)).toEqual(detailOf(outcome));
+  });
+
+  it('cuts lists to 100 items, and keeps numbers and booleans, when the cut detail is exactly 254 KiB', () => {
+    const resources = Array.from({ length: 150 }, (_, i) => `${i}`.padEnd(2_048, 'r'));
+    const ruleIds = Array.from({ length: 100 }, (_, i) => `sgr-${i}`.padEnd(520, 'x'));
+    const big: Outcome = {
+      ...base,
+      resources,
+      actions: [{ type: 'revoke-ingress', groupId: 'sg-0abc', ruleIds, result: 'done' }],
+      before: 'b',
+    };
+    const detailOf = (o: Outcome) => ({
+      ...withoutState(o),
+      resources: o.resources.slice(0, 100),
+      detailTruncated: {
+        reason: TRUNCATED,
+        originalBytes: utf8(JSON.stringify(o)),
+        dropped: ['before', 'after'],
+        capped: 'strings over 2048 characters and lists over 100 items were cut',
+      },
+    });
+    const outcome = paddedTo(LIMIT, big, 'reason', (o) => utf8(JSON.stringify(detailOf(o))));
+    const event = toOutcomeEvent(outcome);
+
+    expect(utf8(event.Detail)).toBe(LIMIT);
+    expect(event.Source).toBe('layerguard');
+    expect(event.DetailType).toBe('LayerGuard Outcome');
+    const detail = JSON.parse(event.Detail);
+    expect(detail).toEqual(detailOf(outcome));
+    expect(detail.secondsOpen).toBe(42);
+    expect(detail.drift[0].rules[0].isEgress).toBe(false);
+  });
+
+  it('cuts long strings and keys with "...", objects to 100 keys, and nesting below depth 8', () => {
+    const wrap = (levels: number, leaf: unknown, box: (v: unknown) => unknown): unknown =>
+      levels === 0 ? leaf : box(wrap(levels - 1, leaf, box));
+    const inObject = (v: unknown) => ({ a: v });
+    const inList = (v: unknown) => [v];
+    const manyKeys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    const error = {
+      name: 'AwsCallError',
+      message: 'm',
+      ['k'.repeat(200)]: 'long key',
+      many: manyKeys(150),
+      deep: wrap(12, 'leaf', inObject),
+      list: wrap(12, { a: 1 }, inList),
+    };
+    const event = toOutcomeEvent(withTrigger({ userAgent: 'u'.repeat(300_000) }, { error: error as never }));
+    const detail = JSON.parse(event.Detail);
+
+    expect(detail.trigger.userAgent).toBe(`${'u'.repeat(2_045)}...`);
+    // The outcome is depth 0 and `error` depth 1: `deep` is depth 2, so its 7th `a` is depth 9, cut.
+    expect(detail.error).toEqual({
+      name: 'AwsCallError',
+      message: 'm',
+      [`${'k'.repeat(125)}...`]: 'long key',
+      many: manyKeys(100),
+      deep: wrap(7, '[nested too deep]', inObject),
+      list: wrap(12, '[nested too deep]', inList),
+    });
+  });
+
+  it('falls back to the outcome, ids, reason and resources, each cut with "...", and names all it dropped', () => {
+    const manyKeys = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v'.repeat(2_000)]));
+    const outcome: Outcome = {
+      ...base,
+      eventId: 'e'.repeat(300),
+      eventName: 'n'.repeat(300),
+      reason: 'x'.repeat(2_000),
+      resources: Array.from({ length: 150 }, () => 'r'.repeat(2_500)),
+      error: manyKeys as never,
+    };
+    const event = toOutcomeEvent(outcome);
+
+    expect(event.Source).toBe('layerguard');
+    expect(event.DetailType).toBe('LayerGuard Outcome');
+    expect(JSON.parse(event.Detail)).toEqual({
+      outcome: 'remediated',
+      eventId: `${'e'.repeat(253)}...`,
+      eventName: `${'n'.repeat(253)}...`,
+      reason: `${'x'.repeat(1_021)}...`,
+      resources: Array.from({ length: 100 }, () => `${'r'.repeat(253)}...`),
+      detailTruncated: {
+        reason: TRUNCATED,
+        originalBytes: utf8(JSON.stringify(outcome)),
+        dropped: ['before', 'after', 'trigger', 'drift', 'actions', 'humanAction', 'error'],
+      },
+    });
   });
 });
