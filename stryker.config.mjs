@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Mutation testing of the decision core (`npm run test:mutation` runs this, then
- * stryker.adapters.config.mjs; not in CI). Each surviving mutant is either killed by a test or written
+ * stryker.adapters.config.mjs and stryker.handlers.config.mjs; not in CI). Each surviving mutant is either killed by a test or written
  * down in stryker.survivors.md with the reason it is equivalent. The core's mutants run against the
  * in-process tests alone (`LAYERGUARD_MUTATION_SCOPE=core`, see vitest.stryker.config.ts). Incremental:
  * a rerun only tests mutants whose code or tests changed since reports/stryker-incremental.json

@@ -23,7 +23,8 @@ const env = { LAYERGUARD_PROPERTY_RUNS: '25', POWERTOOLS_LOG_LEVEL: 'SILENT' };
 /**
  * `LAYERGUARD_MUTATION_SCOPE=core` (stryker.config.mjs) runs the shared project alone: core is pure, and
  * its in-process tests are its oracle; an isolated handler file costs seconds of imports per mutant.
- * The adapters' run (stryker.adapters.config.mjs) runs both.
+ * So do the in-process adapters (stryker.adapters.config.mjs); the handlers' run (stryker.handlers.config.mjs)
+ * runs both.
  */
 const coreOnly = process.env.LAYERGUARD_MUTATION_SCOPE === 'core';
 
