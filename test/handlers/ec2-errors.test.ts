@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorCode, GONE_CODES, isRetryable } from '../../functions/adapters/ec2-errors.js';
+import { errorCode, GONE_CODES, isAccessDenied, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { createEc2Network } from '../../functions/adapters/ec2-network.js';
 import { AwsCallError } from '../../functions/core/errors.js';
 import type { NetworkApi } from '../../functions/core/network.js';
@@ -151,5 +151,52 @@ describe('errorCode', () => {
     expect(errorCode('a string')).toBe('Unknown');
     expect(errorCode(null)).toBe('Unknown');
     expect(errorCode({ Code: 42, name: 'InvalidRoute.NotFound' })).toBe('InvalidRoute.NotFound');
+  });
+});
+
+describe('throttling, as the SDK classifies it', () => {
+  // @smithy/core dist-es/submodules/retry/service-error-classification/constants.js THROTTLING_ERROR_CODES:
+  // every one of them is throttling at an ordinary 400, whatever service answered it.
+  it.each([
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'TooManyRequestsException',
+    'EC2ThrottledException',
+    'BandwidthLimitExceeded',
+    'LimitExceededException',
+    'PriorRequestNotComplete',
+    'SlowDown',
+  ])('%s at HTTP 400 is retryable', (code) => {
+    expect(isRetryable(sdkError(code, 400))).toBe(true);
+  });
+});
+
+describe('a thrown value that is not an error object', () => {
+  it('has no code and is not retryable, even undefined', () => {
+    expect(errorCode(undefined)).toBe('Unknown');
+    expect(isRetryable(undefined)).toBe(false);
+    expect(isRetryable('ECONNRESET')).toBe(false);
+  });
+});
+
+describe('isAccessDenied', () => {
+  // STS AssumeRole and ELB: AccessDenied; Organizations: AccessDeniedException; EC2: UnauthorizedOperation
+  // and AuthFailure ("Error codes for the Amazon EC2 API"; IAM User Guide, "Troubleshooting IAM roles").
+  it.each(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthFailure'])(
+    '%s: denied, as the SDK throws it and as an AwsCallError',
+    (code) => {
+      expect(isAccessDenied(sdkError(code, 403))).toBe(true);
+      expect(isAccessDenied(new AwsCallError('AssumeRole', code, 'no'))).toBe(true);
+    },
+  );
+
+  it('is not denied for other codes, nor for an AwsCallError whose cause is named otherwise', () => {
+    expect(isAccessDenied(sdkError('RequestLimitExceeded'))).toBe(false);
+    expect(isAccessDenied(new AwsCallError('DescribeVpcs', 'InvalidParameterValue', 'no'))).toBe(false);
+    expect(isAccessDenied(undefined)).toBe(false);
   });
 });
