@@ -1,5 +1,10 @@
 import {
+  DeleteInternetGatewayCommand,
   DeleteRouteCommand,
+  DeleteVpcCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeVpcsCommand,
+  DetachInternetGatewayCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -17,6 +22,7 @@ import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { Ec2Error } from '../../events/simulated-account/ec2-error.js';
 import { BASELINE } from '../../events/simulated-account/ids.js';
 import { SimulatedNetwork } from '../../events/simulated-account/network.js';
+import { deleteSandbox, emptySandbox, GAMEDAY_TAG, SandboxGuard } from '../../events/scenarios/sandbox.js';
 
 /**
  * EC2's error knowledge is one table (functions/adapters/ec2-errors.ts) that the EC2 adapter and the
@@ -198,5 +204,25 @@ describe('isAccessDenied', () => {
     expect(isAccessDenied(sdkError('RequestLimitExceeded'))).toBe(false);
     expect(isAccessDenied(new AwsCallError('DescribeVpcs', 'InvalidParameterValue', 'no'))).toBe(false);
     expect(isAccessDenied(undefined)).toBe(false);
+  });
+});
+
+describe('the game day sandbox teardown shares the table', () => {
+  it('deletes an internet gateway that EC2 says is no longer attached (Gateway.NotAttached)', async () => {
+    // DetachInternetGateway of a detached gateway: Gateway.NotAttached ("Error codes for the Amazon EC2
+    // API"; moto GatewayNotAttachedError). The teardown goes on to delete the gateway and the VPC.
+    const tags = [{ Key: GAMEDAY_TAG, Value: 'run-1' }];
+    ec2Mock.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: 'igw-1', Tags: tags }] });
+    ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: tags }] });
+    ec2Mock.on(DetachInternetGatewayCommand).rejects(sdkError('Gateway.NotAttached'));
+    ec2Mock.on(DeleteInternetGatewayCommand).resolves({});
+    ec2Mock.on(DeleteVpcCommand).resolves({});
+    const client = new EC2Client({});
+    const sandbox = { ...emptySandbox(), vpcId: 'vpc-1', internetGatewayId: 'igw-1', internetGatewayAttached: true };
+
+    const leftovers = await deleteSandbox({ client, guard: new SandboxGuard(client, 'run-1'), sandbox, attempts: 1, delayMs: 0 });
+
+    expect(leftovers).toEqual([]);
+    expect(ec2Mock.commandCalls(DeleteInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: 'igw-1' }]);
   });
 });
