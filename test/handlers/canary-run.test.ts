@@ -108,3 +108,30 @@ describe('runCanary', () => {
     expect(run).toEqual({ plan: { kind: 'authorize' }, authorizedAt: '2026-12-02T10:00:00.000Z' });
   });
 });
+
+describe('runCanary reads EC2 answers', () => {
+  it('opens the probe when DescribeNetworkInterfaces lists no interfaces at all', async () => {
+    // DescribeNetworkInterfacesResult.NetworkInterfaces and NetworkInterface.NetworkInterfaceId are optional (models_4.d.ts).
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({});
+    rules([]);
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+    expect((await runCanary(client, probe, () => at)).plan).toEqual({ kind: 'authorize' });
+  });
+
+  it('refuses a group used by an interface EC2 lists without an id, and says so', async () => {
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [{ Description: 'no id' }] });
+    rules([]);
+    await expect(runCanary(client, probe)).rejects.toThrow('(unknown)');
+    expect(ec2).not.toHaveReceivedCommand(AuthorizeSecurityGroupIngressCommand);
+  });
+
+  it('explains Return=false: the call and the group', async () => {
+    noInterfaces();
+    rules([]);
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: false });
+    await expect(runCanary(client, probe)).rejects.toMatchObject({
+      operation: 'AuthorizeSecurityGroupIngress',
+      message: `AuthorizeSecurityGroupIngress failed: ReturnFalse: EC2 answered Return=false for ${GROUP}`,
+    });
+  });
+});

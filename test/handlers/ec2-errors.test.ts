@@ -1,5 +1,10 @@
 import {
+  DeleteInternetGatewayCommand,
   DeleteRouteCommand,
+  DeleteVpcCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeVpcsCommand,
+  DetachInternetGatewayCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -9,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorCode, GONE_CODES, isRetryable } from '../../functions/adapters/ec2-errors.js';
+import { errorCode, GONE_CODES, isAccessDenied, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { createEc2Network } from '../../functions/adapters/ec2-network.js';
 import { AwsCallError } from '../../functions/core/errors.js';
 import type { NetworkApi } from '../../functions/core/network.js';
@@ -17,6 +22,7 @@ import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { Ec2Error } from '../../events/simulated-account/ec2-error.js';
 import { BASELINE } from '../../events/simulated-account/ids.js';
 import { SimulatedNetwork } from '../../events/simulated-account/network.js';
+import { deleteSandbox, emptySandbox, GAMEDAY_TAG, SandboxGuard } from '../../events/scenarios/sandbox.js';
 
 /**
  * EC2's error knowledge is one table (functions/adapters/ec2-errors.ts) that the EC2 adapter and the
@@ -151,5 +157,72 @@ describe('errorCode', () => {
     expect(errorCode('a string')).toBe('Unknown');
     expect(errorCode(null)).toBe('Unknown');
     expect(errorCode({ Code: 42, name: 'InvalidRoute.NotFound' })).toBe('InvalidRoute.NotFound');
+  });
+});
+
+describe('throttling, as the SDK classifies it', () => {
+  // @smithy/core dist-es/submodules/retry/service-error-classification/constants.js THROTTLING_ERROR_CODES:
+  // every one of them is throttling at an ordinary 400, whatever service answered it.
+  it.each([
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'TooManyRequestsException',
+    'EC2ThrottledException',
+    'BandwidthLimitExceeded',
+    'LimitExceededException',
+    'PriorRequestNotComplete',
+    'SlowDown',
+  ])('%s at HTTP 400 is retryable', (code) => {
+    expect(isRetryable(sdkError(code, 400))).toBe(true);
+  });
+});
+
+describe('a thrown value that is not an error object', () => {
+  it('has no code and is not retryable, even undefined', () => {
+    expect(errorCode(undefined)).toBe('Unknown');
+    expect(isRetryable(undefined)).toBe(false);
+    expect(isRetryable('ECONNRESET')).toBe(false);
+  });
+});
+
+describe('isAccessDenied', () => {
+  // STS AssumeRole and ELB: AccessDenied; Organizations: AccessDeniedException; EC2: UnauthorizedOperation
+  // and AuthFailure ("Error codes for the Amazon EC2 API"; IAM User Guide, "Troubleshooting IAM roles").
+  it.each(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthFailure'])(
+    '%s: denied, as the SDK throws it and as an AwsCallError',
+    (code) => {
+      expect(isAccessDenied(sdkError(code, 403))).toBe(true);
+      expect(isAccessDenied(new AwsCallError('AssumeRole', code, 'no'))).toBe(true);
+    },
+  );
+
+  it('is not denied for other codes, nor for an AwsCallError whose cause is named otherwise', () => {
+    expect(isAccessDenied(sdkError('RequestLimitExceeded'))).toBe(false);
+    expect(isAccessDenied(new AwsCallError('DescribeVpcs', 'InvalidParameterValue', 'no'))).toBe(false);
+    expect(isAccessDenied(undefined)).toBe(false);
+  });
+});
+
+describe('the game day sandbox teardown shares the table', () => {
+  it('deletes an internet gateway that EC2 says is no longer attached (Gateway.NotAttached)', async () => {
+    // DetachInternetGateway of a detached gateway: Gateway.NotAttached ("Error codes for the Amazon EC2
+    // API"; moto GatewayNotAttachedError). The teardown goes on to delete the gateway and the VPC.
+    const tags = [{ Key: GAMEDAY_TAG, Value: 'run-1' }];
+    ec2Mock.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: 'igw-1', Tags: tags }] });
+    ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: tags }] });
+    ec2Mock.on(DetachInternetGatewayCommand).rejects(sdkError('Gateway.NotAttached'));
+    ec2Mock.on(DeleteInternetGatewayCommand).resolves({});
+    ec2Mock.on(DeleteVpcCommand).resolves({});
+    const client = new EC2Client({});
+    const sandbox = { ...emptySandbox(), vpcId: 'vpc-1', internetGatewayId: 'igw-1', internetGatewayAttached: true };
+
+    const leftovers = await deleteSandbox({ client, guard: new SandboxGuard(client, 'run-1'), sandbox, attempts: 1, delayMs: 0 });
+
+    expect(leftovers).toEqual([]);
+    expect(ec2Mock.commandCalls(DeleteInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: 'igw-1' }]);
   });
 });

@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  AssociateRouteTableCommand,
   DescribeVpcsCommand,
   DeleteRouteCommand,
   DescribeRouteTablesCommand,
@@ -12,8 +13,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEc2Network, errorCode, isRetryable } from '../../functions/adapters/ec2-network.js';
+import { createEc2Network, errorCode, isRetryable, toAwsCallError } from '../../functions/adapters/ec2-network.js';
 import { AwsCallError, LayerGuardError } from '../../functions/core/errors.js';
+import type { LoadBalancer } from '../../functions/core/network.js';
 
 const ec2Mock = mockClient(EC2Client);
 afterEach(() => ec2Mock.reset());
@@ -488,7 +490,7 @@ describe('listRouteTables and pageRouteTables', () => {
     for await (const page of network().pageRouteTables()) pages.push(page.map((t) => t.routeTableId));
 
     expect(pages).toEqual([['rtb-1'], []]);
-    expect(inputs(DescribeRouteTablesCommand)).toEqual([
+    expect(inputs(DescribeRouteTablesCommand)).toStrictEqual([
       { MaxResults: 100 },
       { MaxResults: 100, NextToken: 'n2' },
     ]);
@@ -520,7 +522,7 @@ describe('pageSecurityGroups', () => {
     for await (const _ of network().pageSecurityGroups()) {
       // drain
     }
-    expect(inputs(DescribeSecurityGroupsCommand)).toEqual([{ MaxResults: 1000 }]);
+    expect(inputs(DescribeSecurityGroupsCommand)).toStrictEqual([{ MaxResults: 1000 }]);
   });
 
   it('wraps errors while paging', async () => {
@@ -643,5 +645,300 @@ describe('error classification', () => {
     expect(errorCode(error)).toBe('ECONNREFUSED');
     expect(isRetryable(error)).toBe(true);
     expect(errorCode('boom')).toBe('Unknown');
+  });
+});
+
+/** Drains an async iterable, failing with its error. */
+const drain = async (pages: AsyncIterable<unknown>) => {
+  for await (const _ of pages) {
+    // drain
+  }
+};
+
+/** The operation an EC2 failure is reported under, for each call the port makes. */
+const operationOf = async (act: Promise<unknown>) => ((await act.catch((e: unknown) => e)) as AwsCallError).operation;
+
+describe('toAwsCallError', () => {
+  it('keeps the SDK error\'s own message, and its code', () => {
+    const error = toAwsCallError('DescribeVpcs', ec2Error('UnauthorizedOperation', 403));
+    expect(error.message).toBe('DescribeVpcs failed: UnauthorizedOperation: UnauthorizedOperation message');
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('describes a thrown value that is not an error object by its text', () => {
+    expect(toAwsCallError('DescribeVpcs', 'socket closed').message).toBe('DescribeVpcs failed: Unknown: socket closed');
+    expect(toAwsCallError('DescribeVpcs', null).message).toBe('DescribeVpcs failed: Unknown: null');
+    expect(toAwsCallError('DescribeVpcs', undefined).message).toBe('DescribeVpcs failed: Unknown: undefined');
+    expect(toAwsCallError('DescribeVpcs', { message: 42 }).message).toBe('DescribeVpcs failed: Unknown: [object Object]');
+  });
+
+  it('passes an AwsCallError through unchanged, keeping its operation and code', () => {
+    const original = new AwsCallError('DescribeLoadBalancers', 'AccessDenied', 'no', { retryable: false });
+    expect(toAwsCallError('Publish', original)).toBe(original);
+  });
+});
+
+describe('names the EC2 call that failed', () => {
+  it.each([
+    ['DescribeVpcs', DescribeVpcsCommand, () => network().getSecurityGroup({ groupName: 'web' })],
+    ['DescribeSecurityGroups', DescribeSecurityGroupsCommand, () => network().getSecurityGroup({ groupName: 'web', vpcId: 'vpc-1' })],
+    ['DescribeRouteTables', DescribeRouteTablesCommand, () => network().getRouteTable('rtb-1')],
+    ['DescribeRouteTables', DescribeRouteTablesCommand, () => network().listRouteTables('vpc-1')],
+    ['DescribeSubnets', DescribeSubnetsCommand, () => network().getSubnet('subnet-1')],
+    ['DescribeSubnets', DescribeSubnetsCommand, () => network().listSubnets('vpc-1')],
+    ['ReplaceRouteTableAssociation', ReplaceRouteTableAssociationCommand, () => network().replaceRouteTableAssociation('rtbassoc-1', 'rtb-db')],
+    ['AssociateRouteTable', AssociateRouteTableCommand, () => network().associateRouteTable('rtb-db', 'subnet-1')],
+  ] as const)('%s', async (operation, command, act) => {
+    ec2Mock.on(command as never).rejects(ec2Error('UnauthorizedOperation', 403));
+    expect(await operationOf(act())).toBe(operation);
+  });
+});
+
+describe('reads answers with absent lists as empty', () => {
+  // Every list in an EC2 Describe answer is optional (`DescribeSecurityGroupsResult.SecurityGroups?:
+  // SecurityGroup[] | undefined` in models_5.d.ts; likewise `RouteTables?`, `Subnets?`, `SecurityGroupRules?`,
+  // `Vpcs?`, and `RouteTable.Routes?` / `.Associations?` in models_2.d.ts: @aws-sdk/client-ec2 dist-types/models).
+  it('finds nothing in an answer that lists nothing', async () => {
+    ec2Mock.on(DescribeVpcsCommand).resolves({});
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({});
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({});
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({});
+    ec2Mock.on(DescribeSubnetsCommand).resolves({});
+
+    expect(await network().getSecurityGroup({ groupId: 'sg-1' })).toBeUndefined();
+    expect(await network().getSecurityGroup({ groupName: 'web' })).toBeUndefined();
+    expect(await network().listRules('sg-1')).toStrictEqual([]);
+    expect(await network().getRouteTable('rtb-1')).toBeUndefined();
+    expect(await network().listRouteTables('vpc-1')).toStrictEqual([]);
+    expect(await network().getSubnet('subnet-1')).toBeUndefined();
+    expect(await network().listSubnets('vpc-1')).toStrictEqual([]);
+    const groupPages = [];
+    for await (const page of network().pageSecurityGroups()) groupPages.push(page);
+    expect(groupPages).toStrictEqual([[]]);
+  });
+
+  it('maps a route table without routes, associations, tags or ids', async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [{ RouteTableId: 'rtb-1' }] });
+    expect(await network().getRouteTable('rtb-1')).toStrictEqual({
+      routeTableId: 'rtb-1',
+      vpcId: '',
+      routes: [],
+      associations: [],
+      tags: {},
+    });
+  });
+});
+
+describe('maps the fields EC2 may leave out', () => {
+  it('keeps a tag without a value as empty, and drops a tag without a key', async () => {
+    // Tag.Key and Tag.Value are both optional (`Tag`, models_0.d.ts).
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolves({ SecurityGroups: [{ GroupId: 'sg-1', Tags: [{ Key: 'Flag' }, { Value: 'orphan' }] }] });
+    expect(await network().getSecurityGroup({ groupId: 'sg-1' })).toStrictEqual({
+      groupId: 'sg-1',
+      groupName: '',
+      tags: { Flag: '' },
+    });
+  });
+
+  it('keeps a route propagated from a virtual private gateway with its origin', async () => {
+    // RouteOrigin: CreateRouteTable | CreateRoute | EnableVgwRoutePropagation ("propagated by route
+    // propagation", `Route.Origin`, models_2.d.ts; `RouteOrigin` in enums.d.ts).
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        {
+          RouteTableId: 'rtb-1',
+          VpcId: 'vpc-1',
+          Routes: [{ DestinationCidrBlock: '172.16.0.0/12', GatewayId: 'vgw-1', Origin: 'EnableVgwRoutePropagation', State: 'active' }],
+        },
+      ],
+    });
+    expect((await network().getRouteTable('rtb-1'))?.routes).toStrictEqual([
+      { cidrIpv4: '172.16.0.0/12', gatewayId: 'vgw-1', origin: 'EnableVgwRoutePropagation', state: 'active' },
+    ]);
+  });
+
+  it('keeps an association whose state EC2 does not report', async () => {
+    // RouteTableAssociation.AssociationState is optional (models_2.d.ts).
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        { RouteTableId: 'rtb-1', VpcId: 'vpc-1', Associations: [{ RouteTableAssociationId: 'rtbassoc-1', RouteTableId: 'rtb-1', SubnetId: 'subnet-1' }] },
+      ],
+    });
+    expect((await network().getRouteTable('rtb-1'))?.associations).toStrictEqual([
+      { associationId: 'rtbassoc-1', routeTableId: 'rtb-1', main: false, subnetId: 'subnet-1' },
+    ]);
+  });
+});
+
+describe('answers only the resource asked for', () => {
+  it('ignores other groups, tables and subnets in the answer', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ ...sdkGroup, GroupId: 'sg-other' }] });
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [{ ...sdkTable, RouteTableId: 'rtb-other' }] });
+    ec2Mock.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-other', VpcId: 'vpc-1' }] });
+
+    expect(await network().getSecurityGroup({ groupId: 'sg-1' })).toBeUndefined();
+    expect(await network().getRouteTable('rtb-1')).toBeUndefined();
+    expect(await network().getSubnet('subnet-1')).toBeUndefined();
+  });
+
+  it('finds a group by id in the VPC it was asked in', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [sdkGroup] });
+    expect(await network().getSecurityGroup({ groupId: 'sg-1', vpcId: 'vpc-1' })).toStrictEqual({
+      groupId: 'sg-1',
+      groupName: 'web',
+      vpcId: 'vpc-1',
+      tags: { Tier: 'Web' },
+    });
+  });
+
+  it('answers undefined when the group of a name lookup is gone', async () => {
+    ec2Mock.on(DescribeSecurityGroupsCommand).rejects(ec2Error('InvalidGroup.NotFound'));
+    expect(await network().getSecurityGroup({ groupName: 'web', vpcId: 'vpc-1' })).toBeUndefined();
+  });
+
+  it('says what it needs when given neither id nor name', async () => {
+    await expect(network().getSecurityGroup({})).rejects.toThrow('getSecurityGroup needs a groupId or a groupName');
+  });
+});
+
+describe('getSubnet', () => {
+  it('describes by SubnetIds and maps the subnet', async () => {
+    ec2Mock.on(DescribeSubnetsCommand).resolves({
+      Subnets: [{ SubnetId: 'subnet-1', VpcId: 'vpc-1', CidrBlock: '10.0.1.0/24', Tags: [{ Key: 'Tier', Value: 'Database' }] }],
+    });
+    expect(await network().getSubnet('subnet-1')).toStrictEqual({
+      subnetId: 'subnet-1',
+      vpcId: 'vpc-1',
+      cidrIpv4: '10.0.1.0/24',
+      tags: { Tier: 'Database' },
+    });
+    expect(inputs(DescribeSubnetsCommand)).toStrictEqual([{ SubnetIds: ['subnet-1'] }]);
+  });
+});
+
+describe('associateRouteTable', () => {
+  it('associates by RouteTableId and SubnetId and returns the new association id', async () => {
+    // AssociateRouteTableRequest { RouteTableId, SubnetId }, AssociateRouteTableResult.AssociationId (models_0.d.ts).
+    ec2Mock.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-new', AssociationState: { State: 'associated' } });
+    expect(await network().associateRouteTable('rtb-db', 'subnet-1')).toStrictEqual({
+      result: 'done',
+      newAssociationId: 'rtbassoc-new',
+    });
+    expect(inputs(AssociateRouteTableCommand)).toStrictEqual([{ RouteTableId: 'rtb-db', SubnetId: 'subnet-1' }]);
+  });
+
+  it('treats a subnet that already has an association as an error, not as done', async () => {
+    // EC2 answers Resource.AlreadyAssociated ("Error codes for the Amazon EC2 API").
+    ec2Mock.on(AssociateRouteTableCommand).rejects(ec2Error('Resource.AlreadyAssociated'));
+    await expect(network().associateRouteTable('rtb-db', 'subnet-1')).rejects.toMatchObject({
+      code: 'Resource.AlreadyAssociated',
+    });
+  });
+});
+
+describe('listLoadBalancers', () => {
+  it('fails loudly without a load balancer reader, rather than answering "none"', async () => {
+    const error = await network()
+      .listLoadBalancers()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).toMatchObject({
+      operation: 'DescribeLoadBalancers',
+      code: 'NoLoadBalancerReader',
+      message: 'DescribeLoadBalancers failed: NoLoadBalancerReader: this network was built without a load balancer reader',
+    });
+  });
+
+  it('answers what the reader reads', async () => {
+    const lbs: LoadBalancer[] = [{ name: 'web', kind: 'application', internetFacing: true, vpcId: 'vpc-1', securityGroupIds: ['sg-1'] }];
+    expect(await createEc2Network(new EC2Client({}), { loadBalancers: async () => lbs }).listLoadBalancers()).toBe(lbs);
+  });
+});
+
+describe('revokeIngress answers', () => {
+  it('gives up after one call when the group itself is gone, however many rules were asked', async () => {
+    // InvalidGroup.NotFound: no rule of the group can be revoked, one by one or not.
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InvalidGroup.NotFound'));
+    expect(await network().revokeIngress('sg-1', ['sgr-1', 'sgr-2'])).toStrictEqual({ result: 'already-gone' });
+    expect(ec2Mock).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+  });
+
+  it('does not ask again for a single rule that is gone', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InvalidSecurityGroupRuleId.NotFound'));
+    expect(await network().revokeIngress('sg-1', ['sgr-1'])).toStrictEqual({ result: 'already-gone' });
+    expect(ec2Mock).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+  });
+
+  it('accepts an empty UnknownIpPermissions list as "all recognised"', async () => {
+    // RevokeSecurityGroupIngressResult.UnknownIpPermissions?: IpPermission[] (models_8.d.ts); EC2 may send it empty.
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .resolves({ Return: true, UnknownIpPermissions: [], RevokedSecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-1' }] });
+    expect(await network().revokeIngress('sg-1', ['sgr-1'])).toStrictEqual({ result: 'done', confirmedRuleIds: ['sgr-1'] });
+  });
+
+  it('confirms only the revoked rules that carry an id', async () => {
+    // RevokedSecurityGroupRule.SecurityGroupRuleId is optional (models_8.d.ts).
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-1' }, { GroupId: 'sg-1' }] });
+    expect(await network().revokeIngress('sg-1', ['sgr-1', 'sgr-2'])).toStrictEqual({
+      result: 'done',
+      confirmedRuleIds: ['sgr-1'],
+    });
+  });
+
+  it('answers plain done when the rule-by-rule retry revoked without listing the rules', async () => {
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-gone', 'sgr-open'] })
+      .rejects(ec2Error('InvalidSecurityGroupRuleId.NotFound'))
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-gone'] })
+      .rejects(ec2Error('InvalidSecurityGroupRuleId.NotFound'))
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-open'] })
+      .resolves({ Return: true });
+    expect(await network().revokeIngress('sg-1', ['sgr-gone', 'sgr-open'])).toStrictEqual({ result: 'done' });
+  });
+
+  it('explains a refused revoke: the call, the group and what was not revoked', async () => {
+    ec2Mock.on(RevokeSecurityGroupIngressCommand).resolvesOnce({ Return: false });
+    await expect(network().revokeIngress('sg-1', ['sgr-1'])).rejects.toMatchObject({
+      operation: 'RevokeSecurityGroupIngress',
+      message: 'RevokeSecurityGroupIngress failed: ReturnFalse: EC2 answered Return=false for sg-1: nothing was revoked',
+    });
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .resolves({ Return: true, UnknownIpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }] });
+    await expect(network().revokeIngress('sg-1', ['sgr-1'])).rejects.toMatchObject({
+      operation: 'RevokeSecurityGroupIngress',
+      message:
+        'RevokeSecurityGroupIngress failed: UnknownIpPermissions: EC2 did not recognise 1 permission(s) in sg-1; ' +
+        'they were not revoked (re-read the group before retrying)',
+    });
+  });
+});
+
+describe('error messages name what went wrong', () => {
+  it('names the repeated NextToken', async () => {
+    ec2Mock.on(DescribeSubnetsCommand).resolves({ Subnets: [], NextToken: 'tok-7' });
+    await expect(network().listSubnets('vpc-1')).rejects.toThrow('EC2 returned the same NextToken twice (tok-7)');
+  });
+
+  it('shows the refused route destination', async () => {
+    await expect(network().deleteRoute('rtb-1', { cidrIpv4: '0.0.0.0/0', cidrIpv6: '::/0' })).rejects.toThrow(
+      'an IPv6 CIDR or a prefix list (got {"cidrIpv4":"0.0.0.0/0","cidrIpv6":"::/0"})',
+    );
+  });
+});
+
+describe('paging inputs', () => {
+  it('sends no Filters or NextToken keys when it has none', async () => {
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [], NextToken: 'p2' })
+      .resolvesOnce({ SecurityGroups: [] });
+    await drain(network().pageSecurityGroups());
+    expect(inputs(DescribeSecurityGroupsCommand)).toStrictEqual([{ MaxResults: 1000 }, { MaxResults: 1000, NextToken: 'p2' }]);
   });
 });

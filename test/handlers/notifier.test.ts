@@ -202,3 +202,64 @@ describe('createAwsChannels', () => {
     });
   });
 });
+
+describe('the EventBridge channel reads PutEvents answers', () => {
+  // PutEventsResponse { FailedEntryCount?, Entries?: PutEventsResultEntry[] }, each entry { EventId?, ErrorCode?,
+  // ErrorMessage? } (@aws-sdk/client-eventbridge dist-types/models/models_0.d.ts). Every field is optional.
+  const channel = () => {
+    const [eventBridge] = createAwsChannels({ eventBridge: new EventBridgeClient({}), eventBusName: BUS });
+    if (!eventBridge) throw new Error('no EventBridge channel');
+    return eventBridge;
+  };
+
+  it('answers the event id of the accepted entry', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
+    expect(await channel().send(outcome)).toBe('ev-1');
+  });
+
+  it('accepts an answer without entries, and has no event id to give', async () => {
+    ebMock.on(PutEventsCommand).resolves({});
+    expect(await channel().send(outcome)).toBeUndefined();
+  });
+
+  it('fails a refused answer without entries as FailedEntry', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1 });
+    await expect(channel().send(outcome)).rejects.toMatchObject({
+      code: 'FailedEntry',
+      retryable: false,
+      message: 'PutEvents failed: FailedEntry: EventBridge refused the entry',
+    });
+  });
+
+  it("keeps EventBridge's message for the refused entry", async () => {
+    ebMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }],
+    });
+    await expect(channel().send(outcome)).rejects.toMatchObject({
+      code: 'MalformedDetail',
+      retryable: false,
+      message: 'PutEvents failed: MalformedDetail: Detail is malformed.',
+    });
+  });
+
+  // "Retryable errors include: InternalFailure, ThrottlingException" (PutEventsResultEntry.ErrorCode).
+  // InternalException is not in that list; the channel retries it too.
+  it.each(['ThrottlingException', 'InternalFailure', 'InternalException'])('retries an entry refused with %s', async (code) => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: code, ErrorMessage: 'later' }] });
+    await expect(channel().send(outcome)).rejects.toMatchObject({ code, retryable: true });
+  });
+});
+
+describe('the SNS channel', () => {
+  it("fills an empty attribute with 'unknown', which SNS requires to be non-empty", async () => {
+    // SNS MessageAttributeValue.StringValue must not be empty ("Amazon SNS message attributes", SNS Developer Guide).
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const [sns] = createAwsChannels({ sns: new SNSClient({}), topicArn: TOPIC });
+    await sns?.send({ ...outcome, eventName: '' });
+    expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes?.eventName).toEqual({
+      DataType: 'String',
+      StringValue: 'unknown',
+    });
+  });
+});
