@@ -471,7 +471,9 @@ describe('the pattern size quota', () => {
         'every ingress change goes to the handler, which evaluates the CIDRs',
     ]);
     expect(rtAtFull?.pattern).toEqual(fullRt?.pattern);
-    expect(rtAtFull?.notes).toHaveLength(1);
+    const [, rtAtQuota] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: sizeOf(fullRt) });
+    expect(rtAtQuota?.pattern).toEqual(fullRt?.pattern);
+    expect(rtAtQuota?.notes).toHaveLength(1);
   });
 
   it('over the quota, sends every CreateRoute and ReplaceRoute to the handler, and says so', () => {
