@@ -357,3 +357,107 @@ describe('matchesPattern: invalid patterns fail loudly', () => {
     expect(() => matchesPattern(pattern, { a: 'a' })).toThrow(InvalidPatternError);
   });
 });
+
+// EventBridge content filtering: "Content filtering in Amazon EventBridge event patterns",
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+describe('matchesPattern: operators match only their own kind of value', () => {
+  it.each([
+    // Numeric matching "works with values that are JSON numbers": a numeric string or a boolean is not one.
+    ['numeric > 5 on the string "10"', { n: [{ numeric: ['>', 5] }] }, { n: '10' }, false],
+    ['numeric > 0 on true', { n: [{ numeric: ['>', 0] }] }, { n: true }, false],
+    // IP address matching works on strings; a number or null is never an address.
+    ['cidr on a number', { ip: [{ cidr: '0.0.0.0/0' }] }, { ip: 5 }, false],
+    ['cidr on null', { ip: [{ cidr: '0.0.0.0/0' }] }, { ip: null }, false],
+    // anything-but with a string operator only matches strings.
+    ['anything-but prefix on a number', { n: [{ 'anything-but': { prefix: 'x' } }] }, { n: 5 }, false],
+    ['anything-but equals-ignore-case on a number', { n: [{ 'anything-but': { 'equals-ignore-case': ['x'] } }] }, { n: 5 }, false],
+  ] as const)('%s -> %s', (_name, pattern, event, expected) => {
+    expect(matchesPattern(pattern, event)).toBe(expected);
+  });
+});
+
+describe('matchesPattern: comparisons and string operators', () => {
+  it.each([
+    ['= 5 on 3', { n: [{ numeric: ['=', 5] }] }, { n: 3 }, false],
+    ['< 5 on 5', { n: [{ numeric: ['<', 5] }] }, { n: 5 }, false],
+    ['< 5 on 7', { n: [{ numeric: ['<', 5] }] }, { n: 7 }, false],
+    ['<= 5 on 6', { n: [{ numeric: ['<=', 5] }] }, { n: 6 }, false],
+    ['>= 5 on 4', { n: [{ numeric: ['>=', 5] }] }, { n: 4 }, false],
+    // Both bounds of a range must hold.
+    ['> 0, < 5 on 10', { n: [{ numeric: ['>', 0, '<', 5] }] }, { n: 10 }, false],
+    ['equals-ignore-case on another word', { s: [{ 'equals-ignore-case': 'running' }] }, { s: 'Stopped' }, false],
+    ['anything-but equals-ignore-case on a word not listed', { s: [{ 'anything-but': { 'equals-ignore-case': ['STOPPED'] } }] }, { s: 'Running' }, true],
+    // Wildcard: "*" stands for any characters; every other character is literal.
+    ['wildcard "*" across a newline', { s: [{ wildcard: 'a*b' }] }, { s: 'a\nb' }, true],
+    ['wildcard with a literal "."', { s: [{ wildcard: '10.0.*' }] }, { s: '10.0.1' }, true],
+    ['wildcard "." is not any character', { s: [{ wildcard: '10.0.*' }] }, { s: '10x0.1' }, false],
+  ] as const)('%s -> %s', (_name, pattern, event, expected) => {
+    expect(matchesPattern(pattern, event)).toBe(expected);
+  });
+});
+
+describe('matchesPattern: cidr matches well-formed addresses only', () => {
+  it.each([
+    ['255.255.255.255', '0.0.0.0/0', true],
+    ['10.0.0.1', '10.0.0.1/32', true],
+    ['2001:db8::1:2', '2001:db8:0:0:0:0:1:2/128', true],
+    // An IPv4 address is never in an IPv6 range, even ::/0.
+    ['0.0.0.1', '::/0', false],
+    // Malformed ranges and addresses never match.
+    ['10.0.0.1', '10.0.0.0/-1', false],
+    ['10.0.0.1', '10.0.0.1/33', false],
+    ['300.0.0.1', '300.0.0.0/8', false],
+    ['x10.0.0.1', '0.0.0.0/0', false],
+    ['10.0.0.1x', '0.0.0.0/0', false],
+    ['1:2:3:4:5:6:7:8::9', '::/0', false],
+    ['1:2:3:4:5:6:7:g8', '::/0', false],
+    ['1:2:3:4:5:6:7:8g', '::/0', false],
+  ] as const)('%s in %s -> %s', (ip, cidr, expected) => {
+    expect(matchesPattern({ ip: [{ cidr }] }, { ip })).toBe(expected);
+  });
+});
+
+describe('matchesPattern: an invalid pattern is reported with its field and the reason', () => {
+  const rejection = (pattern: unknown, event: unknown = { a: 'a' }): InvalidPatternError => {
+    try {
+      matchesPattern(pattern, event);
+    } catch (e) {
+      if (e instanceof InvalidPatternError) return e;
+      throw e;
+    }
+    throw new Error('pattern accepted');
+  };
+  it('names the error', () => {
+    expect(rejection([]).name).toBe('InvalidPatternError');
+  });
+  it.each([
+    ['a non-object pattern', [], 'a pattern is a JSON object'],
+    ['a bare scalar value', { a: 'x' }, 'a: a pattern value is an array of matchers or a nested object'],
+    ['a nested field', { d: { a: 'x' } }, 'd.a: a pattern value is an array of matchers or a nested object'],
+    ['an empty list', { a: [] }, 'a: an empty list matches nothing'],
+    ['a nested array', { a: [['x']] }, 'a: nested arrays are not matchers'],
+    ['two operators', { a: [{ prefix: 'a', suffix: 'b' }] }, 'a: a matcher object has exactly one operator'],
+    ['$or with one branch', { $or: [{ a: ['a'] }] }, '$or: $or takes an array of at least two pattern objects'],
+    ['$or with a non-object branch', { $or: [{ a: ['a'] }, 'b'] }, '$or: $or takes an array of at least two pattern objects'],
+    ['exists with a string', { a: [{ exists: 'yes' }] }, 'a: exists takes true or false'],
+    ['cidr with a number', { a: [{ cidr: 1 }] }, 'a: cidr takes a string'],
+    ['an unknown operator', { a: [{ contains: 'x' }] }, 'a: unsupported operator "contains"'],
+    ['prefix with a number', { a: [{ prefix: 1 }] }, 'a: prefix takes a string'],
+    ['prefix with null', { a: [{ prefix: null }] }, 'a: prefix takes a string'],
+    ['prefix with a numeric equals-ignore-case', { a: [{ prefix: { 'equals-ignore-case': 1 } }] }, 'a: prefix takes a string'],
+    ['equals-ignore-case with a number', { a: [{ 'equals-ignore-case': 1 }] }, 'a: equals-ignore-case takes a string'],
+    ['wildcard with a number', { a: [{ wildcard: 1 }] }, 'a: wildcard takes a string'],
+    ['consecutive wildcards', { a: [{ wildcard: 'a**b' }] }, 'a: consecutive wildcard characters'],
+    ['anything-but with two operators', { a: [{ 'anything-but': { prefix: 'a', suffix: 'b' } }] }, 'a: anything-but takes a value, a list, or one of prefix/suffix/...'],
+    ['anything-but equals-ignore-case with a number in the list', { a: [{ 'anything-but': { 'equals-ignore-case': ['a', 1] } }] }, 'a: strings only'],
+    ['anything-but with a prefix list', { a: [{ 'anything-but': { prefix: ['a', 'b'] } }] }, 'a: anything-but prefix takes a single string'],
+    ['anything-but with mixed types', { a: [{ 'anything-but': ['a', 1] }] }, 'a: anything-but lists hold only strings or only numbers'],
+    ['numeric with a number', { a: [{ numeric: 5 }] }, 'a: numeric takes [op, n] or [op, n, op, n]'],
+    ['numeric with three items', { a: [{ numeric: ['>', 1, '<'] }] }, 'a: numeric takes [op, n] or [op, n, op, n]'],
+    ['numeric with three comparisons', { a: [{ numeric: ['>', 1, '<', 5, '>', 2] }] }, 'a: numeric takes [op, n] or [op, n, op, n]'],
+    ['numeric with an unknown operator', { a: [{ numeric: ['!=', 1] }] }, 'a: unknown numeric operator "!="'],
+    ['numeric with a string bound', { a: [{ numeric: ['>', '1'] }] }, 'a: numeric bounds are numbers'],
+  ] as const)('rejects %s', (_name, pattern, message) => {
+    expect(rejection(pattern).message).toBe(message);
+  });
+});

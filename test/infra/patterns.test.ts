@@ -7,6 +7,7 @@ import {
   type RuleSpec,
 } from '../../functions/core/patterns.js';
 import { DEFAULT_POLICY, type PolicyInput, parsePolicy } from '../../functions/core/policy.js';
+import { loadEvent } from '../support/events.js';
 
 const ruleOf = (rules: RuleSpec[], name: RuleSpec['name']): RuleSpec => {
   const rule = rules.find((r) => r.name === name);
@@ -442,5 +443,135 @@ describe('policy inputs', () => {
   it('accepts any valid policy', () => {
     const input: PolicyInput = { mode: 'dry-run' };
     expect(buildRulePatterns(parsePolicy(input), { gameday: false })).toHaveLength(2);
+  });
+});
+
+const sizeOf = (rule: RuleSpec | undefined): number => JSON.stringify(rule?.pattern).length;
+
+describe('the pattern size quota', () => {
+  // EventBridge quota "Event pattern size": 2048 characters by default, a pattern of exactly the quota is allowed.
+  it('keeps the fullest pattern whose size equals the quota', () => {
+    const [fullSg, fullRt] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: 100_000 });
+    const [sgAtFull, rtAtFull] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: sizeOf(fullSg) });
+    expect(sgAtFull?.pattern).toEqual(fullSg?.pattern);
+    expect(sgAtFull?.notes).toEqual([]);
+    const [requestOnly] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: sizeOf(fullSg) - 1 });
+    expect(detailOf(requestOnly).$or).toBeUndefined();
+    expect(detailOf(requestOnly).requestParameters).toBeDefined();
+    expect(requestOnly?.notes).toEqual([
+      `matching the response's rule set too would make the pattern ${sizeOf(fullSg)} characters (limit ${sizeOf(fullSg) - 1}); ` +
+        'only the request is matched (every request form the SDK defines)',
+    ]);
+    const [atRequest] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: sizeOf(requestOnly) });
+    expect(atRequest?.pattern).toEqual(requestOnly?.pattern);
+    const [bare] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: sizeOf(requestOnly) - 1 });
+    expect(detailOf(bare).requestParameters).toBeUndefined();
+    expect(bare?.notes).toEqual([
+      `the CIDR filter would make the pattern ${sizeOf(requestOnly)} characters (limit ${sizeOf(requestOnly) - 1}); ` +
+        'every ingress change goes to the handler, which evaluates the CIDRs',
+    ]);
+    expect(rtAtFull?.pattern).toEqual(fullRt?.pattern);
+    const [, rtAtQuota] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: sizeOf(fullRt) });
+    expect(rtAtQuota?.pattern).toEqual(fullRt?.pattern);
+    expect(rtAtQuota?.notes).toHaveLength(1);
+  });
+
+  it('over the quota, sends every CreateRoute and ReplaceRoute to the handler, and says so', () => {
+    const [, fullRt] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: 100_000 });
+    const limit = sizeOf(fullRt) - 1;
+    const [, over] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, maxPatternSize: limit });
+    expect(detailOf(over).$or).toEqual([
+      { eventName: ['CreateRoute', 'ReplaceRoute'] },
+      {
+        eventName: ['CreateRoute', 'ReplaceRoute'],
+        requestParameters: {
+          $or: [{ networkInterfaceId: [{ exists: true }] }, { instanceId: [{ exists: true }] }, { vpcEndpointId: [{ exists: true }] }],
+        },
+      },
+      { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
+      { eventName: ['ReplaceRouteTableAssociation'] },
+    ]);
+    expect(over?.notes).toEqual([
+      'routes to a network interface, instance or endpoint match whatever their destination: the handler keeps only default routes',
+      `the target filter would make the pattern ${sizeOf(fullRt)} characters (limit ${limit}); ` +
+        'every route change goes to the handler, which classifies the target',
+    ]);
+    const vgw = event(route('CreateRoute', { gatewayId: 'vgw-1' }));
+    expect(matchingRules([over as RuleSpec], vgw)).toEqual(['route-table']);
+    expect(matchingRules([fullRt as RuleSpec], vgw)).toEqual([]);
+    const [, allowOver] = buildRulePatterns(parsePolicy({ isolated: { unknownDefaultRoute: 'allow' } }), {
+      gameday: false,
+      maxPatternSize: 200,
+    });
+    expect(allowOver?.notes).toHaveLength(1);
+    expect(allowOver?.notes[0]).toMatch(/every route change goes to the handler/);
+  });
+
+  it('notes nothing for the route-table rule when opaque default routes are allowed and the pattern fits', () => {
+    const [, allow] = buildRulePatterns(parsePolicy({ isolated: { unknownDefaultRoute: 'allow' } }), { gameday: false });
+    expect(allow?.notes).toEqual([]);
+  });
+});
+
+describe('rule descriptions', () => {
+  it('say what each rule matches, with the policy bounds and forbidden targets', () => {
+    const policy = parsePolicy({
+      worldOpen: { ipv4MinPrefix: 12, ipv6MinPrefix: 40 },
+      isolated: { forbiddenTargets: ['internet-gateway', 'nat-gateway'] },
+    });
+    expect(buildRulePatterns(policy, { gameday: false }).map((r) => r.description)).toEqual([
+      'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), by anyone but LayerGuard',
+      'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes, by anyone but LayerGuard',
+    ]);
+  });
+});
+
+describe('the own-role exclusion with an organisation member role', () => {
+  // CloudTrail userIdentity of an AssumedRole caller: arn is the session ARN
+  // arn:<partition>:sts::<account>:assumed-role/<role>/<session>, sessionContext.sessionIssuer.arn the role's ARN
+  // ("CloudTrail userIdentity element", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+  const member = { name: 'LayerGuardMember', partition: 'aws' };
+  const noIssuer = { sessionContext: { sessionIssuer: { arn: [{ exists: false }] } } };
+  const notMemberSession = {
+    $or: [
+      { arn: [{ 'anything-but': { wildcard: 'arn:aws:sts::*:assumed-role/LayerGuardMember/*' } }] },
+      { arn: [{ exists: false }] },
+    ],
+  };
+
+  it('writes the exclusion out in full', () => {
+    const [withArns] = buildRulePatterns(POLICY, { gameday: false, memberRole: member });
+    expect(detailOf(withArns).userIdentity).toEqual({
+      $or: [noIssuer, { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': OWN_ARNS }] } }, ...notMemberSession }],
+    });
+    const [memberOnly] = buildRulePatterns(DEFAULT_POLICY, { gameday: false, memberRole: member });
+    expect(detailOf(memberOnly).userIdentity).toEqual({
+      $or: [noIssuer, { sessionContext: { sessionIssuer: { arn: [{ exists: true }] } }, ...notMemberSession }],
+    });
+  });
+
+  // The sample world-open SSH ingress, made by different callers.
+  const sample = loadEvent<{ detail: Record<string, unknown> }>('AuthorizeSecurityGroupIngress/world-open-ssh.json');
+  const by = (userIdentity: unknown) => ({ ...sample, detail: { ...sample.detail, userIdentity } });
+  it.each([
+    ['the member role in another account', assumed('LayerGuardMember', '444455556666'), false],
+    ['the member role in the management account', assumed('LayerGuardMember'), false],
+    ['another role', assumed('admin', '444455556666'), true],
+    ['an IAM user', { type: 'IAMUser', arn: 'arn:aws:iam::444455556666:user/alice' }, true],
+    [
+      'a session whose record has an issuer but no session ARN',
+      { type: 'AssumedRole', sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::444455556666:role/admin' } } },
+      true,
+    ],
+  ] as const)('%s -> %s', (_name, userIdentity, expected) => {
+    for (const policy of [POLICY, DEFAULT_POLICY]) {
+      const [rule] = buildRulePatterns(policy, { gameday: false, memberRole: member });
+      expect(matchesPattern(rule?.pattern, by(userIdentity))).toBe(expected);
+    }
+  });
+
+  it('keeps a role of the same name in another partition', () => {
+    const [rule] = buildRulePatterns(POLICY, { gameday: false, memberRole: { name: 'LayerGuardMember', partition: 'aws-cn' } });
+    expect(matchesPattern(rule?.pattern, by(assumed('LayerGuardMember', '444455556666')))).toBe(true);
   });
 });
