@@ -220,3 +220,63 @@ describe('hasAnyTag', () => {
     expect(hasAnyTag({ Tier: 'Web' }, [])).toBe(false);
   });
 });
+
+describe('parsePolicy: ICMP entries of the public tier', () => {
+  it('keeps tcp, udp, icmp and icmpv6 entries, with type and code -1 meaning any', () => {
+    // Path-MTU discovery: ICMP type 3 code 4 (RFC 1191), ICMPv6 type 2 "packet too big" (RFC 4443); -1 is
+    // EC2's "any" for an ICMP type or code (IpPermission FromPort/ToPort, @aws-sdk/client-ec2).
+    const allowedPorts = [
+      { protocol: 'tcp', port: 443 },
+      { protocol: 'udp', port: 0 },
+      { protocol: 'icmp', type: 3, code: 4 },
+      { protocol: 'icmp', type: 0, code: -1 },
+      { protocol: 'icmp', type: -1 },
+      { protocol: 'icmpv6', type: 2 },
+    ];
+    expect(parsePolicy({ publicTier: { allowedPorts } }).publicTier.allowedPorts).toStrictEqual(allowedPorts);
+  });
+});
+
+describe('parsePolicy: defaults inside a section given in part', () => {
+  it('a public tier given only its tags still allows 80 and 443 and internet-facing load balancers', () => {
+    expect(parsePolicy({ publicTier: { groupTags: [] } }).publicTier).toStrictEqual({
+      groupTags: [],
+      internetFacingLoadBalancers: true,
+      allowedPorts: [
+        { protocol: 'tcp', port: 80 },
+        { protocol: 'tcp', port: 443 },
+      ],
+    });
+  });
+
+  it('isolated subnets given only by tag list no subnet ids', () => {
+    expect(parsePolicy({ isolated: { subnetTags: [] } }).isolated.subnetIds).toStrictEqual([]);
+  });
+
+  it('a reconciler window may be up to a week (10080 minutes), not more', () => {
+    expect(parsePolicy({ reconciler: { windowMinutes: 7 * 24 * 60 } }).reconciler.windowMinutes).toBe(10080);
+    expect(errorOf({ reconciler: { windowMinutes: 10081 } }).message).toMatch(/^invalid policy: reconciler\.windowMinutes: /);
+  });
+});
+
+describe('parsePolicy: ids and ARNs are whole values', () => {
+  it.each([
+    { name: 'an account of 13 digits', input: { scope: { accounts: ['1111222233334'] } }, problem: 'scope.accounts.0: an account id is 12 digits' },
+    { name: 'a region with a prefix', input: { scope: { regions: ['xeu-west-1'] } }, problem: 'scope.regions.0: a region looks like eu-west-1' },
+    {
+      name: 'a role ARN with a prefix',
+      input: { ownRoleArns: ['xarn:aws:iam::111122223333:role/guard'] },
+      problem: 'ownRoleArns.0: a role ARN looks like arn:aws:iam::111122223333:role/name',
+    },
+    { name: 'a subnet id with a prefix', input: { isolated: { subnetIds: ['db-subnet-0abc1234'] } }, problem: 'isolated.subnetIds.0: a subnet id looks like subnet-0abc1234' },
+    { name: 'a subnet id with a suffix', input: { isolated: { subnetIds: ['subnet-0abc1234-old'] } }, problem: 'isolated.subnetIds.0: a subnet id looks like subnet-0abc1234' },
+  ])('refuses $name, saying what it looks like', ({ input, problem }) => {
+    expect(errorOf(input).message).toBe(`invalid policy: ${problem}`);
+  });
+
+  it('lists every problem, separated by semicolons', () => {
+    expect(errorOf({ scope: { accounts: ['1'], regions: ['EU'] } }).message).toBe(
+      'invalid policy: scope.accounts.0: an account id is 12 digits; scope.regions.0: a region looks like eu-west-1',
+    );
+  });
+});

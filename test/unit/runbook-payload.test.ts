@@ -120,3 +120,56 @@ describe('parseFunctionPayload: the runbook function also takes sweep-organizati
     );
   });
 });
+
+/** The RunbookPayloadError a parser throws for an input (fails the test when it does not throw). */
+function errorOf(input: unknown, parse: (input: unknown) => unknown = parseRunbookPayload): RunbookPayloadError {
+  try {
+    parse(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RunbookPayloadError);
+    return error as RunbookPayloadError;
+  }
+  throw new Error('the payload was accepted');
+}
+
+describe('parseRunbookPayload: the error a person reads', () => {
+  it.each([
+    ['a subnet id that is not one', { action: 'revert-subnet-association', subnetId: 'db-a', dryRun: true }, 'subnetId: expected an id like subnet-0abc1234'],
+    ['an account of 13 digits', { action: 'sweep', dryRun: true, account: '1222233334444' }, 'account: an account id is 12 digits'],
+    ['a region with a prefix', { action: 'sweep', dryRun: true, region: 'xeu-west-1' }, 'region: a region looks like eu-west-1'],
+    ['a region with a suffix', { action: 'sweep', dryRun: true, region: 'eu-west-1a' }, 'region: a region looks like eu-west-1'],
+    ['an unknown field, which belongs to the payload', { action: 'sweep', dryRun: true, force: true }, '(payload): Unrecognized key: "force"'],
+  ])('%s: names the field and what it looks like', (_name, payload, problem) => {
+    const error = errorOf(payload);
+    expect(error.name).toBe('RunbookPayloadError');
+    expect(error.message).toBe(`invalid runbook payload: ${problem}`);
+    expect(error.problems).toEqual([problem]);
+  });
+
+  it('lists the first five problems, separated by semicolons', () => {
+    // Each of vpcId and region fails both its length and its form: seven problems in all.
+    const error = errorOf({ action: 'sweep', vpcId: 'X'.repeat(40), dryRun: 'yes', account: 'x', region: 'X'.repeat(40), force: true });
+    expect(error.problems).toHaveLength(5);
+    expect(error.message).toBe(`invalid runbook payload: ${error.problems.join('; ')}`);
+    expect(error.problems[0]).toMatch(/^vpcId: /);
+  });
+
+  it('a missing dryRun is the one problem listed', () => {
+    const problem = 'dryRun: required: true reports what would be reverted, false reverts';
+    expect(errorOf({ action: 'sweep' }).problems).toEqual([problem]);
+  });
+
+  it('an oversized payload lists no field problems, so the CLI shows the size message', () => {
+    const error = errorOf({ action: 'sweep', padding: 'x'.repeat(MAX_PAYLOAD_BYTES) });
+    expect(error.problems).toEqual([]);
+  });
+
+  it('a payload of exactly the limit is judged by the schema, not refused by its size', () => {
+    const bare = JSON.stringify({ action: 'sweep', dryRun: true, padding: '' }).length;
+    const atLimit = { action: 'sweep', dryRun: true, padding: 'x'.repeat(MAX_PAYLOAD_BYTES - bare) };
+    expect(JSON.stringify(atLimit).length).toBe(MAX_PAYLOAD_BYTES);
+    expect(errorOf(atLimit).message).toBe('invalid runbook payload: (payload): Unrecognized key: "padding"');
+    const overLimit = { ...atLimit, padding: `${atLimit.padding}x` };
+    expect(errorOf(overLimit).message).toBe('invalid runbook payload: 4097 bytes, the limit is 4096 bytes');
+  });
+});
