@@ -135,6 +135,7 @@ describe('createAwsReach from a hub', () => {
     const reach = createAwsReach({ organization: ORG, functionName: 'test' });
     const own = reach.network('us-east-1');
     expect(reach.network('us-east-1', HUB)).toBe(own);
+    expect(reach.network('eu-west-1')).not.toBe(own);
     const member = reach.network('us-east-1', B);
     expect(member).not.toBe(own);
     expect(reach.network('us-east-1', B)).toBe(member);
