@@ -4,7 +4,8 @@ import { DescribeLoadBalancersCommand as DescribeClassicLoadBalancersCommand, El
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeAccountCommand, ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OUS_TTL_MS } from '../../functions/adapters/organizations.js';
 import { createAwsReach, withAccessErrors } from '../../functions/adapters/reach.js';
 import { AccountAccessError, AwsCallError, LayerGuardError } from '../../functions/core/errors.js';
@@ -148,5 +149,27 @@ describe('createAwsReach from a hub', () => {
     const memberError = await member.getSecurityGroup({ groupId: 'sg-0abc1234' }).catch((e: unknown) => e);
     expect(memberError).toBeInstanceOf(AccountAccessError);
     expect(memberError).toMatchObject({ step: 'member-permission', account: B, roleArn: ROLE_B, region: 'us-east-1' });
+  });
+});
+
+describe('createAwsReach, the member credentials', () => {
+  it("are cached on the reach's clock: credentials it takes for expired are assumed again for the next client", async () => {
+    const sts = mockClient(STSClient);
+    const real = Date.now();
+    // Valid for an hour by the wall clock; the reach's clock is two hours on, so it takes them for expired.
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'K', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(real + 3600_000) } });
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');
+    // Real EC2 clients (their own middleware resolves the credentials); nothing listens on port 9.
+    ec2.restore();
+    try {
+      const reach = createAwsReach({ organization: ORG, functionName: 'test', now: () => real + 7200_000 });
+      await reach.network('us-east-1', B).getSecurityGroup({ groupId: 'sg-0abc1234' }).catch(() => undefined);
+      await reach.network('eu-west-1', B).getSecurityGroup({ groupId: 'sg-0abc1234' }).catch(() => undefined);
+      expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
+    } finally {
+      vi.unstubAllEnvs();
+      sts.restore();
+    }
   });
 });
