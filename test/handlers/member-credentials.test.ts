@@ -172,3 +172,53 @@ describe('withAccessErrors', () => {
     await expect(wrapped.listRules('sg-1')).rejects.toMatchObject({ name: 'AwsCallError', code: 'RequestLimitExceeded' });
   });
 });
+
+describe('member credentials, what STS is asked and what a caller sees', () => {
+  const ROLE_B = `arn:aws:iam::${B}:role/layerguard-member`;
+
+  it('refreshes 10 minutes before expiry, more than the SDK’s own 5-minute margin', () => {
+    expect(REFRESH_BEFORE_MS).toBe(10 * 60 * 1000);
+  });
+
+  it('asks for the member role with the session name, the duration and the external ID when the organisation has one', async () => {
+    // AssumeRoleRequest: RoleArn, RoleSessionName, DurationSeconds, ExternalId (client-sts models_0.d.ts).
+    sts.on(AssumeRoleCommand).resolves(answer('K', T0 + 3600_000));
+    const org = parseOrganization(
+      { id: 'o-a1b2c3d4e5', hub: { account: '111122223333', region: 'us-east-1' }, memberRegions: ['us-east-1'], externalId: 'ext-123' },
+      DEFAULT_POLICY,
+    );
+    const credentials = createMemberCredentials(new STSClient({ region: 'us-east-1' }), { organization: org, sessionName: 'layerguard-test', partition: 'aws', now: () => T0 });
+    await credentials.provider(B)();
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toEqual({ RoleArn: ROLE_B, RoleSessionName: 'layerguard-test', DurationSeconds: 3600, ExternalId: 'ext-123' });
+  });
+
+  it.each([
+    // AssumeRoleResponse.Credentials and each of its fields are optional in the SDK model (client-sts models_0.d.ts).
+    ['no Credentials', {}],
+    ['no AccessKeyId', { Credentials: { SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(T0 + 3600_000) } }],
+    ['no SecretAccessKey', { Credentials: { AccessKeyId: 'K', SessionToken: 't', Expiration: new Date(T0 + 3600_000) } }],
+    ['no SessionToken', { Credentials: { AccessKeyId: 'K', SecretAccessKey: 's', Expiration: new Date(T0 + 3600_000) } }],
+    ['no Expiration', { Credentials: { AccessKeyId: 'K', SecretAccessKey: 's', SessionToken: 't' } }],
+  ])('an answer with %s is refused as incomplete credentials', async (_name, response) => {
+    sts.on(AssumeRoleCommand).resolves(response as never);
+    const error = await setup().credentials.provider(B)().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).not.toBeInstanceOf(AccountAccessError);
+    expect(error).toMatchObject({ operation: 'sts:AssumeRole', code: 'IncompleteCredentials' });
+    expect((error as Error).message).toBe(`sts:AssumeRole failed: IncompleteCredentials: STS answered without credentials for ${ROLE_B}`);
+  });
+
+  it('a denied AssumeRole names the role in its message and keeps the cause', async () => {
+    const cause = denied();
+    sts.on(AssumeRoleCommand).rejects(cause);
+    const error = await setup().credentials.provider(B)().catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`sts:AssumeRole failed: AccessDenied: ${ROLE_B}: not authorized to perform: sts:AssumeRole`);
+    expect((error as Error).cause).toBe(cause);
+  });
+
+  it('a throttled AssumeRole names the call and the role', async () => {
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    const error = await setup().credentials.provider(B)().catch((e: unknown) => e);
+    expect(error).toMatchObject({ operation: 'sts:AssumeRole', message: `sts:AssumeRole failed: Throttling: ${ROLE_B}: Rate exceeded` });
+  });
+});

@@ -1,8 +1,16 @@
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeAccountCommand, ListAccountsCommand, ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { enabledRegions, listActiveAccounts } from '../../functions/adapters/organizations.js';
+import {
+  ALIAS_FAILURE_TTL_MS,
+  ALIAS_TTL_MS,
+  OUS_TTL_MS,
+  createOrganizationsReader,
+  enabledRegions,
+  listActiveAccounts,
+} from '../../functions/adapters/organizations.js';
+import { AccountAccessError } from '../../functions/core/errors.js';
 
 const orgs = mockClient(OrganizationsClient);
 const ec2 = mockClient(EC2Client);
@@ -61,5 +69,86 @@ describe('enabledRegions (EC2 DescribeRegions)', () => {
     });
     expect(await enabledRegions(new EC2Client({ region: 'us-east-1' }))).toEqual(['af-south-1', 'eu-west-1', 'us-east-1']);
     expect(ec2.commandCalls(DescribeRegionsCommand)[0]?.args[0].input).toEqual({});
+  });
+});
+
+describe('enabledRegions, incomplete answers', () => {
+  it('skips a region without a name, and reads no Regions as none', async () => {
+    // DescribeRegions' Region.RegionName is optional in the SDK model (client-ec2 models, `Region`).
+    ec2.on(DescribeRegionsCommand).resolvesOnce({ Regions: [{ OptInStatus: 'opted-in' }, { RegionName: 'eu-west-1' }] }).resolvesOnce({});
+    const client = new EC2Client({ region: 'us-east-1' });
+    expect(await enabledRegions(client)).toEqual(['eu-west-1']);
+    expect(await enabledRegions(client)).toEqual([]);
+  });
+});
+
+describe('createOrganizationsReader', () => {
+  const B = '222233334444';
+  const T0 = Date.parse('2026-05-01T10:00:00Z');
+  const setup = () => {
+    let now = T0;
+    const reader = createOrganizationsReader(new OrganizationsClient({ region: 'us-east-1' }), { now: () => now, roleArn: (a) => `arn:aws:iam::${a}:role/m` });
+    return { reader, advance: (ms: number) => (now += ms) };
+  };
+
+  it('keeps OUs 15 minutes, a name an hour and a failure to read one 5 minutes', () => {
+    expect(OUS_TTL_MS).toBe(15 * 60 * 1000);
+    expect(ALIAS_TTL_MS).toBe(60 * 60 * 1000);
+    expect(ALIAS_FAILURE_TTL_MS).toBe(5 * 60 * 1000);
+  });
+
+  it.each([
+    // ListParentsResponse.Parents and Parent.Id / Parent.Type are all optional in the SDK model (client-organizations models_0.d.ts).
+    ['no Parents', {}],
+    ['an empty Parents', { Parents: [] }],
+    ['a parent without a Type', { Parents: [{ Id: 'ou-ab12-child001' }] }],
+    ['a parent without an Id', { Parents: [{ Type: 'ROOT' as const }] }],
+  ])('an answer with %s is refused as naming no parent', async (_name, response) => {
+    orgs.on(ListParentsCommand).resolves(response);
+    const error = await setup().reader.ous(B).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AccountAccessError);
+    expect(error).toMatchObject({ step: 'organization-units', account: B, roleArn: `arn:aws:iam::${B}:role/m`, operation: 'organizations:ListParents', code: 'NoParent' });
+    expect((error as Error).message).toBe(`organizations:ListParents failed: NoParent: ListParents of ${B} named no parent`);
+    expect((error as Error).cause).toMatchObject({ name: 'NoParent' });
+    expect(orgs.commandCalls(ListParentsCommand)[0]?.args[0].input).toEqual({ ChildId: B });
+  });
+
+  it('a chain deeper than five OUs is refused with a message that says so', async () => {
+    orgs.on(ListParentsCommand).callsFake(async (input: { ChildId: string }) => ({ Parents: [{ Id: `${input.ChildId}x`, Type: 'ORGANIZATIONAL_UNIT' }] }));
+    await expect(setup().reader.ous(B)).rejects.toMatchObject({ code: 'TooDeep', message: `organizations:ListParents failed: TooDeep: more than 5 OUs above ${B}` });
+  });
+
+  it("a name is DescribeAccount's Name; an empty or missing one, or a failure, is no name", async () => {
+    // DescribeAccountResponse.Account and Account.Name are optional in the SDK model (client-organizations models_0.d.ts).
+    orgs.on(DescribeAccountCommand, { AccountId: B }).resolves({ Account: { Id: B, Name: 'workloads' } });
+    orgs.on(DescribeAccountCommand, { AccountId: '333344445555' }).resolves({ Account: { Id: '333344445555', Name: '' } });
+    orgs.on(DescribeAccountCommand, { AccountId: '444455556666' }).resolves({});
+    orgs.on(DescribeAccountCommand, { AccountId: '555566667777' }).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const { reader } = setup();
+    expect(await reader.alias(B)).toBe('workloads');
+    expect(orgs.commandCalls(DescribeAccountCommand)[0]?.args[0].input).toEqual({ AccountId: B });
+    expect(await reader.alias('333344445555')).toBeUndefined();
+    expect(await reader.alias('444455556666')).toBeUndefined();
+    expect(await reader.alias('555566667777')).toBeUndefined();
+  });
+
+  it('a name is kept until ALIAS_TTL_MS has passed, a failure until ALIAS_FAILURE_TTL_MS, each account on its own', async () => {
+    const C = '333344445555';
+    orgs.on(DescribeAccountCommand, { AccountId: B }).resolvesOnce({ Account: { Name: 'one' } }).resolves({ Account: { Name: 'two' } });
+    orgs.on(DescribeAccountCommand, { AccountId: C }).rejectsOnce(new Error('throttled')).resolves({ Account: { Name: 'c' } });
+    const { reader, advance } = setup();
+    expect(await reader.alias(B)).toBe('one');
+    expect(await reader.alias(C)).toBeUndefined();
+    advance(ALIAS_FAILURE_TTL_MS - 1);
+    expect(await reader.alias(C)).toBeUndefined();
+    advance(1);
+    expect(await reader.alias(C)).toBe('c');
+    expect(await reader.alias(B)).toBe('one');
+    advance(ALIAS_TTL_MS - ALIAS_FAILURE_TTL_MS - 1);
+    expect(await reader.alias(B)).toBe('one');
+    advance(1);
+    expect(await reader.alias(B)).toBe('two');
+    expect(orgs.commandCalls(DescribeAccountCommand, { AccountId: B })).toHaveLength(2);
+    expect(orgs.commandCalls(DescribeAccountCommand, { AccountId: C })).toHaveLength(2);
   });
 });
