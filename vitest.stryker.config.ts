@@ -77,7 +77,7 @@ export default defineConfig({
           isolate: false,
           // Fewer random runs per property for each mutant, always the same ones (a fixed seed: a flaky
           // kill is no kill). The suite's default is 150 runs of new inputs; the coverage
-          // assertions scale with the count).
+          // assertions scale with the count.
           env,
         },
       },
