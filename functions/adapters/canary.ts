@@ -12,7 +12,7 @@ import {
   planCanary,
 } from '../core/canary.js';
 import { AwsCallError } from '../core/errors.js';
-import { createEc2Network, toAwsCallError, toSgRule } from './ec2-network.js';
+import { createEc2Network, pages, toAwsCallError, toSgRule } from './ec2-network.js';
 
 /** What one canary run did. */
 export interface CanaryRun {
@@ -31,21 +31,19 @@ export interface CanaryRun {
  */
 export async function runCanary(client: EC2Client, probe: CanaryProbe, clock: () => Date = () => new Date()): Promise<CanaryRun> {
   const interfaceIds: string[] = [];
-  let token: string | undefined;
-  try {
-    do {
-      const page = await client.send(
-        new DescribeNetworkInterfacesCommand({
-          Filters: [{ Name: 'group-id', Values: [probe.groupId] }],
-          MaxResults: 1000,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-      for (const eni of page.NetworkInterfaces ?? []) interfaceIds.push(eni.NetworkInterfaceId ?? '(unknown)');
-      token = page.NextToken || undefined;
-    } while (token !== undefined && interfaceIds.length === 0);
-  } catch (error) {
-    throw toAwsCallError('DescribeNetworkInterfaces', error);
+  const interfacePages = pages('DescribeNetworkInterfaces', (token) =>
+    client.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: 'group-id', Values: [probe.groupId] }],
+        MaxResults: 1000,
+        ...(token ? { NextToken: token } : {}),
+      }),
+    ),
+  );
+  for await (const page of interfacePages) {
+    for (const eni of page.NetworkInterfaces ?? []) interfaceIds.push(eni.NetworkInterfaceId ?? '(unknown)');
+    // One interface is enough to refuse: the other pages are not read.
+    if (interfaceIds.length > 0) break;
   }
   const rules = await createEc2Network(client).listRules(probe.groupId);
   const plan = planCanary({ interfaceIds, rules }, probe);

@@ -51,6 +51,19 @@ describe('runCanary', () => {
     });
   });
 
+  it('an answer that repeats its NextToken fails the run, instead of asking again for ever', async () => {
+    ec2
+      .on(DescribeNetworkInterfacesCommand)
+      .resolvesOnce({ NetworkInterfaces: [], NextToken: 'page-2' })
+      .resolves({ NetworkInterfaces: [], NextToken: 'page-2' });
+    rules([]);
+    const error = await runCanary(client, probe).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).toMatchObject({ operation: 'DescribeNetworkInterfaces', code: 'RepeatedNextToken' });
+    expect(ec2.commandCalls(DescribeNetworkInterfacesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'page-2']);
+    expect(ec2).toHaveReceivedCommandTimes(AuthorizeSecurityGroupIngressCommand, 0);
+  });
+
   it('follows the interface pages until it finds one, and then refuses without opening anything', async () => {
     ec2
       .on(DescribeNetworkInterfacesCommand)
