@@ -191,7 +191,7 @@ const vpcFilter = (vpcId: string | undefined): Filter[] | undefined =>
  * Walks NextToken pages. A hand-written loop rather than the SDK's `paginate*` helpers: those
  * mutate one shared input object between pages, so a mock's call history shows every page with
  * the last token, and exact-input assertions become impossible. A token answered twice in a row is
- * an error, not a loop. Exported for the canary, which stops at the first page that answers.
+ * an error, not a loop. Exported for the canary, which stops at the first page that lists an interface.
  */
 export async function* pages<T extends { NextToken?: string | undefined }>(
   operation: string,
