@@ -40,6 +40,10 @@ function candidatesOf(change: Change, policy: Policy): string[] {
       return [
         `${change.subnetId ?? change.previousAssociationId} now on ${change.routeTableId}: drift if the subnet is isolated and the table has an internet route`,
       ];
+    case 'disassociation':
+      return [
+        `the subnet of ${change.associationId} now on its VPC's main table: drift if the subnet is isolated and the main table has an internet route`,
+      ];
   }
 }
 

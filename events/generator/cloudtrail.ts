@@ -201,3 +201,7 @@ export const replaceAssociationRecord = (
     { requestId: randomUUID(), newAssociationId, associationState: { state: 'associated' } },
     ctx,
   );
+
+/** DisassociateRouteTable: the request names only the association; EC2 answers `return: true`. */
+export const disassociateRecord = (associationId: string, ctx: RecordContext): Json =>
+  cloudTrailRecord('DisassociateRouteTable', { associationId }, { requestId: randomUUID(), _return: true }, ctx);

@@ -5,6 +5,7 @@ import {
   type Actor,
   associateRecord,
   authorizeIngressRecord,
+  disassociateRecord,
   eventBridgeEnvelope,
   modifyRuleRecord,
   type RecordContext,
@@ -77,5 +78,13 @@ export const inject = {
     if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `subnet ${subnetId} has no explicit association`);
     const newId = opts.failWith ? 'rtbassoc-00000000000000000' : account.replaceAssociation(current.associationId, routeTableId);
     return wrap(account, opts, (ctx) => replaceAssociationRecord(current.associationId, routeTableId, newId, ctx));
+  },
+
+  /** Takes a subnet off its explicit table (DisassociateRouteTable): it falls back to the VPC's main table. */
+  disassociateSubnet(account: SimulatedAccount, subnetId: string, opts: InjectOptions = {}): Injected {
+    const current = [...account.associations.values()].find((a) => a.subnetId === subnetId);
+    if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `subnet ${subnetId} has no explicit association`);
+    if (!opts.failWith) account.disassociate(current.associationId);
+    return wrap(account, opts, (ctx) => disassociateRecord(current.associationId, ctx));
   },
 };

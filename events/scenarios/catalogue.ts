@@ -150,6 +150,57 @@ export const CATALOGUE: readonly Scenario[] = [
     },
   },
   {
+    name: 'database-subnet-disassociated-onto-internet-main-table',
+    drift:
+      "disassociation: a database subnet taken off the database table (DisassociateRouteTable), onto the VPC's main table, which routes 0.0.0.0/0 -> internet gateway",
+    expected: 'remediated',
+    mustHold: 'the database subnet is on the database table again; the main table keeps its route (no isolated subnet uses it)',
+    // On AWS the setup's CreateRoute reaches the stack minutes later, maybe after the disassociation, and
+    // would then be judged as drift itself: the scenario plays where events arrive in order.
+    targets: ['simulated', 'emulator'],
+    setup: async (t) => {
+      await t.createRoute(t.ids.routeTables.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: t.ids.internetGatewayId });
+    },
+    inject: (t) => t.disassociateSubnet(t.ids.subnets.database1),
+    check: async (t) => {
+      const table = await t.effectiveRouteTable(t.ids.subnets.database1);
+      const back = table.routeTableId === t.ids.routeTables.database ? [] : [`${t.ids.subnets.database1} is on ${table.routeTableId}`];
+      const main = await t.routeTable(t.ids.routeTables.main);
+      const kept = main.routes.some((r) => r.gatewayId === t.ids.internetGatewayId) ? [] : [`${main.routeTableId} lost its internet route`];
+      return [...back, ...kept, ...(await noInternetRoute(t, dbSubnets(t)))];
+    },
+  },
+  {
+    name: 'control-app-subnet-disassociated',
+    drift:
+      "disassociation: the app subnet taken off its table (DisassociateRouteTable), onto a main table that routes 0.0.0.0/0 -> internet gateway (not isolated: not drift)",
+    expected: 'ignored',
+    mustHold: 'the app subnet stays on the main table, and the main table keeps its route',
+    targets: ['simulated', 'emulator'],
+    setup: async (t) => {
+      await t.createRoute(t.ids.routeTables.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: t.ids.internetGatewayId });
+    },
+    inject: (t) => t.disassociateSubnet(t.ids.subnets.private1),
+    check: async (t) => {
+      const table = await t.effectiveRouteTable(t.ids.subnets.private1);
+      const stays = table.routeTableId === t.ids.routeTables.main ? [] : [`${t.ids.subnets.private1} was moved to ${table.routeTableId}: a negative control was touched`];
+      const kept = table.routes.some((r) => r.gatewayId === t.ids.internetGatewayId) ? [] : [`${table.routeTableId} lost its internet route`];
+      return [...stays, ...kept];
+    },
+  },
+  {
+    name: 'control-database-subnet-disassociated-onto-private-main-table',
+    drift:
+      "disassociation: a database subnet taken off the database table (DisassociateRouteTable), onto a main table with no route off the VPC (not drift)",
+    expected: 'ignored',
+    mustHold: 'the database subnet stays on the main table',
+    inject: (t) => t.disassociateSubnet(t.ids.subnets.database2),
+    check: async (t) => {
+      const table = await t.effectiveRouteTable(t.ids.subnets.database2);
+      return table.routeTableId === t.ids.routeTables.main ? [] : [`${t.ids.subnets.database2} was moved to ${table.routeTableId}: a negative control was touched`];
+    },
+  },
+  {
     name: 'canary',
     drift: "the production canary's own code: tcp/9 from 0.0.0.0/2 in an empty group nothing uses",
     expected: 'remediated',

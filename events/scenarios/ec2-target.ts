@@ -34,6 +34,7 @@ import {
   eventBridgeEnvelope,
   modifyRuleRecord,
   type RecordContext,
+  disassociateRecord,
   replaceAssociationRecord,
   securityGroupRuleRequest,
   routeRecord,
@@ -448,6 +449,18 @@ export class Ec2GamedayTarget implements GamedayTarget {
         replaceAssociationRecord(current.associationId, routeTableId, answer.NewAssociationId, this.ctx()),
         injectedAt,
       );
+    });
+  }
+
+  async disassociateSubnet(subnetId: string): Promise<Injection> {
+    return this.track(async () => {
+      await this.guard.require(subnetId, 'disassociate');
+      const current = await this.explicitAssociation(subnetId);
+      if (!current) throw new LayerGuardError(`${subnetId} has no explicit route table association to remove`);
+      await this.guard.require(current.routeTableId, 'disassociate a subnet from');
+      await this.client.send(new DisassociateRouteTableCommand({ AssociationId: current.associationId }));
+      const injectedAt = performance.now();
+      return this.injection(disassociateRecord(current.associationId, this.ctx()), injectedAt);
     });
   }
 

@@ -4,7 +4,7 @@ import type { Policy } from '../../functions/core/policy.js';
 import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
-import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
 import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
 import { RecordingNotifier } from '../simulated-account/notifier.js';
 import type { Scenario } from './catalogue.js';
@@ -13,7 +13,7 @@ import type { GamedayTarget } from './target.js';
 /** The remediators behind each deployed rule: the same split as the stack's functions. */
 export const HANDLERS: Readonly<Record<RuleName, Remediators>> = {
   'security-group': { 'sg-ingress': remediateSecurityGroup },
-  'route-table': { route: remediateRoute, association: remediateAssociation },
+  'route-table': ROUTE_TABLE_REMEDIATORS,
 };
 
 export interface ScenarioResult {

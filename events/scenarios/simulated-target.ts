@@ -89,6 +89,9 @@ export class SimulatedTarget implements GamedayTarget {
   async moveSubnet(subnetId: string, routeTableId: string) {
     return injection(inject.moveSubnet(this.account, subnetId, routeTableId));
   }
+  async disassociateSubnet(subnetId: string) {
+    return injection(inject.disassociateSubnet(this.account, subnetId));
+  }
   async useMainTable(subnetIds: readonly string[]) {
     for (const a of [...this.account.associations.values()]) {
       if (a.subnetId && subnetIds.includes(a.subnetId)) this.account.disassociate(a.associationId);

@@ -78,6 +78,8 @@ export interface GamedayTarget {
   createRoute(routeTableId: string, destination: RouteDestination, target: RouteTarget): Promise<Injection>;
   /** ReplaceRouteTableAssociation of the subnet's explicit association onto another table. */
   moveSubnet(subnetId: string, routeTableId: string): Promise<Injection>;
+  /** DisassociateRouteTable of the subnet's explicit association: it falls back to the VPC's main table. */
+  disassociateSubnet(subnetId: string): Promise<Injection>;
   /** Removes the subnets' explicit associations, so they use the VPC's main table implicitly (setup). */
   useMainTable(subnetIds: readonly string[]): Promise<void>;
   ingressRules(groupId: string): Promise<SgRule[]>;

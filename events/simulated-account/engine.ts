@@ -3,7 +3,7 @@ import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine, type Engine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
-import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
 import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
 import type { SimulatedAccount } from './account.js';
 import { SimulatedNetwork, type SimulatedNetworkOptions } from './network.js';
@@ -12,8 +12,7 @@ import { RecordingNotifier } from './notifier.js';
 /** Every remediator, as the runbook and the game day use them. */
 export const ALL_REMEDIATORS: Remediators = {
   'sg-ingress': remediateSecurityGroup,
-  route: remediateRoute,
-  association: remediateAssociation,
+  ...ROUTE_TABLE_REMEDIATORS,
 };
 
 export interface SimulatedEngine {

@@ -31,6 +31,9 @@ export function materialise(account: SimulatedAccount, parsed: ParsedTrigger, po
     case 'association':
       m.association(change);
       break;
+    case 'disassociation':
+      m.disassociation(change);
+      break;
   }
   return m.assumptions;
 }
@@ -168,5 +171,26 @@ class Materialiser {
       this.account.associateRouteTable(home, subnetId, { associationId: previous });
     }
     this.account.replaceAssociation(previous, change.routeTableId, { newAssociationId: change.associationId });
+  }
+
+  /**
+   * The event names only the association, so the rest is the worst case unless a tier is given: a
+   * database subnet was on it (on the database table), and the main table it falls back to routes to
+   * the internet gateway.
+   */
+  disassociation(change: Extract<Change, { kind: 'disassociation' }>): void {
+    if (!this.account.associations.has(change.associationId)) {
+      const tier = this.tier ?? 'database';
+      const subnetId = this.newSubnet(tier);
+      const home = tier === 'database' ? BASELINE.routeTables.database : tier === 'public' ? BASELINE.routeTables.public : BASELINE.routeTables.private;
+      this.account.associateRouteTable(home, subnetId, { associationId: change.associationId });
+      this.assumptions.push(`association ${change.associationId} is unknown to the baseline: it held ${subnetId} on ${home}`);
+    }
+    const main = this.account.routeTable(BASELINE.routeTables.main);
+    if (!this.tier && main && !main.routes.some((r) => r.gatewayId?.startsWith('igw-'))) {
+      this.account.createRoute(BASELINE.routeTables.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: BASELINE.internetGatewayId });
+      this.assumptions.push(`the main route table ${BASELINE.routeTables.main} was given a route to ${BASELINE.internetGatewayId}`);
+    }
+    this.account.disassociate(change.associationId);
   }
 }

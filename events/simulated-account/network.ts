@@ -1,5 +1,5 @@
 import { AwsCallError } from '../../functions/core/errors.js';
-import type { ChangeResult, LoadBalancer, NetworkApi, RouteTable, SecurityGroup } from '../../functions/core/network.js';
+import type { ChangeResult, LoadBalancer, NetworkApi, RouteTable, RouteTableFilter, SecurityGroup } from '../../functions/core/network.js';
 import type { SimulatedAccount } from './account.js';
 import { isGone, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { Ec2Error } from './ec2-error.js';
@@ -184,8 +184,11 @@ export class SimulatedNetwork implements NetworkApi {
     }
   }
 
-  async *pageRouteTables(filter: { vpcId?: string } = {}): AsyncIterable<RouteTable[]> {
-    const all = [...this.account.routeTables.values()].filter((t) => !filter.vpcId || t.vpcId === filter.vpcId);
+  async *pageRouteTables(filter: RouteTableFilter = {}): AsyncIterable<RouteTable[]> {
+    const main = new Set([...this.account.associations.values()].filter((a) => a.main).map((a) => a.routeTableId));
+    const all = [...this.account.routeTables.values()].filter(
+      (t) => (!filter.vpcId || t.vpcId === filter.vpcId) && (!filter.main || main.has(t.routeTableId)),
+    );
     for (let i = 0; i === 0 || i < all.length; i += PAGE) {
       yield await this.call('pageRouteTables', () =>
         all.slice(i, i + PAGE).map((t) => this.account.routeTable(t.routeTableId) as RouteTable),

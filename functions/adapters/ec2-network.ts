@@ -33,6 +33,7 @@ import type {
   RouteDestination,
   RouteTable,
   RouteTableAssociation,
+  RouteTableFilter,
   SecurityGroup,
   SgRule,
   Subnet,
@@ -296,8 +297,12 @@ export function createEc2Network(
     return answer.gone ? undefined : answer.value?.Vpcs?.find((v) => v.IsDefault)?.VpcId;
   };
 
-  const pageRouteTables = async function* (filter?: { vpcId?: string }): AsyncGenerator<RouteTable[]> {
-    const Filters = vpcFilter(filter?.vpcId);
+  const pageRouteTables = async function* (filter?: RouteTableFilter): AsyncGenerator<RouteTable[]> {
+    // `association.main`: "Indicates whether the route table is the main route table for the VPC (true |
+    // false)" (the SDK's DescribeRouteTablesRequest Filters, @aws-sdk/client-ec2 models_5.d.ts).
+    const main: Filter[] = filter?.main ? [{ Name: 'association.main', Values: ['true'] }] : [];
+    const both = [...(vpcFilter(filter?.vpcId) ?? []), ...main];
+    const Filters = both.length > 0 ? both : undefined;
     for await (const page of pages('DescribeRouteTables', (NextToken) => {
       const input: DescribeRouteTablesCommandInput = { MaxResults: PAGE_SIZE.routeTables };
       if (Filters) input.Filters = Filters;

@@ -45,6 +45,16 @@ export type Change =
       readonly previousAssociationId?: string;
       /** The association the call made, from the response. */
       readonly associationId?: string;
+    }
+  | {
+      /**
+       * A subnet (or gateway) association removed: the subnet now uses the VPC's main table. The
+       * request names only the association, which no longer exists, so neither the subnet nor the VPC
+       * can be read back from it.
+       */
+      readonly kind: 'disassociation';
+      readonly eventName: 'DisassociateRouteTable';
+      readonly associationId: string;
     };
 
 const text = z.string().check(z.maxLength(1024));
@@ -190,6 +200,9 @@ const AssociateRequestSchema = z.looseObject({
 const AssociateResponseSchema = z.nullish(z.looseObject({ associationId: z.optional(assocId) }));
 const ReplaceAssociationRequestSchema = z.looseObject({ associationId: assocId, routeTableId: rtbId });
 const ReplaceAssociationResponseSchema = z.nullish(z.looseObject({ newAssociationId: z.optional(assocId) }));
+
+/** The SDK's `DisassociateRouteTableRequest` (@aws-sdk/client-ec2 models_6.d.ts): `AssociationId` and `DryRun`, nothing else. */
+const DisassociateRequestSchema = z.looseObject({ associationId: assocId });
 
 function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
@@ -348,6 +361,11 @@ function replaceAssociationChange(record: CloudTrailRecord): Change {
   });
 }
 
+function disassociateChange(record: CloudTrailRecord): Change {
+  const r = parse(DisassociateRequestSchema, record.requestParameters, 'DisassociateRouteTable request');
+  return { kind: 'disassociation', eventName: 'DisassociateRouteTable', associationId: r.associationId };
+}
+
 /** Reads the change a (successful, supported) record asked for; throws `UnsupportedEventError` if malformed. */
 export function toChange(record: CloudTrailRecord): Change {
   switch (record.eventName) {
@@ -362,6 +380,8 @@ export function toChange(record: CloudTrailRecord): Change {
       return associateChange(record);
     case 'ReplaceRouteTableAssociation':
       return replaceAssociationChange(record);
+    case 'DisassociateRouteTable':
+      return disassociateChange(record);
     default:
       throw new UnsupportedEventError(`unsupported eventName "${record.eventName}"`);
   }

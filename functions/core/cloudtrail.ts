@@ -14,7 +14,14 @@ import './zod-locale.js';
 export const SECURITY_GROUP_EVENTS = ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'] as const;
 export const ROUTE_EVENTS = ['CreateRoute', 'ReplaceRoute'] as const;
 export const ASSOCIATION_EVENTS = ['AssociateRouteTable', 'ReplaceRouteTableAssociation'] as const;
-export const SUPPORTED_EVENTS = [...SECURITY_GROUP_EVENTS, ...ROUTE_EVENTS, ...ASSOCIATION_EVENTS] as const;
+/** A subnet taken off its table: it falls back to the VPC's main table. */
+export const DISASSOCIATION_EVENTS = ['DisassociateRouteTable'] as const;
+export const SUPPORTED_EVENTS = [
+  ...SECURITY_GROUP_EVENTS,
+  ...ROUTE_EVENTS,
+  ...ASSOCIATION_EVENTS,
+  ...DISASSOCIATION_EVENTS,
+] as const;
 export type SupportedEventName = (typeof SUPPORTED_EVENTS)[number];
 
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

@@ -96,6 +96,12 @@ export interface Subnet {
   readonly tags: Tags;
 }
 
+/** Which route tables a page walk returns: one VPC's, and or only main tables (one per VPC). */
+export interface RouteTableFilter {
+  readonly vpcId?: string;
+  readonly main?: true;
+}
+
 /** What came of a mutating call: done, or the thing was already gone (idempotent success). */
 export type ChangeResult = 'done' | 'already-gone';
 
@@ -134,8 +140,8 @@ export interface NetworkApi {
 
   /** Security groups page by page, for sweeps (optionally one VPC). */
   pageSecurityGroups(filter?: { vpcId?: string }): AsyncIterable<SecurityGroup[]>;
-  /** Route tables page by page, for sweeps (optionally one VPC). */
-  pageRouteTables(filter?: { vpcId?: string }): AsyncIterable<RouteTable[]>;
+  /** Route tables page by page, for sweeps: optionally one VPC, or only the VPCs' main tables. */
+  pageRouteTables(filter?: RouteTableFilter): AsyncIterable<RouteTable[]>;
 
   /** Every load balancer of the region (ELBv2 and Classic), with its scheme and security groups. */
   listLoadBalancers(): Promise<LoadBalancer[]>;

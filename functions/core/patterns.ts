@@ -1,5 +1,6 @@
 import {
   CLOUDTRAIL_DETAIL_TYPE,
+  DISASSOCIATION_EVENTS,
   EC2_SOURCE,
   GAMEDAY_SOURCE,
   ROUTE_EVENTS,
@@ -209,6 +210,8 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
     { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
     // The request names only the association, not the subnet: the handler resolves it.
     { eventName: ['ReplaceRouteTableAssociation'] },
+    // A subnet taken off its table falls back to the main table; the request names only the association.
+    { eventName: [...DISASSOCIATION_EVENTS] },
   ];
   const withBranches = (or: readonly unknown[]) => ({
     ...envelope(policy, options),
@@ -220,7 +223,7 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
   return {
     name: 'route-table',
     handler: 'route-table',
-    description: `LayerGuard: routes to ${kinds.join(', ')} and route-table association changes, by anyone but LayerGuard`,
+    description: `LayerGuard: routes to ${kinds.join(', ')} and route-table association changes (and removals), by anyone but LayerGuard`,
     // Over the quota, every CreateRoute/ReplaceRoute goes to the handler, which classifies the target.
     pattern: fits ? full : withBranches([{ eventName: [...ROUTE_EVENTS] }, ...branches.slice(1)]),
     notes: [

@@ -692,3 +692,64 @@ export function evaluateAssociation(
   if (findings.length > 0) return { status: 'judged', findings };
   return { status: 'ignored', reason: `${list(isolated)} on ${live.routeTableId}: nothing the policy forbids` };
 }
+
+type DisassociationChange = Extract<Change, { kind: 'disassociation' }>;
+
+/** One VPC as a disassociation is judged in it: its main route table, its tables and its subnets. */
+export interface VpcState {
+  readonly main: RouteTable;
+  readonly tables: readonly RouteTable[];
+  readonly subnets: readonly Subnet[];
+}
+
+/**
+ * The main tables (one per VPC) on which a subnet that falls back to them can be drift: those with a
+ * route the policy judges for isolated subnets. The VPCs of the others need no read.
+ */
+export const judgedMainTables = (mains: readonly RouteTable[], policy: Policy): RouteTable[] =>
+  mains.filter((t) => isMainTable(t) && hasJudgedRoute(t, policy));
+
+/**
+ * A DisassociateRouteTable on live state. The call took a subnet off its table, so the subnet now uses
+ * its VPC's main table; the record names only the association, which no longer exists, so neither the
+ * subnet nor its VPC can be read back. The event narrows the decision to where a disassociated subnet
+ * lands: the isolated subnets that use a main table with a judged route implicitly (no explicit
+ * association), in the VPCs given (those of `judgedMainTables`). Each moves back to its VPC's isolated
+ * table, or is `alert-only`; no route is deleted for it (other subnets may use the main table).
+ */
+export function evaluateDisassociation(
+  change: DisassociationChange,
+  vpcs: readonly VpcState[],
+  policy: Policy,
+  now: Date,
+): EventDecision {
+  const judged = vpcs.filter((v) => isMainTable(v.main) && hasJudgedRoute(v.main, policy));
+  if (judged.length === 0) {
+    return {
+      status: 'ignored',
+      reason: `no main route table routes to a target the policy forbids for isolated subnets, so the subnet of ${change.associationId} is not exposed`,
+    };
+  }
+  const findings: Finding[] = [];
+  for (const { main, tables, subnets } of judged) {
+    const all = withTable(main, tables);
+    const explicit = new Set(all.flatMap(explicitSubnetIds));
+    const implicit = subnetsUsingTable(main, all, subnets).filter(
+      (s) => !explicit.has(s.subnetId) && isIsolatedSubnet(s, policy),
+    );
+    if (implicit.length === 0) continue;
+    findings.push(
+      ...decideRouteTables(all, subnets, policy, now, {
+        routeTableId: main.routeTableId,
+        subnetIds: implicit.map((s) => s.subnetId),
+        placement: true,
+      }),
+    );
+  }
+  if (findings.length > 0) return { status: 'judged', findings };
+  const mains = list(judged.map((v) => v.main.routeTableId));
+  return {
+    status: 'ignored',
+    reason: `the subnet of ${change.associationId} is not an isolated one: no isolated subnet uses ${mains} implicitly`,
+  };
+}

@@ -12,6 +12,9 @@ import { placeDeps } from './place.js';
 const resourceOf = (change: Change): string => {
   if (change.kind === 'sg-ingress') return change.groupId ?? `group-name:${change.groupName ?? ''}`;
   if (change.kind === 'route') return change.routeTableId;
+  // The record names only the association, new after each revert (AssociateRouteTable makes another), so
+  // a reconciler that keeps disassociating is known by its actor in the account and region alone.
+  if (change.kind === 'disassociation') return 'main-route-tables';
   return change.subnetId ?? change.routeTableId;
 };
 

@@ -6,21 +6,24 @@ import {
   describeRoute,
   type EventDecision,
   evaluateAssociation,
+  evaluateDisassociation,
   evaluateRoute,
   type Finding,
   findRoute,
   hasForbiddenRoute,
+  judgedMainTables,
   needsIsolatedTable,
   routeTargetOf,
   screenAssociation,
   screenRoute,
   vpcReadsFor,
 } from '../core/route-table.js';
-import type { PipelineDeps } from './deps.js';
+import type { PipelineDeps, Remediators } from './deps.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
 
 type RouteChange = Extract<Change, { kind: 'route' }>;
 type AssociationChange = Extract<Change, { kind: 'association' }>;
+type DisassociationChange = Extract<Change, { kind: 'disassociation' }>;
 
 /** A route table as outcomes record it (before and after): its routes and its associations. */
 const state = (table: RouteTable | undefined, routeTableId: string) =>
@@ -113,6 +116,44 @@ export async function remediateAssociation(
   const [tables, subnets] = await Promise.all([network.listRouteTables(table.vpcId), network.listSubnets(table.vpcId)]);
   const decision = evaluateAssociation(change, table, tables, subnets, policy, deps.clock());
   return settle(decision, table, trigger, deps, {}, named);
+}
+
+/**
+ * Reverts a DisassociateRouteTable that left an isolated subnet on its VPC's main table, where that
+ * table routes to a forbidden target: the subnet is associated with its isolated table again
+ * (`evaluateDisassociation`). The record names only the association, which is gone, so the region's
+ * main tables are read (one per VPC), and only the VPCs whose main table has a judged route further.
+ *
+ * EC2 calls (sequential round trips in brackets):
+ * - no main table with a judged route: DescribeRouteTables (association.main), one per page [1];
+ * - per such VPC, in parallel: + DescribeRouteTables and DescribeSubnets of the VPC, 3 [2] for one VPC,
+ *   where `ignored`, `exempt`, `alert-only` and `dry-run` stop;
+ * - drift: + AssociateRouteTable + DescribeRouteTables to verify, per subnet: 5 [4] for one.
+ */
+export async function remediateDisassociation(
+  change: DisassociationChange,
+  trigger: Trigger,
+  deps: PipelineDeps,
+): Promise<Outcome> {
+  const { network, policy } = deps;
+  const mains: RouteTable[] = [];
+  for await (const page of network.pageRouteTables({ main: true })) mains.push(...page);
+  const judged = judgedMainTables(mains, policy);
+  const vpcs = await Promise.all(
+    judged.map(async (main) => {
+      const [tables, subnets] = await Promise.all([network.listRouteTables(main.vpcId), network.listSubnets(main.vpcId)]);
+      return { main, tables, subnets };
+    }),
+  );
+  const decision = evaluateDisassociation(change, vpcs, policy, deps.clock());
+  if (decision.status !== 'judged') {
+    const before = judged.map((t) => state(t, t.routeTableId));
+    return makeOutcome(trigger, decision.status, decision.reason, {
+      resources: [change.associationId],
+      ...(before.length > 0 ? { before, after: before } : {}),
+    });
+  }
+  return applyFindings(decision.findings, judged, trigger, deps);
 }
 
 /** How a set of findings is reported: `changeTimeKnown: false` (runbooks) leaves `secondsOpen` out. */
@@ -268,3 +309,10 @@ async function applyOne(
   }
   return { action, read: { table: isolated, routeTableId: a.toRouteTableId } };
 }
+
+/** The route-table function's remediators: the deployed handler, the game day and the simulated engine use these. */
+export const ROUTE_TABLE_REMEDIATORS = {
+  route: remediateRoute,
+  association: remediateAssociation,
+  disassociation: remediateDisassociation,
+} as const satisfies Remediators;

@@ -10,8 +10,11 @@ import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import {
   evaluateAssociation,
+  evaluateDisassociation,
   evaluateRoute,
   type Finding,
+  judgedMainTables,
+  type VpcState,
 } from '../../functions/core/route-table.js';
 import {
   evaluateSecurityGroup,
@@ -28,6 +31,8 @@ interface LiveState {
   readonly table?: RouteTable;
   readonly tables: readonly RouteTable[];
   readonly subnets: readonly Subnet[];
+  /** A disassociation's: the VPCs whose main table has a judged route. */
+  readonly vpcs?: readonly VpcState[];
 }
 
 const NONE: LiveState = { rules: [], tables: [], subnets: [] };
@@ -43,6 +48,15 @@ function liveStateFor(event: unknown): LiveState {
     if (change.kind === 'sg-ingress') {
       const group = account.findGroup({ groupId: change.groupId, groupName: change.groupName });
       return { ...NONE, group, rules: group ? account.rulesOf(group.groupId) : [] };
+    }
+    const all = [...account.routeTables.keys()].map((id) => account.routeTable(id) as RouteTable);
+    if (change.kind === 'disassociation') {
+      const vpcs = judgedMainTables(all, DEFAULT_POLICY).map((main) => ({
+        main,
+        tables: all.filter((t) => t.vpcId === main.vpcId),
+        subnets: [...account.subnets.values()].filter((s) => s.vpcId === main.vpcId),
+      }));
+      return { ...NONE, vpcs };
     }
     const table = account.routeTable(change.routeTableId);
     const vpcId = table?.vpcId ?? '';
@@ -87,6 +101,10 @@ function decide(event: unknown, state: LiveState, now: Date): string {
     }
     case 'association': {
       const d = evaluateAssociation(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);
+      return d.status === 'judged' ? firstAction(d.findings) : d.status;
+    }
+    case 'disassociation': {
+      const d = evaluateDisassociation(change, state.vpcs ?? [], DEFAULT_POLICY, now);
       return d.status === 'judged' ? firstAction(d.findings) : d.status;
     }
   }

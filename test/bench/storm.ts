@@ -10,7 +10,7 @@ import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/clients.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { parsePolicy } from '../../functions/core/policy.js';
 import type { Remediators } from '../../functions/pipeline/deps.js';
-import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
 import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
 import { ASYNC_RETRY_ATTEMPTS } from '../../infra/constructs/functions.js';
 import { log, round } from './stats.js';
@@ -257,7 +257,7 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: Stor
       concurrency: opts.concurrency.securityGroup,
     },
     routeTable: {
-      remediators: { route: remediateRoute, association: remediateAssociation },
+      remediators: ROUTE_TABLE_REMEDIATORS,
       concurrency: opts.concurrency.routeTable,
     },
   };

@@ -190,6 +190,7 @@ describe('buildRulePatterns', () => {
           },
           { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
           { eventName: ['ReplaceRouteTableAssociation'] },
+          { eventName: ['DisassociateRouteTable'] },
         ],
       },
     });
@@ -490,6 +491,7 @@ describe('the pattern size quota', () => {
       },
       { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
       { eventName: ['ReplaceRouteTableAssociation'] },
+      { eventName: ['DisassociateRouteTable'] },
     ]);
     expect(over?.notes).toEqual([
       'routes to a network interface, instance or endpoint match whatever their destination: the handler keeps only default routes',
@@ -521,7 +523,7 @@ describe('rule descriptions', () => {
     });
     expect(buildRulePatterns(policy, { gameday: false }).map((r) => r.description)).toEqual([
       'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), by anyone but LayerGuard',
-      'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes, by anyone but LayerGuard',
+      'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes (and removals), by anyone but LayerGuard',
     ]);
   });
 });

@@ -229,6 +229,22 @@ const EXPECTED: Record<string, Change> = {
     previousAssociationId: 'rtbassoc-0a1b2c3d4e5f68031',
     associationId: 'rtbassoc-0a1b2c3d4e5f68102',
   },
+  // The request names only the association; the subnet is found on live state.
+  'DisassociateRouteTable/database-subnet-off-database-table.json': {
+    kind: 'disassociation',
+    eventName: 'DisassociateRouteTable',
+    associationId: 'rtbassoc-0a1b2c3d4e5f68031',
+  },
+  'DisassociateRouteTable/app-subnet-off-private-table.json': {
+    kind: 'disassociation',
+    eventName: 'DisassociateRouteTable',
+    associationId: 'rtbassoc-0a1b2c3d4e5f68021',
+  },
+  'DisassociateRouteTable/failed-call.json': {
+    kind: 'disassociation',
+    eventName: 'DisassociateRouteTable',
+    associationId: 'rtbassoc-0a1b2c3d4e5f680ff',
+  },
   '_malformed/hostile-user-agent.json': ingress(APP, [
     { ruleId: 'sgr-0a1b2c3d4e5f6e114', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
   ]),

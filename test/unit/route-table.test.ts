@@ -10,6 +10,7 @@ import {
   describeTarget,
   type EventDecision,
   evaluateAssociation,
+  evaluateDisassociation,
   evaluateRoute,
   type Finding,
   findAssociation,
@@ -17,6 +18,7 @@ import {
   hasForbiddenRoute,
   isIsolatedRouteTable,
   isIsolatedSubnet,
+  judgedMainTables,
   type RouteDrift,
   routeStanding,
   routeTargetOf,
@@ -1516,5 +1518,134 @@ describe('route decisions: only what the event touched, every finding in full', 
       `isolated subnet ${S.db1} is on ${RT.public}, which routes 0.0.0.0/0 -> ${IGW}, not on the isolated route table ${RT.database}` +
         ' (tag layerguard:exempt needs until=YYYY-MM-DD;reason=...; exemption expired on 2020-01-01)',
     ]);
+  });
+});
+
+describe('evaluateDisassociation', () => {
+  const OTHER_VPC = 'vpc-0a1b2c3d4e5f6f002';
+  const offDatabase = () => changeOf('DisassociateRouteTable/database-subnet-off-database-table') as Extract<Change, { kind: 'disassociation' }>;
+  /** The handler's read: the main tables (one per VPC), then the VPCs of those with a judged route. */
+  const vpcsOf = (w: World, policy: Policy = DEFAULT_POLICY) =>
+    judgedMainTables(
+      w.tables.filter((t) => t.associations.some((a) => a.main)),
+      policy,
+    ).map((main) => ({
+      main,
+      tables: w.tables.filter((t) => t.vpcId === main.vpcId),
+      subnets: w.subnets.filter((s) => s.vpcId === main.vpcId),
+    }));
+  const evaluate = (w: World, policy: Policy = DEFAULT_POLICY) =>
+    evaluateDisassociation(offDatabase(), vpcsOf(w, policy), policy, NOW);
+  const INTERNET_MAIN = addRoute(RT.main, IGW_ROUTE);
+
+  it('a database subnet off its table, onto a main table with an internet route: associated with the database table again', () => {
+    const decision = evaluate(world(INTERNET_MAIN, moveSubnet(S.db1, undefined)));
+    expect(decision).toEqual({
+      status: 'judged',
+      findings: [
+        {
+          status: 'revert',
+          drift: { kind: 'isolated-subnet-on-internet-table', subnetId: S.db1, routeTableId: RT.main, isolatedRouteTableId: RT.database },
+          action: { type: 'associate-subnet', subnetId: S.db1, fromRouteTableId: RT.main, toRouteTableId: RT.database },
+          reason: `isolated subnet ${S.db1} is on ${RT.main} (through the main route table), which routes 0.0.0.0/0 -> ${IGW}`,
+        },
+      ],
+    });
+  });
+
+  it('never deletes the main table route, even when only the isolated subnet uses the main table', () => {
+    const w = world(INTERNET_MAIN, moveSubnet(S.db1, undefined));
+    const decision = evaluate(w) as Extract<EventDecision, { status: 'judged' }>;
+    expect(decision.findings.map((f) => (f.status === 'revert' ? f.action.type : f.status))).toEqual(['associate-subnet']);
+  });
+
+  it.each([
+    {
+      name: 'the main table routes nowhere forbidden',
+      edits: [moveSubnet(S.db1, undefined)],
+      reason: 'no main route table routes to a target the policy forbids for isolated subnets, so the subnet of rtbassoc-0a1b2c3d4e5f68031 is not exposed',
+    },
+    {
+      name: 'an application subnet fell back to the internet main table',
+      edits: [INTERNET_MAIN, moveSubnet(S.private1, undefined)],
+      reason: `the subnet of rtbassoc-0a1b2c3d4e5f68031 is not an isolated one: no isolated subnet uses ${RT.main} implicitly`,
+    },
+    {
+      name: 'the subnet was associated again before the event was judged',
+      edits: [INTERNET_MAIN],
+      reason: `the subnet of rtbassoc-0a1b2c3d4e5f68031 is not an isolated one: no isolated subnet uses ${RT.main} implicitly`,
+    },
+    {
+      name: 'a NAT route on the main table, which the policy allows',
+      edits: [addRoute(RT.main, NAT_ROUTE), moveSubnet(S.db1, undefined)],
+      reason: /is not exposed$/,
+      policy: IGW_ONLY,
+    },
+  ])('ignored: $name', ({ edits, reason, policy }: { edits: Edit[]; reason: string | RegExp; policy?: Policy }) => {
+    const decision = evaluate(world(...edits), policy);
+    expect(decision.status).toBe('ignored');
+    expect((decision as { reason: string }).reason).toMatch(reason);
+  });
+
+  it('an isolated subnet that was on the main table all along is judged too: it is the same drift', () => {
+    const w = world(INTERNET_MAIN, moveSubnet(S.db2, undefined));
+    const decision = evaluate(w) as Extract<EventDecision, { status: 'judged' }>;
+    expect(decision.findings.map((f) => f.drift)).toEqual([
+      { kind: 'isolated-subnet-on-internet-table', subnetId: S.db2, routeTableId: RT.main, isolatedRouteTableId: RT.database },
+    ]);
+  });
+
+  it('an exempt subnet stays; an exempt main table exempts all of it', () => {
+    const subnet = evaluate(world(INTERNET_MAIN, moveSubnet(S.db1, undefined), tagSubnet(S.db1, EXEMPT)));
+    expect(subnet).toMatchObject({ status: 'judged', findings: [{ status: 'exempt', reason: expect.stringMatching(/^subnet-0a1b2c3d4e5f63001 is exempt until 2026-12-31/) }] });
+    const main = evaluate(world(INTERNET_MAIN, moveSubnet(S.db1, undefined), tagTable(RT.main, EXEMPT)));
+    expect(main).toMatchObject({ status: 'judged', findings: [{ status: 'exempt', reason: expect.stringMatching(/^rtb-0a1b2c3d4e5f64000 is exempt until 2026-12-31/) }] });
+  });
+
+  it('no single isolated table to go back to: alert-only with the command, nothing guessed', () => {
+    const decision = evaluate(world(INTERNET_MAIN, moveSubnet(S.db1, undefined), tagTable(RT.database, {})));
+    expect(decision).toMatchObject({
+      status: 'judged',
+      findings: [
+        {
+          status: 'alert-only',
+          reason: expect.stringMatching(/no route table in vpc-0a1b2c3d4e5f60001 is tagged Tier=Database without a forbidden route/),
+          humanAction: expect.stringContaining(`aws ec2 associate-route-table --subnet-id ${S.db1} --route-table-id <isolated route table>`),
+        },
+      ],
+    });
+  });
+
+  it('a default route to an opaque target on the main table: alert-only (isolated.unknownDefaultRoute alert)', () => {
+    const eni: Route = { cidrIpv4: '0.0.0.0/0', networkInterfaceId: 'eni-0a1b2c3d4e5f6c001', state: 'active', origin: 'CreateRoute' };
+    const decision = evaluate(world(addRoute(RT.main, eni), moveSubnet(S.db1, undefined)));
+    expect(decision).toMatchObject({
+      status: 'judged',
+      findings: [{ status: 'alert-only', drift: { kind: 'unknown-default-route-on-isolated-subnet', routeTableId: RT.main, subnetIds: [S.db1] } }],
+    });
+  });
+
+  it('judges every VPC whose main table routes to the internet, and reads no other', () => {
+    const w = world(INTERNET_MAIN, moveSubnet(S.db1, undefined));
+    const other = (id: string): RouteTable => ({ routeTableId: id, vpcId: OTHER_VPC, routes: [LOCAL, IGW_ROUTE], associations: [], tags: {} });
+    w.tables.push(
+      { ...other('rtb-0a1b2c3d4e5f6f000'), associations: [{ associationId: 'rtbassoc-0a1b2c3d4e5f6f000', routeTableId: 'rtb-0a1b2c3d4e5f6f000', main: true }] },
+      { ...other('rtb-0a1b2c3d4e5f6f003'), routes: [LOCAL], tags: { Tier: 'Database' } },
+      { ...other('rtb-0a1b2c3d4e5f6f009'), routes: [LOCAL], associations: [{ associationId: 'rtbassoc-0a1b2c3d4e5f6f009', routeTableId: 'rtb-0a1b2c3d4e5f6f009', main: true }] },
+    );
+    w.subnets.push({ subnetId: 'subnet-0a1b2c3d4e5f6f031', vpcId: OTHER_VPC, tags: { Tier: 'Database' } });
+    const mains = w.tables.filter((t) => t.associations.some((a) => a.main));
+    expect(judgedMainTables(mains, DEFAULT_POLICY).map((t) => t.routeTableId)).toEqual([RT.main, 'rtb-0a1b2c3d4e5f6f000']);
+    const decision = evaluate(w) as Extract<EventDecision, { status: 'judged' }>;
+    expect(decision.findings.map((f) => (f.status === 'revert' ? [f.action.type, 'subnetId' in f.drift && f.drift.subnetId, 'subnetId' in f.drift && f.drift.isolatedRouteTableId] : f.status))).toEqual([
+      ['associate-subnet', S.db1, RT.database],
+      ['associate-subnet', 'subnet-0a1b2c3d4e5f6f031', 'rtb-0a1b2c3d4e5f6f003'],
+    ]);
+  });
+
+  it('a table that is not a main one is never judged as one', () => {
+    expect(judgedMainTables(world().tables, DEFAULT_POLICY)).toEqual([]);
+    const decision = evaluateDisassociation(offDatabase(), [{ main: table(world(), RT.public) as RouteTable, tables: [], subnets: [] }], DEFAULT_POLICY, NOW);
+    expect(decision.status).toBe('ignored');
   });
 });
