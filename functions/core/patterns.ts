@@ -208,10 +208,9 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
       : [{ eventName: [...ROUTE_EVENTS], requestParameters: OPAQUE_TARGET_FILTER }]),
     // A subnet associated with a table (not a gateway edge association).
     { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
-    // The request names only the association, not the subnet: the handler resolves it.
-    { eventName: ['ReplaceRouteTableAssociation'] },
-    // A subnet taken off its table falls back to the main table; the request names only the association.
-    { eventName: [...DISASSOCIATION_EVENTS] },
+    // The request names only the association, not the subnet: the handler resolves it (a subnet taken off
+    // its table falls back to the VPC's main table). One branch for both, within the size quota.
+    { eventName: ['ReplaceRouteTableAssociation', ...DISASSOCIATION_EVENTS] },
   ];
   const withBranches = (or: readonly unknown[]) => ({
     ...envelope(policy, options),

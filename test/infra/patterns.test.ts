@@ -189,8 +189,7 @@ describe('buildRulePatterns', () => {
             },
           },
           { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
-          { eventName: ['ReplaceRouteTableAssociation'] },
-          { eventName: ['DisassociateRouteTable'] },
+          { eventName: ['ReplaceRouteTableAssociation', 'DisassociateRouteTable'] },
         ],
       },
     });
@@ -490,8 +489,7 @@ describe('the pattern size quota', () => {
         },
       },
       { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
-      { eventName: ['ReplaceRouteTableAssociation'] },
-      { eventName: ['DisassociateRouteTable'] },
+      { eventName: ['ReplaceRouteTableAssociation', 'DisassociateRouteTable'] },
     ]);
     expect(over?.notes).toEqual([
       'routes to a network interface, instance or endpoint match whatever their destination: the handler keeps only default routes',
