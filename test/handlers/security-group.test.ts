@@ -151,7 +151,6 @@ describe('security-group handler', () => {
   it.each([
     ['a private CIDR', 'AuthorizeSecurityGroupIngress/narrow-cidr.json'],
     ['a group reference', 'AuthorizeSecurityGroupIngress/group-reference.json'],
-    ['a prefix list', 'AuthorizeSecurityGroupIngress/prefix-list.json'],
     ['a failed call', 'AuthorizeSecurityGroupIngress/failed-call.json'],
     ['its own action', 'AuthorizeSecurityGroupIngress/own-action.json'],
   ])('%s: ignored with no EC2 call at all', async (_name, path) => {

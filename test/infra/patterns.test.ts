@@ -117,13 +117,20 @@ describe('buildRulePatterns', () => {
     const request = [
       {
         ipPermissions: {
-          items: { $or: [{ ipRanges: { items: { cidrIp: v4 } } }, { ipv6Ranges: { items: { cidrIpv6: v6 } } }] },
+          items: {
+            $or: [
+              { ipRanges: { items: { cidrIp: v4 } } },
+              { ipv6Ranges: { items: { cidrIpv6: v6 } } },
+              // A managed prefix list, whatever it holds: the handler judges it by its entries.
+              { prefixListIds: { items: { prefixListId: [{ exists: true }] } } },
+            ],
+          },
         },
       },
       { cidrIp: v4 },
       {
         ModifySecurityGroupRulesRequest: {
-          SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }] } },
+          SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }, { PrefixListId: [{ exists: true }] }] } },
         },
       },
     ];
@@ -143,7 +150,7 @@ describe('buildRulePatterns', () => {
     expect(raised?.notes).toEqual([]);
     expect(detailOf(raised).$or).toEqual([
       { requestParameters: { $or: request } },
-      { responseElements: { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }] } } } },
+      { responseElements: { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }, { prefixListId: [{ exists: true }] }] } } } },
     ]);
     expect(v4.map((s) => s.suffix)).toEqual(['/0', '/1', '/2', '/3', '/4', '/5', '/6', '/7']);
     expect(v6).toHaveLength(16);
@@ -520,7 +527,7 @@ describe('rule descriptions', () => {
       isolated: { forbiddenTargets: ['internet-gateway', 'nat-gateway'] },
     });
     expect(buildRulePatterns(policy, { gameday: false }).map((r) => r.description)).toEqual([
-      'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), by anyone but LayerGuard',
+      'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), or to a managed prefix list, by anyone but LayerGuard',
       'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes (and removals), by anyone but LayerGuard',
     ]);
   });

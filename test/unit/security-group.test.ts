@@ -320,7 +320,9 @@ describe('worldOpenCandidates over the samples', () => {
     ['AuthorizeSecurityGroupIngress/ipv6-world-all-traffic', ['sgr-0a1b2c3d4e5f6e103']],
     ['AuthorizeSecurityGroupIngress/narrow-cidr', []],
     ['AuthorizeSecurityGroupIngress/group-reference', []],
-    ['AuthorizeSecurityGroupIngress/prefix-list', []],
+    // A prefix list is a candidate: only its live entries can say whether it is the internet.
+    ['AuthorizeSecurityGroupIngress/prefix-list', ['sgr-0a1b2c3d4e5f6e10b']],
+    ['AuthorizeSecurityGroupIngress/prefix-list-world', ['sgr-0a1b2c3d4e5f6e121']],
     ['ModifySecurityGroupRules/multiple-rules', ['sgr-0a1b2c3d4e5f69201']],
     ['ModifySecurityGroupRules/narrow', []],
     // The request cannot tell egress from ingress: the live rule decides (see evaluateSecurityGroup).
