@@ -9,11 +9,14 @@ import {
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
+  CreateManagedPrefixListCommand,
   DeleteInternetGatewayCommand,
+  DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
+  DescribeManagedPrefixListsCommand,
   DescribeInternetGatewaysCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
@@ -68,9 +71,11 @@ export interface SandboxResources {
   /** In creation order (the order matters for deletion: later groups reference earlier ones). */
   securityGroups: Partial<Record<keyof TierIds['securityGroups'] | 'canary', string>>;
   dbFromAppRuleId?: string;
+  /** Customer-managed prefix lists the groups' rules may name (deleted after the groups). */
+  prefixLists: Partial<Record<keyof TierIds['prefixLists'], string>>;
 }
 
-export const emptySandbox = (): SandboxResources => ({ subnets: {}, routeTables: {}, securityGroups: {} });
+export const emptySandbox = (): SandboxResources => ({ subnets: {}, routeTables: {}, securityGroups: {}, prefixLists: {} });
 
 /** The sandbox's ids in the game day's terms, once it is complete. */
 export function tierIds(c: SandboxResources): TierIds {
@@ -100,6 +105,10 @@ export function tierIds(c: SandboxResources): TierIds {
       exempt: need(c.securityGroups.exempt, 'exempt group'),
     },
     dbFromAppRuleId: need(c.dbFromAppRuleId, "db tier's rule from the app tier"),
+    prefixLists: {
+      office: need(c.prefixLists.office, 'office prefix list'),
+      everywhere: need(c.prefixLists.everywhere, 'prefix list of the internet'),
+    },
     ...(c.securityGroups.canary ? { canaryGroup: c.securityGroups.canary } : {}),
   };
 }
@@ -164,9 +173,16 @@ export class SandboxGuard {
               await this.client.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))
             ).SecurityGroups?.find((g) => g.GroupId === id)?.Tags ?? undefined
           );
+        case 'pl': {
+          // A deleted list stays described a while as `delete-complete` (ManagedPrefixList.State).
+          const list = (
+            await this.client.send(new DescribeManagedPrefixListsCommand({ PrefixListIds: [id] }))
+          ).PrefixLists?.find((l) => l.PrefixListId === id && l.State !== 'delete-complete');
+          return list ? (list.Tags ?? []) : undefined;
+        }
         default:
           throw new SandboxGuardError(
-            `refusing to touch ${id}: the game day only changes VPCs, gateways, subnets, route tables and groups it created`,
+            `refusing to touch ${id}: the game day only changes VPCs, gateways, subnets, route tables, groups and prefix lists it created`,
           );
       }
     } catch (error) {
@@ -362,6 +378,26 @@ export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
   // Attached to nothing, like the stack's canary group: the `canary` scenario probes it.
   await group('canary', "LayerGuard game day: the canary's empty group", {});
 
+  // Prefix lists a scenario's rule may name: office ranges (not the internet), and the internet in one entry.
+  const prefixList = async (key: keyof TierIds['prefixLists'], cidrs: readonly string[]) => {
+    step();
+    const id = (
+      await client.send(
+        new CreateManagedPrefixListCommand({
+          PrefixListName: `${prefix}-${key}`,
+          AddressFamily: 'IPv4',
+          MaxEntries: 5,
+          Entries: cidrs.map((Cidr) => ({ Cidr })),
+          TagSpecifications: tags('prefix-list', key),
+        }),
+      )
+    ).PrefixList?.PrefixListId;
+    if (!id) throw new LayerGuardError('CreateManagedPrefixList answered without an id');
+    c.prefixLists[key] = id;
+  };
+  await prefixList('office', ['203.0.113.0/24', '10.8.0.0/16']);
+  await prefixList('everywhere', ['0.0.0.0/0']);
+
   step();
   await guard.require(web, 'authorize ingress on');
   await client.send(
@@ -497,6 +533,12 @@ export async function deleteSandbox(o: DeleteOptions): Promise<string[]> {
       )
     )
       delete c.securityGroups[key];
+  }
+  // After the groups: a list cannot be deleted while a rule references it (DeleteManagedPrefixList).
+  for (const key of ['office', 'everywhere'] as const) {
+    const id = c.prefixLists[key];
+    if (await remove(id, 'DeleteManagedPrefixList', () => client.send(new DeleteManagedPrefixListCommand({ PrefixListId: id }))))
+      delete c.prefixLists[key];
   }
   for (const key of ['public', 'private', 'database'] as const) {
     const id = c.routeTables[key];

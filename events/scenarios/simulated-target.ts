@@ -15,6 +15,7 @@ const ids: TierIds = {
   routeTables: BASELINE.routeTables,
   securityGroups: BASELINE.securityGroups,
   dbFromAppRuleId: BASELINE.rules.dbFromApp,
+  prefixLists: BASELINE.prefixLists,
 };
 
 const injection = (i: { event: Record<string, unknown>; eventId: string }): Injection => ({
