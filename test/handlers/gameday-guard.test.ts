@@ -4,6 +4,7 @@ import {
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
+  CreateManagedPrefixListCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
@@ -11,11 +12,13 @@ import {
   CreateTagsCommand,
   CreateVpcCommand,
   DeleteInternetGatewayCommand,
+  DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
   DescribeInternetGatewaysCommand,
+  DescribeManagedPrefixListsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -51,6 +54,7 @@ const MUTATING = [
   ReplaceRouteTableAssociationCommand,
   DisassociateRouteTableCommand,
   DeleteSecurityGroupCommand,
+  DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSubnetCommand,
   DeleteInternetGatewayCommand,
@@ -144,6 +148,15 @@ function fakeEc2() {
     return { AssociationId: id };
   });
   ec2Mock.on(CreateSecurityGroupCommand).callsFake((i) => ({ GroupId: make('sg', i.TagSpecifications) }));
+  ec2Mock.on(CreateManagedPrefixListCommand).callsFake((i) => ({
+    PrefixList: { PrefixListId: make('pl', i.TagSpecifications), State: 'create-in-progress' },
+  }));
+  ec2Mock.on(DescribeManagedPrefixListsCommand).callsFake((i) => {
+    const id = i.PrefixListIds?.[0];
+    const t = id ? tags.get(id) : undefined;
+    // An unknown list is simply not listed (no error), as moto answers.
+    return { PrefixLists: t ? [{ PrefixListId: id, State: 'create-complete', Tags: t }] : [] };
+  });
   ec2Mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((i) => ({
     Return: true,
     SecurityGroupRules: (i.IpPermissions ?? []).map(
@@ -178,6 +191,7 @@ function fakeEc2() {
   );
   for (const command of [
     DeleteSecurityGroupCommand,
+    DeleteManagedPrefixListCommand,
     DeleteRouteTableCommand,
     DeleteSubnetCommand,
     DeleteInternetGatewayCommand,
@@ -223,6 +237,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       CreateSubnetCommand,
       CreateRouteTableCommand,
       CreateSecurityGroupCommand,
+      CreateManagedPrefixListCommand,
     ]) {
       const inputs = inputsOf(command);
       expect(inputs.length).toBeGreaterThan(0);
@@ -238,6 +253,12 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
     });
     expect(t.ids.routeTables.main).toBe(fake.mainTable);
     expect(t.ids.dbFromAppRuleId).toBe('sgr-0');
+    // The scenarios' prefix lists: office ranges (not the internet), and the internet in one entry.
+    expect(inputsOf(CreateManagedPrefixListCommand).map((i) => [i.AddressFamily, i.Entries])).toEqual([
+      ['IPv4', [{ Cidr: '203.0.113.0/24' }, { Cidr: '10.8.0.0/16' }]],
+      ['IPv4', [{ Cidr: '0.0.0.0/0' }]],
+    ]);
+    expect(Object.values(t.ids.prefixLists)).toEqual([expect.stringMatching(/^pl-/), expect.stringMatching(/^pl-/)]);
     // No NAT gateway in the sandbox.
     expect(t.ids.natGatewayId).toBeUndefined();
   });
@@ -357,6 +378,9 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       `DeleteSecurityGroup ${ids.securityGroups.db}`,
       `DeleteSecurityGroup ${ids.securityGroups.app}`,
       `DeleteSecurityGroup ${ids.securityGroups.web}`,
+      // After the groups, whose rules may name them.
+      `DeleteManagedPrefixList ${ids.prefixLists.office}`,
+      `DeleteManagedPrefixList ${ids.prefixLists.everywhere}`,
       expect.stringMatching(/^DisassociateRouteTable rtbassoc-/),
       `DeleteRouteTable ${ids.routeTables.public}`,
       expect.stringMatching(/^DisassociateRouteTable rtbassoc-/),
