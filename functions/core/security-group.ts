@@ -161,6 +161,12 @@ export function evaluateSecurityGroup(
   let egress = 0;
   const closedLists = new Set<string>();
   for (const candidate of candidates) {
+    // What the event asked for must admit the internet itself (a prefix list by its entries): a rule
+    // that only became world-open by a later edit is that edit's event to judge.
+    if (!isWorldOpen(candidate, policy, lists)) {
+      if (candidate.prefixListId) closedLists.add(candidate.prefixListId);
+      continue;
+    }
     const live = candidate.ruleId
       ? liveRules.filter((r) => r.ruleId === candidate.ruleId)
       : liveRules.filter((r) => isSamePermission(r, candidate));

@@ -715,6 +715,19 @@ describe('a managed prefix list is judged by its entries', () => {
     });
   });
 
+  it('the event must ask for the internet itself: a rule from office ranges since edited to 0.0.0.0/0 is that edit\'s event to judge', () => {
+    const asked = fromList(OFFICE);
+    const edited: SgRule = { ...asked, prefixListId: undefined, cidrIpv4: '0.0.0.0/0' };
+    expect(evaluateSecurityGroup([asked], app, [edited], policy, NOW, lists)).toEqual({
+      status: 'ignored',
+      reason: `no entry of ${OFFICE} is open to the internet`,
+    });
+    // And the other way: a list of the internet whose rule was since narrowed to a private CIDR is not drift.
+    const open = fromList(EVERYWHERE);
+    const narrowed: SgRule = { ...open, prefixListId: undefined, cidrIpv4: '10.8.1.0/24' };
+    expect(evaluateSecurityGroup([open], app, [narrowed], policy, NOW, lists).status).toBe('already-compliant');
+  });
+
   it('already-compliant when the rule is gone, whatever the list holds', () => {
     expect(evaluateSecurityGroup([fromList(EVERYWHERE)], app, [], policy, NOW, lists).status).toBe('already-compliant');
   });
