@@ -7,6 +7,8 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand as DescribeClassicLoadBalancersCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -303,6 +305,35 @@ describe('security-group handler: a rule whose source is a managed prefix list',
     expect(outcome.outcome).toBe('remediated');
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: DB, SecurityGroupRuleIds: ['sgr-0a1b2c3d4e5f69301'] });
     expect(outcome.humanAction).toMatch(/their definition before the edit is not in the event/);
+  });
+});
+
+describe('security-group handler: the public tier as AWS shows it (the deployed engine reads the load balancers)', () => {
+  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+  const classic = mockClient(ElasticLoadBalancingClient);
+  afterEach(() => {
+    elbv2.reset();
+    classic.reset();
+  });
+
+  it('an untagged group behind an internet-facing load balancer, opened on 443: ignored, after reading both APIs', async () => {
+    const WEB = 'sg-0a1b2c3d4e5f67001';
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: WEB, GroupName: 'web-untagged', VpcId: 'vpc-0a1b2c3d4e5f60001', Tags: [] }] });
+    const event = sample('AuthorizeSecurityGroupIngress/web-tier-443.json') as unknown as { detail: { responseElements: { securityGroupRuleSet: { items: Array<{ securityGroupRuleId: string }> } } } };
+    const ruleId = event.detail.responseElements.securityGroupRuleSet.items[0]?.securityGroupRuleId as string;
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [{ SecurityGroupRuleId: ruleId, GroupId: WEB, IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0' }],
+    });
+    elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [{ LoadBalancerName: 'shop', Type: 'application', Scheme: 'internet-facing', SecurityGroups: [WEB] }],
+    });
+    classic.on(DescribeClassicLoadBalancersCommand).resolves({ LoadBalancerDescriptions: [] });
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome.outcome).toBe('ignored');
+    expect(outcome.reason).toContain('attached to the internet-facing load balancer shop');
+    expect(elbv2).toHaveReceivedCommandTimes(DescribeLoadBalancersCommand, 1);
+    expect(classic).toHaveReceivedCommandTimes(DescribeClassicLoadBalancersCommand, 1);
+    expect(mutating()).toBe(0);
   });
 });
 
