@@ -104,7 +104,10 @@ export function createHandler<E, R>(name: string, body: (event: E, context: Cont
 export function createLambdaHandler(name: string, engine: Engine, canaryGroupId = loadConfig().canaryGroupId) {
   return createHandler(name, async (event: unknown, context: Context, { logger, metrics }): Promise<Outcome | Rejected> => {
     const eventId = eventIdOf(event);
+    // The logger outlives the invocation: an event without an id must not be logged under the previous
+    // event's (Powertools keeps an appended key until it is removed).
     if (eventId) logger.setCorrelationId(eventId);
+    else logger.removeKeys(['correlation_id']);
     let outcome: Outcome;
     try {
       outcome = await engine.handle(event, context);

@@ -8,7 +8,7 @@ import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbRepeatLedger } from '../../functions/adapters/dynamodb-repeat-ledger.js';
-import { createLoadBalancerReader, fromElbv2 } from '../../functions/adapters/elb.js';
+import { createLoadBalancerReader, fromClassic, fromElbv2 } from '../../functions/adapters/elb.js';
 import { ownFunction } from '../../functions/adapters/self-invoke.js';
 
 /**
@@ -61,6 +61,40 @@ describe('load balancers', () => {
     [undefined, 'application'],
   ] as const)('a v2 load balancer of type %s is %s', (type, kind) => {
     expect(fromElbv2({ LoadBalancerName: 'lb', ...(type ? { Type: type } : {}), Scheme: 'internal' }).kind).toBe(kind);
+  });
+
+  it('a load balancer with no name is named by nothing, not a placeholder; Classic is internet-facing only by its Scheme', () => {
+    expect(fromElbv2({ Scheme: 'internal' }).name).toBe('');
+    expect(fromElbv2({ LoadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/x/1' }).name).toMatch(/^arn:/);
+    expect(fromClassic({}).name).toBe('');
+    expect(fromClassic({ LoadBalancerName: 'old', Scheme: 'internal' })).toEqual({ name: 'old', kind: 'classic', internetFacing: false, securityGroupIds: [] });
+    expect(fromClassic({ LoadBalancerName: 'old', Scheme: 'internet-facing', SecurityGroups: ['sg-1'], VPCId: 'vpc-1' })).toEqual({
+      name: 'old',
+      kind: 'classic',
+      internetFacing: true,
+      vpcId: 'vpc-1',
+      securityGroupIds: ['sg-1'],
+    });
+  });
+
+  it('reads every page of both APIs at the largest page size (400), following NextMarker', async () => {
+    elbv2
+      .on(DescribeLoadBalancersCommand, { PageSize: 400 })
+      .resolves({ LoadBalancers: [{ LoadBalancerName: 'a' }], NextMarker: 'm-2' })
+      .on(DescribeLoadBalancersCommand, { PageSize: 400, Marker: 'm-2' })
+      .resolves({ LoadBalancers: [{ LoadBalancerName: 'b' }] });
+    classic.on(DescribeClassicLoadBalancersCommand, { PageSize: 400 }).resolves({ LoadBalancerDescriptions: [{ LoadBalancerName: 'c' }] });
+    expect((await read()).map((lb) => lb.name)).toEqual(['a', 'b', 'c']);
+    expect(elbv2.commandCalls(DescribeLoadBalancersCommand).map((c) => c.args[0].input)).toEqual([{ PageSize: 400 }, { PageSize: 400, Marker: 'm-2' }]);
+    expect(classic.commandCalls(DescribeClassicLoadBalancersCommand).map((c) => c.args[0].input)).toEqual([{ PageSize: 400 }]);
+  });
+
+  it('a failed v2 read names the v2 API', async () => {
+    classic.on(DescribeClassicLoadBalancersCommand).resolves({ LoadBalancerDescriptions: [] });
+    elbv2.on(DescribeLoadBalancersCommand).rejects(
+      Object.assign(new Error('denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+    );
+    await expect(read()).rejects.toThrow(/^elasticloadbalancing:DescribeLoadBalancers \(v2\) failed/);
   });
 
   it('answers without their lists read as none (no load balancer, no security group)', async () => {

@@ -106,6 +106,26 @@ describe('createLambdaHandler: correlation, logs and counts of an outcome', () =
     expect(none.result).toMatchObject({ outcome: 'ignored' });
   });
 
+  it('an event without an id is not logged under the previous event\'s id (one logger serves every invocation)', async () => {
+    const handler = createLambdaHandler('security-group', engineOf(outcomeOf({})));
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    await handler(envelope('evt-first'), context);
+    written.length = 0;
+    await handler({ detail: {} }, context);
+    vi.restoreAllMocks();
+    const line = written.flatMap((w) => w.split('\n')).find((l) => l.includes('"message":"outcome"'));
+    expect(JSON.parse(line as string).correlation_id).toBeUndefined();
+  });
+
+  it('logs as the LayerGuard service', async () => {
+    const { logs } = await run(engineOf(outcomeOf({})), envelope('evt-1'));
+    expect(logs.find((l) => l.message === 'outcome')?.service).toBe(METRICS.service);
+  });
+
   it('an outcome without seconds open counts no secondsOpen', async () => {
     const { emf } = await run(engineOf(outcomeOf({ outcome: 'ignored' })), envelope('evt-1'));
     const metrics = metricsOf(emf);

@@ -121,6 +121,8 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
     const records = await new DynamoDBClient({}).send(new ScanCommand({ TableName: table }));
     // One remediation record and one per notification channel, for this event.
     expect(records.Items?.length).toBeGreaterThanOrEqual(3);
+    // And the revert is counted for the reconciler, in the same table (the repeat ledger's item).
+    expect(records.Items?.some((i) => i.id?.S?.startsWith('repeat#'))).toBe(true);
   });
 
   it('the same change seen again under a new event id is already-compliant', async () => {
