@@ -183,6 +183,10 @@ function describeAction(a: Outcome['actions'][number]): string {
     case 'replace-association':
     case 'associate-subnet':
       return `move ${a.subnetId} from ${a.fromRouteTableId} to ${a.toRouteTableId}`;
+    case 'delete-nacl-entry':
+      return `delete ${a.egress ? 'egress' : 'ingress'} entry ${a.ruleNumber} from ${a.networkAclId}`;
+    case 'replace-nacl-association':
+      return `move ${a.subnetId} from ${a.fromNetworkAclId} to ${a.toNetworkAclId}`;
   }
 }
 
