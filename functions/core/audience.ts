@@ -19,15 +19,9 @@ export type Audience = 'people' | 'machines';
  */
 export const PEOPLE_OUTCOMES: readonly OutcomeStatus[] = ['remediated', 'dry-run', 'alert-only', 'failed'];
 
-/**
- * A person must act: LayerGuard could not (alert-only, failed), did not judge the change at all (an
- * unreadable event), or reverted it but cannot restore what the change replaced (a ReplaceNetworkAclEntry
- * whose old definition CloudTrail does not record: `remediated` with a `humanAction`).
- */
+/** A person must act: LayerGuard could not (alert-only, failed), or did not judge the change at all (an unreadable event). */
 export const needsPerson = (o: Outcome): boolean =>
-  o.outcome === 'alert-only' ||
-  o.outcome === 'failed' ||
-  ((o.outcome === 'ignored' || o.outcome === 'remediated') && o.humanAction !== undefined);
+  o.outcome === 'alert-only' || o.outcome === 'failed' || (o.outcome === 'ignored' && o.humanAction !== undefined);
 
 /**
  * The SNS message attributes people's subscriptions filter on: the outcome, and `attention`

@@ -215,6 +215,9 @@ export function formatNotification(outcome: Outcome): { subject: string; message
     lines.push(
       `ACTION REQUIRED: ${s(outcome.humanAction ?? 'LayerGuard could not revert this change; review it by hand.', FIELD_MAX.text)}`,
     );
+  } else if (outcome.humanAction) {
+    // Reverted, with something LayerGuard cannot do itself (a replaced network ACL entry's old definition to restore).
+    lines.push('', `FOLLOW-UP: ${s(outcome.humanAction, FIELD_MAX.text)}`);
   }
   if (outcome.error) {
     const code = outcome.error.code ? ` ${s(outcome.error.code, 100)}` : '';
