@@ -1,4 +1,4 @@
-import type { NetworkAcl, RouteTable } from '../core/network.js';
+import type { NetworkAcl, RouteTable, Subnet } from '../core/network.js';
 import { admitsInternet, decideNetworkAcls } from '../core/network-acl.js';
 import { applyAclFindings } from './network-acl.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
@@ -56,8 +56,9 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  *   other VPC can have drift); drift per VPC is reverted one change after another, at most
  *   `concurrency` VPCs at once.
  *
- * - network ACLs: DescribeNetworkAcls page by page, then one DescribeSubnets per VPC with an ACL that
- *   admits the internet; each drift reverted and read back on its own.
+ * - network ACLs: DescribeNetworkAcls page by page, then the subnets of each VPC with an ACL that
+ *   admits the internet (the same DescribeSubnets as its route tables', read once per VPC); each drift
+ *   reverted and read back on its own.
  *
  * The calls of one worker run one after another, so no more than `concurrency` EC2 calls are in
  * flight. Throttling (`RequestLimitExceeded`) is retried with backoff below the port: by the SDK's
@@ -98,9 +99,19 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   const byVpc = new Map<string, RouteTable[]>();
   for (const t of tables) byVpc.set(t.vpcId, [...(byVpc.get(t.vpcId) ?? []), t]);
   const suspect = [...byVpc].filter(([, vpcTables]) => vpcTables.some((t) => hasJudgedRoute(t, policy)));
+  // One DescribeSubnets per VPC, whether its route tables or its network ACLs need the subnets' tags.
+  const subnetReads = new Map<string, Promise<Subnet[]>>();
+  const subnetsOf = (vpc: string): Promise<Subnet[]> => {
+    let read = subnetReads.get(vpc);
+    if (!read) {
+      read = network.listSubnets(vpc);
+      subnetReads.set(vpc, read);
+    }
+    return read;
+  };
   const perVpc = await mapLimit(suspect, limit, async ([vpc, vpcTables]) => {
     try {
-      const subnets = await network.listSubnets(vpc);
+      const subnets = await subnetsOf(vpc);
       return await revertVpcRouteDrift(vpcTables, subnets, trigger, deps);
     } catch (error) {
       return [failedOutcome(trigger, error, [vpc], `sweeping the route tables of ${vpc}`)];
@@ -122,7 +133,7 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   const open = [...aclsByVpc].filter(([, vpcAcls]) => vpcAcls.some((a) => admitsInternet(a, policy)));
   const perVpcAcls = await mapLimit(open, limit, async ([vpc, vpcAcls]) => {
     try {
-      const subnets = await network.listSubnets(vpc);
+      const subnets = await subnetsOf(vpc);
       const results: Outcome[] = [];
       for (const finding of decideNetworkAcls(vpcAcls, subnets, policy, deps.clock())) {
         const acl = vpcAcls.find((a) => a.networkAclId === finding.drift.networkAclId) as NetworkAcl;
