@@ -189,10 +189,23 @@ export const subnetsOnAcl = (acl: NetworkAcl, subnets: readonly Subnet[]): Subne
 
 /**
  * The ACLs isolated subnets may go back to, of one VPC's: tagged as isolated and admitting nothing from
- * the internet. A move is made only when there is exactly one; none or several is `alert-only`.
+ * the internet once this decision's own deletions are done; a move is made only when there is exactly
+ * one (none or several is `alert-only`). Those that
+ * admit nothing from the internet, and those whose internet entries the decision deletes (tagged as
+ * isolated, used by no other subnet, not exempt), when the decision is on the whole VPC (`closing`: no
+ * focus, so those deletions are in it). Callers apply deletions before moves (`byRevertOrder`).
  */
-export const isolatedAclsOf = (aclsOfVpc: readonly NetworkAcl[], policy: Policy): NetworkAcl[] =>
-  aclsOfVpc.filter((a) => isIsolatedAclTagged(a, policy) && !admitsInternet(a, policy));
+const homesOf = (aclsOfVpc: readonly NetworkAcl[], subnets: readonly Subnet[], policy: Policy, now: Date, closing: boolean): NetworkAcl[] =>
+  aclsOfVpc.filter(
+    (a) =>
+      isIsolatedAclTagged(a, policy) &&
+      (!admitsInternet(a, policy) ||
+        (closing && !readExemption(a.tags, policy.exemption, now).exempt && subnetsOnAcl(a, subnets).every((s) => isIsolatedSubnet(s, policy)))),
+  );
+
+/** Deletions first, then moves: a subnet moves onto an isolated ACL only once its internet entries are gone. */
+export const byRevertOrder = (a: AclFinding, b: AclFinding): number => rank(a) - rank(b);
+const rank = (f: AclFinding): number => (f.status === 'revert' && f.action.type === 'delete-nacl-entry' ? 0 : 1);
 
 /**
  * THE decision for network ACLs, on live state: every drift of isolated subnets in these ACLs and
@@ -217,7 +230,8 @@ export function decideNetworkAcls(
 ): AclFinding[] {
   return acls
     .filter((a) => !focus.networkAclId || a.networkAclId === focus.networkAclId)
-    .flatMap((a) => decideAcl(a, acls.filter((v) => v.vpcId === a.vpcId), subnets, policy, now, focus));
+    .flatMap((a) => decideAcl(a, acls.filter((v) => v.vpcId === a.vpcId), subnets, policy, now, focus))
+    .sort(byRevertOrder);
 }
 
 function decideAcl(
@@ -247,7 +261,8 @@ function decideAcl(
   const note = problems.length > 0 ? ` (${problems.join('; ')})` : '';
   const aclExempt = aclExemption.exempt ? `${id} is exempt until ${aclExemption.until}: ${aclExemption.reason}` : undefined;
   const entriesText = open.map(describeEntry).join(', ');
-  const candidates = isolatedAclsOf(vpcAcls, policy).filter((a) => a.networkAclId !== id);
+  const closing = !focus.networkAclId && !focus.entry && !focus.subnetIds && !focus.placement;
+  const candidates = homesOf(vpcAcls, subnets, policy, now, closing).filter((a) => a.networkAclId !== id);
   const home = candidates.length === 1 ? candidates[0] : undefined;
   const tags = policy.isolated.subnetTags.map((t) => `${t.key}=${t.value}`).join(' or ');
   const isolatedIds = isolated.map((s) => s.subnetId);

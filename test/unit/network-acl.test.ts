@@ -198,6 +198,18 @@ describe('decideNetworkAcls: the one decision', () => {
     ]);
   });
 
+  it('a whole-VPC decision moves a misplaced subnet onto the isolated ACL whose internet entry it deletes (deletion first)', () => {
+    const acls = [defaultAcl([WEB, DB1]), dbAcl([allow(90, '0.0.0.0/0', '-1')], [DB2])];
+    const findings = decideNetworkAcls(acls, SUBNETS, DEFAULT_POLICY, NOW);
+    expect(findings.map((f) => ('action' in f ? f.action.type : f.status))).toEqual(['delete-nacl-entry', 'replace-nacl-association']);
+  });
+
+  it('an event narrowed to one ACL never moves a subnet onto an isolated ACL that still admits the internet', () => {
+    const acls = [defaultAcl([WEB, DB1]), dbAcl([allow(90, '0.0.0.0/0', '-1')], [DB2])];
+    const findings = decideNetworkAcls(acls, SUBNETS, DEFAULT_POLICY, NOW, { networkAclId: DEF_ACL, subnetIds: [DB1], placement: true });
+    expect(findings.map((f) => f.status)).toEqual(['alert-only']);
+  });
+
   it('alert-only when no single isolated ACL is known', () => {
     const acls = [acl(DEF_ACL, [allow(100, '0.0.0.0/0', '-1')], [WEB, DB1])];
     const [finding] = decideNetworkAcls(acls, SUBNETS, DEFAULT_POLICY, NOW);
