@@ -271,7 +271,8 @@ function networkAclRule(policy: Policy, options: PatternOptions): RuleSpec {
   };
   const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
   const fits = size(pattern) <= limit;
-  const unfiltered = { ...pattern, detail: { ...pattern.detail, $or: [{ eventName: [...NACL_ENTRY_EVENTS, ...NACL_ASSOCIATION_EVENTS] }] } };
+  const { $or: _branches, ...common } = pattern.detail;
+  const unfiltered = { ...pattern, detail: { ...common, eventName: [...NACL_ENTRY_EVENTS, ...NACL_ASSOCIATION_EVENTS] } };
   return {
     name: 'network-acl',
     handler: 'route-table',
