@@ -30,7 +30,9 @@ function candidatesOf(change: Change, policy: Policy): string[] {
   switch (change.kind) {
     case 'sg-ingress':
       return worldOpenCandidates(change.rules, policy).map(
-        (r) => `${change.groupId ?? change.groupName}: ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}`,
+        (r) =>
+          `${change.groupId ?? change.groupName}: ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}` +
+          (r.prefixListId && !r.cidrIpv4 && !r.cidrIpv6 ? ': drift if an entry of the list is the internet' : ''),
       );
     case 'route': {
       const kind = forbiddenTargetKind(change.target, policy);

@@ -226,6 +226,28 @@ export const CATALOGUE: readonly Scenario[] = [
     check: (t) => noWorldOpen(t, t.ids.securityGroups.db),
   },
   {
+    name: 'ssh-from-prefix-list-of-the-world',
+    drift: 'prefix list: app tier tcp/22 from a managed prefix list whose entry is 0.0.0.0/0 (judged by its entries)',
+    expected: 'remediated',
+    mustHold: 'the app tier admits nothing from that list; the list itself is unchanged',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: t.ids.prefixLists.everywhere }]),
+    check: async (t) =>
+      (await t.ingressRules(t.ids.securityGroups.app))
+        .filter((r) => r.prefixListId === t.ids.prefixLists.everywhere)
+        .map((r) => `${t.ids.securityGroups.app} still admits ${r.prefixListId} (${r.ruleId})`),
+  },
+  {
+    name: 'control-prefix-list-of-office-ranges',
+    drift: 'prefix list: db tier tcp/3306 from a managed prefix list of office and VPN ranges (not the internet)',
+    expected: 'ignored',
+    mustHold: 'the db tier keeps its rule from the office list',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: t.ids.prefixLists.office }]),
+    check: async (t) =>
+      (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.prefixListId === t.ids.prefixLists.office)
+        ? []
+        : [`${t.ids.securityGroups.db} lost its rule from ${t.ids.prefixLists.office}: a negative control was touched`],
+  },
+  {
     name: 'igw-route-on-database-table',
     drift: 'database route table: 0.0.0.0/0 -> internet gateway (CreateRoute)',
     expected: 'remediated',

@@ -11,14 +11,17 @@ import {
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
+  CreateManagedPrefixListCommand,
   DeleteInternetGatewayCommand,
   DeleteNetworkAclCommand,
   DescribeNetworkAclsCommand,
   ReplaceNetworkAclAssociationCommand,
+  DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
+  DescribeManagedPrefixListsCommand,
   DescribeInternetGatewaysCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
@@ -76,9 +79,11 @@ export interface SandboxResources {
   /** The VPC's default network ACL (comes with the VPC, tagged by the run) and the database tier's. */
   defaultNetworkAclId?: string;
   databaseNetworkAclId?: string;
+  /** Customer-managed prefix lists the groups' rules may name (deleted after the groups). */
+  prefixLists: Partial<Record<keyof TierIds['prefixLists'], string>>;
 }
 
-export const emptySandbox = (): SandboxResources => ({ subnets: {}, routeTables: {}, securityGroups: {} });
+export const emptySandbox = (): SandboxResources => ({ subnets: {}, routeTables: {}, securityGroups: {}, prefixLists: {} });
 
 /** The sandbox's ids in the game day's terms, once it is complete. */
 export function tierIds(c: SandboxResources): TierIds {
@@ -111,6 +116,10 @@ export function tierIds(c: SandboxResources): TierIds {
     ...(c.defaultNetworkAclId && c.databaseNetworkAclId
       ? { networkAcls: { default: c.defaultNetworkAclId, database: c.databaseNetworkAclId } }
       : {}),
+    prefixLists: {
+      office: need(c.prefixLists.office, 'office prefix list'),
+      everywhere: need(c.prefixLists.everywhere, 'prefix list of the internet'),
+    },
     ...(c.securityGroups.canary ? { canaryGroup: c.securityGroups.canary } : {}),
   };
 }
@@ -181,9 +190,16 @@ export class SandboxGuard {
               (a) => a.NetworkAclId === id,
             )?.Tags ?? undefined
           );
+        case 'pl': {
+          // A deleted list stays described a while as `delete-complete` (ManagedPrefixList.State).
+          const list = (
+            await this.client.send(new DescribeManagedPrefixListsCommand({ PrefixListIds: [id] }))
+          ).PrefixLists?.find((l) => l.PrefixListId === id && l.State !== 'delete-complete');
+          return list ? (list.Tags ?? []) : undefined;
+        }
         default:
           throw new SandboxGuardError(
-            `refusing to touch ${id}: the game day only changes VPCs, gateways, subnets, route tables, network ACLs and groups it created`,
+            `refusing to touch ${id}: the game day only changes VPCs, gateways, subnets, route tables, network ACLs, groups and prefix lists it created`,
           );
       }
     } catch (error) {
@@ -413,6 +429,26 @@ export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
   // Attached to nothing, like the stack's canary group: the `canary` scenario probes it.
   await group('canary', "LayerGuard game day: the canary's empty group", {});
 
+  // Prefix lists a scenario's rule may name: office ranges (not the internet), and the internet in one entry.
+  const prefixList = async (key: keyof TierIds['prefixLists'], cidrs: readonly string[]) => {
+    step();
+    const id = (
+      await client.send(
+        new CreateManagedPrefixListCommand({
+          PrefixListName: `${prefix}-${key}`,
+          AddressFamily: 'IPv4',
+          MaxEntries: 5,
+          Entries: cidrs.map((Cidr) => ({ Cidr })),
+          TagSpecifications: tags('prefix-list', key),
+        }),
+      )
+    ).PrefixList?.PrefixListId;
+    if (!id) throw new LayerGuardError('CreateManagedPrefixList answered without an id');
+    c.prefixLists[key] = id;
+  };
+  await prefixList('office', ['203.0.113.0/24', '10.8.0.0/16']);
+  await prefixList('everywhere', ['0.0.0.0/0']);
+
   step();
   await guard.require(web, 'authorize ingress on');
   await client.send(
@@ -548,6 +584,12 @@ export async function deleteSandbox(o: DeleteOptions): Promise<string[]> {
       )
     )
       delete c.securityGroups[key];
+  }
+  // After the groups: a list cannot be deleted while a rule references it (DeleteManagedPrefixList).
+  for (const key of ['office', 'everywhere'] as const) {
+    const id = c.prefixLists[key];
+    if (await remove(id, 'DeleteManagedPrefixList', () => client.send(new DeleteManagedPrefixListCommand({ PrefixListId: id }))))
+      delete c.prefixLists[key];
   }
   for (const key of ['public', 'private', 'database'] as const) {
     const id = c.routeTables[key];

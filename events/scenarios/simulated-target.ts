@@ -16,6 +16,7 @@ const ids: TierIds = {
   securityGroups: BASELINE.securityGroups,
   dbFromAppRuleId: BASELINE.rules.dbFromApp,
   networkAcls: BASELINE.networkAcls,
+  prefixLists: BASELINE.prefixLists,
 };
 
 const injection = (i: { event: Record<string, unknown>; eventId: string }): Injection => ({

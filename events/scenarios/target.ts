@@ -16,6 +16,8 @@ export interface TierIds {
   readonly networkAcls?: { readonly default: string; readonly database: string };
   /** The db tier's rule that admits the app tier (ModifySecurityGroupRules scenarios edit it). */
   readonly dbFromAppRuleId: string;
+  /** Customer-managed prefix lists: office ranges (not the internet), and one whose entry is 0.0.0.0/0. */
+  readonly prefixLists: { readonly office: string; readonly everywhere: string };
 }
 
 /** An account and a region: where a change was made, where LayerGuard acts. */

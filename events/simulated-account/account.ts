@@ -89,6 +89,8 @@ export class SimulatedAccount {
   readonly aclAssociations = new Map<string, NetworkAclAssociation>();
   /** Network ACL ids come from their own sequence, so that the ids of everything else stay as they were before ACLs were modelled. */
   readonly aclIds: IdMaker;
+  /** Customer-managed prefix lists: their entries' CIDRs (current version), as EC2 stores them. */
+  readonly prefixLists = new Map<string, { prefixListId: string; name: string; entries: string[] }>();
 
   constructor(
     readonly account = '111122223333',
@@ -230,6 +232,22 @@ export class SimulatedAccount {
     const id = opts.natGatewayId ?? this.ids.make('nat');
     this.natGateways.set(id, { subnetId });
     return id;
+  }
+
+  // ---- managed prefix lists --------------------------------------------------------------------
+
+  /** CreateManagedPrefixList with entries (their CIDRs canonical, as EC2 stores a CIDR). */
+  createPrefixList(name: string, cidrs: readonly string[], opts: { prefixListId?: string } = {}): string {
+    const prefixListId = opts.prefixListId ?? this.ids.make('pl');
+    this.prefixLists.set(prefixListId, { prefixListId, name, entries: cidrs.map((c) => canonicalCidr(c) ?? c) });
+    return prefixListId;
+  }
+
+  /** GetManagedPrefixListEntries: an unknown list is an error (LayerGuard reads no code of it as "gone"). */
+  prefixListEntries(prefixListId: string): string[] {
+    const list = this.prefixLists.get(prefixListId);
+    if (!list) throw new Ec2Error('InvalidPrefixListID.NotFound', `The prefix list ID '${prefixListId}' does not exist`);
+    return [...list.entries];
   }
 
   // ---- security groups --------------------------------------------------------------------

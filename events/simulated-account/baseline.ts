@@ -53,6 +53,9 @@ export function seedThreeTier(account: SimulatedAccount, now: Date = new Date())
   account.associateRouteTable(b.routeTables.database, b.subnets.database1, { associationId: a.database1 });
   account.associateRouteTable(b.routeTables.database, b.subnets.database2, { associationId: a.database2 });
 
+  account.createPrefixList('office-and-vpn', ['203.0.113.0/24', '10.8.0.0/16'], { prefixListId: b.prefixLists.office });
+  account.createPrefixList('everywhere', ['0.0.0.0/0'], { prefixListId: b.prefixLists.everywhere });
+
   const sg = b.securityGroups;
   account.createSecurityGroup(vpc, 'web-tier', { groupId: sg.web, tags: { Name: 'web-tier', Tier: 'Web' } });
   account.createSecurityGroup(vpc, 'app-tier', { groupId: sg.app, tags: { Name: 'app-tier', Tier: 'Application' } });

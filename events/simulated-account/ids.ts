@@ -55,6 +55,14 @@ export const BASELINE = {
     dbEgress: 'sgr-0a1b2c3d4e5f69309',
     exemptEgress: 'sgr-0a1b2c3d4e5f69409',
   },
+  /**
+   * Customer-managed prefix lists: the office and VPN ranges (not the internet), and one someone made of
+   * the internet in one entry. The route sample's pl-0a1b2c3d4e5f6a002 is not one of them.
+   */
+  prefixLists: {
+    office: 'pl-0a1b2c3d4e5f6a001',
+    everywhere: 'pl-0a1b2c3d4e5f6a003',
+  },
   securityGroups: {
     web: 'sg-0a1b2c3d4e5f67001',
     app: 'sg-0a1b2c3d4e5f67002',

@@ -70,6 +70,12 @@ class Materialiser {
       this.assumptions.push(`security group ${change.groupId ?? change.groupName} is unknown to the baseline: created untagged (not public tier, not exempt)`);
     }
     const groupId = group?.groupId as string;
+    for (const listId of new Set(change.rules.flatMap((r) => (r.prefixListId ? [r.prefixListId] : [])))) {
+      if (this.account.prefixLists.has(listId)) continue;
+      // The worst case: the list holds the whole internet.
+      this.account.createPrefixList(`replayed-${listId}`, ['0.0.0.0/0'], { prefixListId: listId });
+      this.assumptions.push(`prefix list ${listId} is unknown to the baseline: created holding 0.0.0.0/0`);
+    }
     for (const { ruleId, ...rule } of change.rules) {
       if (ruleId && this.account.rules.has(ruleId)) {
         this.account.modifyRule(groupId, ruleId, rule);

@@ -17,6 +17,7 @@ import type { Ec2Throttle } from './throttle.js';
 const OPERATIONS = {
   getSecurityGroup: ['DescribeSecurityGroups', 'reads'],
   listRules: ['DescribeSecurityGroupRules', 'reads'],
+  getPrefixListEntries: ['GetManagedPrefixListEntries', 'reads'],
   revokeIngress: ['RevokeSecurityGroupIngress', 'sgIngress'],
   getRouteTable: ['DescribeRouteTables', 'reads'],
   listRouteTables: ['DescribeRouteTables', 'reads'],
@@ -140,6 +141,10 @@ export class SimulatedNetwork implements NetworkApi {
 
   listRules(groupId: string) {
     return this.call('listRules', () => this.account.rulesOf(groupId).map((r) => ({ ...r })));
+  }
+
+  getPrefixListEntries(prefixListId: string) {
+    return this.call('getPrefixListEntries', () => this.account.prefixListEntries(prefixListId));
   }
 
   async revokeIngress(groupId: string, ruleIds: readonly string[]) {

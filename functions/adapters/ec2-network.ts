@@ -14,6 +14,7 @@ import {
   type DescribeSecurityGroupsCommandInput,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
+  GetManagedPrefixListEntriesCommand,
   type EC2Client,
   type Route as Ec2Route,
   type RouteTable as Ec2RouteTable,
@@ -59,6 +60,8 @@ const PAGE_SIZE = {
   subnets: 1000,
   // DescribeNetworkAclsRequest.MaxResults (models_4.d.ts); 100 is within what EC2 accepts (5 to 1000).
   networkAcls: 100,
+  /** GetManagedPrefixListEntries MaxResults: "Valid Range: Minimum value of 1. Maximum value of 100" (EC2 API Reference). */
+  prefixListEntries: 100,
 } as const;
 
 interface SdkErrorShape {
@@ -492,6 +495,28 @@ export function createEc2Network(
       if (answer.gone) return undefined;
       const table = answer.value.RouteTables?.find((t) => t.RouteTableId === routeTableId);
       return table ? toRouteTable(table) : undefined;
+    },
+
+    /**
+     * GetManagedPrefixListEntries (SDK: GetManagedPrefixListEntriesRequest PrefixListId, MaxResults,
+     * NextToken; `Entries[].Cidr`, models_6.d.ts), every page, at the list's current version. No error is
+     * "already gone": EC2 keeps a list while a rule references it ("You must first remove all references
+     * to the prefix list", DeleteManagedPrefixList), so a failed read fails the decision.
+     */
+    async getPrefixListEntries(prefixListId) {
+      const cidrs: string[] = [];
+      for await (const page of pages('GetManagedPrefixListEntries', (NextToken) =>
+        client.send(
+          new GetManagedPrefixListEntriesCommand({
+            PrefixListId: prefixListId,
+            MaxResults: PAGE_SIZE.prefixListEntries,
+            ...(NextToken ? { NextToken } : {}),
+          }),
+        ),
+      )) {
+        cidrs.push(...(page.Entries ?? []).flatMap((e) => (e.Cidr ? [e.Cidr] : [])));
+      }
+      return cidrs;
     },
 
     async listRouteTables(vpcId) {

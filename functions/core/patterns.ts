@@ -114,11 +114,20 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
   // Where a world-open CIDR appears, in every request form the SDK defines
   // (`AuthorizeSecurityGroupIngressRequest`, `ModifySecurityGroupRulesRequest`) as CloudTrail records it.
   // Nested `$or`s share the common part of the paths, to stay within the size quota.
+  // A managed prefix list is judged by its entries, which only the handler can read: any rule naming one matches.
+  const list = [{ exists: true }];
   const request = [
-    // AuthorizeSecurityGroupIngress, IpPermissions: ipPermissions.items[].ipRanges.items[].cidrIp
+    // AuthorizeSecurityGroupIngress, IpPermissions: ipPermissions.items[].ipRanges.items[].cidrIp, and
+    // ipPermissions.items[].prefixListIds.items[].prefixListId
     {
       ipPermissions: {
-        items: { $or: [{ ipRanges: { items: { cidrIp: v4 } } }, { ipv6Ranges: { items: { cidrIpv6: v6 } } }] },
+        items: {
+          $or: [
+            { ipRanges: { items: { cidrIp: v4 } } },
+            { ipv6Ranges: { items: { cidrIpv6: v6 } } },
+            { prefixListIds: { items: { prefixListId: list } } },
+          ],
+        },
       },
     },
     // AuthorizeSecurityGroupIngress, the flat form: cidrIp at the top level (IPv4 only)
@@ -126,12 +135,12 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
     // ModifySecurityGroupRules: ModifySecurityGroupRulesRequest.SecurityGroupRule[].SecurityGroupRule
     {
       ModifySecurityGroupRulesRequest: {
-        SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }] } },
+        SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }, { PrefixListId: list }] } },
       },
     },
   ];
   // What EC2 created, whatever the request's form: responseElements.securityGroupRuleSet.items[]
-  const response = { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }] } } };
+  const response = { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }, { prefixListId: list }] } } };
   const worldOpen = [{ requestParameters: { $or: request } }, { responseElements: response }];
   const base = {
     ...envelope(policy, options),
@@ -170,7 +179,7 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
     handler: 'security-group',
     description:
       `LayerGuard: ingress opened to a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
-      `/${policy.worldOpen.ipv6MinPrefix} (IPv6), by anyone but LayerGuard`,
+      `/${policy.worldOpen.ipv6MinPrefix} (IPv6), or to a managed prefix list, by anyone but LayerGuard`,
     pattern,
     notes,
   };
@@ -212,10 +221,9 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
       : [{ eventName: [...ROUTE_EVENTS], requestParameters: OPAQUE_TARGET_FILTER }]),
     // A subnet associated with a table (not a gateway edge association).
     { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
-    // The request names only the association, not the subnet: the handler resolves it.
-    { eventName: ['ReplaceRouteTableAssociation'] },
-    // A subnet taken off its table falls back to the main table; the request names only the association.
-    { eventName: [...DISASSOCIATION_EVENTS] },
+    // The request names only the association, not the subnet: the handler resolves it (a subnet taken off
+    // its table falls back to the VPC's main table). One branch for both, within the size quota.
+    { eventName: ['ReplaceRouteTableAssociation', ...DISASSOCIATION_EVENTS] },
   ];
   const withBranches = (or: readonly unknown[]) => ({
     ...envelope(policy, options),

@@ -752,6 +752,6 @@ export function evaluateDisassociation(
   const mains = list(judged.map((v) => v.main.routeTableId));
   return {
     status: 'ignored',
-    reason: `the subnet of ${change.associationId} is not an isolated one: no isolated subnet uses ${mains} implicitly`,
+    reason: `no isolated subnet uses ${mains} implicitly: the subnet of ${change.associationId} is not isolated, or has an explicit association again`,
   };
 }

@@ -1,5 +1,5 @@
 import type { RequestedRule } from './change.js';
-import { isBroaderThan, isPrivateIpv6, isSameNetwork } from './cidr.js';
+import { isBroaderThan, isPrivateIpv6, isSameNetwork, parseCidr } from './cidr.js';
 import { readExemption } from './exemption.js';
 import type { SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
@@ -17,13 +17,35 @@ export const normaliseProtocol = (protocol: string): string => {
 };
 
 /**
- * Ingress whose source is the internet, or a slice of it broader than the policy's bounds. Private
- * IPv6 (`fc00::/7`, RFC 4193) is never the internet, however short its prefix.
+ * The entries (CIDRs) of the managed prefix lists that rules name, by list id, as
+ * GetManagedPrefixListEntries returns them. A list that is not in the map is not known to admit anything.
  */
-export const isWorldOpen = (rule: RuleShape, policy: Policy): boolean =>
+export type PrefixLists = ReadonlyMap<string, readonly string[]>;
+export const NO_PREFIX_LISTS: PrefixLists = new Map();
+
+/**
+ * A CIDR that is the internet, or a slice of it broader than the policy's bounds. Private IPv6
+ * (`fc00::/7`, RFC 4193) is never the internet, however short its prefix.
+ */
+export const isWorldOpenCidr = (cidr: string, policy: Policy): boolean => {
+  const family = parseCidr(cidr)?.family;
+  if (family === 4) return isBroaderThan(cidr, policy.worldOpen.ipv4MinPrefix);
+  return family === 6 && isBroaderThan(cidr, policy.worldOpen.ipv6MinPrefix) && !isPrivateIpv6(cidr);
+};
+
+/** The entries of the rule's prefix list that are the internet (none when the rule names no list, or the list is not read). */
+export const worldOpenEntries = (rule: Pick<RuleShape, 'prefixListId'>, policy: Policy, lists: PrefixLists): string[] =>
+  rule.prefixListId ? (lists.get(rule.prefixListId) ?? []).filter((cidr) => isWorldOpenCidr(cidr, policy)) : [];
+
+/**
+ * Ingress whose source is the internet, or a slice of it broader than the policy's bounds: a CIDR, or
+ * a managed prefix list judged by its entries (`lists`).
+ */
+export const isWorldOpen = (rule: RuleShape, policy: Policy, lists: PrefixLists = NO_PREFIX_LISTS): boolean =>
   rule.isEgress !== true &&
   (isBroaderThan(rule.cidrIpv4, policy.worldOpen.ipv4MinPrefix) ||
-    (isBroaderThan(rule.cidrIpv6, policy.worldOpen.ipv6MinPrefix) && !isPrivateIpv6(rule.cidrIpv6)));
+    (isBroaderThan(rule.cidrIpv6, policy.worldOpen.ipv6MinPrefix) && !isPrivateIpv6(rule.cidrIpv6)) ||
+    worldOpenEntries(rule, policy, lists).length > 0);
 
 /**
  * Why the group is the public tier: a tag the policy names, or (when the policy says so) an
@@ -72,9 +94,17 @@ export const isSamePermission = (live: SgRule, requested: RuleShape): boolean =>
   live.prefixListId === requested.prefixListId &&
   live.referencedGroupId === requested.referencedGroupId;
 
-/** The requested rules that could be drift, judged from the event alone (no I/O needed to rule the rest out). */
+/**
+ * The requested rules that could be drift, judged from the event alone (no I/O needed to rule the rest
+ * out): a world-open CIDR, or a managed prefix list, whose entries only the live list can tell.
+ */
 export const worldOpenCandidates = (rules: readonly RequestedRule[], policy: Policy): RequestedRule[] =>
-  rules.filter((r) => isWorldOpen(r, policy));
+  rules.filter((r) => isWorldOpen(r, policy) || r.prefixListId !== undefined);
+
+/** The prefix lists of these rules' ingress, once each: the lists whose entries a decision must read. */
+export const prefixListsOf = (rules: readonly RuleShape[]): string[] => [
+  ...new Set(rules.flatMap((r) => (r.prefixListId && r.isEgress !== true ? [r.prefixListId] : []))),
+];
 
 /** What the live state says about a change's world-open candidates. */
 export type SgDecision =
@@ -99,15 +129,19 @@ export const describePermission = (r: Pick<RuleShape, 'protocol' | 'fromPort' | 
   return `${protocol}/${ports}`;
 };
 
-const describeRule = (r: RuleShape): string => {
-  const source = r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId ?? r.referencedGroupId ?? '?';
+/** "tcp/22 from 0.0.0.0/0"; a prefix list with its entries that are the internet, when they are known. */
+const describeRule = (r: RuleShape, policy?: Policy, lists: PrefixLists = NO_PREFIX_LISTS): string => {
+  const open = policy ? worldOpenEntries(r, policy, lists) : [];
+  const list = r.prefixListId && open.length > 0 ? `${r.prefixListId} (${open.join(', ')})` : r.prefixListId;
+  const source = r.cidrIpv4 ?? r.cidrIpv6 ?? list ?? r.referencedGroupId ?? '?';
   return `${describePermission(r)} from ${source}`;
 };
 export { describeRule };
 
 /**
  * Decides, on live state, which of the change's candidate rules are drift: they still exist, are
- * world-open, and the policy does not allow them. Pure: the caller reads the group and its rules.
+ * world-open (a prefix list by its entries in `lists`), and the policy does not allow them. Pure: the
+ * caller reads the group, its rules and the entries of the prefix lists they name.
  */
 export function evaluateSecurityGroup(
   candidates: readonly RequestedRule[],
@@ -115,6 +149,7 @@ export function evaluateSecurityGroup(
   liveRules: readonly SgRule[],
   policy: Policy,
   now: Date,
+  lists: PrefixLists = NO_PREFIX_LISTS,
 ): SgDecision {
   if (!group) return { status: 'already-compliant', reason: 'the security group no longer exists' };
   const exemption = readExemption(group.tags, policy.exemption, now);
@@ -124,7 +159,14 @@ export function evaluateSecurityGroup(
   const matched = new Map<string, SgRule>();
   let allowed = 0;
   let egress = 0;
+  const closedLists = new Set<string>();
   for (const candidate of candidates) {
+    // What the event asked for must admit the internet itself (a prefix list by its entries): a rule
+    // that only became world-open by a later edit is that edit's event to judge.
+    if (!isWorldOpen(candidate, policy, lists)) {
+      if (candidate.prefixListId) closedLists.add(candidate.prefixListId);
+      continue;
+    }
     const live = candidate.ruleId
       ? liveRules.filter((r) => r.ruleId === candidate.ruleId)
       : liveRules.filter((r) => isSamePermission(r, candidate));
@@ -134,7 +176,11 @@ export function evaluateSecurityGroup(
         egress += 1;
         continue;
       }
-      if (!isWorldOpen(rule, policy)) continue; // modified again since: no longer world-open
+      if (!isWorldOpen(rule, policy, lists)) {
+        // A prefix list with no entry that is the internet; or a rule modified again since.
+        if (rule.prefixListId) closedLists.add(rule.prefixListId);
+        continue;
+      }
       if (isAllowedPublic(rule, group, policy)) allowed += 1;
       else matched.set(rule.ruleId, rule);
     }
@@ -144,6 +190,9 @@ export function evaluateSecurityGroup(
       return { status: 'ignored', reason: `${group.groupId} is the public tier (${publicTierBasis(group, policy)}) and the rule is on an allowed port` };
     }
     if (egress > 0) return { status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' };
+    if (closedLists.size > 0) {
+      return { status: 'ignored', reason: `no entry of ${[...closedLists].join(', ')} is open to the internet` };
+    }
     return { status: 'already-compliant', reason: 'the world-open rules are already gone' };
   }
   const rules = [...matched.values()];
@@ -153,13 +202,18 @@ export function evaluateSecurityGroup(
   return {
     status: 'drift',
     drift: { kind: 'sg-world-open', groupId: group.groupId, rules },
-    reason: `${group.groupId} admits ${rules.map(describeRule).join(', ')}${note}${kept}`,
+    reason: `${group.groupId} admits ${rules.map((r) => describeRule(r, policy, lists)).join(', ')}${note}${kept}`,
   };
 }
 
 /** Every world-open ingress rule the policy does not allow: what a sweep reverts without an event. */
-export function findWorldOpenRules(group: SecurityGroup, liveRules: readonly SgRule[], policy: Policy): SgRule[] {
-  return liveRules.filter((r) => !r.isEgress && isWorldOpen(r, policy) && !isAllowedPublic(r, group, policy));
+export function findWorldOpenRules(
+  group: SecurityGroup,
+  liveRules: readonly SgRule[],
+  policy: Policy,
+  lists: PrefixLists = NO_PREFIX_LISTS,
+): SgRule[] {
+  return liveRules.filter((r) => !r.isEgress && isWorldOpen(r, policy, lists) && !isAllowedPublic(r, group, policy));
 }
 
 /** The revert: revoke exactly the drift's rules, by id. */

@@ -1,7 +1,7 @@
 import type { LoadBalancer, NetworkApi, SecurityGroup, SgRule } from '../core/network.js';
 import { hasAnyTag } from '../core/policy.js';
 import type { RequestedRule } from '../core/change.js';
-import { isAllowedPublic, isWorldOpen } from '../core/security-group.js';
+import { isAllowedPublic, isWorldOpen, NO_PREFIX_LISTS, type PrefixLists } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
 
 /**
@@ -42,11 +42,14 @@ export function needsLoadBalancers(
   group: SecurityGroup,
   rules: readonly (SgRule | RequestedRule)[],
   deps: Pick<PipelineDeps, 'policy'>,
+  lists: PrefixLists = NO_PREFIX_LISTS,
 ): boolean {
   const { policy } = deps;
   if (!policy.publicTier.internetFacingLoadBalancers || hasAnyTag(group.tags, policy.publicTier.groupTags)) return false;
   const ifPublic = { ...group, internetFacingLoadBalancers: PROBE };
-  return rules.some((r) => !('isEgress' in r && r.isEgress) && isWorldOpen(r, policy) && isAllowedPublic(r, ifPublic, policy));
+  return rules.some(
+    (r) => !('isEgress' in r && r.isEgress) && isWorldOpen(r, policy, lists) && isAllowedPublic(r, ifPublic, policy),
+  );
 }
 
 /**
@@ -57,8 +60,9 @@ export async function withPublicTier<G extends SecurityGroup | undefined>(
   group: G,
   rules: readonly (SgRule | RequestedRule)[],
   deps: PipelineDeps,
+  lists: PrefixLists = NO_PREFIX_LISTS,
 ): Promise<G> {
-  if (!group || !needsLoadBalancers(group, rules, deps)) return group;
+  if (!group || !needsLoadBalancers(group, rules, deps, lists)) return group;
   const index = await (deps.loadBalancers ?? loadBalancerIndex(deps.network))();
   return { ...group, internetFacingLoadBalancers: index.get(group.groupId) ?? [] };
 }

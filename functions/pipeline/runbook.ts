@@ -13,12 +13,12 @@ import {
   hasJudgedRoute,
 } from '../core/route-table.js';
 import { type RunbookActionName, type RunbookPayload, RunbookPayloadError } from '../core/runbook.js';
-import { findWorldOpenRules } from '../core/security-group.js';
+import { findWorldOpenRules, prefixListsOf } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
 import { describeError, failureAction, makeOutcome } from './outcomes.js';
 import { placeDeps } from './place.js';
 import { applyFindings } from './route-table.js';
-import { revertWorldOpen } from './security-group.js';
+import { readPrefixLists, revertWorldOpen } from './security-group.js';
 import { loadBalancerIndex, withPublicTier } from './public-tier.js';
 import { type SweepScan, sweep } from './sweep.js';
 import { definedOnly } from '../core/defined.js';
@@ -108,7 +108,8 @@ const asCandidate = (r: SgRule): RequestedRule =>
   });
 
 /**
- * A group and its rules, already read: every world-open ingress rule that the policy does not allow
+ * A group and its rules, already read (then the entries of the prefix lists its ingress names): every
+ * world-open ingress rule that the policy does not allow
  * is reverted (or `exempt`, or `dry-run`); `undefined` when there is none (a clean group).
  */
 export async function revertGroup(
@@ -117,10 +118,11 @@ export async function revertGroup(
   trigger: Trigger,
   deps: PipelineDeps,
 ): Promise<Outcome | undefined> {
-  const judged = await withPublicTier(group, rules, deps);
-  const open = findWorldOpenRules(judged, rules, deps.policy);
+  const lists = await readPrefixLists(prefixListsOf(rules), deps.network);
+  const judged = await withPublicTier(group, rules, deps, lists);
+  const open = findWorldOpenRules(judged, rules, deps.policy, lists);
   if (open.length === 0) return undefined;
-  return revertWorldOpen(open.map(asCandidate), judged, rules, group.groupId, trigger, deps, false);
+  return revertWorldOpen(open.map(asCandidate), judged, rules, group.groupId, trigger, deps, false, lists);
 }
 
 /** `revert-security-group`: DescribeSecurityGroups and DescribeSecurityGroupRules in parallel, then the revert. */

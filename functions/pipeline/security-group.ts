@@ -1,8 +1,15 @@
 import type { Change, RequestedRule } from '../core/change.js';
 import { VerificationError } from '../core/errors.js';
-import type { SecurityGroup, SgRule } from '../core/network.js';
+import type { NetworkApi, SecurityGroup, SgRule } from '../core/network.js';
 import type { Action, Outcome, Trigger } from '../core/outcome.js';
-import { evaluateSecurityGroup, planSgRevert, worldOpenCandidates } from '../core/security-group.js';
+import {
+  evaluateSecurityGroup,
+  NO_PREFIX_LISTS,
+  type PrefixLists,
+  planSgRevert,
+  prefixListsOf,
+  worldOpenCandidates,
+} from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
 import { withPublicTier } from './public-tier.js';
@@ -13,9 +20,20 @@ const ingressOnly = (rules: readonly SgRule[]): SgRule[] => rules.filter((r) => 
 const state = (groupId: string, rules: readonly SgRule[]) => ({ groupId, ingress: ingressOnly(rules) });
 
 /**
+ * The entries of these managed prefix lists (GetManagedPrefixListEntries), read in parallel, once
+ * each. A failed read throws: a rule is never judged on a list LayerGuard could not read.
+ */
+export async function readPrefixLists(ids: readonly string[], network: NetworkApi): Promise<PrefixLists> {
+  if (ids.length === 0) return NO_PREFIX_LISTS;
+  const entries = await Promise.all(ids.map((id) => network.getPrefixListEntries(id)));
+  return new Map(ids.map((id, i) => [id, entries[i] ?? []]));
+}
+
+/**
  * Reverts world-open ingress that a change added: two reads in parallel (the group's tags, its
- * rules), one revoke by rule id, verified by the revoke's own response where EC2 lists the revoked
- * rules, else by reading the rules again.
+ * rules), then the entries of any prefix list a candidate rule names, one revoke by rule id,
+ * verified by the revoke's own response where EC2 lists the revoked rules, else by reading the
+ * rules again.
  */
 export async function remediateSecurityGroup(change: SgChange, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
   const { network, policy } = deps;
@@ -30,7 +48,12 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
     ? await Promise.all([network.getSecurityGroup({ groupId: change.groupId }), network.listRules(change.groupId)])
     : await network.getSecurityGroup({ groupName: change.groupName }).then(async (g) => [g, g ? await network.listRules(g.groupId) : []] as const);
 
-  const outcome = await revertWorldOpen(candidates, await withPublicTier(group, candidates, deps), liveRules, named, trigger, deps);
+  // A prefix list is judged by its entries: those the event's rules name, and those the live rules of the
+  // same ids name now (a rule edited since the event).
+  const ids = new Set(candidates.flatMap((c) => (c.ruleId ? [c.ruleId] : [])));
+  const lists = await readPrefixLists(prefixListsOf([...candidates, ...liveRules.filter((r) => ids.has(r.ruleId))]), network);
+  const judged = await withPublicTier(group, candidates, deps, lists);
+  const outcome = await revertWorldOpen(candidates, judged, liveRules, named, trigger, deps, true, lists);
   if (change.eventName !== 'ModifySecurityGroupRules' || outcome.outcome !== 'remediated') return outcome;
   // CloudTrail records only a modified rule's new definition, so revoking is the only safe revert.
   const ruleIds = outcome.actions.flatMap((a) => (a.type === 'revoke-ingress' ? a.ruleIds : []));
@@ -54,11 +77,12 @@ export async function revertWorldOpen(
   trigger: Trigger,
   deps: PipelineDeps,
   changeTimeKnown = true,
+  lists: PrefixLists = NO_PREFIX_LISTS,
 ): Promise<Outcome> {
   const { network, policy } = deps;
   const groupId = group?.groupId ?? named;
   const before = state(groupId, liveRules);
-  const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock());
+  const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock(), lists);
   if (decision.status !== 'drift') {
     return makeOutcome(trigger, decision.status, decision.reason, { resources: [groupId], before, after: before });
   }

@@ -7,7 +7,7 @@ import type { CallRecord } from '../../events/simulated-account/network.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { percentile, round, sequentialRoundTrips, timeInCalls } from './stats.js';
 
-/** The three drift kinds, as one injection each that the engine reverts (so the account returns to baseline). */
+/** The drift kinds, as one injection each that the engine reverts (so the account returns to baseline). */
 export const DRIFT_KINDS = {
   securityGroup: (account: SimulatedAccount): Injected =>
     inject.authorizeIngress(account, BASELINE.securityGroups.app, [
@@ -22,6 +22,14 @@ export const DRIFT_KINDS = {
     ),
   association: (account: SimulatedAccount): Injected =>
     inject.moveSubnet(account, BASELINE.subnets.database1, BASELINE.routeTables.public),
+  /** A database subnet taken off its table onto a main table that routes to the internet gateway (given it once). */
+  disassociation: (account: SimulatedAccount): Injected => {
+    const main = account.routeTable(BASELINE.routeTables.main);
+    if (!main?.routes.some((r) => r.gatewayId === BASELINE.internetGatewayId)) {
+      account.createRoute(BASELINE.routeTables.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: BASELINE.internetGatewayId });
+    }
+    return inject.disassociateSubnet(account, BASELINE.subnets.database2);
+  },
 } as const;
 export type DriftKind = keyof typeof DRIFT_KINDS;
 export const KINDS = Object.keys(DRIFT_KINDS) as DriftKind[];
@@ -51,7 +59,7 @@ function asActor(event: Record<string, unknown>, n: number): { event: Record<str
 /**
  * Time in LayerGuard's own code per trigger: the engine's whole `handle` (parse, idempotency with the
  * in-memory store, guard, evaluate, plan, notify) minus the time inside EC2 calls, on a simulated
- * account with zero latency. Triggers cycle through the three drift kinds; each is reverted.
+ * account with zero latency. Triggers cycle through the drift kinds; each is reverted.
  */
 export async function measureOverhead(iterations = 3000): Promise<OverheadReport> {
   const account = threeTierAccount();

@@ -65,6 +65,8 @@ async function main(): Promise<void> {
         'read back: DescribeRouteTables after DeleteRoute; the route to the forbidden target must be gone',
       association:
         'read back: DescribeRouteTables of the isolated table after ReplaceRouteTableAssociation; the subnet must be on it',
+      disassociation:
+        'read back: DescribeRouteTables of the isolated table after AssociateRouteTable; the subnet must be on it',
     },
     coldStart: cold.functions,
     coldStartSkipped: cold.skipped,

@@ -6,6 +6,7 @@ import {
   CreateInternetGatewayCommand,
   CreateNetworkAclCommand,
   CreateNetworkAclEntryCommand,
+  CreateManagedPrefixListCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
@@ -14,12 +15,14 @@ import {
   CreateVpcCommand,
   DeleteInternetGatewayCommand,
   DeleteNetworkAclCommand,
+  DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
   DescribeInternetGatewaysCommand,
   DescribeNetworkAclsCommand,
+  DescribeManagedPrefixListsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -57,6 +60,7 @@ const MUTATING = [
   ReplaceRouteTableAssociationCommand,
   DisassociateRouteTableCommand,
   DeleteSecurityGroupCommand,
+  DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSubnetCommand,
   DeleteInternetGatewayCommand,
@@ -189,6 +193,15 @@ function fakeEc2() {
     return { AssociationId: id };
   });
   ec2Mock.on(CreateSecurityGroupCommand).callsFake((i) => ({ GroupId: make('sg', i.TagSpecifications) }));
+  ec2Mock.on(CreateManagedPrefixListCommand).callsFake((i) => ({
+    PrefixList: { PrefixListId: make('pl', i.TagSpecifications), State: 'create-in-progress' },
+  }));
+  ec2Mock.on(DescribeManagedPrefixListsCommand).callsFake((i) => {
+    const id = i.PrefixListIds?.[0];
+    const t = id ? tags.get(id) : undefined;
+    // An unknown list is simply not listed (no error), as moto answers.
+    return { PrefixLists: t ? [{ PrefixListId: id, State: 'create-complete', Tags: t }] : [] };
+  });
   ec2Mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((i) => ({
     Return: true,
     SecurityGroupRules: (i.IpPermissions ?? []).map(
@@ -223,6 +236,7 @@ function fakeEc2() {
   );
   for (const command of [
     DeleteSecurityGroupCommand,
+    DeleteManagedPrefixListCommand,
     DeleteRouteTableCommand,
     DeleteSubnetCommand,
     DeleteInternetGatewayCommand,
@@ -269,6 +283,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       CreateRouteTableCommand,
       CreateSecurityGroupCommand,
       CreateNetworkAclCommand,
+      CreateManagedPrefixListCommand,
     ]) {
       const inputs = inputsOf(command);
       expect(inputs.length).toBeGreaterThan(0);
@@ -292,6 +307,12 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
     expect(fake.aclOf.get(t.ids.subnets.database1)?.[1]).toBe(t.ids.networkAcls?.database);
     expect(fake.aclOf.get(t.ids.subnets.public1)?.[1]).toBe(fake.defaultAcl);
     expect(t.ids.dbFromAppRuleId).toBe('sgr-0');
+    // The scenarios' prefix lists: office ranges (not the internet), and the internet in one entry.
+    expect(inputsOf(CreateManagedPrefixListCommand).map((i) => [i.AddressFamily, i.Entries])).toEqual([
+      ['IPv4', [{ Cidr: '203.0.113.0/24' }, { Cidr: '10.8.0.0/16' }]],
+      ['IPv4', [{ Cidr: '0.0.0.0/0' }]],
+    ]);
+    expect(Object.values(t.ids.prefixLists)).toEqual([expect.stringMatching(/^pl-/), expect.stringMatching(/^pl-/)]);
     // No NAT gateway in the sandbox.
     expect(t.ids.natGatewayId).toBeUndefined();
   });
@@ -417,6 +438,9 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       `DeleteSecurityGroup ${ids.securityGroups.db}`,
       `DeleteSecurityGroup ${ids.securityGroups.app}`,
       `DeleteSecurityGroup ${ids.securityGroups.web}`,
+      // After the groups, whose rules may name them.
+      `DeleteManagedPrefixList ${ids.prefixLists.office}`,
+      `DeleteManagedPrefixList ${ids.prefixLists.everywhere}`,
       expect.stringMatching(/^DisassociateRouteTable rtbassoc-/),
       `DeleteRouteTable ${ids.routeTables.public}`,
       expect.stringMatching(/^DisassociateRouteTable rtbassoc-/),

@@ -1,5 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  AssociateRouteTableCommand,
+  type AssociateRouteTableCommandInput,
   DeleteRouteCommand,
   type DeleteRouteCommandInput,
   DescribeRouteTablesCommand,
@@ -194,8 +196,22 @@ function wireEc2(): void {
       if (found.length === 0) throw ec2Error('InvalidRouteTableID.NotFound');
       return { RouteTables: structuredClone(found) };
     }
+    // Filters as EC2 applies them (DescribeRouteTablesRequest.Filters): every filter must hold.
     const vpc = input.Filters?.find((f) => f.Name === 'vpc-id')?.Values?.[0];
-    return { RouteTables: structuredClone(tables.filter((t) => t.VpcId === vpc)) };
+    const main = input.Filters?.find((f) => f.Name === 'association.main')?.Values?.[0];
+    const kept = tables.filter(
+      (t) =>
+        (vpc === undefined || t.VpcId === vpc) &&
+        (main === undefined || String(t.Associations?.some((a) => a.Main) ?? false) === main),
+    );
+    return { RouteTables: structuredClone(kept) };
+  });
+  ec2Mock.on(AssociateRouteTableCommand).callsFake((input: AssociateRouteTableCommandInput) => {
+    if (tables.some((t) => t.Associations?.some((a) => a.SubnetId === input.SubnetId))) throw ec2Error('Resource.AlreadyAssociated');
+    nextAssociation += 1;
+    const id = `rtbassoc-0a1b2c3d4e5f68${nextAssociation.toString(16)}`;
+    move(input.SubnetId as string, input.RouteTableId as string, id);
+    return { AssociationId: id, AssociationState: { State: 'associated' } };
   });
   ec2Mock.on(DescribeSubnetsCommand).callsFake(() => ({ Subnets: structuredClone(subnets) }));
   ec2Mock.on(DeleteRouteCommand).callsFake((input: DeleteRouteCommandInput) => {
@@ -251,7 +267,12 @@ const calls = () =>
 const byId = (id: string) => ['DescribeRouteTables', { RouteTableIds: [id] }];
 const ofVpc = ['DescribeRouteTables', { Filters: [{ Name: 'vpc-id', Values: [VPC] }], MaxResults: 100 }];
 const subnetsOfVpc = ['DescribeSubnets', { Filters: [{ Name: 'vpc-id', Values: [VPC] }], MaxResults: 1000 }];
-const MUTATING = ['DeleteRoute', 'ReplaceRouteTableAssociation'];
+const MUTATING = ['DeleteRoute', 'ReplaceRouteTableAssociation', 'AssociateRouteTable'];
+const mainTables = ['DescribeRouteTables', { MaxResults: 100, Filters: [{ Name: 'association.main', Values: ['true'] }] }];
+/** A subnet's explicit association removed (DisassociateRouteTable): it falls back to the main table. */
+const disassociate = (subnetId: string) => {
+  for (const t of tables) t.Associations = t.Associations?.filter((a) => a.SubnetId !== subnetId);
+};
 const mutatingCalls = () => calls().filter(([name]) => MUTATING.includes(name as string));
 const internetRoutesOfDatabaseSubnets = () =>
   tables
@@ -571,5 +592,98 @@ describe('route-table handler: associations', () => {
     const result = await handler(sample('AuthorizeSecurityGroupIngress/world-open-ssh'), context);
     expect(result.outcome).toBe('ignored');
     expect(calls()).toEqual([]);
+  });
+});
+
+describe('route-table handler: disassociations', () => {
+  const internetMain = () => addRoute(RT.main, route({ DestinationCidrBlock: '0.0.0.0/0' }, { GatewayId: IGW }));
+
+  it('DisassociateRouteTable of a database subnet onto an internet main table: associated with the database table again', async () => {
+    internetMain();
+    disassociate(SUB.db1);
+    const outcome = await run(sample('DisassociateRouteTable/database-subnet-off-database-table'));
+    expect(outcome.outcome).toBe('remediated');
+    expect(calls()).toEqual([
+      mainTables,
+      ofVpc,
+      subnetsOfVpc,
+      ['AssociateRouteTable', { RouteTableId: RT.database, SubnetId: SUB.db1 }],
+      byId(RT.database),
+    ]);
+    expect(internetRoutesOfDatabaseSubnets()).toEqual([]);
+    // The main table keeps its route: the event moved a subnet, it did not add the route.
+    expect(find(RT.main).Routes).toContainEqual(expect.objectContaining({ GatewayId: IGW }));
+    expect(outcome.actions).toEqual([
+      { type: 'associate-subnet', subnetId: SUB.db1, fromRouteTableId: RT.main, toRouteTableId: RT.database, result: 'done', newAssociationId: 'rtbassoc-0a1b2c3d4e5f68201' },
+    ]);
+    expect(outcome.drift).toEqual([
+      { kind: 'isolated-subnet-on-internet-table', subnetId: SUB.db1, routeTableId: RT.main, isolatedRouteTableId: RT.database },
+    ]);
+    expect(outcome.resources).toEqual([RT.main, SUB.db1, RT.database]);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it.each([
+    {
+      name: 'a main table with no forbidden route: its VPC is not read',
+      file: 'DisassociateRouteTable/database-subnet-off-database-table',
+      inject: () => disassociate(SUB.db1),
+      outcome: 'ignored',
+      expected: [mainTables],
+    },
+    {
+      name: 'an application subnet onto an internet main table',
+      file: 'DisassociateRouteTable/app-subnet-off-private-table',
+      inject: () => {
+        internetMain();
+        disassociate(SUB.private1);
+      },
+      outcome: 'ignored',
+      expected: [mainTables, ofVpc, subnetsOfVpc],
+    },
+    {
+      name: 'a failed DisassociateRouteTable',
+      file: 'DisassociateRouteTable/failed-call',
+      inject: internetMain,
+      outcome: 'ignored',
+      expected: [],
+    },
+    {
+      name: 'no isolated route table (alert-only)',
+      file: 'DisassociateRouteTable/database-subnet-off-database-table',
+      inject: () => {
+        internetMain();
+        disassociate(SUB.db1);
+        tag(RT.database, { Name: 'database' });
+      },
+      outcome: 'alert-only',
+      expected: [mainTables, ofVpc, subnetsOfVpc],
+    },
+  ])('$name: $outcome, no mutating call', async ({ file, inject, outcome, expected }) => {
+    inject();
+    const result = await run(sample(file));
+    expect(result.outcome).toBe(outcome);
+    expect(calls()).toEqual(expected);
+    expect(mutatingCalls()).toEqual([]);
+    if (outcome === 'alert-only') expect(result.humanAction).toContain(`aws ec2 associate-route-table --subnet-id ${SUB.db1}`);
+  });
+
+  it('Resource.AlreadyAssociated after a race fails the invocation; the retry finds the subnet back and changes nothing', async () => {
+    internetMain();
+    disassociate(SUB.db1);
+    ec2Mock.on(AssociateRouteTableCommand).callsFake(() => {
+      move(SUB.db1, RT.database, 'rtbassoc-0a1b2c3d4e5f68999'); // someone else associated it first
+      throw ec2Error('Resource.AlreadyAssociated');
+    });
+    const event = sample('DisassociateRouteTable/database-subnet-off-database-table');
+    await expect(run(event)).rejects.toThrow(/Resource.AlreadyAssociated/);
+    ec2Mock.resetHistory();
+    const retried = await run(event);
+    expect(retried.outcome).toBe('ignored');
+    expect(retried.reason).toBe(
+      `no isolated subnet uses ${RT.main} implicitly: the subnet of rtbassoc-0a1b2c3d4e5f68031 is not isolated, or has an explicit association again`,
+    );
+    expect(mutatingCalls()).toEqual([]);
+    expect(internetRoutesOfDatabaseSubnets()).toEqual([]);
   });
 });

@@ -3,9 +3,12 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
+  GetManagedPrefixListEntriesCommand,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand as DescribeClassicLoadBalancersCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -151,7 +154,6 @@ describe('security-group handler', () => {
   it.each([
     ['a private CIDR', 'AuthorizeSecurityGroupIngress/narrow-cidr.json'],
     ['a group reference', 'AuthorizeSecurityGroupIngress/group-reference.json'],
-    ['a prefix list', 'AuthorizeSecurityGroupIngress/prefix-list.json'],
     ['a failed call', 'AuthorizeSecurityGroupIngress/failed-call.json'],
     ['its own action', 'AuthorizeSecurityGroupIngress/own-action.json'],
   ])('%s: ignored with no EC2 call at all', async (_name, path) => {
@@ -246,3 +248,92 @@ describe('security-group handler', () => {
     expect(mutating()).toBe(1);
   });
 });
+
+describe('security-group handler: a rule whose source is a managed prefix list', () => {
+  const EVERYWHERE = 'pl-0a1b2c3d4e5f6a003';
+  const OFFICE = 'pl-0a1b2c3d4e5f6a001';
+  const listRule = (ruleId: string, prefixListId: string, port: number): SecurityGroupRule => ({
+    SecurityGroupRuleId: ruleId, GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: port, ToPort: port, PrefixListId: prefixListId,
+  });
+  const names = () => ec2.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
+
+  it('a list that holds 0.0.0.0/0: its entries are read (every page), then the rule is revoked by id', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, listRule('sgr-0a1b2c3d4e5f6e121', EVERYWHERE, 22)] });
+    ec2
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: EVERYWHERE, MaxResults: 100 })
+      .resolves({ Entries: [{ Cidr: '10.8.0.0/16' }], NextToken: 'page-2' })
+      .on(GetManagedPrefixListEntriesCommand, { PrefixListId: EVERYWHERE, MaxResults: 100, NextToken: 'page-2' })
+      .resolves({ Entries: [{ Cidr: '0.0.0.0/0', Description: 'everyone' }] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f6e121', GroupId: APP }] });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/prefix-list-world.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(names()).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'GetManagedPrefixListEntries', 'GetManagedPrefixListEntries', 'RevokeSecurityGroupIngress']);
+    expect(ec2.commandCalls(GetManagedPrefixListEntriesCommand).map((c) => c.args[0].input)).toEqual([
+      { PrefixListId: EVERYWHERE, MaxResults: 100 },
+      { PrefixListId: EVERYWHERE, MaxResults: 100, NextToken: 'page-2' },
+    ]);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: APP, SecurityGroupRuleIds: ['sgr-0a1b2c3d4e5f6e121'] });
+    expect(outcome.reason).toBe(`revoked: ${APP} admits tcp/22 from ${EVERYWHERE} (0.0.0.0/0)`);
+  });
+
+  it('a list of office ranges: ignored after reading it, no mutating call', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, listRule('sgr-0a1b2c3d4e5f6e10b', OFFICE, 443)] });
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '203.0.113.0/24' }, { Cidr: '10.8.0.0/16' }] });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/prefix-list.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('ignored');
+    expect(outcome.reason).toBe(`no entry of ${OFFICE} is open to the internet`);
+    expect(names()).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'GetManagedPrefixListEntries']);
+    expect(mutating()).toBe(0);
+  });
+
+  it('a list LayerGuard cannot read: the invocation fails (retried, then dead-lettered), nothing is revoked', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, listRule('sgr-0a1b2c3d4e5f6e121', EVERYWHERE, 22)] });
+    ec2.on(GetManagedPrefixListEntriesCommand).rejects(
+      Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+    );
+    await expect(handler(sample('AuthorizeSecurityGroupIngress/prefix-list-world.json'), context)).rejects.toThrow(/GetManagedPrefixListEntries/);
+    expect(mutating()).toBe(0);
+  });
+
+  it('ModifySecurityGroupRules that points a rule at a list of the internet: revoked, and told what to restore', async () => {
+    const DB = 'sg-0a1b2c3d4e5f67003';
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: DB, GroupName: 'db-tier', VpcId: 'vpc-0a1b2c3d4e5f60001', Tags: [{ Key: 'Tier', Value: 'Database' }] }] });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ ...listRule('sgr-0a1b2c3d4e5f69301', EVERYWHERE, 3306), GroupId: DB }] });
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '0.0.0.0/0' }] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69301', GroupId: DB }] });
+    const outcome = (await handler(sample('ModifySecurityGroupRules/prefix-list-world.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: DB, SecurityGroupRuleIds: ['sgr-0a1b2c3d4e5f69301'] });
+    expect(outcome.humanAction).toMatch(/their definition before the edit is not in the event/);
+  });
+});
+
+describe('security-group handler: the public tier as AWS shows it (the deployed engine reads the load balancers)', () => {
+  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+  const classic = mockClient(ElasticLoadBalancingClient);
+  afterEach(() => {
+    elbv2.reset();
+    classic.reset();
+  });
+
+  it('an untagged group behind an internet-facing load balancer, opened on 443: ignored, after reading both APIs', async () => {
+    const WEB = 'sg-0a1b2c3d4e5f67001';
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: WEB, GroupName: 'web-untagged', VpcId: 'vpc-0a1b2c3d4e5f60001', Tags: [] }] });
+    const event = sample('AuthorizeSecurityGroupIngress/web-tier-443.json') as unknown as { detail: { responseElements: { securityGroupRuleSet: { items: Array<{ securityGroupRuleId: string }> } } } };
+    const ruleId = event.detail.responseElements.securityGroupRuleSet.items[0]?.securityGroupRuleId as string;
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [{ SecurityGroupRuleId: ruleId, GroupId: WEB, IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0' }],
+    });
+    elbv2.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [{ LoadBalancerName: 'shop', Type: 'application', Scheme: 'internet-facing', SecurityGroups: [WEB] }],
+    });
+    classic.on(DescribeClassicLoadBalancersCommand).resolves({ LoadBalancerDescriptions: [] });
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome.outcome).toBe('ignored');
+    expect(outcome.reason).toContain('attached to the internet-facing load balancer shop');
+    expect(elbv2).toHaveReceivedCommandTimes(DescribeLoadBalancersCommand, 1);
+    expect(classic).toHaveReceivedCommandTimes(DescribeClassicLoadBalancersCommand, 1);
+    expect(mutating()).toBe(0);
+  });
+});
+

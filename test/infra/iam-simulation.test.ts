@@ -195,6 +195,8 @@ const GROUP = ec2('security-group', 'sg-0a1b2c3d4e5f67002');
 const TABLE_RT = ec2('route-table', 'rtb-0a1b2c3d4e5f60001');
 const SUBNET = ec2('subnet', 'subnet-0a1b2c3d4e5f60001');
 const ACL = ec2('network-acl', 'acl-0a1b2c3d4e5f6a003');
+/** A customer-managed prefix list: GetManagedPrefixListEntries authorizes on `prefix-list` (iam-data actions/ec2.json). */
+const PREFIX_LIST = ec2('prefix-list', 'pl-0a1b2c3d4e5f6a003');
 
 /** What every remediation function calls besides EC2: notifications, idempotency, its logs. */
 const commonCalls = (fn: ReturnType<typeof functionRole>, failureQueue: string): Call[] => [
@@ -214,6 +216,7 @@ const FUNCTIONS = {
   SecurityGroup: {
     calls: [
       ...reads(SECURITY_GROUP_ACTIONS.read),
+      { action: 'ec2:GetManagedPrefixListEntries', resource: PREFIX_LIST },
       // The Service Authorization Reference (iam-data) names security-group as the only resource type
       // RevokeSecurityGroupIngress authorizes on, even when called with SecurityGroupRuleIds.
       { action: 'ec2:RevokeSecurityGroupIngress', resource: GROUP },
@@ -235,6 +238,7 @@ const FUNCTIONS = {
   Runbook: {
     calls: [
       ...reads(RUNBOOK_ACTIONS.read),
+      { action: 'ec2:GetManagedPrefixListEntries', resource: PREFIX_LIST },
       // The Service Authorization Reference (iam-data) names security-group as the only resource type
       // RevokeSecurityGroupIngress authorizes on, even when called with SecurityGroupRuleIds.
       { action: 'ec2:RevokeSecurityGroupIngress', resource: GROUP },
@@ -262,6 +266,7 @@ const NEVER: Call[] = [
   { action: 'ec2:ReplaceNetworkAclEntry', resource: ACL },
   { action: 'ec2:DeleteNetworkAcl', resource: ACL },
   { action: 'ec2:DeleteNetworkAclEntry', resource: ec2('network-acl', 'acl-0a1b2c3d4e5f6a003', OTHER) },
+  { action: 'ec2:ModifyManagedPrefixList', resource: PREFIX_LIST },
   // Writes in another account.
   { action: 'ec2:RevokeSecurityGroupIngress', resource: ec2('security-group', 'sg-0a1b2c3d4e5f67002', OTHER) },
   { action: 'ec2:DeleteRoute', resource: ec2('route-table', 'rtb-0a1b2c3d4e5f60001', OTHER) },

@@ -118,13 +118,20 @@ describe('buildRulePatterns', () => {
     const request = [
       {
         ipPermissions: {
-          items: { $or: [{ ipRanges: { items: { cidrIp: v4 } } }, { ipv6Ranges: { items: { cidrIpv6: v6 } } }] },
+          items: {
+            $or: [
+              { ipRanges: { items: { cidrIp: v4 } } },
+              { ipv6Ranges: { items: { cidrIpv6: v6 } } },
+              // A managed prefix list, whatever it holds: the handler judges it by its entries.
+              { prefixListIds: { items: { prefixListId: [{ exists: true }] } } },
+            ],
+          },
         },
       },
       { cidrIp: v4 },
       {
         ModifySecurityGroupRulesRequest: {
-          SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }] } },
+          SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }, { PrefixListId: [{ exists: true }] }] } },
         },
       },
     ];
@@ -144,7 +151,7 @@ describe('buildRulePatterns', () => {
     expect(raised?.notes).toEqual([]);
     expect(detailOf(raised).$or).toEqual([
       { requestParameters: { $or: request } },
-      { responseElements: { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }] } } } },
+      { responseElements: { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }, { prefixListId: [{ exists: true }] }] } } } },
     ]);
     expect(v4.map((s) => s.suffix)).toEqual(['/0', '/1', '/2', '/3', '/4', '/5', '/6', '/7']);
     expect(v6).toHaveLength(16);
@@ -190,8 +197,7 @@ describe('buildRulePatterns', () => {
             },
           },
           { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
-          { eventName: ['ReplaceRouteTableAssociation'] },
-          { eventName: ['DisassociateRouteTable'] },
+          { eventName: ['ReplaceRouteTableAssociation', 'DisassociateRouteTable'] },
         ],
       },
     });
@@ -534,8 +540,7 @@ describe('the pattern size quota', () => {
         },
       },
       { eventName: ['AssociateRouteTable'], requestParameters: { subnetId: [{ exists: true }] } },
-      { eventName: ['ReplaceRouteTableAssociation'] },
-      { eventName: ['DisassociateRouteTable'] },
+      { eventName: ['ReplaceRouteTableAssociation', 'DisassociateRouteTable'] },
     ]);
     expect(over?.notes).toEqual([
       'routes to a network interface, instance or endpoint match whatever their destination: the handler keeps only default routes',
@@ -566,7 +571,7 @@ describe('rule descriptions', () => {
       isolated: { forbiddenTargets: ['internet-gateway', 'nat-gateway'] },
     });
     expect(buildRulePatterns(policy, { gameday: false }).map((r) => r.description)).toEqual([
-      'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), by anyone but LayerGuard',
+      'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), or to a managed prefix list, by anyone but LayerGuard',
       'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes (and removals), by anyone but LayerGuard',
       'LayerGuard: network ACL entries that allow a CIDR broader than /12 (IPv4) or /40 (IPv6), and subnets moved between network ACLs, by anyone but LayerGuard',
     ]);

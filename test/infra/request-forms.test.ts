@@ -198,8 +198,29 @@ describe('AuthorizeSecurityGroupIngress: every form of one world-open rule', () 
     expect(matched(DEFAULT, r)).toEqual([]);
   });
 
+  it('a managed prefix list, in the request and in the response: the rule fires and the rule is a candidate (the handler reads its entries)', () => {
+    const PL = 'pl-0a1b2c3d4e5f6a003';
+    const request = { groupId: GROUP, ipPermissions: { items: [permission({ prefixListIds: { items: [{ prefixListId: PL }] } })] } };
+    const both = record('AuthorizeSecurityGroupIngress', request, ruleSet({ prefixListId: PL }));
+    const requestOnly = record('AuthorizeSecurityGroupIngress', request);
+    for (const r of [both, requestOnly]) {
+      expect(matched(DEFAULT, r)).toEqual(['security-group']);
+      const change = changeOf(r) as Extract<Change, { kind: 'sg-ingress' }>;
+      expect(worldOpenCandidates(change.rules, DEFAULT_POLICY).map((c) => c.prefixListId)).toEqual([PL]);
+    }
+    const modify = record('ModifySecurityGroupRules', {
+      ModifySecurityGroupRulesRequest: {
+        GroupId: GROUP,
+        SecurityGroupRule: { SecurityGroupRuleId: RULE, SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListId: PL } },
+      },
+    });
+    expect(matched(DEFAULT, modify)).toEqual(['security-group']);
+    expect((changeOf(modify) as Extract<Change, { kind: 'sg-ingress' }>).rules).toStrictEqual([
+      { ruleId: RULE, protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: PL },
+    ]);
+  });
+
   it.each([
-    ['a prefix list', { ipPermissions: { items: [permission({ prefixListIds: { items: [{ prefixListId: 'pl-0a1b2c3d' }] } })] } }],
     ['a group pair', { ipPermissions: { items: [permission({ groups: { items: [{ groupId: 'sg-0a1b2c3d4e5f67001' }] } })] } }],
     ['a source group by name (flat)', { ipPermissions: {}, sourceSecurityGroupName: 'web', sourceSecurityGroupOwnerId: '111122223333' }],
     ['a narrow flat CIDR', { ipPermissions: {}, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIp: '10.0.11.7/24' }],

@@ -240,7 +240,13 @@ describe('IAM, written out', () => {
     [
       'SecurityGroup',
       // What the security-group pipeline reads (functions/adapters/ec2-network.ts, adapters/elb.ts).
-      ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeVpcs', 'elasticloadbalancing:DescribeLoadBalancers'],
+      [
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSecurityGroupRules',
+        'ec2:DescribeVpcs',
+        'ec2:GetManagedPrefixListEntries',
+        'elasticloadbalancing:DescribeLoadBalancers',
+      ],
       [['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']]],
     ],
     [
@@ -262,6 +268,7 @@ describe('IAM, written out', () => {
         'ec2:DescribeSecurityGroups',
         'ec2:DescribeSecurityGroupRules',
         'ec2:DescribeVpcs',
+        'ec2:GetManagedPrefixListEntries',
         'elasticloadbalancing:DescribeLoadBalancers',
         'ec2:DescribeRouteTables',
         'ec2:DescribeSubnets',

@@ -10,7 +10,8 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeRouteTablesCommand,
-  type EC2Client,
+  DisassociateRouteTableCommand,
+  EC2Client,
   type RouteTable as Ec2RouteTable,
   ReplaceRouteCommand,
   ReplaceRouteTableAssociationCommand,
@@ -23,7 +24,7 @@ import type { NetworkApi, RouteDestination } from '../../functions/core/network.
 import type { Outcome, Trigger } from '../../functions/core/outcome.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import type { PipelineDeps } from '../../functions/pipeline/deps.js';
-import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { remediateAssociation, remediateDisassociation, remediateRoute } from '../../functions/pipeline/route-table.js';
 import { motoEndpoint, useMoto } from '../support/moto.js';
 
 /*
@@ -458,4 +459,79 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
     expect(await databaseInternetRoutes(vpc)).toEqual([]);
     expect(second.outcome).toBe('ignored');
   });
+
+  /**
+   * A disassociation is judged across the region's main tables (its record names no VPC), so it plays
+   * in a region of its own: the other tests' VPCs in the shared moto are not its to judge. moto keeps
+   * each region's resources apart, as EC2 does.
+   */
+  async function inOwnRegion(region: string, fn: () => Promise<void>): Promise<void> {
+    const saved = { client, network, deps };
+    client = new EC2Client({ region });
+    network = createEc2Network(client);
+    deps = { network, policy: DEFAULT_POLICY, clock: () => new Date() };
+    try {
+      await fn();
+    } finally {
+      client.destroy();
+      ({ client, network, deps } = saved);
+    }
+  }
+
+  const disassociateOf = async (vpc: Vpc, subnetId: string): Promise<string> => {
+    const association = (await routeTablesOf(vpc.vpcId))
+      .flatMap((t) => t.Associations ?? [])
+      .find((a) => a.SubnetId === subnetId)?.RouteTableAssociationId as string;
+    await client.send(new DisassociateRouteTableCommand({ AssociationId: association }));
+    return association;
+  };
+  const disassociation = (associationId: string): Extract<Change, { kind: 'disassociation' }> => ({
+    kind: 'disassociation',
+    eventName: 'DisassociateRouteTable',
+    associationId,
+  });
+
+  it('DisassociateRouteTable of a database subnet onto a main table with an internet route: associated with the database table again', () =>
+    inOwnRegion('eu-west-3', async () => {
+      const vpc = await threeTierVpc();
+      await client.send(new CreateRouteCommand({ RouteTableId: vpc.main, DestinationCidrBlock: '0.0.0.0/0', GatewayId: vpc.igw }));
+      const before = await layout(vpc);
+      const [db1] = vpc.subnets.db as [string];
+      const association = await disassociateOf(vpc, db1);
+      expect((await layout(vpc)).effective[db1]).toBe(vpc.main);
+      expect(await databaseInternetRoutes(vpc)).toHaveLength(1);
+
+      const first = await remediateDisassociation(disassociation(association), trigger('DisassociateRouteTable'), deps);
+      const second = await remediateDisassociation(disassociation(association), trigger('DisassociateRouteTable'), deps);
+
+      expect(first.outcome).toBe('remediated');
+      expect(first.actions).toEqual([
+        expect.objectContaining({ type: 'associate-subnet', subnetId: db1, fromRouteTableId: vpc.main, toRouteTableId: vpc.database, result: 'done' }),
+      ]);
+      expect(await databaseInternetRoutes(vpc)).toEqual([]);
+      // Every table keeps its routes (the main table its internet route); every subnet is where it was.
+      expect(await layout(vpc)).toEqual(before);
+      expect(second.outcome).toBe('ignored');
+    }));
+
+  it('DisassociateRouteTable: an app subnet onto the internet main table, or a database subnet onto a main table with no internet route, is left alone', () =>
+    inOwnRegion('eu-west-3', async () => {
+      const vpc = await threeTierVpc();
+      const [, db2] = vpc.subnets.db as [string, string];
+      const onLocalMain = await disassociateOf(vpc, db2);
+      const quiet = await remediateDisassociation(disassociation(onLocalMain), trigger('DisassociateRouteTable'), deps);
+      expect(quiet.outcome).toBe('ignored');
+      expect((await layout(vpc)).effective[db2]).toBe(vpc.main);
+
+      // Put it back, give the main table a route to the internet gateway, and take the app subnet off its table.
+      await client.send(new AssociateRouteTableCommand({ RouteTableId: vpc.database, SubnetId: db2 }));
+      await client.send(new CreateRouteCommand({ RouteTableId: vpc.main, DestinationCidrBlock: '0.0.0.0/0', GatewayId: vpc.igw }));
+      const [app1] = vpc.subnets.app as [string];
+      const offPrivate = await disassociateOf(vpc, app1);
+      const before = await layout(vpc);
+      const app = await remediateDisassociation(disassociation(offPrivate), trigger('DisassociateRouteTable'), deps);
+      expect(app.outcome).toBe('ignored');
+      expect(app.actions).toEqual([]);
+      expect(await layout(vpc)).toEqual(before);
+    }));
 });

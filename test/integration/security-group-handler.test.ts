@@ -1,5 +1,6 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
@@ -96,6 +97,7 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
           fromPort: r.FromPort,
           toPort: r.ToPort,
           cidrIpv4: r.CidrIpv4,
+          prefixListId: r.PrefixListId,
         })),
         where,
       ),
@@ -138,6 +140,43 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
     expect((await ingress(groupId, west)).map((r) => r.CidrIpv4)).toEqual(['10.30.1.0/24']);
     // Judged in the function's region instead, the group would not be found: already-compliant, rule open.
     await expect(ingress(groupId, ec2)).resolves.toEqual([]);
+  });
+
+  it('a rule from a managed prefix list is judged by the entries moto holds: one of the internet is revoked, one of office ranges stays', async () => {
+    const list = async (cidrs: string[]) =>
+      (
+        await ec2.send(
+          new CreateManagedPrefixListCommand({
+            PrefixListName: unique(),
+            AddressFamily: 'IPv4',
+            MaxEntries: 5,
+            Entries: cidrs.map((Cidr) => ({ Cidr })),
+          }),
+        )
+      ).PrefixList?.PrefixListId as string;
+    const everywhere = await list(['10.8.0.0/16', '0.0.0.0/0']);
+    const office = await list(['203.0.113.0/24']);
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.31.0.0/16' }))).Vpc?.VpcId as string;
+    const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: unique(), Description: 'app', VpcId: vpc })))
+      .GroupId as string;
+    const authorize = async (prefixListId: string, port: number) =>
+      (
+        await ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: groupId,
+            IpPermissions: [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, PrefixListIds: [{ PrefixListId: prefixListId }] }],
+          }),
+        )
+      ).SecurityGroupRules ?? [];
+
+    const fromOffice = await handler(eventFor(groupId, await authorize(office, 443)), context);
+    const fromEverywhere = await handler(eventFor(groupId, await authorize(everywhere, 22)), context);
+
+    expect(fromOffice.outcome).toBe('ignored');
+    expect(fromOffice.reason).toBe(`no entry of ${office} is open to the internet`);
+    expect(fromEverywhere.outcome).toBe('remediated');
+    expect(fromEverywhere.reason).toBe(`revoked: ${groupId} admits tcp/22 from ${everywhere} (0.0.0.0/0)`);
+    expect((await ingress(groupId)).map((r) => [r.PrefixListId, r.FromPort])).toEqual([[office, 443]]);
   });
 
   it('ignores an event from an account it cannot reach, with the reason, and leaves the rule', async () => {

@@ -131,7 +131,8 @@ const ruleSourceArb = fc.oneof(
       )
       .map((c) => ({ cidrIpv6: c })),
   },
-  { weight: 1, arbitrary: fc.constant({ prefixListId: 'pl-0123456789abcdef0' }) },
+  // The baseline's managed prefix lists: office ranges, and the internet in one entry (judged by their entries).
+  { weight: 1, arbitrary: fc.constantFrom(BASELINE.prefixLists.office, BASELINE.prefixLists.everywhere).map((prefixListId) => ({ prefixListId })) },
   { weight: 1, arbitrary: fc.constant({ referencedGroupId: BASELINE.securityGroups.web }) },
 );
 const permissionArb = fc.oneof(
@@ -221,7 +222,7 @@ function buildSgScenario(s: SgScenario) {
   const rules = account.rulesOf(groupId);
   const ingress = rules.filter((r) => !r.isEgress);
   const any = s.eventName === 'AuthorizeSecurityGroupIngress' ? ingress : rules;
-  const open = any.filter((r) => model.admitsInternet({ ...r, isEgress: false }, view(s.policy)));
+  const open = any.filter((r) => model.admitsInternet({ ...r, isEgress: false }, view(s.policy), listsOf(account)));
   const pool = s.aim && open.length > 0 ? open : any;
   const named: SgRule[] = pool.length === 0 ? [] : [...new Set(s.picks.map((i) => pool[i % pool.length] as SgRule))];
   const ctx = {
@@ -270,6 +271,10 @@ function buildSgScenario(s: SgScenario) {
   };
 }
 
+/** The account's prefix lists' entries, for the reference model. */
+const listsOf = (account: SimulatedAccount): model.ListEntries =>
+  new Map([...account.prefixLists.values()].map((l) => [l.prefixListId, l.entries]));
+
 const ruleSnapshot = (account: SimulatedAccount) =>
   new Map([...account.rules.values()].map((r) => [r.ruleId, { ...r }]));
 
@@ -294,6 +299,7 @@ export async function checkSgScenario(s: SgScenario, stats?: Stats): Promise<voi
   const { account, groupId, named, event } = buildSgScenario(s);
   const policy = view(s.policy);
   const groupTags = account.groups.get(groupId)?.tags ?? {};
+  const lists = listsOf(account);
   const before = ruleSnapshot(account);
   const { outcome, error, network, notifier } = await handle(account, event, s.policy);
   expect(error).toBeUndefined();
@@ -311,7 +317,7 @@ export async function checkSgScenario(s: SgScenario, stats?: Stats): Promise<voi
   for (const r of revoked) {
     expect(r.groupId).toBe(groupId);
     expect(r.isEgress).toBe(false);
-    expect(model.isForbiddenRule(r, groupTags, policy)).toBe(true);
+    expect(model.isForbiddenRule(r, groupTags, policy, lists)).toBe(true);
     const namedIt = named.some((n) => n.ruleId === r.ruleId || (!s.withRuleIds && model.samePermission(r, n)));
     expect(namedIt).toBe(true);
   }
@@ -337,9 +343,9 @@ export async function checkSgScenario(s: SgScenario, stats?: Stats): Promise<voi
       live &&
       (byId || model.samePermission(live, n)) &&
       // The event itself asked for the internet: other changes since come with their own events.
-      model.admitsInternet(n, policy) &&
+      model.admitsInternet(n, policy, lists) &&
       !live.isEgress &&
-      model.isForbiddenRule(live, groupTags, policy)
+      model.isForbiddenRule(live, groupTags, policy, lists)
     );
   });
   const acts = !guarded && !isExempt(groupTags, s.policy) && due.length > 0;
@@ -829,7 +835,7 @@ export async function checkMutatedSample(i: number, mutations: readonly Mutation
     if (account.rules.has(r.ruleId)) continue;
     const group = account.groups.get(r.groupId);
     expect(r.isEgress).toBe(false);
-    expect(model.isForbiddenRule(r, group?.tags ?? {}, policy)).toBe(true);
+    expect(model.isForbiddenRule(r, group?.tags ?? {}, policy, listsOf(account))).toBe(true);
     expect(isExempt(group?.tags ?? {}, DEFAULT_POLICY)).toBe(false);
   }
   // The local route of every table stays; a deleted route pointed at a target the policy forbids.

@@ -62,6 +62,19 @@ describe('security groups (SEC05-BP01; EC2 security group rules)', () => {
     expect(model.admitsInternet(rule({ cidrIpv4: '0.0.0.0/0', isEgress: true }), policy)).toBe(false);
   });
 
+  it('a managed prefix list admits the internet when one of its entries is such a block; an unknown list admits nothing', () => {
+    const lists = new Map([
+      ['pl-1', ['203.0.113.0/24', '0.0.0.0/0']],
+      ['pl-2', ['10.0.0.0/8', 'fd00::/8']],
+      ['pl-3', ['::/0']],
+    ]);
+    expect(model.admitsInternet(rule({ prefixListId: 'pl-1' }), policy, lists)).toBe(true);
+    expect(model.admitsInternet(rule({ prefixListId: 'pl-2' }), policy, lists)).toBe(false);
+    expect(model.admitsInternet(rule({ prefixListId: 'pl-3' }), policy, lists)).toBe(true);
+    expect(model.admitsInternet(rule({ prefixListId: 'pl-9' }), policy, lists)).toBe(false);
+    expect(model.admitsInternet(rule({ prefixListId: 'pl-1', isEgress: true }), policy, lists)).toBe(false);
+  });
+
   it('private IPv6 (fc00::/7, RFC 4193) is never the internet, whatever the bound', () => {
     expect(model.admitsInternet(rule({ cidrIpv6: 'fc00::/7' }), policy)).toBe(false);
     expect(model.admitsInternet(rule({ cidrIpv6: 'fd00::/8' }), policy)).toBe(false);

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyEnv, emulatorEnv, type RunningEmulator, startMoto } from '../../events/scenarios/emulator.js';
 import { CATALOGUE } from '../../events/scenarios/catalogue.js';
 import { runDeployedGameday } from '../../events/scenarios/deployed.js';
 import { EMULATOR_MEMBER_ACCOUNT, runEc2Gameday } from '../../events/scenarios/ec2-target.js';
@@ -17,10 +18,10 @@ import { motoEndpoint, useMoto } from '../support/moto.js';
 /*
  * The whole game-day catalogue against moto, through the same code path as `layerguard gameday
  * --target emulator` (runEc2Gameday: a sandbox VPC per scenario, real HTTP, the EC2 adapter, the
- * production client singleton built from the environment), but on the moto server that the vitest
- * globalSetup already runs. Skipped with a notice when moto is missing (a failure in CI, which sets
- * LAYERGUARD_REQUIRE_MOTO=1). Other files share this moto: the canaries are this run's own VPCs,
- * and moto is never reset. The scenarios across accounts build a second sandbox in the member account
+ * production client singleton built from the environment), on a moto of its own. Skipped with a
+ * notice when moto is missing (a failure in CI, which sets LAYERGUARD_REQUIRE_MOTO=1). The stand-in
+ * for a deployed stack shares the suite's moto with other files (its canaries are this run's own VPCs;
+ * moto is never reset). The scenarios across accounts build a second sandbox in the member account
  * (EMULATOR_MEMBER_ACCOUNT) with an assumed role's credentials, and the hub reverts there through
  * the member role: moto keeps the two accounts' resources apart.
  */
@@ -28,7 +29,19 @@ import { motoEndpoint, useMoto } from '../support/moto.js';
 const endpoint = motoEndpoint();
 
 describe.skipIf(!endpoint)(`game day on the emulator (${endpoint ?? 'moto unavailable'})`, () => {
-  useMoto();
+  // A moto of its own, as `layerguard gameday --target emulator` starts one: a disassociation is judged
+  // across the region's main tables (its record names no VPC), and the other files' VPCs in the shared
+  // moto would be judged with it.
+  let own: RunningEmulator | undefined;
+  let restore: (() => void) | undefined;
+  beforeAll(async () => {
+    own = await startMoto();
+    restore = applyEnv(emulatorEnv(own.endpoint));
+  }, 60_000);
+  afterAll(async () => {
+    restore?.();
+    await own?.stop();
+  });
 
   it('passes every scenario of the catalogue and leaves nothing behind', async () => {
     resetClients();

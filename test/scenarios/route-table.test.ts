@@ -13,7 +13,7 @@ import { parseTrigger } from '../../functions/core/cloudtrail.js';
 import { toTrigger } from '../../functions/core/guards.js';
 import type { NetworkApi } from '../../functions/core/network.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
-import { remediateAssociation, remediateRoute } from '../../functions/pipeline/route-table.js';
+import { remediateAssociation, remediateRoute, ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
 import { dayFrom } from '../../functions/core/exemption.js';
 
 const B = BASELINE;
@@ -22,7 +22,7 @@ const SUB = B.subnets;
 const IGW = B.internetGatewayId;
 const NAT = B.natGatewayId;
 const DATABASE_SUBNETS: readonly string[] = [SUB.database1, SUB.database2];
-const remediators = { route: remediateRoute, association: remediateAssociation };
+const remediators = ROUTE_TABLE_REMEDIATORS;
 
 /** Database subnets whose effective route table routes anywhere through an internet gateway. */
 /** An internet path by SEC05-BP01's default (in or out): internet, egress-only, NAT or carrier gateway ids. */
@@ -77,6 +77,11 @@ interface DriftCase {
   readonly baselineBeforePrepare?: boolean;
   readonly inject: (account: SimulatedAccount) => Injected;
   readonly calls: Record<string, number>;
+  /**
+   * The outcome of the same change delivered again after the revert: `already-compliant`, or `ignored`
+   * where the record cannot say which subnet it was about (a disassociation names only the association).
+   */
+  readonly again?: 'already-compliant' | 'ignored';
 }
 
 const drifts: DriftCase[] = [
@@ -129,6 +134,14 @@ const drifts: DriftCase[] = [
     inject: (a) => inject.moveSubnet(a, SUB.database1, RT.public),
     calls: { DescribeRouteTables: 3, DescribeSubnets: 1, ReplaceRouteTableAssociation: 1 },
   },
+  {
+    name: "DisassociateRouteTable of a database subnet, onto a main table that routes to the internet gateway",
+    prepare: (a) => a.createRoute(RT.main, { cidrIpv4: '0.0.0.0/0' }, { gatewayId: IGW }),
+    inject: (a) => inject.disassociateSubnet(a, SUB.database1),
+    // The region's main tables, then the VPC's tables and subnets, the association, the read-back.
+    calls: { DescribeRouteTables: 3, DescribeSubnets: 1, AssociateRouteTable: 1 },
+    again: 'ignored',
+  },
 ];
 
 describe('route tables on the simulated account', () => {
@@ -149,7 +162,7 @@ describe('route tables on the simulated account', () => {
     // Assess
     expect(first.outcome).toBe('remediated');
     expect(exposed(account)).toEqual([]);
-    if (first.actions[0]?.type === 'replace-association') {
+    if (first.actions[0]?.type === 'replace-association' || first.actions[0]?.type === 'associate-subnet') {
       // The subnet is back on the database table, under a new association id.
       expect(layout(account).tables).toEqual({
         ...baseline.tables,
@@ -166,10 +179,10 @@ describe('route tables on the simulated account', () => {
     expect(notifier.sent).toHaveLength(1);
 
     const second = await engine.handle(redelivered(injected, `${injected.eventId}-again`));
-    expect(second.outcome).toBe('already-compliant');
+    expect(second.outcome).toBe(c.again ?? 'already-compliant');
     expect(exposed(account)).toEqual([]);
-    const mutating = network.calls.filter(
-      (x) => x.operation === 'DeleteRoute' || x.operation === 'ReplaceRouteTableAssociation',
+    const mutating = network.calls.filter((x) =>
+      ['DeleteRoute', 'ReplaceRouteTableAssociation', 'AssociateRouteTable'].includes(x.operation),
     );
     expect(mutating).toHaveLength(1);
   });

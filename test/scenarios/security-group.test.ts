@@ -89,3 +89,49 @@ describe('a rule edited to admit the internet', () => {
     expect(outcome.humanAction).toMatch(/definition before the edit/);
   });
 });
+
+describe('a rule whose source is a managed prefix list, on the simulated account', () => {
+  const PL = BASELINE.prefixLists;
+
+  it('a list that holds the internet: the rule is revoked after one read of its entries, the list is left as it is', async () => {
+    const account = threeTierAccount();
+    const baseline = ingress(account, SG.app);
+    const { engine, network, notifier } = simulatedEngine(account, { remediators });
+    const { event } = inject.authorizeIngress(account, SG.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: PL.everywhere }]);
+    const outcome = await engine.handle(event);
+    expect(outcome.outcome).toBe('remediated');
+    expect(outcome.reason).toContain(`tcp/22 from ${PL.everywhere} (0.0.0.0/0)`);
+    expect(ingress(account, SG.app)).toEqual(baseline);
+    expect(account.prefixListEntries(PL.everywhere)).toEqual(['0.0.0.0/0']);
+    expect(network.countCalls()).toEqual({
+      DescribeSecurityGroups: 1,
+      DescribeSecurityGroupRules: 1,
+      GetManagedPrefixListEntries: 1,
+      RevokeSecurityGroupIngress: 1,
+    });
+    expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('a list of office ranges: ignored, the rule stays', async () => {
+    const account = threeTierAccount();
+    const { engine, network } = simulatedEngine(account, { remediators });
+    const { event } = inject.authorizeIngress(account, SG.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: PL.office }]);
+    const outcome = await engine.handle(event);
+    expect(outcome.outcome).toBe('ignored');
+    expect(ingress(account, SG.db).some((r) => r.prefixListId === PL.office)).toBe(true);
+    expect(network.countCalls().RevokeSecurityGroupIngress).toBeUndefined();
+  });
+
+  it('the web tier on 443 from a list of the internet is allowed; on 22 it is not', async () => {
+    const account = threeTierAccount();
+    const { engine } = simulatedEngine(account, { remediators });
+    const https = await engine.handle(
+      inject.authorizeIngress(account, SG.web, [{ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: PL.everywhere }]).event,
+    );
+    const ssh = await engine.handle(
+      inject.authorizeIngress(account, SG.web, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: PL.everywhere }]).event,
+    );
+    expect([https.outcome, ssh.outcome]).toEqual(['ignored', 'remediated']);
+    expect(ingress(account, SG.web).filter((r) => r.prefixListId === PL.everywhere).map((r) => r.fromPort)).toEqual([443]);
+  });
+});

@@ -57,6 +57,23 @@ const snapshot = (account: SimulatedAccount) =>
 const byKind = (r: RunbookResult) =>
   r.outcomes.map((o) => `${o.outcome} ${o.drift.map((d) => d.kind).join('+') || '-'} ${o.resources[0]}`).sort();
 
+describe('sweep: a prefix-list rule whose event was missed', () => {
+  it('is judged by the list entries: the rule from a list of the internet goes, the one from office ranges stays', async () => {
+    const { account, network, run } = setup();
+    const [open] = account.authorizeIngress(B.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: B.prefixLists.everywhere }]);
+    const [office] = account.authorizeIngress(B.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: B.prefixLists.office }]);
+
+    const result = await run({ action: 'sweep' });
+
+    expect(byKind(result)).toEqual([`remediated sg-world-open ${B.securityGroups.app}`]);
+    expect(account.rules.has(open?.ruleId as string)).toBe(false);
+    expect(account.rules.has(office?.ruleId as string)).toBe(true);
+    // One read per group that names a list (the app and the db tier), none for the others.
+    expect(network.countCalls().GetManagedPrefixListEntries).toBe(2);
+    expect(mutatingCalls(network).map((c) => c.operation)).toEqual(['RevokeSecurityGroupIngress']);
+  });
+});
+
 describe('sweep: drift whose event was missed', () => {
   it('dry-run lists exactly the injected drift and changes nothing', async () => {
     const { account, network, run } = setup();

@@ -136,6 +136,12 @@ const EXPECTED: Record<string, Change> = {
   'ModifySecurityGroupRules/world-open-db-port.json': modify(DB, [
     { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '0.0.0.0/0' },
   ]),
+  'ModifySecurityGroupRules/prefix-list-world.json': modify(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f69301', protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: 'pl-0a1b2c3d4e5f6a003' },
+  ]),
+  'AuthorizeSecurityGroupIngress/prefix-list-world.json': ingress(APP, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e121', protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: 'pl-0a1b2c3d4e5f6a003' },
+  ]),
   'ModifySecurityGroupRules/narrow.json': modify(DB, [
     {
       ruleId: 'sgr-0a1b2c3d4e5f69301',

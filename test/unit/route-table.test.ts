@@ -1568,12 +1568,12 @@ describe('evaluateDisassociation', () => {
     {
       name: 'an application subnet fell back to the internet main table',
       edits: [INTERNET_MAIN, moveSubnet(S.private1, undefined)],
-      reason: `the subnet of rtbassoc-0a1b2c3d4e5f68031 is not an isolated one: no isolated subnet uses ${RT.main} implicitly`,
+      reason: `no isolated subnet uses ${RT.main} implicitly: the subnet of rtbassoc-0a1b2c3d4e5f68031 is not isolated, or has an explicit association again`,
     },
     {
       name: 'the subnet was associated again before the event was judged',
       edits: [INTERNET_MAIN],
-      reason: `the subnet of rtbassoc-0a1b2c3d4e5f68031 is not an isolated one: no isolated subnet uses ${RT.main} implicitly`,
+      reason: `no isolated subnet uses ${RT.main} implicitly: the subnet of rtbassoc-0a1b2c3d4e5f68031 is not isolated, or has an explicit association again`,
     },
     {
       name: 'a NAT route on the main table, which the policy allows',

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalCidr } from '../../functions/core/cidr.js';
 import { type RequestedRule, toChange } from '../../functions/core/change.js';
 import { parseTrigger } from '../../functions/core/cloudtrail.js';
 import type { SecurityGroup, SgRule } from '../../functions/core/network.js';
@@ -13,7 +15,9 @@ import {
   isWorldOpen,
   normaliseProtocol,
   planSgRevert,
+  prefixListsOf,
   worldOpenCandidates,
+  worldOpenEntries,
 } from '../../functions/core/security-group.js';
 import { loadEvent } from '../support/events.js';
 
@@ -320,7 +324,9 @@ describe('worldOpenCandidates over the samples', () => {
     ['AuthorizeSecurityGroupIngress/ipv6-world-all-traffic', ['sgr-0a1b2c3d4e5f6e103']],
     ['AuthorizeSecurityGroupIngress/narrow-cidr', []],
     ['AuthorizeSecurityGroupIngress/group-reference', []],
-    ['AuthorizeSecurityGroupIngress/prefix-list', []],
+    // A prefix list is a candidate: only its live entries can say whether it is the internet.
+    ['AuthorizeSecurityGroupIngress/prefix-list', ['sgr-0a1b2c3d4e5f6e10b']],
+    ['AuthorizeSecurityGroupIngress/prefix-list-world', ['sgr-0a1b2c3d4e5f6e121']],
     ['ModifySecurityGroupRules/multiple-rules', ['sgr-0a1b2c3d4e5f69201']],
     ['ModifySecurityGroupRules/narrow', []],
     // The request cannot tell egress from ingress: the live rule decides (see evaluateSecurityGroup).
@@ -629,5 +635,138 @@ describe('planSgRevert', () => {
       groupId: db.groupId,
       ruleIds: ['sgr-0a1b2c3d4e5f6e106'],
     });
+  });
+});
+
+describe('a managed prefix list is judged by its entries', () => {
+  const OFFICE = 'pl-0a1b2c3d4e5f6a001';
+  const EVERYWHERE = 'pl-0a1b2c3d4e5f6a003';
+  const lists = new Map<string, readonly string[]>([
+    [OFFICE, ['203.0.113.0/24', '10.8.0.0/16']],
+    [EVERYWHERE, ['10.8.0.0/16', '0.0.0.0/0']],
+    ['pl-0a1b2c3d4e5f6a004', ['::/0']],
+    ['pl-0a1b2c3d4e5f6a005', ['fc00::/7']],
+    ['pl-0a1b2c3d4e5f6a006', ['0.0.0.0/1', '128.0.0.0/1']],
+    ['pl-0a1b2c3d4e5f6a007', []],
+  ]);
+  const fromList = (prefixListId: string, port = 22, ruleId = 'sgr-0a1b2c3d4e5f6e201'): SgRule => ({
+    ruleId,
+    groupId: app.groupId,
+    isEgress: false,
+    protocol: 'tcp',
+    fromPort: port,
+    toPort: port,
+    prefixListId,
+  });
+
+  it.each([
+    [OFFICE, false, []],
+    [EVERYWHERE, true, ['0.0.0.0/0']],
+    ['pl-0a1b2c3d4e5f6a004', true, ['::/0']],
+    // Private IPv6 (RFC 4193) is never the internet, in a list as in a rule.
+    ['pl-0a1b2c3d4e5f6a005', false, []],
+    // The internet in pieces, each broader than the /8 bound.
+    ['pl-0a1b2c3d4e5f6a006', true, ['0.0.0.0/1', '128.0.0.0/1']],
+    ['pl-0a1b2c3d4e5f6a007', false, []],
+    // A list that was not read is not known to admit anything.
+    ['pl-0a1b2c3d4e5f6a0ff', false, []],
+  ])('%s: world-open %s, entries %j', (id, open, entries) => {
+    expect(isWorldOpen(fromList(id), policy, lists)).toBe(open);
+    expect(worldOpenEntries(fromList(id), policy, lists)).toEqual(entries);
+  });
+
+  it('without the entries, a prefix-list rule is never world-open, and is still a candidate of the event', () => {
+    expect(isWorldOpen(fromList(EVERYWHERE), policy)).toBe(false);
+    const { ruleId: _r, groupId: _g, isEgress: _e, ...requested } = fromList(EVERYWHERE);
+    expect(worldOpenCandidates([requested], policy)).toEqual([requested]);
+    expect(worldOpenCandidates([{ ...requested, prefixListId: undefined, referencedGroupId: app.groupId }], policy)).toEqual([]);
+  });
+
+  it('egress to a list of the internet is not ingress drift', () => {
+    expect(isWorldOpen({ ...fromList(EVERYWHERE), isEgress: true }, policy, lists)).toBe(false);
+  });
+
+  it('follows the policy bounds: a /12 entry is the internet under a /16 bound, not under the default /8', () => {
+    const wide = new Map([[OFFICE, ['100.64.0.0/10']]]);
+    expect(isWorldOpen(fromList(OFFICE), policy, wide)).toBe(false);
+    expect(isWorldOpen(fromList(OFFICE), parsePolicy({ worldOpen: { ipv4MinPrefix: 16 } }), wide)).toBe(true);
+  });
+
+  it('drift: the rule is revoked by id, and the reason names the entries that are the internet', () => {
+    const rule = fromList(EVERYWHERE);
+    const decision = evaluateSecurityGroup([rule], app, [rule], policy, NOW, lists);
+    expect(decision).toEqual({
+      status: 'drift',
+      drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [rule] },
+      reason: `${app.groupId} admits tcp/22 from ${EVERYWHERE} (0.0.0.0/0)`,
+    });
+    expect(planSgRevert((decision as Extract<typeof decision, { status: 'drift' }>).drift)).toEqual({
+      type: 'revoke-ingress',
+      groupId: app.groupId,
+      ruleIds: [rule.ruleId],
+    });
+  });
+
+  it('ignored, with the list named, when no entry is the internet', () => {
+    const rule = fromList(OFFICE);
+    expect(evaluateSecurityGroup([rule], app, [rule], policy, NOW, lists)).toEqual({
+      status: 'ignored',
+      reason: `no entry of ${OFFICE} is open to the internet`,
+    });
+  });
+
+  it('the event must ask for the internet itself: a rule from office ranges since edited to 0.0.0.0/0 is that edit\'s event to judge', () => {
+    const asked = fromList(OFFICE);
+    const edited: SgRule = { ...asked, prefixListId: undefined, cidrIpv4: '0.0.0.0/0' };
+    expect(evaluateSecurityGroup([asked], app, [edited], policy, NOW, lists)).toEqual({
+      status: 'ignored',
+      reason: `no entry of ${OFFICE} is open to the internet`,
+    });
+    // And the other way: a list of the internet whose rule was since narrowed to a private CIDR is not drift.
+    const open = fromList(EVERYWHERE);
+    const narrowed: SgRule = { ...open, prefixListId: undefined, cidrIpv4: '10.8.1.0/24' };
+    expect(evaluateSecurityGroup([open], app, [narrowed], policy, NOW, lists).status).toBe('already-compliant');
+  });
+
+  it('already-compliant when the rule is gone, whatever the list holds', () => {
+    expect(evaluateSecurityGroup([fromList(EVERYWHERE)], app, [], policy, NOW, lists).status).toBe('already-compliant');
+  });
+
+  it('the public tier may admit a list of the internet on its allowed ports only', () => {
+    const https = { ...fromList(EVERYWHERE, 443), groupId: web.groupId };
+    const ssh = { ...fromList(EVERYWHERE, 22, 'sgr-0a1b2c3d4e5f6e202'), groupId: web.groupId };
+    expect(evaluateSecurityGroup([https], web, [https], policy, NOW, lists).status).toBe('ignored');
+    expect(findWorldOpenRules(web, [https, ssh], policy, lists)).toEqual([ssh]);
+  });
+
+  it('the sweep finds a prefix-list rule only with the entries read', () => {
+    const rule = fromList(EVERYWHERE);
+    expect(findWorldOpenRules(app, [rule], policy)).toEqual([]);
+    expect(findWorldOpenRules(app, [rule], policy, lists)).toEqual([rule]);
+  });
+
+  it('prefixListsOf: each list of the ingress once; egress and other sources name none', () => {
+    expect(
+      prefixListsOf([
+        fromList(OFFICE),
+        fromList(OFFICE, 443),
+        fromList(EVERYWHERE),
+        { ...fromList('pl-0a1b2c3d4e5f6a004'), isEgress: true },
+        { ...fromList(OFFICE), prefixListId: undefined, cidrIpv4: '0.0.0.0/0' },
+      ]),
+    ).toEqual([OFFICE, EVERYWHERE]);
+  });
+
+  it('property: a list is the internet exactly when one of its entries is a world-open CIDR', () => {
+    const v4 = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}.0.0.0/${p}`);
+    fc.assert(
+      fc.property(fc.array(v4, { maxLength: 6 }), (cidrs) => {
+        const canonical = cidrs.map((c) => canonicalCidr(c) as string);
+        const one = new Map([[OFFICE, canonical]]);
+        const expected = canonical.some((c) => isWorldOpen({ ...fromList(OFFICE), prefixListId: undefined, cidrIpv4: c }, policy));
+        expect(isWorldOpen(fromList(OFFICE), policy, one)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

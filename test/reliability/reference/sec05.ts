@@ -64,16 +64,29 @@ export interface RuleView {
 
 const PRIVATE_IPV6 = parseNetwork('fc00::/7');
 
-/** Ingress from the internet, or from a block of it at least as big as the policy's bound. */
-export function admitsInternet(rule: RuleView, policy: PolicyView): boolean {
+/** A managed prefix list's entries (CIDRs) by list id, as the account holds them. */
+export type ListEntries = ReadonlyMap<string, readonly string[]>;
+
+/** One CIDR that is the internet, or a block of it at least as big as the policy's bound (never private IPv6). */
+function isInternetBlock(cidr: string | undefined, policy: PolicyView): boolean {
+  const n = parseNetwork(cidr);
+  if (n?.family === 4) return n.prefix < policy.worldOpen.ipv4MinPrefix;
+  if (n?.family === 6 && n.prefix < policy.worldOpen.ipv6MinPrefix) return !(PRIVATE_IPV6 && within(n, PRIVATE_IPV6));
+  return false;
+}
+
+/**
+ * Ingress from the internet, or from a block of it at least as big as the policy's bound: a CIDR, or
+ * a managed prefix list one of whose entries is such a block (a list whose entries are not known
+ * admits nothing).
+ */
+export function admitsInternet(rule: RuleView, policy: PolicyView, lists: ListEntries = new Map()): boolean {
   if (rule.isEgress === true) return false;
   const v4 = parseNetwork(rule.cidrIpv4);
-  if (v4?.family === 4 && v4.prefix < policy.worldOpen.ipv4MinPrefix) return true;
+  if (v4?.family === 4 && isInternetBlock(rule.cidrIpv4, policy)) return true;
   const v6 = parseNetwork(rule.cidrIpv6);
-  if (v6?.family === 6 && v6.prefix < policy.worldOpen.ipv6MinPrefix) {
-    return !(PRIVATE_IPV6 && within(v6, PRIVATE_IPV6));
-  }
-  return false;
+  if (v6?.family === 6 && isInternetBlock(rule.cidrIpv6, policy)) return true;
+  return rule.prefixListId !== undefined && (lists.get(rule.prefixListId) ?? []).some((c) => isInternetBlock(c, policy));
 }
 
 /** Every port (or ICMP type/code) the rule admits lies in one allowed entry of the public tier. */
@@ -127,8 +140,8 @@ export function samePermission(live: RuleView, requested: RuleView): boolean {
 }
 
 /** A security group rule that must not stay: internet ingress the public-tier allowance does not cover. */
-export const isForbiddenRule = (rule: RuleView, groupTags: Tags, policy: PolicyView): boolean =>
-  admitsInternet(rule, policy) && !allowedOnPublicTier(rule, groupTags, policy);
+export const isForbiddenRule = (rule: RuleView, groupTags: Tags, policy: PolicyView, lists: ListEntries = new Map()): boolean =>
+  admitsInternet(rule, policy, lists) && !allowedOnPublicTier(rule, groupTags, policy);
 
 // ---- exemptions ---------------------------------------------------------------------------------
 
