@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inject, type Injected } from '../../events/generator/inject.js';
 import type { SimulatedAccount } from '../../events/simulated-account/account.js';
@@ -169,5 +170,73 @@ describe('network ACLs: the runbook and the sweep decide as the event path does'
     expect(clean.outcomes.map((o) => o.outcome)).toEqual(['already-compliant']);
     const missing = await runRunbook({ action: 'revert-network-acl', networkAclId: 'acl-0a1b2c3d4e5f6afff' }, deps);
     expect(missing.notFound).toEqual(['acl-0a1b2c3d4e5f6afff']);
+  });
+});
+
+describe('network ACLs: a property of the event path', () => {
+  const SEED = process.env.LAYERGUARD_PROPERTY_SEED ? Number(process.env.LAYERGUARD_PROPERTY_SEED) : undefined;
+  // Its own model of what is drift: an ingress allow from a prefix shorter than /8 (IPv4) or /16 (IPv6,
+  // not fc00::/7), on the database ACL, that no lower deny of the same or all protocols and a network
+  // holding its source matches first. Whatever entries the ACL holds, handling the event of one entry
+  // changes that entry only (deleted exactly when it is drift), and never a default (*) entry.
+  it('deletes the event\'s entry exactly when it admits the internet unshadowed, and changes nothing else (property)', async () => {
+    const source = fc.constantFrom('0.0.0.0/0', '0.0.0.0/1', '128.0.0.0/1', '10.0.0.0/8', '10.0.0.0/16', '::/0', '2001:db8::/32', 'fc00::/7');
+    const entryArb = fc.record({
+      n: fc.integer({ min: 1, max: 300 }),
+      action: fc.constantFrom<'allow' | 'deny'>('allow', 'deny'),
+      source,
+      proto: fc.constantFrom('-1', '6', '17'),
+      egress: fc.boolean(),
+    });
+    const toEntry = (r: { n: number; action: 'allow' | 'deny'; source: string; proto: string; egress: boolean }): NetworkAclEntry => ({
+      ruleNumber: r.n,
+      egress: r.egress,
+      ruleAction: r.action,
+      protocol: r.proto,
+      ...(r.source.includes(':') ? { cidrIpv6: r.source } : { cidrIpv4: r.source }),
+      ...(r.proto === '-1' ? {} : { portRange: { from: 0, to: 65535 } }),
+    });
+    const prefix = (c: string) => Number(c.split('/')[1]);
+    const isInternet = (e: NetworkAclEntry) =>
+      e.cidrIpv4 !== undefined ? prefix(e.cidrIpv4) < 8 : !(e.cidrIpv6 as string).startsWith('fc') && prefix(e.cidrIpv6 as string) < 16;
+    const holds = (outer: string, inner: string) => {
+      if (outer.includes(':') !== inner.includes(':')) return false;
+      if (prefix(outer) === 0) return true;
+      return outer === inner || (prefix(outer) <= prefix(inner) && outer.split('.')[0] === inner.split('.')[0] && prefix(outer) >= 8);
+    };
+    const shadowed = (e: NetworkAclEntry, all: readonly NetworkAclEntry[]) =>
+      all.some(
+        (d) =>
+          d.ruleAction === 'deny' &&
+          d.egress === e.egress &&
+          d.ruleNumber < e.ruleNumber &&
+          (d.protocol === '-1' || d.protocol === e.protocol) &&
+          holds((d.cidrIpv4 ?? d.cidrIpv6) as string, (e.cidrIpv4 ?? e.cidrIpv6) as string),
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.array(entryArb, { maxLength: 4 }), entryArb, async (existing, made) => {
+        const account = threeTierAccount();
+        const taken = new Set([100]);
+        for (const r of existing) {
+          if (taken.has(r.n) || r.n === made.n) continue;
+          taken.add(r.n);
+          account.createNetworkAclEntry(ACL.database, toEntry(r));
+        }
+        if (taken.has(made.n)) return;
+        const entry = toEntry(made);
+        const { engine } = simulatedEngine(account);
+        const injected = inject.aclEntry(account, ACL.database, entry);
+        const before = account.networkAcl(ACL.database)?.entries ?? [];
+        const outcome = await engine.handle(injected.event);
+        const after = account.networkAcl(ACL.database)?.entries ?? [];
+        const drift = entry.ruleAction === 'allow' && !entry.egress && isInternet(entry) && !shadowed(entry, before);
+        const key = (e: NetworkAclEntry) => `${e.ruleNumber}${e.egress}`;
+        const expected = drift ? before.filter((e) => key(e) !== key(entry)) : before;
+        expect(after).toEqual(expected);
+        expect(outcome.outcome).toBe(drift ? 'remediated' : 'ignored');
+        expect(after.filter((e) => e.ruleNumber === 32767)).toHaveLength(2);
+      }),
+      SEED === undefined ? { numRuns: 150 } : { numRuns: 150, seed: SEED },
+    );
   });
 });
