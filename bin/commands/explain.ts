@@ -5,6 +5,7 @@ import { ignoreReason } from '../../functions/core/guards.js';
 import { policyWhere } from '../../functions/core/own-roles.js';
 import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.js';
 import type { Policy } from '../../functions/core/policy.js';
+import { describeEntry, isInternetAllow } from '../../functions/core/network-acl.js';
 import { forbiddenTargetKind } from '../../functions/core/route-table.js';
 import { describeRule, worldOpenCandidates } from '../../functions/core/security-group.js';
 import { loadConfiguration } from '../config.js';
@@ -45,6 +46,14 @@ function candidatesOf(change: Change, policy: Policy): string[] {
     case 'disassociation':
       return [
         `the subnet of ${change.associationId} now on its VPC's main table: drift if the subnet is isolated and the main table has an internet route`,
+      ];
+    case 'nacl-entry':
+      return isInternetAllow(change.entry, policy)
+        ? [`${change.networkAclId}: ${describeEntry(change.entry)}, drift if isolated subnets use the network ACL (or it is tagged as isolated) and no lower deny shadows it`]
+        : [];
+    case 'nacl-association':
+      return [
+        `the subnet of ${change.previousAssociationId} now on ${change.networkAclId}: drift if the subnet is isolated and the network ACL admits the internet`,
       ];
   }
 }

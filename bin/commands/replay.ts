@@ -120,6 +120,8 @@ const human = (r: Replayed): string[] => [
   `  ${r.eventName} ${r.eventId} -> ${r.outcome}`,
   `  ${r.reason}`,
   ...r.actions.map((a) => `  action: ${a.result === 'skipped' ? 'would ' : ''}${a.type} ${JSON.stringify({ ...a, type: undefined })}`),
+  // What a person must do (alert-only), or restore after the revert (a replaced network ACL entry).
+  ...(r.humanAction ? [`  to do: ${r.humanAction}`] : []),
   ...r.assumptions.map((a) => `  assumed: ${a}`),
 ];
 

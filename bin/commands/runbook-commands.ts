@@ -66,6 +66,13 @@ export function registerRunbookCommands(program: Command): void {
       .requiredOption('--subnet-id <id>', 'the subnet, e.g. subnet-0abc1234'),
     { inject: true },
   ).action(run((o) => ({ action: 'revert-subnet-association', subnetId: o.subnetId })));
+  common(
+    runbook
+      .command('revert-network-acl')
+      .description("delete the internet entries of an isolated tier's network ACL; move isolated subnets off a shared ACL that admits the internet")
+      .requiredOption('--network-acl-id <id>', 'the network ACL, e.g. acl-0abc1234'),
+    { inject: true },
+  ).action(run((o) => ({ action: 'revert-network-acl', networkAclId: o.networkAclId })));
 
   const single = run((o) => ({ action: 'sweep', vpcId: o.vpcId }));
   common(

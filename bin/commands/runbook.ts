@@ -15,7 +15,7 @@ import { ask, checkApply } from '../apply.js';
 import { type LoadedConfig, loadConfiguration } from '../config.js';
 
 /**
- * `layerguard runbook revert-security-group|revert-route-table|revert-subnet-association` and
+ * `layerguard runbook revert-security-group|revert-route-table|revert-subnet-association|revert-network-acl` and
  * `layerguard sweep`: the runbook function's payloads, run locally (with the caller's credentials,
  * or on a fresh simulated account) or on the deployed function (`--remote`).
  */
@@ -53,7 +53,7 @@ function payloadOf(fields: Record<string, unknown>): RunbookPayload {
   } catch (error) {
     if (error instanceof RunbookPayloadError) {
       // Name the options, not the payload's fields: that is what the user typed.
-      const flags: Record<string, string> = { groupId: '--group-id', routeTableId: '--route-table-id', subnetId: '--subnet-id', vpcId: '--vpc-id' };
+      const flags: Record<string, string> = { groupId: '--group-id', routeTableId: '--route-table-id', subnetId: '--subnet-id', networkAclId: '--network-acl-id', vpcId: '--vpc-id' };
       throw new UsageError(error.problems.map((p) => p.replace(/^(\w+):/, (m, k: string) => (flags[k] ? `${flags[k]}:` : m))).join('; ') || error.message);
     }
     throw error;
@@ -183,6 +183,10 @@ function describeAction(a: Outcome['actions'][number]): string {
     case 'replace-association':
     case 'associate-subnet':
       return `move ${a.subnetId} from ${a.fromRouteTableId} to ${a.toRouteTableId}`;
+    case 'delete-nacl-entry':
+      return `delete ${a.egress ? 'egress' : 'ingress'} entry ${a.ruleNumber} from ${a.networkAclId}`;
+    case 'replace-nacl-association':
+      return `move ${a.subnetId} from ${a.fromNetworkAclId} to ${a.toNetworkAclId}`;
   }
 }
 

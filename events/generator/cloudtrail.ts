@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RouteDestination, RouteTarget, SgRule } from '../../functions/core/network.js';
+import type { NetworkAclEntry, RouteDestination, RouteTarget, SgRule } from '../../functions/core/network.js';
 
 /**
  * Builds CloudTrail records and their EventBridge envelopes in the shape EC2 writes them (lists as
@@ -205,3 +205,34 @@ export const replaceAssociationRecord = (
 /** DisassociateRouteTable: the request names only the association; EC2 answers `return: true`. */
 export const disassociateRecord = (associationId: string, ctx: RecordContext): Json =>
   cloudTrailRecord('DisassociateRouteTable', { associationId }, { requestId: randomUUID(), _return: true }, ctx);
+
+/**
+ * CreateNetworkAclEntry / ReplaceNetworkAclEntry as CloudTrail writes them: the protocol as
+ * `aclProtocol`, empty `portRange` / `icmpTypeCode` as `{}` (see functions/core/change.ts for the source).
+ */
+export const aclEntryRecord = (
+  eventName: 'CreateNetworkAclEntry' | 'ReplaceNetworkAclEntry',
+  networkAclId: string,
+  e: NetworkAclEntry,
+  ctx: RecordContext,
+): Json =>
+  cloudTrailRecord(
+    eventName,
+    {
+      networkAclId,
+      ruleNumber: e.ruleNumber,
+      egress: e.egress,
+      ruleAction: e.ruleAction,
+      icmpTypeCode: e.icmpTypeCode ? { type: e.icmpTypeCode.type, code: e.icmpTypeCode.code } : {},
+      portRange: e.portRange ? { from: e.portRange.from, to: e.portRange.to } : {},
+      aclProtocol: e.protocol,
+      ...(e.cidrIpv4 ? { cidrBlock: e.cidrIpv4 } : {}),
+      ...(e.cidrIpv6 ? { ipv6CidrBlock: e.cidrIpv6 } : {}),
+    },
+    { requestId: randomUUID(), _return: true },
+    ctx,
+  );
+
+/** ReplaceNetworkAclAssociation: the request names the association and the ACL; EC2 answers the new association. */
+export const replaceAclAssociationRecord = (associationId: string, networkAclId: string, newAssociationId: string, ctx: RecordContext): Json =>
+  cloudTrailRecord('ReplaceNetworkAclAssociation', { associationId, networkAclId }, { requestId: randomUUID(), newAssociationId }, ctx);

@@ -1,7 +1,8 @@
-import type { RouteDestination, RouteTarget } from '../../functions/core/network.js';
+import type { NetworkAclEntry, RouteDestination, RouteTarget } from '../../functions/core/network.js';
 import type { RuleRequest, SimulatedAccount } from '../simulated-account/account.js';
 import { Ec2Error } from '../simulated-account/ec2-error.js';
 import {
+  aclEntryRecord,
   type Actor,
   associateRecord,
   authorizeIngressRecord,
@@ -9,6 +10,7 @@ import {
   eventBridgeEnvelope,
   modifyRuleRecord,
   type RecordContext,
+  replaceAclAssociationRecord,
   replaceAssociationRecord,
   routeRecord,
 } from './cloudtrail.js';
@@ -86,5 +88,23 @@ export const inject = {
     if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `subnet ${subnetId} has no explicit association`);
     if (!opts.failWith) account.disassociate(current.associationId);
     return wrap(account, opts, (ctx) => disassociateRecord(current.associationId, ctx));
+  },
+
+  /** CreateNetworkAclEntry (or, with `replace`, ReplaceNetworkAclEntry of an existing rule number). */
+  aclEntry(account: SimulatedAccount, networkAclId: string, entry: NetworkAclEntry, opts: InjectOptions & { replace?: boolean } = {}): Injected {
+    if (!opts.failWith) {
+      if (opts.replace) account.replaceNetworkAclEntry(networkAclId, entry);
+      else account.createNetworkAclEntry(networkAclId, entry);
+    }
+    const eventName = opts.replace ? 'ReplaceNetworkAclEntry' : 'CreateNetworkAclEntry';
+    return wrap(account, opts, (ctx) => aclEntryRecord(eventName, networkAclId, entry, ctx));
+  },
+
+  /** Moves a subnet onto another network ACL (ReplaceNetworkAclAssociation of its one association). */
+  moveSubnetAcl(account: SimulatedAccount, subnetId: string, networkAclId: string, opts: InjectOptions = {}): Injected {
+    const current = [...account.aclAssociations.values()].find((a) => a.subnetId === subnetId);
+    if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `subnet ${subnetId} has no network ACL association`);
+    const newId = opts.failWith ? 'aclassoc-00000000000000000' : account.replaceNetworkAclAssociation(current.associationId, networkAclId);
+    return wrap(account, opts, (ctx) => replaceAclAssociationRecord(current.associationId, networkAclId, newId, ctx));
   },
 };

@@ -2,6 +2,8 @@ import type { SgRule } from '../../functions/core/network.js';
 import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { isWorldOpen } from '../../functions/core/security-group.js';
+import { describeEntry, internetEntries } from '../../functions/core/network-acl.js';
+import type { NetworkAclEntry } from '../../functions/core/network.js';
 import type { GamedayTarget, Injection, MemberName } from './target.js';
 
 /**
@@ -78,6 +80,109 @@ const inMember = (m: GamedayTarget, injected: Injection, more: Partial<Injection
   ...(m.where ? { where: m.where } : {}),
   ...more,
 });
+
+/** The target's network ACL helpers, or a clear error on a target that does not model network ACLs. */
+const acls = (t: GamedayTarget) => {
+  const ids = t.ids.networkAcls;
+  if (!ids || !t.aclEntry || !t.moveSubnetAcl || !t.networkAcl || !t.subnetAcl) throw new Error(`the ${t.kind} target does not model network ACLs`);
+  return { ids, aclEntry: t.aclEntry.bind(t), moveSubnetAcl: t.moveSubnetAcl.bind(t), networkAcl: t.networkAcl.bind(t), subnetAcl: t.subnetAcl.bind(t) };
+};
+const allowIn = (ruleNumber: number, protocol: string, source: string, ports?: number): NetworkAclEntry => ({
+  ruleNumber,
+  egress: false,
+  ruleAction: 'allow',
+  protocol,
+  ...(source.includes(':') ? { cidrIpv6: source } : { cidrIpv4: source }),
+  ...(ports !== undefined ? { portRange: { from: ports, to: ports } } : {}),
+});
+/** The database subnets' ACL admits nothing from the internet, and each still uses the database ACL. */
+const dbAclClosed = async (t: GamedayTarget): Promise<string[]> => {
+  const a = acls(t);
+  const problems: string[] = [];
+  for (const subnetId of dbSubnets(t)) {
+    const acl = await a.subnetAcl(subnetId);
+    if (acl.networkAclId !== a.ids.database) problems.push(`${subnetId} is on ${acl.networkAclId}, not the database ACL ${a.ids.database}`);
+    for (const e of internetEntries(acl, DEFAULT_POLICY)) problems.push(`${subnetId} (on ${acl.networkAclId}) still admits ${describeEntry(e)}`);
+  }
+  return problems;
+};
+/** The entry is still on the ACL (a negative control was not touched). */
+const stillHasEntry = async (t: GamedayTarget, networkAclId: string, ruleNumber: number): Promise<string[]> =>
+  (await acls(t).networkAcl(networkAclId)).entries.some((e) => e.ruleNumber === ruleNumber && !e.egress)
+    ? []
+    : [`${networkAclId} lost ingress rule ${ruleNumber}: a negative control was touched`];
+/** LayerGuard never names a default (`*`, 32767) entry in what it does. */
+const defaultsUntouched = ({ outcome }: { readonly outcome: Outcome }): string[] =>
+  outcome.actions.some((a) => a.type === 'delete-nacl-entry' && a.ruleNumber >= 32767) ? ['LayerGuard acted on a default (*) entry'] : [];
+
+/** The game day's network-ACL scenarios: on every target (the sandbox VPC has the database tier's ACL too). */
+const NACL_SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'nacl-world-mysql-on-database-acl',
+    drift: 'NACL entry: the database ACL gets ingress rule 90: allow tcp/3306 from 0.0.0.0/0 (CreateNetworkAclEntry)',
+    expected: 'remediated',
+    mustHold: 'the database ACL admits nothing from the internet; its own entries and the * entries stay',
+    inject: (t) => acls(t).aclEntry(acls(t).ids.database, allowIn(90, '6', '0.0.0.0/0', 3306)),
+    check: async (t) => [...(await dbAclClosed(t)), ...(await stillHasEntry(t, acls(t).ids.database, 100))],
+    checkOutcome: defaultsUntouched,
+  },
+  {
+    name: 'nacl-ipv6-world-replaced-entry',
+    drift: "NACL entry: the database ACL's rule 100 (all traffic from the VPC) replaced by all traffic from ::/0 (ReplaceNetworkAclEntry)",
+    expected: 'remediated',
+    mustHold: 'the database ACL admits nothing from the internet; the outcome says what to restore at rule 100',
+    inject: (t) => acls(t).aclEntry(acls(t).ids.database, allowIn(100, '-1', '::/0'), { replace: true }),
+    check: (t) => dbAclClosed(t),
+    checkOutcome: ({ outcome, mode }) =>
+      /rule 100/.test(outcome.humanAction ?? '') ? [] : [`the ${mode} outcome does not tell a person what to restore at rule 100`],
+  },
+  {
+    name: 'nacl-database-subnet-moved-to-default-acl',
+    drift: 'NACL association: a database subnet moved onto the default ACL, which allows all traffic from 0.0.0.0/0 (ReplaceNetworkAclAssociation)',
+    expected: 'remediated',
+    mustHold: "the database subnet is on the database ACL again; the default ACL keeps its entries (other tiers use it)",
+    inject: (t) => acls(t).moveSubnetAcl(t.ids.subnets.database1, acls(t).ids.default),
+    check: async (t) => [...(await dbAclClosed(t)), ...(await stillHasEntry(t, acls(t).ids.default, 100))],
+  },
+  {
+    name: 'control-nacl-entry-shadowed-by-deny',
+    drift: 'NACL entry: the database ACL gets rule 50: deny all from 0.0.0.0/0, then rule 150: allow tcp/3306 from 0.0.0.0/0 (shadowed: not drift)',
+    expected: 'ignored',
+    mustHold: 'both entries stay: the deny matches first, so the allow admits nothing',
+    setup: async (t) => {
+      await acls(t).aclEntry(acls(t).ids.database, { ruleNumber: 50, egress: false, ruleAction: 'deny', protocol: '-1', cidrIpv4: '0.0.0.0/0' });
+    },
+    inject: (t) => acls(t).aclEntry(acls(t).ids.database, allowIn(150, '6', '0.0.0.0/0', 3306)),
+    check: async (t) => [...(await stillHasEntry(t, acls(t).ids.database, 150)), ...(await stillHasEntry(t, acls(t).ids.database, 50))],
+  },
+  {
+    name: 'control-nacl-web-tier-default-acl',
+    drift: 'NACL entry: the default ACL (web and app subnets only) gets rule 130: allow tcp/443 from 0.0.0.0/0 (not an isolated tier: not drift)',
+    expected: 'ignored',
+    mustHold: 'the default ACL keeps its new entry',
+    inject: (t) => acls(t).aclEntry(acls(t).ids.default, allowIn(130, '6', '0.0.0.0/0', 443)),
+    check: (t) => stillHasEntry(t, acls(t).ids.default, 130),
+  },
+  {
+    name: 'control-nacl-app-subnet-moved-to-database-acl',
+    drift: 'NACL association: the app subnet moved onto the database ACL (not isolated, and the ACL admits nothing from the internet: not drift)',
+    expected: 'ignored',
+    mustHold: 'the app subnet stays on the database ACL',
+    inject: (t) => acls(t).moveSubnetAcl(t.ids.subnets.private1, acls(t).ids.database),
+    check: async (t) => {
+      const acl = await acls(t).subnetAcl(t.ids.subnets.private1);
+      return acl.networkAclId === acls(t).ids.database ? [] : [`${t.ids.subnets.private1} was moved to ${acl.networkAclId}: a negative control was touched`];
+    },
+  },
+  {
+    name: 'control-nacl-failed-call',
+    drift: 'NACL entry: rule 90 allow tcp/3306 from 0.0.0.0/0 on the database ACL, but the call failed (UnauthorizedOperation)',
+    expected: 'ignored',
+    mustHold: 'nothing changed and nothing was reverted',
+    inject: (t) => acls(t).aclEntry(acls(t).ids.database, allowIn(90, '6', '0.0.0.0/0', 3306), { failWith: 'Client.UnauthorizedOperation' }),
+    check: (t) => dbAclClosed(t),
+  },
+];
 
 export const CATALOGUE: readonly Scenario[] = [
   {
@@ -358,4 +463,5 @@ export const CATALOGUE: readonly Scenario[] = [
       ];
     },
   },
+  ...NACL_SCENARIOS,
 ];

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  type CreateNetworkAclEntryCommandInput,
   CreateRouteCommand,
   type CreateRouteCommandInput,
+  ReplaceNetworkAclAssociationCommand,
+  ReplaceNetworkAclEntryCommand,
   DescribeSecurityGroupRulesCommand,
   DisassociateRouteTableCommand,
   type EC2Client,
@@ -22,6 +26,8 @@ import { CANARY_PORT, canaryCidr, isCanaryRule } from '../../functions/core/cana
 import { LayerGuardError } from '../../functions/core/errors.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import type {
+  NetworkAcl,
+  NetworkAclEntry,
   NetworkApi,
   RouteDestination,
   RouteTable,
@@ -30,7 +36,9 @@ import type {
 } from '../../functions/core/network.js';
 import type { Policy } from '../../functions/core/policy.js';
 import {
+  aclEntryRecord,
   authorizeIngressRecord,
+  replaceAclAssociationRecord,
   eventBridgeEnvelope,
   modifyRuleRecord,
   type RecordContext,
@@ -474,6 +482,55 @@ export class Ec2GamedayTarget implements GamedayTarget {
         await this.client.send(new DisassociateRouteTableCommand({ AssociationId: current.associationId }));
       }
     });
+  }
+
+  /** CreateNetworkAclEntry, or with `replace` ReplaceNetworkAclEntry (the SDK's request shapes, models_2/models_8.d.ts). */
+  async aclEntry(networkAclId: string, entry: NetworkAclEntry, opts: InjectOptions & { readonly replace?: boolean } = {}): Promise<Injection> {
+    const eventName = opts.replace ? 'ReplaceNetworkAclEntry' : 'CreateNetworkAclEntry';
+    if (opts.failWith) return this.injection(aclEntryRecord(eventName, networkAclId, entry, this.ctx(opts.failWith)));
+    return this.track(async () => {
+      await this.guard.require(networkAclId, 'change an entry of');
+      const input: CreateNetworkAclEntryCommandInput = {
+        NetworkAclId: networkAclId,
+        RuleNumber: entry.ruleNumber,
+        Egress: entry.egress,
+        RuleAction: entry.ruleAction,
+        Protocol: entry.protocol,
+        ...(entry.cidrIpv4 ? { CidrBlock: entry.cidrIpv4 } : {}),
+        ...(entry.cidrIpv6 ? { Ipv6CidrBlock: entry.cidrIpv6 } : {}),
+        ...(entry.portRange ? { PortRange: { From: entry.portRange.from, To: entry.portRange.to } } : {}),
+        ...(entry.icmpTypeCode ? { IcmpTypeCode: { Type: entry.icmpTypeCode.type, Code: entry.icmpTypeCode.code } } : {}),
+      };
+      await this.client.send(opts.replace ? new ReplaceNetworkAclEntryCommand(input) : new CreateNetworkAclEntryCommand(input));
+      const injectedAt = performance.now();
+      return this.injection(aclEntryRecord(eventName, networkAclId, entry, this.ctx()), injectedAt);
+    });
+  }
+
+  async moveSubnetAcl(subnetId: string, networkAclId: string): Promise<Injection> {
+    return this.track(async () => {
+      await this.guard.require(subnetId, 'move');
+      await this.guard.require(networkAclId, 'associate a subnet with');
+      const current = await this.subnetAcl(subnetId);
+      await this.guard.require(current.networkAclId, 'replace an association of');
+      const association = current.associations.find((a) => a.subnetId === subnetId)?.associationId as string;
+      const answer = await this.client.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: association, NetworkAclId: networkAclId }));
+      const injectedAt = performance.now();
+      if (!answer.NewAssociationId) throw new LayerGuardError('ReplaceNetworkAclAssociation answered without a new association id');
+      return this.injection(replaceAclAssociationRecord(association, networkAclId, answer.NewAssociationId, this.ctx()), injectedAt);
+    });
+  }
+
+  async networkAcl(networkAclId: string): Promise<NetworkAcl> {
+    const acl = await this.network.getNetworkAcl(networkAclId);
+    if (!acl) throw new LayerGuardError(`network ACL ${networkAclId} does not exist`);
+    return acl;
+  }
+
+  async subnetAcl(subnetId: string): Promise<NetworkAcl> {
+    const acl = (await this.network.listNetworkAcls(this.ids.vpcId)).find((a) => a.associations.some((x) => x.subnetId === subnetId));
+    if (!acl) throw new LayerGuardError(`no network ACL for ${subnetId} in ${this.ids.vpcId}`);
+    return acl;
   }
 
   async ingressRules(groupId: string): Promise<SgRule[]> {

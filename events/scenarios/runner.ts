@@ -14,6 +14,8 @@ import type { GamedayTarget } from './target.js';
 export const HANDLERS: Readonly<Record<RuleName, Remediators>> = {
   'security-group': { 'sg-ingress': remediateSecurityGroup },
   'route-table': ROUTE_TABLE_REMEDIATORS,
+  // The network-ACL rule invokes the route-table function, as deployed.
+  'network-acl': ROUTE_TABLE_REMEDIATORS,
 };
 
 export interface ScenarioResult {

@@ -3,6 +3,8 @@ import {
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
@@ -11,6 +13,9 @@ import {
   CreateVpcCommand,
   CreateManagedPrefixListCommand,
   DeleteInternetGatewayCommand,
+  DeleteNetworkAclCommand,
+  DescribeNetworkAclsCommand,
+  ReplaceNetworkAclAssociationCommand,
   DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
@@ -71,6 +76,9 @@ export interface SandboxResources {
   /** In creation order (the order matters for deletion: later groups reference earlier ones). */
   securityGroups: Partial<Record<keyof TierIds['securityGroups'] | 'canary', string>>;
   dbFromAppRuleId?: string;
+  /** The VPC's default network ACL (comes with the VPC, tagged by the run) and the database tier's. */
+  defaultNetworkAclId?: string;
+  databaseNetworkAclId?: string;
   /** Customer-managed prefix lists the groups' rules may name (deleted after the groups). */
   prefixLists: Partial<Record<keyof TierIds['prefixLists'], string>>;
 }
@@ -105,6 +113,9 @@ export function tierIds(c: SandboxResources): TierIds {
       exempt: need(c.securityGroups.exempt, 'exempt group'),
     },
     dbFromAppRuleId: need(c.dbFromAppRuleId, "db tier's rule from the app tier"),
+    ...(c.defaultNetworkAclId && c.databaseNetworkAclId
+      ? { networkAcls: { default: c.defaultNetworkAclId, database: c.databaseNetworkAclId } }
+      : {}),
     prefixLists: {
       office: need(c.prefixLists.office, 'office prefix list'),
       everywhere: need(c.prefixLists.everywhere, 'prefix list of the internet'),
@@ -173,6 +184,12 @@ export class SandboxGuard {
               await this.client.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))
             ).SecurityGroups?.find((g) => g.GroupId === id)?.Tags ?? undefined
           );
+        case 'acl':
+          return (
+            (await this.client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [id] }))).NetworkAcls?.find(
+              (a) => a.NetworkAclId === id,
+            )?.Tags ?? undefined
+          );
         case 'pl': {
           // A deleted list stays described a while as `delete-complete` (ManagedPrefixList.State).
           const list = (
@@ -182,11 +199,13 @@ export class SandboxGuard {
         }
         default:
           throw new SandboxGuardError(
-            `refusing to touch ${id}: the game day only changes VPCs, gateways, subnets, route tables, groups and prefix lists it created`,
+            `refusing to touch ${id}: the game day only changes VPCs, gateways, subnets, route tables, network ACLs, groups and prefix lists it created`,
           );
       }
     } catch (error) {
       if (NOT_FOUND[kind] !== undefined && errorCode(error) === NOT_FOUND[kind]) return undefined;
+      // moto 5.2 answers an unknown NetworkAclIds entry with InvalidRouteTableID.NotFound (see ec2-errors.ts).
+      if (kind === 'acl' && errorCode(error) === NOT_FOUND_BY_RESOURCE.rtb) return undefined;
       throw error;
     }
   }
@@ -346,6 +365,38 @@ export async function createSandbox(o: SandboxOptions): Promise<TierIds> {
     await guard.require(rt, 'associate');
     await guard.require(subnetId, 'associate');
     await client.send(new AssociateRouteTableCommand({ RouteTableId: rt, SubnetId: subnetId }));
+  }
+
+  // Network ACLs: the default ACL (every new subnet's, open both ways: the web and app tiers use it)
+  // comes with the VPC, untagged: tag it; the database tier gets an ACL of its own that admits only
+  // the VPC, tagged Tier=Database, and the database subnets move onto it.
+  step();
+  const acls = (await client.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).NetworkAcls ?? [];
+  const defaultAcl = acls.find((a) => a.IsDefault)?.NetworkAclId;
+  if (!defaultAcl) throw new LayerGuardError(`cannot find the default network ACL of ${vpcId}`);
+  await guard.require(vpcId, 'tag the default network ACL of');
+  await client.send(
+    new CreateTagsCommand({ Resources: [defaultAcl], Tags: [{ Key: GAMEDAY_TAG, Value: guard.runId }, { Key: 'Name', Value: `${prefix}-default-acl` }] }),
+  );
+  c.defaultNetworkAclId = defaultAcl;
+  step();
+  c.databaseNetworkAclId = (
+    await client.send(new CreateNetworkAclCommand({ VpcId: vpcId, TagSpecifications: tags('network-acl', 'database-acl', { Tier: 'Database' }) }))
+  ).NetworkAcl?.NetworkAclId;
+  const databaseAcl = c.databaseNetworkAclId;
+  if (!databaseAcl) throw new LayerGuardError('CreateNetworkAcl answered without an id');
+  await guard.require(databaseAcl, 'add entries to');
+  for (const Egress of [false, true]) {
+    await client.send(
+      new CreateNetworkAclEntryCommand({ NetworkAclId: databaseAcl, RuleNumber: 100, Egress, RuleAction: 'allow', Protocol: '-1', CidrBlock: SANDBOX_CIDR }),
+    );
+  }
+  for (const subnetId of [database1, database2]) {
+    step();
+    await guard.require(subnetId, 'move onto the database network ACL');
+    const association = acls.flatMap((a) => a.Associations ?? []).find((a) => a.SubnetId === subnetId);
+    if (!association?.NetworkAclAssociationId) throw new LayerGuardError(`${subnetId} has no network ACL association`);
+    await client.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: association.NetworkAclAssociationId, NetworkAclId: databaseAcl }));
   }
 
   const group = async (
@@ -553,10 +604,28 @@ export async function deleteSandbox(o: DeleteOptions): Promise<string[]> {
     });
     if (deleted) delete c.routeTables[key];
   }
+  // The database subnets back onto the default ACL first: moto 5.2 keeps a deleted subnet's ACL
+  // association (its delete_subnet does not remove it), which would keep the database ACL in use.
+  const dbAcl = c.databaseNetworkAclId;
+  const defaultAcl = c.defaultNetworkAclId;
+  if (dbAcl && defaultAcl) {
+    await remove(dbAcl, 'ReplaceNetworkAclAssociation (back to the default ACL)', async () => {
+      const acl = (await client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [dbAcl] }))).NetworkAcls?.[0];
+      for (const a of acl?.Associations ?? []) {
+        if (!a.NetworkAclAssociationId) continue;
+        await client.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: a.NetworkAclAssociationId, NetworkAclId: defaultAcl }));
+      }
+    });
+  }
   for (const key of ['public1', 'private1', 'database1', 'database2'] as const) {
     const id = c.subnets[key];
     if (await remove(id, 'DeleteSubnet', () => client.send(new DeleteSubnetCommand({ SubnetId: id }))))
       delete c.subnets[key];
+  }
+  // The database ACL once its subnets are gone (deleting a subnet removes its association); the default ACL goes with the VPC.
+  const acl = c.databaseNetworkAclId;
+  if (await remove(acl, 'DeleteNetworkAcl', () => client.send(new DeleteNetworkAclCommand({ NetworkAclId: acl })))) {
+    c.databaseNetworkAclId = undefined;
   }
   const igw = c.internetGatewayId;
   const igwDeleted = await remove(igw, 'DetachInternetGateway/DeleteInternetGateway', async () => {
@@ -575,6 +644,7 @@ export async function deleteSandbox(o: DeleteOptions): Promise<string[]> {
   if (await remove(vpc, 'DeleteVpc', () => client.send(new DeleteVpcCommand({ VpcId: vpc })))) {
     c.vpcId = undefined;
     c.mainRouteTableId = undefined;
+    c.defaultNetworkAclId = undefined;
   }
   return leftovers;
 }

@@ -1,4 +1,4 @@
-import type { RouteDestination, RouteTable, RouteTarget } from '../../functions/core/network.js';
+import type { NetworkAcl, NetworkAclEntry, RouteDestination, RouteTable, RouteTarget } from '../../functions/core/network.js';
 import { inject } from '../generator/inject.js';
 import type { RuleRequest, SimulatedAccount } from '../simulated-account/account.js';
 import { threeTierAccount } from '../simulated-account/baseline.js';
@@ -15,6 +15,7 @@ const ids: TierIds = {
   routeTables: BASELINE.routeTables,
   securityGroups: BASELINE.securityGroups,
   dbFromAppRuleId: BASELINE.rules.dbFromApp,
+  networkAcls: BASELINE.networkAcls,
   prefixLists: BASELINE.prefixLists,
 };
 
@@ -97,6 +98,18 @@ export class SimulatedTarget implements GamedayTarget {
     for (const a of [...this.account.associations.values()]) {
       if (a.subnetId && subnetIds.includes(a.subnetId)) this.account.disassociate(a.associationId);
     }
+  }
+  async aclEntry(networkAclId: string, entry: NetworkAclEntry, opts: InjectOptions & { readonly replace?: boolean } = {}) {
+    return injection(inject.aclEntry(this.account, networkAclId, entry, opts));
+  }
+  async moveSubnetAcl(subnetId: string, networkAclId: string) {
+    return injection(inject.moveSubnetAcl(this.account, subnetId, networkAclId));
+  }
+  async networkAcl(networkAclId: string) {
+    return this.account.networkAcl(networkAclId) as NetworkAcl;
+  }
+  async subnetAcl(subnetId: string) {
+    return this.account.subnetAcl(subnetId) as NetworkAcl;
   }
   async ingressRules(groupId: string) {
     return this.account.rulesOf(groupId).filter((r) => !r.isEgress);

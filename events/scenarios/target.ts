@@ -1,4 +1,4 @@
-import type { NetworkApi, RouteDestination, RouteTable, RouteTarget, SgRule } from '../../functions/core/network.js';
+import type { NetworkAcl, NetworkAclEntry, NetworkApi, RouteDestination, RouteTable, RouteTarget, SgRule } from '../../functions/core/network.js';
 import type { Reach } from '../../functions/pipeline/deps.js';
 import type { RuleRequest } from '../simulated-account/account.js';
 
@@ -12,6 +12,8 @@ export interface TierIds {
   readonly securityGroups: { readonly web: string; readonly app: string; readonly db: string; readonly exempt: string };
   /** An empty group nothing uses, where the `canary` scenario runs the production canary's code (EC2 targets). */
   readonly canaryGroup?: string;
+  /** The VPC's default network ACL and the database tier's (targets that model network ACLs). */
+  readonly networkAcls?: { readonly default: string; readonly database: string };
   /** The db tier's rule that admits the app tier (ModifySecurityGroupRules scenarios edit it). */
   readonly dbFromAppRuleId: string;
   /** Customer-managed prefix lists: office ranges (not the internet), and one whose entry is 0.0.0.0/0. */
@@ -84,6 +86,14 @@ export interface GamedayTarget {
   disassociateSubnet(subnetId: string): Promise<Injection>;
   /** Removes the subnets' explicit associations, so they use the VPC's main table implicitly (setup). */
   useMainTable(subnetIds: readonly string[]): Promise<void>;
+  /**
+   * Network ACLs (targets that model them: `ids.networkAcls` is set). CreateNetworkAclEntry, or with
+   * `replace` ReplaceNetworkAclEntry; ReplaceNetworkAclAssociation of the subnet's association; reads.
+   */
+  aclEntry?(networkAclId: string, entry: NetworkAclEntry, opts?: InjectOptions & { readonly replace?: boolean }): Promise<Injection>;
+  moveSubnetAcl?(subnetId: string, networkAclId: string): Promise<Injection>;
+  networkAcl?(networkAclId: string): Promise<NetworkAcl>;
+  subnetAcl?(subnetId: string): Promise<NetworkAcl>;
   ingressRules(groupId: string): Promise<SgRule[]>;
   routeTable(routeTableId: string): Promise<RouteTable>;
   /** The table a subnet uses: its explicit association, else the main table. */

@@ -1,5 +1,8 @@
 import type {
   LoadBalancer,
+  NetworkAcl,
+  NetworkAclAssociation,
+  NetworkAclEntry,
   Route,
   RouteDestination,
   RouteTable,
@@ -15,6 +18,7 @@ import { Ec2Error } from './ec2-error.js';
 import { IdMaker } from './ids.js';
 import { definedOnly as clean } from '../../functions/core/defined.js';
 import { canonicalCidr } from '../../functions/core/cidr.js';
+import { canonicalAclProtocol, DEFAULT_ENTRY_RULE_NUMBER } from '../../functions/core/network-acl.js';
 
 /** A rule as a caller asks for it (no id yet). */
 export type RuleRequest = Omit<SgRule, 'ruleId' | 'groupId' | 'isEgress'>;
@@ -48,6 +52,10 @@ const storedTarget = (target: RouteTarget): RouteTarget =>
     ? clean({ ...target, gatewayId: undefined, natGatewayId: target.gatewayId })
     : target;
 
+/** An entry as EC2 stores it: canonical CIDR, the protocol as a number ('6', not 'tcp'). */
+const storedEntry = (e: NetworkAclEntry): NetworkAclEntry =>
+  stored(clean({ ...e, protocol: canonicalAclProtocol(e.protocol) ?? e.protocol }));
+
 const destinationKey = (d: RouteDestination): string => {
   const { cidrIpv4, cidrIpv6 } = stored({ cidrIpv4: d.cidrIpv4, cidrIpv6: d.cidrIpv6 });
   return cidrIpv4 ?? cidrIpv6 ?? d.prefixListId ?? '';
@@ -77,6 +85,10 @@ export class SimulatedAccount {
   readonly routeTables = new Map<string, { routeTableId: string; vpcId: string; tags: Tags; routes: Route[] }>();
   readonly associations = new Map<string, RouteTableAssociation>();
   readonly loadBalancers = new Map<string, LoadBalancer>();
+  readonly networkAcls = new Map<string, { networkAclId: string; vpcId: string; isDefault: boolean; tags: Tags; entries: NetworkAclEntry[] }>();
+  readonly aclAssociations = new Map<string, NetworkAclAssociation>();
+  /** Network ACL ids come from their own sequence, so that the ids of everything else stay as they were before ACLs were modelled. */
+  readonly aclIds: IdMaker;
   /** Customer-managed prefix lists: their entries' CIDRs (current version), as EC2 stores them. */
   readonly prefixLists = new Map<string, { prefixListId: string; name: string; entries: string[] }>();
 
@@ -86,27 +98,128 @@ export class SimulatedAccount {
     salt = 0xb,
   ) {
     this.ids = new IdMaker(salt);
+    this.aclIds = new IdMaker(salt + 1);
   }
 
   // ---- VPCs, subnets, gateways -------------------------------------------------------------
 
   createVpc(
     cidr: string,
-    opts: { vpcId?: string; tags?: Tags; mainRouteTableId?: string; mainAssociationId?: string; isDefault?: boolean } = {},
+    opts: {
+      vpcId?: string;
+      tags?: Tags;
+      mainRouteTableId?: string;
+      mainAssociationId?: string;
+      defaultNetworkAclId?: string;
+      isDefault?: boolean;
+    } = {},
   ): string {
     const vpcId = opts.vpcId ?? this.ids.make('vpc');
     this.vpcs.set(vpcId, { vpcId, cidr, tags: opts.tags ?? {}, isDefault: opts.isDefault === true });
     const main = this.createRouteTable(vpcId, { routeTableId: opts.mainRouteTableId });
     const associationId = opts.mainAssociationId ?? this.ids.make('rtbassoc');
     this.associations.set(associationId, { associationId, routeTableId: main, main: true });
+    this.createNetworkAcl(vpcId, { isDefault: true, networkAclId: opts.defaultNetworkAclId });
     return vpcId;
   }
 
-  createSubnet(vpcId: string, cidr: string, opts: { subnetId?: string; tags?: Tags } = {}): string {
+  createSubnet(vpcId: string, cidr: string, opts: { subnetId?: string; tags?: Tags; aclAssociationId?: string } = {}): string {
     this.requireVpc(vpcId);
     const subnetId = opts.subnetId ?? this.ids.make('subnet');
     this.subnets.set(subnetId, { subnetId, vpcId, cidrIpv4: cidr, tags: opts.tags ?? {} });
+    // "When you create a subnet, it's automatically associated with the default network ACL" (ReplaceNetworkAclAssociation).
+    const acl = [...this.networkAcls.values()].find((a) => a.vpcId === vpcId && a.isDefault);
+    if (acl) {
+      const associationId = opts.aclAssociationId ?? this.aclIds.make('aclassoc');
+      this.aclAssociations.set(associationId, { associationId, networkAclId: acl.networkAclId, subnetId });
+    }
     return subnetId;
+  }
+
+  // ---- network ACLs ------------------------------------------------------------------------
+
+  /**
+   * CreateNetworkAcl, or the VPC's default ACL. EC2's default ACL allows all traffic in and out (rule
+   * 100) before the `*` deny; a new ACL has only the `*` entries, which deny everything ("Network ACLs",
+   * Amazon VPC User Guide: "Each custom network ACL … denies all inbound and outbound traffic until you
+   * add rules"). IPv4 only: the baseline VPC has no IPv6 block.
+   */
+  createNetworkAcl(vpcId: string, opts: { networkAclId?: string; tags?: Tags; isDefault?: boolean } = {}): string {
+    this.requireVpc(vpcId);
+    const networkAclId = opts.networkAclId ?? this.aclIds.make('acl');
+    const all = { protocol: '-1', cidrIpv4: '0.0.0.0/0' };
+    const star = (egress: boolean): NetworkAclEntry => ({ ruleNumber: DEFAULT_ENTRY_RULE_NUMBER, egress, ruleAction: 'deny', ...all });
+    const open = (egress: boolean): NetworkAclEntry => ({ ruleNumber: 100, egress, ruleAction: 'allow', ...all });
+    const entries = opts.isDefault ? [open(false), open(true), star(false), star(true)] : [star(false), star(true)];
+    this.networkAcls.set(networkAclId, { networkAclId, vpcId, isDefault: opts.isDefault === true, tags: opts.tags ?? {}, entries });
+    return networkAclId;
+  }
+
+  /** CreateNetworkAclEntry: `NetworkAclEntryAlreadyExists` when the rule number is taken in that direction. */
+  createNetworkAclEntry(networkAclId: string, entry: NetworkAclEntry): NetworkAclEntry {
+    const acl = this.requireAcl(networkAclId);
+    if (acl.entries.some((e) => e.ruleNumber === entry.ruleNumber && e.egress === entry.egress)) {
+      throw new Ec2Error('NetworkAclEntryAlreadyExists', `The network acl entry identified by ${entry.ruleNumber} already exists.`);
+    }
+    const created = storedEntry(entry);
+    acl.entries.push(created);
+    return created;
+  }
+
+  /** ReplaceNetworkAclEntry: the rule number must exist in that direction (`InvalidNetworkAclEntry.NotFound`). */
+  replaceNetworkAclEntry(networkAclId: string, entry: NetworkAclEntry): NetworkAclEntry {
+    const acl = this.requireAcl(networkAclId);
+    const index = acl.entries.findIndex((e) => e.ruleNumber === entry.ruleNumber && e.egress === entry.egress);
+    if (index < 0) throw new Ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry ${entry.ruleNumber} does not exist in ${networkAclId}`);
+    const replaced = storedEntry(entry);
+    acl.entries[index] = replaced;
+    return replaced;
+  }
+
+  /** DeleteNetworkAclEntry: `InvalidNetworkAclEntry.NotFound` when absent; a default (`*`) entry cannot be deleted. */
+  deleteNetworkAclEntry(networkAclId: string, ruleNumber: number, egress: boolean): void {
+    const acl = this.requireAcl(networkAclId);
+    if (ruleNumber >= DEFAULT_ENTRY_RULE_NUMBER) throw new Ec2Error('InvalidParameterValue', `cannot delete the default entry of ${networkAclId}`);
+    const index = acl.entries.findIndex((e) => e.ruleNumber === ruleNumber && e.egress === egress);
+    if (index < 0) throw new Ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry ${ruleNumber} does not exist in ${networkAclId}`);
+    acl.entries.splice(index, 1);
+  }
+
+  /** ReplaceNetworkAclAssociation: the old association id disappears, a new one is returned. */
+  replaceNetworkAclAssociation(associationId: string, networkAclId: string, opts: { newAssociationId?: string } = {}): string {
+    const current = this.aclAssociations.get(associationId);
+    if (!current) throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
+    const acl = this.requireAcl(networkAclId);
+    if (acl.vpcId !== this.requireAcl(current.networkAclId).vpcId) throw new Ec2Error('InvalidParameterValue', 'network ACL belongs to a different network');
+    this.aclAssociations.delete(associationId);
+    const newId = opts.newAssociationId ?? this.aclIds.make('aclassoc');
+    this.aclAssociations.set(newId, { ...current, associationId: newId, networkAclId });
+    return newId;
+  }
+
+  networkAcl(networkAclId: string): NetworkAcl | undefined {
+    const a = this.networkAcls.get(networkAclId);
+    if (!a) return undefined;
+    return {
+      networkAclId: a.networkAclId,
+      vpcId: a.vpcId,
+      isDefault: a.isDefault,
+      tags: { ...a.tags },
+      entries: a.entries.map((e) => ({ ...e })),
+      associations: [...this.aclAssociations.values()].filter((x) => x.networkAclId === networkAclId).map((x) => ({ ...x })),
+    };
+  }
+
+  /** The network ACL a subnet is associated with. */
+  subnetAcl(subnetId: string): NetworkAcl | undefined {
+    const a = [...this.aclAssociations.values()].find((x) => x.subnetId === subnetId);
+    return a ? this.networkAcl(a.networkAclId) : undefined;
+  }
+
+  private requireAcl(networkAclId: string) {
+    const acl = this.networkAcls.get(networkAclId);
+    if (!acl) throw new Ec2Error('InvalidNetworkAclID.NotFound', `The networkAcl ID '${networkAclId}' does not exist`);
+    return acl;
   }
 
   createInternetGateway(opts: { internetGatewayId?: string; vpcId?: string } = {}): string {
@@ -169,6 +282,8 @@ export class SimulatedAccount {
     if (table) return void (table.tags = { ...table.tags, ...tags });
     const subnet = this.subnets.get(resourceId);
     if (subnet) return void this.subnets.set(resourceId, { ...subnet, tags: { ...subnet.tags, ...tags } });
+    const acl = this.networkAcls.get(resourceId);
+    if (acl) return void (acl.tags = { ...acl.tags, ...tags });
     throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
   }
 

@@ -14,16 +14,26 @@ export function seedThreeTier(account: SimulatedAccount, now: Date = new Date())
     vpcId: b.vpcId,
     mainRouteTableId: b.routeTables.main,
     mainAssociationId: b.associations.main,
+    defaultNetworkAclId: b.networkAcls.default,
     tags: { Name: 'MainVPC', Environment: 'Production' },
   });
-  const subnet = (id: string, cidr: string, name: string, tier: string) =>
-    account.createSubnet(vpc, cidr, { subnetId: id, tags: { Name: name, Tier: tier } });
-  subnet(b.subnets.public1, '10.0.1.0/24', 'Public-Subnet-1', 'Web');
-  subnet(b.subnets.public2, '10.0.2.0/24', 'Public-Subnet-2', 'Web');
-  subnet(b.subnets.private1, '10.0.11.0/24', 'Private-Subnet-1', 'Application');
-  subnet(b.subnets.private2, '10.0.12.0/24', 'Private-Subnet-2', 'Application');
-  subnet(b.subnets.database1, '10.0.21.0/24', 'Database-Subnet-1', 'Database');
-  subnet(b.subnets.database2, '10.0.22.0/24', 'Database-Subnet-2', 'Database');
+  const n = b.aclAssociations;
+  const subnet = (id: string, cidr: string, name: string, tier: string, aclAssociationId: string) =>
+    account.createSubnet(vpc, cidr, { subnetId: id, tags: { Name: name, Tier: tier }, aclAssociationId });
+  subnet(b.subnets.public1, '10.0.1.0/24', 'Public-Subnet-1', 'Web', n.public1);
+  subnet(b.subnets.public2, '10.0.2.0/24', 'Public-Subnet-2', 'Web', n.public2);
+  subnet(b.subnets.private1, '10.0.11.0/24', 'Private-Subnet-1', 'Application', n.private1);
+  subnet(b.subnets.private2, '10.0.12.0/24', 'Private-Subnet-2', 'Application', n.private2);
+  subnet(b.subnets.database1, '10.0.21.0/24', 'Database-Subnet-1', 'Database', 'aclassoc-0a1b2c3d4e5f6b001');
+  subnet(b.subnets.database2, '10.0.22.0/24', 'Database-Subnet-2', 'Database', 'aclassoc-0a1b2c3d4e5f6b002');
+
+  // The database tier's network ACL: only the VPC in and out (the default ACL stays open for the web tier).
+  const dbAcl = account.createNetworkAcl(vpc, { networkAclId: b.networkAcls.database, tags: { Name: 'Database-NACL', Tier: 'Database' } });
+  const vpcOnly = { protocol: '-1', cidrIpv4: b.vpcCidr, ruleAction: 'allow' as const, ruleNumber: 100 };
+  account.createNetworkAclEntry(dbAcl, { ...vpcOnly, egress: false });
+  account.createNetworkAclEntry(dbAcl, { ...vpcOnly, egress: true });
+  account.replaceNetworkAclAssociation('aclassoc-0a1b2c3d4e5f6b001', dbAcl, { newAssociationId: n.database1 });
+  account.replaceNetworkAclAssociation('aclassoc-0a1b2c3d4e5f6b002', dbAcl, { newAssociationId: n.database2 });
 
   const igw = account.createInternetGateway({ internetGatewayId: b.internetGatewayId, vpcId: vpc });
   const nat = account.createNatGateway(b.subnets.public1, { natGatewayId: b.natGatewayId });

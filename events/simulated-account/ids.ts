@@ -30,6 +30,20 @@ export const BASELINE = {
     database1: 'rtbassoc-0a1b2c3d4e5f68031',
     database2: 'rtbassoc-0a1b2c3d4e5f68032',
   },
+  /** The VPC's default network ACL (web and app subnets) and the database tier's own, tagged Tier=Database. */
+  networkAcls: {
+    default: 'acl-0a1b2c3d4e5f6a000',
+    database: 'acl-0a1b2c3d4e5f6a003',
+  },
+  /** Each subnet's network ACL association (the database subnets' after they moved onto the database ACL). */
+  aclAssociations: {
+    public1: 'aclassoc-0a1b2c3d4e5f6b011',
+    public2: 'aclassoc-0a1b2c3d4e5f6b012',
+    private1: 'aclassoc-0a1b2c3d4e5f6b021',
+    private2: 'aclassoc-0a1b2c3d4e5f6b022',
+    database1: 'aclassoc-0a1b2c3d4e5f6b031',
+    database2: 'aclassoc-0a1b2c3d4e5f6b032',
+  },
   rules: {
     webHttp: 'sgr-0a1b2c3d4e5f69101',
     webHttps: 'sgr-0a1b2c3d4e5f69102',

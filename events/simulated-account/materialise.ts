@@ -34,6 +34,12 @@ export function materialise(account: SimulatedAccount, parsed: ParsedTrigger, po
     case 'disassociation':
       m.disassociation(change);
       break;
+    case 'nacl-entry':
+      m.aclEntry(change);
+      break;
+    case 'nacl-association':
+      m.aclAssociation(change);
+      break;
   }
   return m.assumptions;
 }
@@ -177,6 +183,66 @@ class Materialiser {
       this.account.associateRouteTable(home, subnetId, { associationId: previous });
     }
     this.account.replaceAssociation(previous, change.routeTableId, { newAssociationId: change.associationId });
+  }
+
+  /** An unknown network ACL: created in the baseline VPC for a tier, with a new subnet of that tier on it. */
+  private ensureAcl(networkAclId: string, tier: Tier, openToInternet: boolean): void {
+    if (this.account.networkAcls.has(networkAclId)) return;
+    this.account.createNetworkAcl(BASELINE.vpcId, { networkAclId, tags: this.tierTags(tier) });
+    if (openToInternet) {
+      this.account.createNetworkAclEntry(networkAclId, { ruleNumber: 100, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv4: '0.0.0.0/0' });
+    }
+    this.assumptions.push(
+      `network ACL ${networkAclId} is unknown to the baseline: created as a ${tier}-tier ACL${openToInternet ? ' that allows all traffic from 0.0.0.0/0' : ''}`,
+    );
+  }
+
+  /** Moves a subnet onto an ACL (every subnet has one association: the default ACL's, unless moved). */
+  private putOnAcl(subnetId: string, networkAclId: string, newAssociationId?: string): void {
+    const current = [...this.account.aclAssociations.values()].find((a) => a.subnetId === subnetId);
+    if (current && current.networkAclId !== networkAclId) {
+      this.account.replaceNetworkAclAssociation(current.associationId, networkAclId, { newAssociationId });
+    }
+  }
+
+  /** The entry the event made, on its ACL; an unknown ACL is the worst case: the database tier's, with a database subnet on it. */
+  aclEntry(change: Extract<Change, { kind: 'nacl-entry' }>): void {
+    const tier = this.tier ?? 'database';
+    if (!this.account.networkAcls.has(change.networkAclId)) {
+      this.ensureAcl(change.networkAclId, tier, false);
+      this.putOnAcl(this.newSubnet(tier), change.networkAclId);
+    }
+    const exists = this.account.networkAcl(change.networkAclId)?.entries.some(
+      (e) => e.ruleNumber === change.entry.ruleNumber && e.egress === change.entry.egress,
+    );
+    if (exists) this.account.replaceNetworkAclEntry(change.networkAclId, change.entry);
+    else {
+      if (change.eventName === 'ReplaceNetworkAclEntry') {
+        this.assumptions.push(`entry ${change.entry.ruleNumber} of ${change.networkAclId} is unknown to the baseline: created with its new definition`);
+      }
+      this.account.createNetworkAclEntry(change.networkAclId, change.entry);
+    }
+  }
+
+  /**
+   * The subnet of the event's association moved onto its ACL. The event names only the association: an
+   * unknown one held a database subnet (on the database ACL), and an unknown ACL admits the internet,
+   * unless a tier is given.
+   */
+  aclAssociation(change: Extract<Change, { kind: 'nacl-association' }>): void {
+    const aclTier = this.tier ?? 'public';
+    this.ensureAcl(change.networkAclId, aclTier, aclTier === 'public');
+    const previous = change.previousAssociationId;
+    if (!this.account.aclAssociations.has(previous)) {
+      const subnetTier = this.tier ?? 'database';
+      const subnetId = this.newSubnet(subnetTier);
+      const home = subnetTier === 'database' ? BASELINE.networkAcls.database : BASELINE.networkAcls.default;
+      const current = [...this.account.aclAssociations.values()].find((a) => a.subnetId === subnetId);
+      if (current) this.account.aclAssociations.delete(current.associationId);
+      this.account.aclAssociations.set(previous, { associationId: previous, networkAclId: home, subnetId });
+      this.assumptions.push(`network ACL association ${previous} is unknown to the baseline: it held ${subnetId} on ${home}`);
+    }
+    this.account.replaceNetworkAclAssociation(previous, change.networkAclId, { newAssociationId: change.associationId });
   }
 
   /**

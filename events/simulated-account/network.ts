@@ -1,5 +1,13 @@
 import { AwsCallError } from '../../functions/core/errors.js';
-import type { ChangeResult, LoadBalancer, NetworkApi, RouteTable, RouteTableFilter, SecurityGroup } from '../../functions/core/network.js';
+import type {
+  ChangeResult,
+  LoadBalancer,
+  NetworkAcl,
+  NetworkApi,
+  RouteTable,
+  RouteTableFilter,
+  SecurityGroup,
+} from '../../functions/core/network.js';
 import type { SimulatedAccount } from './account.js';
 import { isGone, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { Ec2Error } from './ec2-error.js';
@@ -20,12 +28,23 @@ const OPERATIONS = {
   associateRouteTable: ['AssociateRouteTable', 'mutating'],
   pageSecurityGroups: ['DescribeSecurityGroups', 'reads'],
   pageRouteTables: ['DescribeRouteTables', 'reads'],
+  getNetworkAcl: ['DescribeNetworkAcls', 'reads'],
+  listNetworkAcls: ['DescribeNetworkAcls', 'reads'],
+  pageNetworkAcls: ['DescribeNetworkAcls', 'reads'],
+  deleteNetworkAclEntry: ['DeleteNetworkAclEntry', 'mutating'],
+  replaceNetworkAclAssociation: ['ReplaceNetworkAclAssociation', 'mutating'],
   // Elastic Load Balancing's own API, not EC2's: it draws from no EC2 bucket, so from a bucket a read never empties.
   listLoadBalancers: ['DescribeLoadBalancers', 'reads'],
 } as const satisfies Record<keyof NetworkApi, readonly [string, keyof Ec2Throttle]>;
 
 /** The writes whose "already gone" is a result; a read of a missing resource answers `undefined` here. */
-const MUTATING_GONE = new Set<keyof NetworkApi>(['revokeIngress', 'deleteRoute', 'replaceRouteTableAssociation']);
+const MUTATING_GONE = new Set<keyof NetworkApi>([
+  'revokeIngress',
+  'deleteRoute',
+  'replaceRouteTableAssociation',
+  'deleteNetworkAclEntry',
+  'replaceNetworkAclAssociation',
+]);
 
 export type Operation = (typeof OPERATIONS)[keyof typeof OPERATIONS][0];
 
@@ -198,6 +217,37 @@ export class SimulatedNetwork implements NetworkApi {
       yield await this.call('pageRouteTables', () =>
         all.slice(i, i + PAGE).map((t) => this.account.routeTable(t.routeTableId) as RouteTable),
       );
+    }
+  }
+
+  getNetworkAcl(networkAclId: string) {
+    return this.call('getNetworkAcl', () => this.account.networkAcl(networkAclId));
+  }
+
+  listNetworkAcls(vpcId: string) {
+    return this.call('listNetworkAcls', () =>
+      [...this.account.networkAcls.values()].filter((a) => a.vpcId === vpcId).map((a) => this.account.networkAcl(a.networkAclId) as NetworkAcl),
+    );
+  }
+
+  async *pageNetworkAcls(filter: { vpcId?: string } = {}): AsyncIterable<NetworkAcl[]> {
+    const all = [...this.account.networkAcls.values()].filter((a) => !filter.vpcId || a.vpcId === filter.vpcId);
+    for (let i = 0; i === 0 || i < all.length; i += PAGE) {
+      yield await this.call('pageNetworkAcls', () => all.slice(i, i + PAGE).map((a) => this.account.networkAcl(a.networkAclId) as NetworkAcl));
+    }
+  }
+
+  deleteNetworkAclEntry(networkAclId: string, ruleNumber: number, egress: boolean) {
+    return this.change('deleteNetworkAclEntry', () => this.account.deleteNetworkAclEntry(networkAclId, ruleNumber, egress));
+  }
+
+  async replaceNetworkAclAssociation(associationId: string, networkAclId: string) {
+    try {
+      const id = await this.call('replaceNetworkAclAssociation', () => this.account.replaceNetworkAclAssociation(associationId, networkAclId));
+      return { result: 'done' as const, newAssociationId: id };
+    } catch (e) {
+      if (e instanceof AlreadyGone) return { result: 'already-gone' as const };
+      throw e;
     }
   }
 

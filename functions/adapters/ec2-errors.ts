@@ -24,9 +24,23 @@ export const NOT_FOUND_BY_RESOURCE = {
   rtb: 'InvalidRouteTableID.NotFound',
   /** moto: InvalidSecurityGroupNotFoundError. */
   sg: 'InvalidGroup.NotFound',
-  /** moto: InvalidAssociationIdError (route table associations). */
+  /** moto: InvalidAssociationIdError (route table associations). EC2 answers the same code for a network ACL association. */
   rtbassoc: 'InvalidAssociationID.NotFound',
+  /** moto: InvalidNetworkAclIdError. */
+  acl: 'InvalidNetworkAclID.NotFound',
 } as const;
+
+/**
+ * "The specified network ACL entry does not exist" (EC2's error page). moto 5.2 has no such error: its
+ * `delete_network_acl_entry` raises StopIteration for a missing entry (HTTP 500), which stays an error.
+ */
+const ACL_ENTRY_NOT_FOUND = 'InvalidNetworkAclEntry.NotFound';
+/**
+ * moto 5.2's `describe_network_acls` answers an unknown NetworkAclIds entry with InvalidRouteTableIdError
+ * (`InvalidRouteTableID.NotFound`, models/network_acls.py); a DescribeNetworkAcls by ACL id can mean
+ * nothing else by it, so it reads as "gone" there too.
+ */
+const MOTO_ACL_NOT_FOUND = NOT_FOUND_BY_RESOURCE.rtb;
 
 /**
  * A rule id in SecurityGroupRuleIds that does not exist (moto: InvalidSecurityGroupRuleIdNotFoundError);
@@ -48,6 +62,9 @@ export const GONE_CODES = {
   getSubnet: [NOT_FOUND_BY_RESOURCE.subnet],
   deleteRoute: [ROUTE_NOT_FOUND, NOT_FOUND_BY_RESOURCE.rtb],
   replaceRouteTableAssociation: [NOT_FOUND_BY_RESOURCE.rtbassoc],
+  getNetworkAcl: [NOT_FOUND_BY_RESOURCE.acl, MOTO_ACL_NOT_FOUND],
+  deleteNetworkAclEntry: [ACL_ENTRY_NOT_FOUND, NOT_FOUND_BY_RESOURCE.acl],
+  replaceNetworkAclAssociation: [NOT_FOUND_BY_RESOURCE.rtbassoc],
 } as const satisfies Partial<Record<keyof NetworkApi, readonly string[]>>;
 
 /** True when `code` means "already gone" for the port method. */

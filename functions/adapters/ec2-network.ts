@@ -1,5 +1,11 @@
 import {
+  DeleteNetworkAclEntryCommand,
   DeleteRouteCommand,
+  DescribeNetworkAclsCommand,
+  type DescribeNetworkAclsCommandInput,
+  type NetworkAcl as Ec2NetworkAcl,
+  type NetworkAclEntry as Ec2NetworkAclEntry,
+  ReplaceNetworkAclAssociationCommand,
   type DeleteRouteCommandInput,
   DescribeRouteTablesCommand,
   type DescribeRouteTablesCommandInput,
@@ -27,6 +33,8 @@ import { AwsCallError, LayerGuardError } from '../core/errors.js';
 import type {
   ChangeResult,
   LoadBalancer,
+  NetworkAcl,
+  NetworkAclEntry,
   NetworkApi,
   ReplaceAssociationResult,
   RevokeResult,
@@ -41,6 +49,7 @@ import type {
   Tags,
 } from '../core/network.js';
 import { definedOnly } from '../core/defined.js';
+import { canonicalAclProtocol, DEFAULT_ENTRY_RULE_NUMBER } from '../core/network-acl.js';
 import { errorCode, GONE_CODES, isRetryable, NOT_FOUND_BY_RESOURCE } from './ec2-errors.js';
 
 // Page sizes: the maxima each Describe call accepts.
@@ -49,6 +58,8 @@ const PAGE_SIZE = {
   securityGroupRules: 1000,
   routeTables: 100,
   subnets: 1000,
+  // DescribeNetworkAclsRequest.MaxResults (models_4.d.ts); 100 is within what EC2 accepts (5 to 1000).
+  networkAcls: 100,
   /** GetManagedPrefixListEntries MaxResults: "Valid Range: Minimum value of 1. Maximum value of 100" (EC2 API Reference). */
   prefixListEntries: 100,
 } as const;
@@ -188,6 +199,41 @@ export function toSubnet(s: Ec2Subnet): Subnet {
   });
 }
 
+/** EC2 NetworkAclEntry -> domain entry (the SDK's `NetworkAclEntry`, models_1.d.ts). */
+export function toAclEntry(e: Ec2NetworkAclEntry): NetworkAclEntry {
+  const protocol = canonicalAclProtocol(str(e.Protocol)) ?? str(e.Protocol);
+  const ports = e.PortRange?.From !== undefined && e.PortRange.To !== undefined ? { from: e.PortRange.From, to: e.PortRange.To } : undefined;
+  const icmp =
+    e.IcmpTypeCode?.Type !== undefined || e.IcmpTypeCode?.Code !== undefined
+      ? { type: e.IcmpTypeCode?.Type ?? -1, code: e.IcmpTypeCode?.Code ?? -1 }
+      : undefined;
+  return definedOnly({
+    ruleNumber: e.RuleNumber ?? 0,
+    egress: e.Egress === true,
+    // Only `allow` admits traffic; anything else (deny, or a value LayerGuard does not know) is not read as one.
+    ruleAction: e.RuleAction === 'allow' ? ('allow' as const) : ('deny' as const),
+    protocol,
+    cidrIpv4: e.CidrBlock,
+    cidrIpv6: e.Ipv6CidrBlock,
+    portRange: protocol === '6' || protocol === '17' ? ports : undefined,
+    icmpTypeCode: protocol === '1' || protocol === '58' ? icmp : undefined,
+  });
+}
+
+/** EC2 NetworkAcl -> domain NetworkAcl. */
+export function toNetworkAcl(a: Ec2NetworkAcl): NetworkAcl {
+  return {
+    networkAclId: str(a.NetworkAclId),
+    vpcId: str(a.VpcId),
+    isDefault: a.IsDefault === true,
+    entries: (a.Entries ?? []).map(toAclEntry),
+    associations: (a.Associations ?? [])
+      .filter((x) => x.SubnetId !== undefined)
+      .map((x) => ({ associationId: str(x.NetworkAclAssociationId), networkAclId: str(x.NetworkAclId ?? a.NetworkAclId), subnetId: str(x.SubnetId) })),
+    tags: toTags(a.Tags),
+  };
+}
+
 const vpcFilter = (vpcId: string | undefined): Filter[] | undefined =>
   vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : undefined;
 
@@ -316,7 +362,65 @@ export function createEc2Network(
     }
   };
 
+  const pageNetworkAcls = async function* (filter?: { vpcId?: string }): AsyncGenerator<NetworkAcl[]> {
+    const Filters = vpcFilter(filter?.vpcId);
+    for await (const page of pages('DescribeNetworkAcls', (NextToken) => {
+      const input: DescribeNetworkAclsCommandInput = { MaxResults: PAGE_SIZE.networkAcls };
+      if (Filters) input.Filters = Filters;
+      if (NextToken) input.NextToken = NextToken;
+      return client.send(new DescribeNetworkAclsCommand(input));
+    })) {
+      yield (page.NetworkAcls ?? []).map(toNetworkAcl);
+    }
+  };
+
   return {
+    async getNetworkAcl(networkAclId) {
+      const answer = await call(
+        'DescribeNetworkAcls',
+        () => client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [networkAclId] })),
+        GONE_CODES.getNetworkAcl,
+      );
+      if (answer.gone) return undefined;
+      const acl = answer.value.NetworkAcls?.find((a) => a.NetworkAclId === networkAclId);
+      return acl ? toNetworkAcl(acl) : undefined;
+    },
+
+    async listNetworkAcls(vpcId) {
+      const acls: NetworkAcl[] = [];
+      for await (const page of pageNetworkAcls({ vpcId })) acls.push(...page);
+      return acls;
+    },
+
+    pageNetworkAcls,
+
+    /**
+     * DeleteNetworkAclEntry (the SDK's `DeleteNetworkAclEntryRequest`: NetworkAclId, RuleNumber,
+     * Egress; models_3.d.ts). Refuses a default (`*`, 32767) entry: LayerGuard never deletes one.
+     */
+    async deleteNetworkAclEntry(networkAclId, ruleNumber, egress): Promise<ChangeResult> {
+      if (!Number.isInteger(ruleNumber) || ruleNumber < 1 || ruleNumber >= DEFAULT_ENTRY_RULE_NUMBER) {
+        throw new LayerGuardError(`refusing to delete entry ${ruleNumber} of ${networkAclId}: only entries 1 to 32766 are LayerGuard's to delete`);
+      }
+      const answer = await call(
+        'DeleteNetworkAclEntry',
+        () => client.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: networkAclId, RuleNumber: ruleNumber, Egress: egress })),
+        GONE_CODES.deleteNetworkAclEntry,
+      );
+      return answer.gone ? 'already-gone' : 'done';
+    },
+
+    /** ReplaceNetworkAclAssociation (the SDK's `ReplaceNetworkAclAssociationRequest`: AssociationId, NetworkAclId; answers NewAssociationId). */
+    async replaceNetworkAclAssociation(associationId, networkAclId): Promise<ReplaceAssociationResult> {
+      const answer = await call(
+        'ReplaceNetworkAclAssociation',
+        () => client.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: networkAclId })),
+        GONE_CODES.replaceNetworkAclAssociation,
+      );
+      if (answer.gone) return { result: 'already-gone' };
+      return definedOnly({ result: 'done' as const, newAssociationId: answer.value.NewAssociationId });
+    },
+
     async getSecurityGroup(ref) {
       if (ref.groupId) {
         const answer = await describeGroups('DescribeSecurityGroups', { GroupIds: [ref.groupId] });

@@ -18,10 +18,21 @@ export const SECURITY_GROUP_ACTIONS = {
   write: ['ec2:RevokeSecurityGroupIngress'],
 } as const;
 
+/**
+ * The route-table function, which serves the network ACLs of isolated subnets too (the `network-acl`
+ * rule): DescribeNetworkAcls; DeleteNetworkAclEntry (an internet entry of an isolated tier's ACL) and
+ * ReplaceNetworkAclAssociation (an isolated subnet back onto its tier's ACL).
+ */
 export const ROUTE_TABLE_ACTIONS = {
-  read: ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets'],
+  read: ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets', 'ec2:DescribeNetworkAcls'],
   // AssociateRouteTable: an isolated subnet that used a shared main table implicitly moves to the isolated table.
-  write: ['ec2:DeleteRoute', 'ec2:ReplaceRouteTableAssociation', 'ec2:AssociateRouteTable'],
+  write: [
+    'ec2:DeleteRoute',
+    'ec2:ReplaceRouteTableAssociation',
+    'ec2:AssociateRouteTable',
+    'ec2:DeleteNetworkAclEntry',
+    'ec2:ReplaceNetworkAclAssociation',
+  ],
 } as const;
 
 /** The runbook does what both handlers do (it reuses their pipelines). */

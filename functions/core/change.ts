@@ -3,7 +3,8 @@ import { canonicalCidr, parseCidr } from './cidr.js';
 import type { CloudTrailRecord } from './cloudtrail.js';
 import { UnsupportedEventError } from './errors.js';
 import { canonicalTarget } from './route-table.js';
-import type { RouteDestination, RouteTarget, SgRule } from './network.js';
+import type { NetworkAclEntry, RouteDestination, RouteTarget, SgRule } from './network.js';
+import { canonicalAclProtocol } from './network-acl.js';
 import './zod-locale.js';
 import { definedOnly } from './defined.js';
 
@@ -55,6 +56,23 @@ export type Change =
       readonly kind: 'disassociation';
       readonly eventName: 'DisassociateRouteTable';
       readonly associationId: string;
+    }
+  | {
+      /** An entry made (CreateNetworkAclEntry) or its definition replaced (ReplaceNetworkAclEntry); the old one is not recorded. */
+      readonly kind: 'nacl-entry';
+      readonly eventName: 'CreateNetworkAclEntry' | 'ReplaceNetworkAclEntry';
+      readonly networkAclId: string;
+      readonly entry: NetworkAclEntry;
+    }
+  | {
+      /** A subnet moved onto another network ACL (ReplaceNetworkAclAssociation). */
+      readonly kind: 'nacl-association';
+      readonly eventName: 'ReplaceNetworkAclAssociation';
+      readonly networkAclId: string;
+      /** The association the call replaced (gone once the call succeeded). */
+      readonly previousAssociationId: string;
+      /** The association the call made, from the response. */
+      readonly associationId?: string;
     };
 
 const text = z.string().check(z.maxLength(1024));
@@ -203,6 +221,50 @@ const ReplaceAssociationResponseSchema = z.nullish(z.looseObject({ newAssociatio
 
 /** The SDK's `DisassociateRouteTableRequest` (@aws-sdk/client-ec2 models_6.d.ts): `AssociationId` and `DryRun`, nothing else. */
 const DisassociateRequestSchema = z.looseObject({ associationId: assocId });
+
+const aclId = pattern(/^acl-[0-9a-f]{8,17}$/, 'expected a network ACL id like acl-0abc1234');
+const aclAssocId = pattern(/^aclassoc-[0-9a-f]{8,17}$/, 'expected an association id like aclassoc-0abc1234');
+/** A number, or a number in a string (CloudTrail writes the request's numbers as JSON numbers; a string is read the same). */
+const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
+/** `egress` is a JSON boolean in CloudTrail; the query API's `true`/`false` text reads the same. */
+const bool = z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))]);
+
+/**
+ * CreateNetworkAclEntry and ReplaceNetworkAclEntry as CloudTrail records them: the SDK's
+ * `CreateNetworkAclEntryRequest` (models_2.d.ts) / `ReplaceNetworkAclEntryRequest` (models_8.d.ts)
+ * in lower camel case, the protocol as `aclProtocol` (panther-labs/pypanther,
+ * pypanther/rules/aws_cloudtrail_rules/aws_network_acl_permissive_entry.py and
+ * aws_ec2_network_acl_modified.py: `"aclProtocol": "6"`, `"portRange": {"from": 700, "to": 702}`,
+ * `"icmpTypeCode": {}`, `"egress": false`, `"ruleNumber": 12`, `"cidrBlock": "0.0.0.0/0"`); `protocol`
+ * (the SDK's field name) is read too. An empty `portRange` / `icmpTypeCode` (`{}`) is none.
+ * "Positive integer from 1 to 32766. The range 32767 to 65535 is reserved for internal use"
+ * (`RuleNumber`): a request outside it is refused by EC2, so it is not a change to judge.
+ */
+const AclEntryRequestSchema = refined(
+  z.looseObject({
+    networkAclId: aclId,
+    ruleNumber: int(1, 32766),
+    egress: z.optional(bool),
+    ruleAction: z.pipe(z.string(), z.transform((v: string) => v.toLowerCase())).check(
+      z.refine((v) => v === 'allow' || v === 'deny', 'expected allow or deny'),
+    ),
+    aclProtocol: z.optional(text),
+    protocol: z.optional(text),
+    cidrBlock: z.optional(cidr4),
+    ipv6CidrBlock: z.optional(cidr6),
+    portRange: z.optional(z.looseObject({ from: z.optional(int(0, 65535)), to: z.optional(int(0, 65535)) })),
+    icmpTypeCode: z.optional(z.looseObject({ type: z.optional(int(-1, 255)), code: z.optional(int(-1, 255)) })),
+  }),
+  (r) =>
+    (r.aclProtocol ?? r.protocol) !== undefined &&
+    canonicalAclProtocol((r.aclProtocol ?? r.protocol) as string) !== undefined &&
+    [r.cidrBlock, r.ipv6CidrBlock].filter((c) => c !== undefined).length === 1,
+  'needs a protocol (a number, or tcp, udp, icmp, icmpv6, all) and exactly one of cidrBlock, ipv6CidrBlock',
+);
+
+/** The SDK's `ReplaceNetworkAclAssociationRequest` / `Result` (models_8.d.ts): `AssociationId`, `NetworkAclId`; `NewAssociationId`. */
+const ReplaceAclAssociationRequestSchema = z.looseObject({ associationId: aclAssocId, networkAclId: aclId });
+const ReplaceAclAssociationResponseSchema = z.nullish(z.looseObject({ newAssociationId: z.optional(aclAssocId) }));
 
 function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
@@ -366,6 +428,45 @@ function disassociateChange(record: CloudTrailRecord): Change {
   return { kind: 'disassociation', eventName: 'DisassociateRouteTable', associationId: r.associationId };
 }
 
+function aclEntryChange(record: CloudTrailRecord, eventName: 'CreateNetworkAclEntry' | 'ReplaceNetworkAclEntry'): Change {
+  const r = parse(AclEntryRequestSchema, record.requestParameters, `${eventName} request`);
+  const protocol = canonicalAclProtocol((r.aclProtocol ?? r.protocol) as string) as string;
+  const ports = r.portRange?.from !== undefined && r.portRange.to !== undefined ? { from: r.portRange.from, to: r.portRange.to } : undefined;
+  const icmp =
+    r.icmpTypeCode?.type !== undefined || r.icmpTypeCode?.code !== undefined
+      ? { type: r.icmpTypeCode?.type ?? -1, code: r.icmpTypeCode?.code ?? -1 }
+      : undefined;
+  return {
+    kind: 'nacl-entry',
+    eventName,
+    networkAclId: r.networkAclId,
+    entry: definedOnly({
+      ruleNumber: r.ruleNumber,
+      // "Egress … Default: false" (EC2 API Reference, CreateNetworkAclEntry, query API).
+      egress: r.egress === true,
+      ruleAction: r.ruleAction as 'allow' | 'deny',
+      protocol,
+      cidrIpv4: r.cidrBlock,
+      cidrIpv6: r.ipv6CidrBlock,
+      // EC2 applies a port range to tcp and udp only, ICMP type and code to icmp and icmpv6 only.
+      portRange: protocol === '6' || protocol === '17' ? ports : undefined,
+      icmpTypeCode: protocol === '1' || protocol === '58' ? icmp : undefined,
+    }),
+  };
+}
+
+function replaceAclAssociationChange(record: CloudTrailRecord): Change {
+  const r = parse(ReplaceAclAssociationRequestSchema, record.requestParameters, 'ReplaceNetworkAclAssociation request');
+  const response = parse(ReplaceAclAssociationResponseSchema, record.responseElements, 'ReplaceNetworkAclAssociation response');
+  return definedOnly({
+    kind: 'nacl-association' as const,
+    eventName: 'ReplaceNetworkAclAssociation' as const,
+    networkAclId: r.networkAclId,
+    previousAssociationId: r.associationId,
+    associationId: response?.newAssociationId,
+  });
+}
+
 /** Reads the change a (successful, supported) record asked for; throws `UnsupportedEventError` if malformed. */
 export function toChange(record: CloudTrailRecord): Change {
   switch (record.eventName) {
@@ -382,6 +483,11 @@ export function toChange(record: CloudTrailRecord): Change {
       return replaceAssociationChange(record);
     case 'DisassociateRouteTable':
       return disassociateChange(record);
+    case 'CreateNetworkAclEntry':
+    case 'ReplaceNetworkAclEntry':
+      return aclEntryChange(record, record.eventName);
+    case 'ReplaceNetworkAclAssociation':
+      return replaceAclAssociationChange(record);
     default:
       throw new UnsupportedEventError(`unsupported eventName "${record.eventName}"`);
   }

@@ -16,11 +16,17 @@ export const ROUTE_EVENTS = ['CreateRoute', 'ReplaceRoute'] as const;
 export const ASSOCIATION_EVENTS = ['AssociateRouteTable', 'ReplaceRouteTableAssociation'] as const;
 /** A subnet taken off its table: it falls back to the VPC's main table. */
 export const DISASSOCIATION_EVENTS = ['DisassociateRouteTable'] as const;
+/** An entry made in a network ACL, or an entry's definition replaced (same rule number and direction). */
+export const NACL_ENTRY_EVENTS = ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry'] as const;
+/** A subnet moved onto another network ACL (every subnet has exactly one). */
+export const NACL_ASSOCIATION_EVENTS = ['ReplaceNetworkAclAssociation'] as const;
 export const SUPPORTED_EVENTS = [
   ...SECURITY_GROUP_EVENTS,
   ...ROUTE_EVENTS,
   ...ASSOCIATION_EVENTS,
   ...DISASSOCIATION_EVENTS,
+  ...NACL_ENTRY_EVENTS,
+  ...NACL_ASSOCIATION_EVENTS,
 ] as const;
 export type SupportedEventName = (typeof SUPPORTED_EVENTS)[number];
 

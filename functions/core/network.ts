@@ -96,6 +96,44 @@ export interface Subnet {
   readonly tags: Tags;
 }
 
+/**
+ * One entry (rule) of a network ACL, as DescribeNetworkAcls returns it (the SDK's `NetworkAclEntry`,
+ * @aws-sdk/client-ec2 models_1.d.ts). `protocol` is a number in a string, '-1' for all ("The
+ * protocol number. A value of "-1" means all protocols"); LayerGuard holds it in that form whatever
+ * spelling a request used (`canonicalAclProtocol`). An entry is known by its rule number and
+ * direction: "Each network ACL has a set of numbered ingress rules and a separate set of numbered
+ * egress rules" (`CreateNetworkAclEntryRequest`, models_2.d.ts).
+ */
+export interface NetworkAclEntry {
+  readonly ruleNumber: number;
+  readonly egress: boolean;
+  readonly ruleAction: 'allow' | 'deny';
+  readonly protocol: string;
+  readonly cidrIpv4?: string;
+  readonly cidrIpv6?: string;
+  /** tcp (6) and udp (17) only: EC2 ignores a range on other protocols. */
+  readonly portRange?: { readonly from: number; readonly to: number };
+  /** icmp (1) and icmpv6 (58): -1 is any type or any code. */
+  readonly icmpTypeCode?: { readonly type: number; readonly code: number };
+}
+
+/** A subnet's association with a network ACL: every subnet has exactly one. */
+export interface NetworkAclAssociation {
+  readonly associationId: string;
+  readonly networkAclId: string;
+  readonly subnetId: string;
+}
+
+export interface NetworkAcl {
+  readonly networkAclId: string;
+  readonly vpcId: string;
+  /** The VPC's default ACL: new subnets are associated with it. */
+  readonly isDefault: boolean;
+  readonly entries: readonly NetworkAclEntry[];
+  readonly associations: readonly NetworkAclAssociation[];
+  readonly tags: Tags;
+}
+
 /** Which route tables a page walk returns: one VPC's, and or only main tables (one per VPC). */
 export interface RouteTableFilter {
   readonly vpcId?: string;
@@ -144,6 +182,17 @@ export interface NetworkApi {
   pageSecurityGroups(filter?: { vpcId?: string }): AsyncIterable<SecurityGroup[]>;
   /** Route tables page by page, for sweeps: optionally one VPC, or only the VPCs' main tables. */
   pageRouteTables(filter?: RouteTableFilter): AsyncIterable<RouteTable[]>;
+
+  /** One network ACL by id; `undefined` when it does not exist. */
+  getNetworkAcl(networkAclId: string): Promise<NetworkAcl | undefined>;
+  /** Every network ACL of a VPC, with its entries and associations. */
+  listNetworkAcls(vpcId: string): Promise<NetworkAcl[]>;
+  /** Network ACLs page by page, for sweeps (optionally one VPC). */
+  pageNetworkAcls(filter?: { vpcId?: string }): AsyncIterable<NetworkAcl[]>;
+  /** DeleteNetworkAclEntry by rule number and direction: the entry, never the ACL. */
+  deleteNetworkAclEntry(networkAclId: string, ruleNumber: number, egress: boolean): Promise<ChangeResult>;
+  /** ReplaceNetworkAclAssociation: the subnet of `associationId` moves onto `networkAclId`. */
+  replaceNetworkAclAssociation(associationId: string, networkAclId: string): Promise<ReplaceAssociationResult>;
 
   /** Every load balancer of the region (ELBv2 and Classic), with its scheme and security groups. */
   listLoadBalancers(): Promise<LoadBalancer[]>;

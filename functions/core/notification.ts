@@ -1,5 +1,6 @@
 import type { Action, Drift, Outcome } from './outcome.js';
 import { describePermission } from './security-group.js';
+import { describeEntry } from './network-acl.js';
 import { needsPerson } from './audience.js';
 
 /**
@@ -129,6 +130,12 @@ function describeAction(a: Action): string {
         `${s(result)}${next}`
       );
     }
+    case 'delete-nacl-entry':
+      return `delete ${a.egress ? 'egress' : 'ingress'} entry ${s(a.ruleNumber, 8)} from network ACL ${s(a.networkAclId)}: ${s(result)}`;
+    case 'replace-nacl-association': {
+      const next = a.newAssociationId ? ` (new association ${s(a.newAssociationId)})` : '';
+      return `move subnet ${s(a.subnetId)} from network ACL ${s(a.fromNetworkAclId)} to ${s(a.toNetworkAclId)}: ${s(result)}${next}`;
+    }
   }
 }
 
@@ -160,6 +167,16 @@ function describeDrift(d: Drift): string {
         ? `; isolated table ${s(d.isolatedRouteTableId)}`
         : '; no isolated table known';
       return `isolated subnet ${s(d.subnetId)} associated with route table ${s(d.routeTableId)}, which has a forbidden route${back}`;
+    }
+    case 'internet-entry-on-isolated-acl': {
+      const subnets = d.subnetIds.slice(0, 5).map((id) => s(id, 64));
+      const more = d.subnetIds.length > 5 ? ` +${d.subnetIds.length - 5} more` : '';
+      const used = subnets.length > 0 ? `, used by isolated subnet(s) ${subnets.join(', ')}${more}` : ' (tagged as isolated)';
+      return `network ACL ${s(d.networkAclId)} admits the internet: ${s(describeEntry(d.entry), 160)}${used}`;
+    }
+    case 'isolated-subnet-on-internet-acl': {
+      const back = d.isolatedNetworkAclId ? `; isolated network ACL ${s(d.isolatedNetworkAclId)}` : '; no isolated network ACL known';
+      return `isolated subnet ${s(d.subnetId)} associated with network ACL ${s(d.networkAclId)}, which admits the internet${back}`;
     }
   }
 }
@@ -198,6 +215,9 @@ export function formatNotification(outcome: Outcome): { subject: string; message
     lines.push(
       `ACTION REQUIRED: ${s(outcome.humanAction ?? 'LayerGuard could not revert this change; review it by hand.', FIELD_MAX.text)}`,
     );
+  } else if (outcome.humanAction) {
+    // Reverted, with something LayerGuard cannot do itself (a replaced network ACL entry's old definition to restore).
+    lines.push('', `FOLLOW-UP: ${s(outcome.humanAction, FIELD_MAX.text)}`);
   }
   if (outcome.error) {
     const code = outcome.error.code ? ` ${s(outcome.error.code, 100)}` : '';

@@ -1,4 +1,4 @@
-import type { RouteDestination, RouteTarget, SgRule } from './network.js';
+import type { NetworkAclEntry, RouteDestination, RouteTarget, SgRule } from './network.js';
 
 /** The stable vocabulary of what came of one trigger (logs, notifications, CLI and tests use it). */
 export const OUTCOME_STATUSES = [
@@ -61,6 +61,22 @@ export type Drift =
       readonly routeTableId: string;
       /** Where the subnet goes back to; absent when no single isolated table is known (alert only). */
       readonly isolatedRouteTableId?: string;
+    }
+  | {
+      /** An allow ingress entry from the internet, not shadowed by a lower deny, on an isolated tier's network ACL. */
+      readonly kind: 'internet-entry-on-isolated-acl';
+      readonly networkAclId: string;
+      readonly entry: NetworkAclEntry;
+      /** The isolated subnets associated with the ACL. */
+      readonly subnetIds: readonly string[];
+    }
+  | {
+      readonly kind: 'isolated-subnet-on-internet-acl';
+      readonly subnetId: string;
+      readonly associationId: string;
+      readonly networkAclId: string;
+      /** Where the subnet goes back to; absent when no single isolated ACL is known (alert only). */
+      readonly isolatedNetworkAclId?: string;
     };
 
 /** A change LayerGuard makes (or would make, in dry-run). `result` is set once it has run. */
@@ -83,6 +99,24 @@ export type Action =
       readonly subnetId: string;
       readonly fromRouteTableId: string;
       readonly toRouteTableId: string;
+      readonly newAssociationId?: string;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      /** DeleteNetworkAclEntry: the entry of this rule number and direction; never a default (`*`) entry. */
+      readonly type: 'delete-nacl-entry';
+      readonly networkAclId: string;
+      readonly ruleNumber: number;
+      readonly egress: boolean;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      /** ReplaceNetworkAclAssociation: an isolated subnet back onto its tier's ACL. */
+      readonly type: 'replace-nacl-association';
+      readonly associationId: string;
+      readonly subnetId: string;
+      readonly fromNetworkAclId: string;
+      readonly toNetworkAclId: string;
       readonly newAssociationId?: string;
       readonly result?: 'done' | 'already-gone' | 'skipped';
     }

@@ -3,6 +3,8 @@ import {
   DISASSOCIATION_EVENTS,
   EC2_SOURCE,
   GAMEDAY_SOURCE,
+  NACL_ASSOCIATION_EVENTS,
+  NACL_ENTRY_EVENTS,
   ROUTE_EVENTS,
   SECURITY_GROUP_EVENTS,
 } from './cloudtrail.js';
@@ -17,13 +19,15 @@ import { TARGET_ID_FIELDS, TARGET_ID_PREFIXES } from './route-table.js';
  * so that a Lambda runs only for calls that can be drift; the handlers check everything again.
  */
 
-export type RuleName = 'security-group' | 'route-table';
+export type RuleName = 'security-group' | 'route-table' | 'network-acl';
+/** The functions the rules invoke: the network ACLs of isolated subnets are the route-table function's too. */
+export type HandlerName = 'security-group' | 'route-table';
 
 /** One EventBridge rule: its name, what it is for, the handler it invokes and its pattern. */
 export interface RuleSpec {
   readonly name: RuleName;
   readonly description: string;
-  readonly handler: RuleName;
+  readonly handler: HandlerName;
   readonly pattern: Record<string, unknown>;
   /** Filters that the pattern could not express (they stay in the handler); empty when none. */
   readonly notes: readonly string[];
@@ -248,9 +252,54 @@ function routeTableRule(policy: Policy, options: PatternOptions): RuleSpec {
   };
 }
 
-/** The rules LayerGuard deploys, one per handler, built from the validated policy. */
+/**
+ * The network-ACL rule: an allow entry from a CIDR broader than the policy's bounds (CreateNetworkAclEntry,
+ * ReplaceNetworkAclEntry: `cidrBlock` / `ipv6CidrBlock` and `ruleAction` as CloudTrail records them, see
+ * change.ts), and every subnet moved onto another ACL (the request names only the association). The
+ * direction (`egress`) is left to the handler: CloudTrail records it as a JSON boolean, and a record
+ * without it means ingress ("Default: false"), which a pattern cannot say in one matcher. Served by the
+ * route-table function.
+ */
+function networkAclRule(policy: Policy, options: PatternOptions): RuleSpec {
+  const own = ownRoleExclusion(policy.ownRoleArns, options.memberRole);
+  const v4 = worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
+  const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
+  const entries = {
+    eventName: [...NACL_ENTRY_EVENTS],
+    requestParameters: { ruleAction: ['allow'], $or: [{ cidrBlock: v4 }, { ipv6CidrBlock: v6 }] },
+  };
+  const pattern = {
+    ...envelope(policy, options),
+    detail: {
+      eventSource: ['ec2.amazonaws.com'],
+      errorCode: [{ exists: false }],
+      ...own,
+      $or: [entries, { eventName: [...NACL_ASSOCIATION_EVENTS] }],
+    },
+  };
+  const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
+  const fits = size(pattern) <= limit;
+  const { $or: _branches, ...common } = pattern.detail;
+  const unfiltered = { ...pattern, detail: { ...common, eventName: [...NACL_ENTRY_EVENTS, ...NACL_ASSOCIATION_EVENTS] } };
+  return {
+    name: 'network-acl',
+    handler: 'route-table',
+    description:
+      `LayerGuard: network ACL entries that allow a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
+      `/${policy.worldOpen.ipv6MinPrefix} (IPv6), and subnets moved between network ACLs, by anyone but LayerGuard`,
+    pattern: fits ? pattern : unfiltered,
+    notes: [
+      'the direction of an entry (egress) is judged by the handler: egress entries match too',
+      ...(fits
+        ? []
+        : [`the CIDR filter would make the pattern ${size(pattern)} characters (limit ${limit}); every entry change goes to the handler`]),
+    ],
+  };
+}
+
+/** The rules LayerGuard deploys, built from the validated policy (the network-ACL rule invokes the route-table function). */
 export function buildRulePatterns(policy: Policy, options: PatternOptions): RuleSpec[] {
-  return [securityGroupRule(policy, options), routeTableRule(policy, options)];
+  return [securityGroupRule(policy, options), routeTableRule(policy, options), networkAclRule(policy, options)];
 }
 
 /** The names of the rules whose pattern matches the event (the local router and `explain`). */

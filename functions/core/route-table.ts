@@ -25,6 +25,8 @@ type AssociationChange = Extract<Change, { kind: 'association' }>;
 export type RouteDrift = Extract<Drift, { kind: 'forbidden-route-on-isolated-subnet' }>;
 export type UnknownRouteDrift = Extract<Drift, { kind: 'unknown-default-route-on-isolated-subnet' }>;
 export type AssociationDrift = Extract<Drift, { kind: 'isolated-subnet-on-internet-table' }>;
+/** The drift a route-table finding can carry: never a network ACL's (core/network-acl.ts decides those). */
+type TableDrift = Exclude<Drift, { kind: 'internet-entry-on-isolated-acl' | 'isolated-subnet-on-internet-acl' }>;
 
 /** A subnet is isolated when the policy names it by id or it carries one of the policy's tags. */
 export const isIsolatedSubnet = (subnet: Pick<Subnet, 'subnetId' | 'tags'>, policy: Policy): boolean =>
@@ -295,8 +297,8 @@ export type Finding =
       readonly action: MoveAction;
       readonly reason: string;
     }
-  | { readonly status: 'alert-only'; readonly drift: Drift; readonly reason: string; readonly humanAction: string }
-  | { readonly status: 'exempt'; readonly drift: Drift; readonly reason: string };
+  | { readonly status: 'alert-only'; readonly drift: TableDrift; readonly reason: string; readonly humanAction: string }
+  | { readonly status: 'exempt'; readonly drift: TableDrift; readonly reason: string };
 
 /** What a caller narrows the decision to: one table, one destination on it, some subnets. */
 export interface Focus {

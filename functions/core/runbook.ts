@@ -3,8 +3,8 @@ import { UnsupportedEventError } from './errors.js';
 import './zod-locale.js';
 
 /**
- * The runbook function's payload: revert one security group, one route table or one subnet's
- * association now, or sweep a VPC (or the whole region) for drift whose event was missed. Strict:
+ * The runbook function's payload: revert one security group, one route table, one subnet's
+ * association or one network ACL now, or sweep a VPC (or the whole region) for drift whose event was missed. Strict:
  * an unknown field, a malformed id, an oversized payload or a missing `dryRun` is refused before
  * any AWS call.
  */
@@ -14,6 +14,7 @@ export const RUNBOOK_ACTION_NAMES = [
   'revert-security-group',
   'revert-route-table',
   'revert-subnet-association',
+  'revert-network-acl',
   'sweep',
 ] as const;
 export type RunbookActionName = (typeof RUNBOOK_ACTION_NAMES)[number];
@@ -31,6 +32,7 @@ export const GROUP_ID = id('sg', 'sg-0abc1234');
 export const ROUTE_TABLE_ID = id('rtb', 'rtb-0abc1234');
 export const SUBNET_ID = id('subnet', 'subnet-0abc1234');
 export const VPC_ID = id('vpc', 'vpc-0abc1234');
+export const NETWORK_ACL_ID = id('acl', 'acl-0abc1234');
 
 const dryRun = z.optional(z.boolean());
 
@@ -49,6 +51,7 @@ const RUNBOOK_SCHEMAS = [
   z.strictObject({ action: z.literal('revert-security-group'), groupId: GROUP_ID, dryRun, ...where }),
   z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun, ...where }),
   z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun, ...where }),
+  z.strictObject({ action: z.literal('revert-network-acl'), networkAclId: NETWORK_ACL_ID, dryRun, ...where }),
   /** Without `vpcId`, the whole region (every VPC the credentials can see). */
   z.strictObject({ action: z.literal('sweep'), vpcId: z.optional(VPC_ID), dryRun, ...where }),
 ] as const;

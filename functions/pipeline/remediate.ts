@@ -15,6 +15,9 @@ const resourceOf = (change: Change): string => {
   // The record names only the association, new after each revert (AssociateRouteTable makes another), so
   // a reconciler that keeps disassociating is known by its actor in the account and region alone.
   if (change.kind === 'disassociation') return 'main-route-tables';
+  if (change.kind === 'nacl-entry') return `${change.networkAclId}#${change.entry.ruleNumber}`;
+  // The record names the ACL the subnet moved onto, and the association, new after each revert.
+  if (change.kind === 'nacl-association') return change.networkAclId;
   return change.subnetId ?? change.routeTableId;
 };
 

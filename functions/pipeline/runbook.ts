@@ -1,3 +1,5 @@
+import { admitsInternet, decideNetworkAcls } from '../core/network-acl.js';
+import { applyAclFindings } from './network-acl.js';
 import { randomUUID } from 'node:crypto';
 import type { Change, RequestedRule } from '../core/change.js';
 import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../core/network.js';
@@ -217,6 +219,45 @@ export async function revertRouteTableRunbook(
 }
 
 /**
+ * `revert-network-acl`: `decideNetworkAcls` on that ACL (its internet entries deleted where only
+ * isolated subnets use it; isolated subnets moved to their tier's ACL where other subnets share it;
+ * alert-only where neither is safe). 1 DescribeNetworkAcls; with an entry that admits the internet,
+ * + the VPC's ACLs and subnets in parallel; one outcome per finding.
+ */
+export async function revertNetworkAclRunbook(
+  networkAclId: string,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  missing: string[] = [],
+): Promise<Outcome[]> {
+  const { network, policy } = deps;
+  const acl = await network.getNetworkAcl(networkAclId);
+  if (!acl) {
+    missing.push(networkAclId);
+    return [makeOutcome(trigger, 'ignored', `${networkAclId} not found`, { resources: [networkAclId] })];
+  }
+  if (!admitsInternet(acl, policy)) {
+    return [makeOutcome(trigger, 'already-compliant', `${networkAclId} admits nothing from the internet`, { resources: [networkAclId] })];
+  }
+  const [acls, subnets] = await Promise.all([network.listNetworkAcls(acl.vpcId), network.listSubnets(acl.vpcId)]);
+  const vpcAcls = [acl, ...acls.filter((a) => a.networkAclId !== networkAclId)];
+  const outcomes: Outcome[] = [];
+  for (const finding of decideNetworkAcls(vpcAcls, subnets, policy, deps.clock(), { networkAclId })) {
+    try {
+      outcomes.push(await applyAclFindings([finding], [acl], trigger, deps, { changeTimeKnown: false }));
+    } catch (error) {
+      outcomes.push(failedOutcome(trigger, error, [networkAclId], `reverting ${finding.drift.kind} on ${networkAclId}`));
+    }
+  }
+  if (outcomes.length > 0) return outcomes;
+  return [
+    makeOutcome(trigger, 'already-compliant', `no isolated subnet uses ${networkAclId} and it is not tagged as isolated, so its entries are allowed there`, {
+      resources: [networkAclId],
+    }),
+  ];
+}
+
+/**
  * `revert-subnet-association`: the decision narrowed to one isolated subnet explicitly on a table
  * with a forbidden route (it moves to the VPC's one isolated table, or the route goes when no other
  * tier uses it; alert-only when neither is safe). Its explicit association is found by paging the
@@ -341,6 +382,8 @@ export async function runRunbook(payload: RunbookPayload, given: RunbookDeps): P
         return result(await revertRouteTableRunbook(payload.routeTableId, trigger, deps, missing));
       case 'revert-subnet-association':
         return result([await revertSubnetRunbook(payload.subnetId, trigger, deps, missing)]);
+      case 'revert-network-acl':
+        return result(await revertNetworkAclRunbook(payload.networkAclId, trigger, deps, missing));
       case 'sweep': {
         const swept = await sweep(payload.vpcId, trigger, deps);
         // Every VPC has a main route table (VPC User Guide, "Route tables"): none read means no such VPC.
@@ -350,7 +393,16 @@ export async function runRunbook(payload: RunbookPayload, given: RunbookDeps): P
       }
     }
   } catch (error) {
-    const resource = 'groupId' in payload ? payload.groupId : 'routeTableId' in payload ? payload.routeTableId : 'subnetId' in payload ? payload.subnetId : (payload.vpcId ?? 'region');
+    const resource =
+      'groupId' in payload
+        ? payload.groupId
+        : 'routeTableId' in payload
+          ? payload.routeTableId
+          : 'subnetId' in payload
+            ? payload.subnetId
+            : 'networkAclId' in payload
+              ? payload.networkAclId
+              : (payload.vpcId ?? 'region');
     return result([failedOutcome(trigger, error, [resource], payload.action)]);
   }
 }

@@ -1,4 +1,6 @@
-import type { RouteTable } from '../core/network.js';
+import type { NetworkAcl, RouteTable, Subnet } from '../core/network.js';
+import { admitsInternet, decideNetworkAcls } from '../core/network-acl.js';
+import { applyAclFindings } from './network-acl.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
 import { hasJudgedRoute } from '../core/route-table.js';
 import { failedOutcome, type RunbookDeps, revertGroup, revertVpcRouteDrift } from './runbook.js';
@@ -13,6 +15,9 @@ export interface SweepScan {
   readonly vpcs: number;
   /** VPCs whose subnets were read: only those with a route to a forbidden target somewhere. */
   readonly vpcsWithForbiddenRoutes: number;
+  readonly networkAcls: number;
+  /** VPCs whose subnets were read for their ACLs: only those with an ACL that admits the internet. */
+  readonly vpcsWithInternetAcls: number;
 }
 
 export interface SweepResult {
@@ -50,6 +55,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  *   DescribeSubnets per VPC, and only for a VPC that has a route to a forbidden target at all (no
  *   other VPC can have drift); drift per VPC is reverted one change after another, at most
  *   `concurrency` VPCs at once.
+ *
+ * - network ACLs: DescribeNetworkAcls page by page, then the subnets of each VPC with an ACL that
+ *   admits the internet (the same DescribeSubnets as its route tables', read once per VPC); each drift
+ *   reverted and read back on its own.
  *
  * The calls of one worker run one after another, so no more than `concurrency` EC2 calls are in
  * flight. Throttling (`RequestLimitExceeded`) is retried with backoff below the port: by the SDK's
@@ -90,9 +99,19 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   const byVpc = new Map<string, RouteTable[]>();
   for (const t of tables) byVpc.set(t.vpcId, [...(byVpc.get(t.vpcId) ?? []), t]);
   const suspect = [...byVpc].filter(([, vpcTables]) => vpcTables.some((t) => hasJudgedRoute(t, policy)));
+  // One DescribeSubnets per VPC, whether its route tables or its network ACLs need the subnets' tags.
+  const subnetReads = new Map<string, Promise<Subnet[]>>();
+  const subnetsOf = (vpc: string): Promise<Subnet[]> => {
+    let read = subnetReads.get(vpc);
+    if (!read) {
+      read = network.listSubnets(vpc);
+      subnetReads.set(vpc, read);
+    }
+    return read;
+  };
   const perVpc = await mapLimit(suspect, limit, async ([vpc, vpcTables]) => {
     try {
-      const subnets = await network.listSubnets(vpc);
+      const subnets = await subnetsOf(vpc);
       return await revertVpcRouteDrift(vpcTables, subnets, trigger, deps);
     } catch (error) {
       return [failedOutcome(trigger, error, [vpc], `sweeping the route tables of ${vpc}`)];
@@ -100,8 +119,46 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   });
   outcomes.push(...perVpc.flat());
 
+  // Network ACLs: DescribeNetworkAcls page by page (entries and associations included), then one
+  // DescribeSubnets per VPC that has an ACL admitting the internet (no other VPC can have ACL drift);
+  // `decideNetworkAcls`, the event path's decision, with nothing to narrow it; one outcome per finding.
+  const acls: NetworkAcl[] = [];
+  try {
+    for await (const page of network.pageNetworkAcls(filter)) acls.push(...page);
+  } catch (error) {
+    outcomes.push(failedOutcome(trigger, error, [vpcId ?? 'region'], `listing the network ACLs of ${scope}`));
+  }
+  const aclsByVpc = new Map<string, NetworkAcl[]>();
+  for (const a of acls) aclsByVpc.set(a.vpcId, [...(aclsByVpc.get(a.vpcId) ?? []), a]);
+  const open = [...aclsByVpc].filter(([, vpcAcls]) => vpcAcls.some((a) => admitsInternet(a, policy)));
+  const perVpcAcls = await mapLimit(open, limit, async ([vpc, vpcAcls]) => {
+    try {
+      const subnets = await subnetsOf(vpc);
+      const results: Outcome[] = [];
+      for (const finding of decideNetworkAcls(vpcAcls, subnets, policy, deps.clock())) {
+        const acl = vpcAcls.find((a) => a.networkAclId === finding.drift.networkAclId) as NetworkAcl;
+        try {
+          results.push(await applyAclFindings([finding], [acl], trigger, deps, { changeTimeKnown: false }));
+        } catch (error) {
+          results.push(failedOutcome(trigger, error, [acl.networkAclId], `reverting ${finding.drift.kind} on ${acl.networkAclId}`));
+        }
+      }
+      return results;
+    } catch (error) {
+      return [failedOutcome(trigger, error, [vpc], `sweeping the network ACLs of ${vpc}`)];
+    }
+  });
+  outcomes.push(...perVpcAcls.flat());
+
   return {
     outcomes,
-    scanned: { securityGroups, routeTables: tables.length, vpcs: byVpc.size, vpcsWithForbiddenRoutes: suspect.length },
+    scanned: {
+      securityGroups,
+      routeTables: tables.length,
+      vpcs: byVpc.size,
+      vpcsWithForbiddenRoutes: suspect.length,
+      networkAcls: acls.length,
+      vpcsWithInternetAcls: open.length,
+    },
   };
 }

@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RuleSpec } from '../../functions/core/patterns.js';
+import type { RuleName, RuleSpec } from '../../functions/core/patterns.js';
 
 /** EventBridge retries delivery (throttles, Lambda unavailable) this often, for at most this long. */
 export const TARGET_RETRY_ATTEMPTS = 8;
@@ -53,3 +53,10 @@ export function toCdkEventPattern(pattern: Record<string, unknown>): events.Even
   const { 'detail-type': detailType, ...rest } = pattern;
   return { ...rest, ...(detailType === undefined ? {} : { detailType }) } as events.EventPattern;
 }
+
+/** The construct id of each rule (and, with `Hub` in front, of the hub bus's), and the prefix of its dead-letter queue's. */
+export const RULE_IDS: Readonly<Record<RuleName, string>> = {
+  'security-group': 'SecurityGroup',
+  'route-table': 'RouteTable',
+  'network-acl': 'NetworkAcl',
+};

@@ -6,7 +6,8 @@ import { materialise } from '../../events/simulated-account/materialise.js';
 import { toChange } from '../../functions/core/change.js';
 import { type ParsedTrigger, parseTrigger } from '../../functions/core/cloudtrail.js';
 import { ignoreReason } from '../../functions/core/guards.js';
-import type { RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/core/network.js';
+import type { NetworkAcl, RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/core/network.js';
+import { type AclFinding, evaluateAclAssociation, evaluateAclEntry } from '../../functions/core/network-acl.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import {
   evaluateAssociation,
@@ -33,6 +34,9 @@ interface LiveState {
   readonly subnets: readonly Subnet[];
   /** A disassociation's: the VPCs whose main table has a judged route. */
   readonly vpcs?: readonly VpcState[];
+  /** A network ACL change's: the ACL it names and its VPC's ACLs. */
+  readonly acl?: NetworkAcl;
+  readonly acls?: readonly NetworkAcl[];
 }
 
 const NONE: LiveState = { rules: [], tables: [], subnets: [] };
@@ -48,6 +52,12 @@ function liveStateFor(event: unknown): LiveState {
     if (change.kind === 'sg-ingress') {
       const group = account.findGroup({ groupId: change.groupId, groupName: change.groupName });
       return { ...NONE, group, rules: group ? account.rulesOf(group.groupId) : [] };
+    }
+    if (change.kind === 'nacl-entry' || change.kind === 'nacl-association') {
+      const acl = account.networkAcl(change.networkAclId);
+      const vpcId = acl?.vpcId ?? '';
+      const acls = [...account.networkAcls.keys()].map((id) => account.networkAcl(id) as NetworkAcl).filter((a) => a.vpcId === vpcId);
+      return { ...NONE, acl, acls, subnets: [...account.subnets.values()].filter((s) => s.vpcId === vpcId) };
     }
     const all = [...account.routeTables.keys()].map((id) => account.routeTable(id) as RouteTable);
     if (change.kind === 'disassociation') {
@@ -107,11 +117,19 @@ function decide(event: unknown, state: LiveState, now: Date): string {
       const d = evaluateDisassociation(change, state.vpcs ?? [], DEFAULT_POLICY, now);
       return d.status === 'judged' ? firstAction(d.findings) : d.status;
     }
+    case 'nacl-entry': {
+      const d = evaluateAclEntry(change, state.acl, state.acls ?? [], state.subnets, DEFAULT_POLICY, now);
+      return d.status === 'judged' ? firstAction(d.findings) : d.status;
+    }
+    case 'nacl-association': {
+      const d = evaluateAclAssociation(change, state.acl, state.acls ?? [], state.subnets, DEFAULT_POLICY, now);
+      return d.status === 'judged' ? firstAction(d.findings) : d.status;
+    }
   }
 }
 
 /** The first revert's action type, or the first finding's status: what the decision came to. */
-const firstAction = (findings: readonly Finding[]): string => {
+const firstAction = (findings: readonly (Finding | AclFinding)[]): string => {
   const revert = findings.find((f) => f.status === 'revert');
   return revert && 'action' in revert ? revert.action.type : (findings[0]?.status ?? 'none');
 };

@@ -64,7 +64,9 @@ describe.skipIf(!endpoint)('layerguard check (moto)', { timeout: 120_000 }, () =
       isolatedSubnets: 1,
       exemptions: 1,
       wouldRevert: 2,
-      alertOnly: 0,
+      // The database subnet is on the VPC's default ACL, which allows all traffic from 0.0.0.0/0, and other
+      // subnets share it: no entry may go, and the VPC has no isolated ACL to move it to (a person must act).
+      alertOnly: 1,
       failed: 0,
       warnings: 1,
     });
@@ -73,6 +75,7 @@ describe.skipIf(!endpoint)('layerguard check (moto)', { timeout: 120_000 }, () =
     expect(vpc.webTier.byLoadBalancer).toEqual([{ groupId: balanced, loadBalancers: [expect.stringMatching(/^lg-/)] }]);
     expect(vpc.exemptions).toEqual([expect.objectContaining({ resource: exempt, exempt: true, reason: 'vendor test' })]);
     expect(vpc.wouldRevert.map((f: { resources: string[] }) => f.resources[0]).sort()).toEqual([app, stray].sort());
+    expect(JSON.stringify(vpc.needsPerson)).toMatch(/isolated subnet subnet-\w+ is on acl-\w+: acl-\w+ admits rule 100: allow all traffic from 0.0.0.0\/0/);
     expect(vpc.warnings).toEqual([expect.stringMatching(new RegExp(`^${stray} is open on 443 and attached to nothing internet-facing`))]);
     // Read-only: the drift is still there.
     const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [app] }] }));

@@ -1,5 +1,8 @@
 import {
   DeleteInternetGatewayCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  ReplaceNetworkAclAssociationCommand,
   DeleteRouteCommand,
   DeleteVpcCommand,
   DescribeInternetGatewaysCommand,
@@ -48,6 +51,9 @@ const COMMAND = {
   getSubnet: DescribeSubnetsCommand,
   deleteRoute: DeleteRouteCommand,
   replaceRouteTableAssociation: ReplaceRouteTableAssociationCommand,
+  getNetworkAcl: DescribeNetworkAclsCommand,
+  deleteNetworkAclEntry: DeleteNetworkAclEntryCommand,
+  replaceNetworkAclAssociation: ReplaceNetworkAclAssociationCommand,
 } as const;
 
 const OPERATION = {
@@ -57,6 +63,9 @@ const OPERATION = {
   getSubnet: 'DescribeSubnets',
   deleteRoute: 'DeleteRoute',
   replaceRouteTableAssociation: 'ReplaceRouteTableAssociation',
+  getNetworkAcl: 'DescribeNetworkAcls',
+  deleteNetworkAclEntry: 'DeleteNetworkAclEntry',
+  replaceNetworkAclAssociation: 'ReplaceNetworkAclAssociation',
 } as const;
 
 type Method = keyof typeof GONE_CODES;
@@ -71,12 +80,24 @@ const CALLS: { [M in Method]: { call: (n: NetworkApi) => Promise<unknown>; gone:
     call: (n) => n.replaceRouteTableAssociation(BASELINE.associations.database1, BASELINE.routeTables.database),
     gone: { result: 'already-gone' },
   },
+  getNetworkAcl: { call: (n) => n.getNetworkAcl(BASELINE.networkAcls.database), gone: undefined },
+  deleteNetworkAclEntry: { call: (n) => n.deleteNetworkAclEntry(BASELINE.networkAcls.database, 100, false), gone: 'already-gone' },
+  replaceNetworkAclAssociation: {
+    call: (n) => n.replaceNetworkAclAssociation(BASELINE.aclAssociations.database1, BASELINE.networkAcls.database),
+    gone: { result: 'already-gone' },
+  },
 };
 
 const cases = (Object.entries(GONE_CODES) as [Method, readonly string[]][]).flatMap(([method, codes]) =>
   codes.map((code) => ({ method, code })),
 );
-const MUTATING: ReadonlySet<Method> = new Set(['revokeIngress', 'deleteRoute', 'replaceRouteTableAssociation']);
+const MUTATING: ReadonlySet<Method> = new Set([
+  'revokeIngress',
+  'deleteRoute',
+  'replaceRouteTableAssociation',
+  'deleteNetworkAclEntry',
+  'replaceNetworkAclAssociation',
+]);
 
 describe('"already gone": one table, the same answer from the EC2 adapter and the simulated account', () => {
   it.each(cases)('$method answering $code', async ({ method, code }) => {

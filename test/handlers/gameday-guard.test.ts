@@ -4,6 +4,8 @@ import {
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
   CreateManagedPrefixListCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
@@ -12,12 +14,14 @@ import {
   CreateTagsCommand,
   CreateVpcCommand,
   DeleteInternetGatewayCommand,
+  DeleteNetworkAclCommand,
   DeleteManagedPrefixListCommand,
   DeleteRouteTableCommand,
   DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
   DescribeInternetGatewaysCommand,
+  DescribeNetworkAclsCommand,
   DescribeManagedPrefixListsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
@@ -27,6 +31,8 @@ import {
   DisassociateRouteTableCommand,
   EC2Client,
   ModifySecurityGroupRulesCommand,
+  ReplaceNetworkAclAssociationCommand,
+  ReplaceNetworkAclEntryCommand,
   ReplaceRouteTableAssociationCommand,
   type Tag,
   type TagSpecification,
@@ -61,6 +67,10 @@ const MUTATING = [
   DetachInternetGatewayCommand,
   DeleteVpcCommand,
   CreateTagsCommand,
+  CreateNetworkAclEntryCommand,
+  ReplaceNetworkAclEntryCommand,
+  ReplaceNetworkAclAssociationCommand,
+  DeleteNetworkAclCommand,
 ] as const;
 
 const notFound = (code: string) =>
@@ -85,6 +95,9 @@ function fakeEc2() {
     return id;
   };
   const mainTable = 'rtb-0000000000000main';
+  const defaultAcl = 'acl-00000000000default';
+  /** Network ACL associations: subnet -> [association id, ACL]; every new subnet is on the default ACL. */
+  const aclOf = new Map<string, [string, string]>();
   const described = <T>(id: string | undefined, code: string, build: (id: string, t: Tag[]) => T) => {
     const t = id ? tags.get(id) : undefined;
     if (!id || !t) throw notFound(code);
@@ -131,9 +144,41 @@ function fakeEc2() {
     InternetGateway: { InternetGatewayId: make('igw', i.TagSpecifications) },
   }));
   ec2Mock.on(AttachInternetGatewayCommand).resolves({});
-  ec2Mock.on(CreateSubnetCommand).callsFake((i) => ({
-    Subnet: { SubnetId: make('subnet', i.TagSpecifications) },
-  }));
+  ec2Mock.on(CreateSubnetCommand).callsFake((i) => {
+    const subnetId = make('subnet', i.TagSpecifications);
+    aclOf.set(subnetId, [`aclassoc-${subnetId.slice(7)}`, defaultAcl]);
+    return { Subnet: { SubnetId: subnetId } };
+  });
+  ec2Mock.on(CreateNetworkAclCommand).callsFake((i) => ({ NetworkAcl: { NetworkAclId: make('acl', i.TagSpecifications) } }));
+  ec2Mock.on(CreateNetworkAclEntryCommand).resolves({});
+  ec2Mock.on(ReplaceNetworkAclEntryCommand).resolves({});
+  ec2Mock.on(DeleteNetworkAclCommand).resolves({});
+  ec2Mock.on(ReplaceNetworkAclAssociationCommand).callsFake((i) => {
+    const entry = [...aclOf].find(([, [id]]) => id === i.AssociationId);
+    if (!entry) throw notFound('InvalidAssociationID.NotFound');
+    n += 1;
+    const id = `aclassoc-${String(n).padStart(17, '0')}`;
+    aclOf.set(entry[0], [id, i.NetworkAclId]);
+    return { NewAssociationId: id };
+  });
+  ec2Mock.on(DescribeNetworkAclsCommand).callsFake((i) => {
+    const aclsOf = (ids: string[]) =>
+      ids.map((id) => ({
+        NetworkAclId: id,
+        IsDefault: id === defaultAcl,
+        VpcId: 'vpc-00000000000000001',
+        Tags: tags.get(id) ?? [],
+        Entries: [],
+        Associations: [...aclOf].filter(([, [, acl]]) => acl === id).map(([subnetId, [assoc]]) => ({ NetworkAclAssociationId: assoc, NetworkAclId: id, SubnetId: subnetId })),
+      }));
+    if (i.NetworkAclIds) {
+      const id = i.NetworkAclIds[0];
+      if (id !== defaultAcl && !tags.has(id)) throw notFound('InvalidNetworkAclID.NotFound');
+      return { NetworkAcls: aclsOf([id]) };
+    }
+    tags.set(defaultAcl, tags.get(defaultAcl) ?? []);
+    return { NetworkAcls: aclsOf([defaultAcl, ...[...tags.keys()].filter((k) => k.startsWith('acl-') && k !== defaultAcl)]) };
+  });
   ec2Mock.on(CreateRouteTableCommand).callsFake((i) => ({
     RouteTable: { RouteTableId: make('rtb', i.TagSpecifications) },
   }));
@@ -201,7 +246,7 @@ function fakeEc2() {
   }
   ec2Mock.on(DisassociateRouteTableCommand).resolves({});
   ec2Mock.on(DetachInternetGatewayCommand).resolves({});
-  return { tags, created, mainTable };
+  return { tags, created, mainTable, defaultAcl, aclOf };
 }
 
 const sentOf = (command: unknown) => ec2Mock.commandCalls(command as never).length;
@@ -237,6 +282,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       CreateSubnetCommand,
       CreateRouteTableCommand,
       CreateSecurityGroupCommand,
+      CreateNetworkAclCommand,
       CreateManagedPrefixListCommand,
     ]) {
       const inputs = inputsOf(command);
@@ -252,6 +298,14 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       Tags: expect.arrayContaining([{ Key: GAMEDAY_TAG, Value: RUN }]),
     });
     expect(t.ids.routeTables.main).toBe(fake.mainTable);
+    // The default network ACL is tagged after checking its VPC; the database ACL is the run's, and the database subnets are on it.
+    expect(ec2Mock).toHaveReceivedCommandWith(CreateTagsCommand, {
+      Resources: [fake.defaultAcl],
+      Tags: expect.arrayContaining([{ Key: GAMEDAY_TAG, Value: RUN }]),
+    });
+    expect(t.ids.networkAcls?.default).toBe(fake.defaultAcl);
+    expect(fake.aclOf.get(t.ids.subnets.database1)?.[1]).toBe(t.ids.networkAcls?.database);
+    expect(fake.aclOf.get(t.ids.subnets.public1)?.[1]).toBe(fake.defaultAcl);
     expect(t.ids.dbFromAppRuleId).toBe('sgr-0');
     // The scenarios' prefix lists: office ranges (not the internet), and the internet in one entry.
     expect(inputsOf(CreateManagedPrefixListCommand).map((i) => [i.AddressFamily, i.Entries])).toEqual([
@@ -303,6 +357,12 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
     await expect(
       t.createRoute('eni-0123', { cidrIpv4: '0.0.0.0/0' }, { gatewayId: t.ids.internetGatewayId }),
     ).rejects.toThrow(SandboxGuardError);
+    // Network ACLs: someone else's ACL, and a subnet whose run tag is gone.
+    fake.tags.set('acl-0000000000000other', [{ Key: 'Tier', Value: 'Database' }]);
+    const entry = { ruleNumber: 90, egress: false, ruleAction: 'allow' as const, protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 22, to: 22 } };
+    await expect(t.aclEntry('acl-0000000000000other', entry)).rejects.toThrow(/has no layerguard:gameday tag/);
+    await expect(t.aclEntry('acl-00000000000000404', entry, { replace: true })).rejects.toThrow(/does not exist/);
+    await expect(t.moveSubnetAcl(t.ids.subnets.database1, t.ids.networkAcls?.default as string)).rejects.toThrow(SandboxGuardError);
 
     expect(mutatingCalls()).toBe(before);
   });
@@ -367,7 +427,7 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
     const deleted = ec2Mock
       .calls()
       .map((c) => c.args[0])
-      .filter((cmd) => /^(Delete|Detach|Disassociate)/.test(cmd.constructor.name))
+      .filter((cmd) => /^(Delete|Detach|Disassociate|ReplaceNetworkAclAssociation)/.test(cmd.constructor.name))
       .map(
         (cmd) => `${cmd.constructor.name.replace(/Command$/, '')} ${Object.values(cmd.input as object)[0]}`,
       );
@@ -388,10 +448,14 @@ describe('the aws target: sandbox guard and cleanup (aws-sdk-client-mock)', () =
       expect.stringMatching(/^DisassociateRouteTable rtbassoc-/),
       expect.stringMatching(/^DisassociateRouteTable rtbassoc-/),
       `DeleteRouteTable ${ids.routeTables.database}`,
+      // The database subnets back onto the default ACL (moto keeps a deleted subnet's ACL association).
+      expect.stringMatching(/^ReplaceNetworkAclAssociation aclassoc-/),
+      expect.stringMatching(/^ReplaceNetworkAclAssociation aclassoc-/),
       `DeleteSubnet ${ids.subnets.public1}`,
       `DeleteSubnet ${ids.subnets.private1}`,
       `DeleteSubnet ${ids.subnets.database1}`,
       `DeleteSubnet ${ids.subnets.database2}`,
+      `DeleteNetworkAcl ${ids.networkAcls?.database}`,
       `DetachInternetGateway ${ids.internetGatewayId}`,
       `DeleteInternetGateway ${ids.internetGatewayId}`,
       `DeleteVpc ${ids.vpcId}`,

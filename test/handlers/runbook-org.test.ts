@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  DescribeNetworkAclsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
@@ -80,6 +81,7 @@ beforeEach(() => {
   );
   ec2.on(RevokeSecurityGroupIngressCommand).callsFake(record('RevokeSecurityGroupIngress', { Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: SSH, GroupId: APP }] }));
   ec2.on(DescribeRouteTablesCommand).callsFake(record('DescribeRouteTables', { RouteTables: [] }));
+  ec2.on(DescribeNetworkAclsCommand).callsFake(record('DescribeNetworkAcls', { NetworkAcls: [] }));
 });
 afterEach(() => {
   ec2.reset();

@@ -194,6 +194,7 @@ const ec2 = (type: string, id: string, account = ACCOUNT) => `arn:aws:ec2:${REGI
 const GROUP = ec2('security-group', 'sg-0a1b2c3d4e5f67002');
 const TABLE_RT = ec2('route-table', 'rtb-0a1b2c3d4e5f60001');
 const SUBNET = ec2('subnet', 'subnet-0a1b2c3d4e5f60001');
+const ACL = ec2('network-acl', 'acl-0a1b2c3d4e5f6a003');
 /** A customer-managed prefix list: GetManagedPrefixListEntries authorizes on `prefix-list` (iam-data actions/ec2.json). */
 const PREFIX_LIST = ec2('prefix-list', 'pl-0a1b2c3d4e5f6a003');
 
@@ -227,6 +228,11 @@ const FUNCTIONS = {
       { action: 'ec2:DeleteRoute', resource: TABLE_RT },
       { action: 'ec2:ReplaceRouteTableAssociation', resource: TABLE_RT },
       { action: 'ec2:ReplaceRouteTableAssociation', resource: SUBNET },
+      // The network ACLs of isolated subnets (the network-acl rule): iam-data names network-acl for
+      // DeleteNetworkAclEntry, and network-acl and subnet for ReplaceNetworkAclAssociation.
+      { action: 'ec2:DeleteNetworkAclEntry', resource: ACL },
+      { action: 'ec2:ReplaceNetworkAclAssociation', resource: ACL },
+      { action: 'ec2:ReplaceNetworkAclAssociation', resource: SUBNET },
     ],
   },
   Runbook: {
@@ -239,6 +245,9 @@ const FUNCTIONS = {
       { action: 'ec2:DeleteRoute', resource: TABLE_RT },
       { action: 'ec2:ReplaceRouteTableAssociation', resource: TABLE_RT },
       { action: 'ec2:ReplaceRouteTableAssociation', resource: SUBNET },
+      { action: 'ec2:DeleteNetworkAclEntry', resource: ACL },
+      { action: 'ec2:ReplaceNetworkAclAssociation', resource: ACL },
+      { action: 'ec2:ReplaceNetworkAclAssociation', resource: SUBNET },
     ],
   },
 } as const;
@@ -252,6 +261,11 @@ const NEVER: Call[] = [
   { action: 'ec2:CreateRoute', resource: TABLE_RT },
   { action: 'ec2:DeleteRouteTable', resource: TABLE_RT },
   { action: 'ec2:DeleteSubnet', resource: SUBNET },
+  // A network ACL is never opened, changed or removed: only entries deleted and subnets moved.
+  { action: 'ec2:CreateNetworkAclEntry', resource: ACL },
+  { action: 'ec2:ReplaceNetworkAclEntry', resource: ACL },
+  { action: 'ec2:DeleteNetworkAcl', resource: ACL },
+  { action: 'ec2:DeleteNetworkAclEntry', resource: ec2('network-acl', 'acl-0a1b2c3d4e5f6a003', OTHER) },
   { action: 'ec2:ModifyManagedPrefixList', resource: PREFIX_LIST },
   // Writes in another account.
   { action: 'ec2:RevokeSecurityGroupIngress', resource: ec2('security-group', 'sg-0a1b2c3d4e5f67002', OTHER) },
@@ -391,7 +405,7 @@ describe('service principals can do what the design needs', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(2); // the security-group and route-table rules
+    expect(checked).toBe(3); // the security-group, route-table and network-acl rules (the last two: the route-table function)
   });
 
   it('the scheduler assumes each schedule’s role, which invokes its function and nothing else', async () => {

@@ -41,7 +41,7 @@ function functionStatements(prefix: string): Array<Record<string, any>> {
 
 describe('the hub template', () => {
   it('keeps the rules on the default bus (the hub account is guarded as it is today)', () => {
-    expect(onDefaultBus.map((r) => r.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['RouteTableRule', 'SecurityGroupRule']);
+    expect(onDefaultBus.map((r) => r.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['NetworkAclRule', 'RouteTableRule', 'SecurityGroupRule']);
   });
 
   it('has a hub bus that accepts events only from the organisation', () => {
@@ -60,7 +60,7 @@ describe('the hub template', () => {
   });
 
   it('puts the same patterns on the hub bus, to the same functions, with the same retries and dead-letter queues', () => {
-    expect(onHubBus).toHaveLength(2);
+    expect(onHubBus).toHaveLength(3);
     for (const rule of onHubBus) {
       const twin = onDefaultBus.find((r) => r.id.replace(/^Hub/, '').slice(0, 10) === rule.id.replace(/^Hub/, '').slice(0, 10));
       expect(twin, rule.id).toBeDefined();
@@ -75,7 +75,7 @@ describe('the hub template', () => {
 
   it("alarms on the hub rules' dead-letter queues", () => {
     const alarmed = ofType(hub, 'AWS::CloudWatch::Alarm').map(([id]) => id);
-    expect(alarmed.filter((id) => /^AlarmsHub(SecurityGroup|RouteTable)RuleDeadLetterQueueMessages/.test(id))).toHaveLength(2);
+    expect(alarmed.filter((id) => /^AlarmsHub(SecurityGroup|RouteTable|NetworkAcl)RuleDeadLetterQueueMessages/.test(id))).toHaveLength(3);
   });
 
   it("excludes the member role's calls in every account from the patterns, and the hub roles' by exact ARN", () => {
@@ -173,7 +173,7 @@ describe('the member template', () => {
   const forwarding = rulesOf(member);
 
   it('forwards from the default bus with the hub’s patterns to the hub bus, through a role', () => {
-    expect(forwarding).toHaveLength(2);
+    expect(forwarding).toHaveLength(3);
     for (const rule of forwarding) {
       expect(rule.EventBusName).toBeUndefined();
       const twin = onDefaultBus.find((r) => r.id.slice(0, 10) === rule.id.replace(/^Forwarding/, '').slice(0, 10));
@@ -221,7 +221,7 @@ describe('the member template', () => {
       for (const s of statements.filter((x) => String(x.Sid).startsWith('Remediate'))) {
         for (const r of [s.Resource].flat()) {
           const arn = JSON.stringify(r);
-          const type = /:(security-group|security-group-rule|route-table|subnet)\/\*/.exec(arn)?.[1] ?? arn;
+          const type = /:(security-group|security-group-rule|route-table|subnet|network-acl)\/\*/.exec(arn)?.[1] ?? arn;
           map.set(s.Action, (map.get(s.Action) ?? new Set()).add(type));
         }
       }
@@ -234,7 +234,9 @@ describe('the member template', () => {
     expect(writes(memberStatements)).toEqual(writes(fromHub));
     expect(writes(fromHub)).toEqual({
       'ec2:AssociateRouteTable': ['route-table', 'subnet'],
+      'ec2:DeleteNetworkAclEntry': ['network-acl'],
       'ec2:DeleteRoute': ['route-table'],
+      'ec2:ReplaceNetworkAclAssociation': ['network-acl', 'subnet'],
       'ec2:ReplaceRouteTableAssociation': ['route-table', 'subnet'],
       'ec2:RevokeSecurityGroupIngress': ['security-group', 'security-group-rule'],
     });
@@ -242,7 +244,9 @@ describe('the member template', () => {
     expect(memberStatements.map((s) => s.Sid).sort()).toEqual([
       'ReadNetworkState',
       'RemediateAssociateRouteTable',
+      'RemediateDeleteNetworkAclEntry',
       'RemediateDeleteRoute',
+      'RemediateReplaceNetworkAclAssociation',
       'RemediateReplaceRouteTableAssociation',
       'RemediateRevokeSecurityGroupIngress',
     ]);
@@ -276,6 +280,7 @@ describe('the member template', () => {
       ForwardingDeadLetterQueuePolicy: 'ForwardsToHub',
       ForwardingSecurityGroupRule: 'ForwardsToHub',
       ForwardingRouteTableRule: 'ForwardsToHub',
+      ForwardingNetworkAclRule: 'ForwardsToHub',
       MemberRole: 'InHubHomeRegion',
       MemberRolePermissions: 'InHubHomeRegion',
     });

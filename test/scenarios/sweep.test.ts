@@ -145,9 +145,16 @@ describe('sweep: drift whose event was missed', () => {
     expect(second.summary.counts).toMatchObject({ remediated: 0, 'dry-run': 0, failed: 0, 'alert-only': 0, exempt: 1 });
     expect(second.outcomes.map((o) => o.outcome)).toEqual(['exempt']);
     expect(mutatingCalls(network)).toHaveLength(4); // none in the second sweep
-    // Reads only: 1 page of groups, 4 rule lists, 1 page of tables, 1 subnet list.
+    // Reads only: 1 page of groups, 4 rule lists, 1 page of tables, 1 page of network ACLs, 1 subnet
+    // list (shared by the route tables and the ACLs: the default ACL admits the internet, for the web tier).
     expect(network.calls.slice(callsBefore).map((c) => c.operation).sort()).toEqual(
-      ['DescribeSecurityGroups', ...Array(4).fill('DescribeSecurityGroupRules'), 'DescribeRouteTables', 'DescribeSubnets'].sort(),
+      [
+        'DescribeSecurityGroups',
+        ...Array(4).fill('DescribeSecurityGroupRules'),
+        'DescribeRouteTables',
+        'DescribeNetworkAcls',
+        'DescribeSubnets',
+      ].sort(),
     );
   });
 

@@ -37,6 +37,12 @@ const createRoute = (routeTableId: string, destination: Json, target: Json): Cha
   ({ kind: 'route', eventName: 'CreateRoute', routeTableId, destination, target }) as Change;
 
 /** The exact Change of every sample that parses (the manifest's other samples are rejected earlier). */
+const aclEntry = (
+  eventName: 'CreateNetworkAclEntry' | 'ReplaceNetworkAclEntry',
+  entry: Extract<Change, { kind: 'nacl-entry' }>['entry'],
+  networkAclId = 'acl-0a1b2c3d4e5f6a003',
+): Change => ({ kind: 'nacl-entry', eventName, networkAclId, entry });
+
 const EXPECTED: Record<string, Change> = {
   'AuthorizeSecurityGroupIngress/world-open-ssh.json': ingress(APP, [
     { ruleId: 'sgr-0a1b2c3d4e5f6e101', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
@@ -250,6 +256,36 @@ const EXPECTED: Record<string, Change> = {
     kind: 'disassociation',
     eventName: 'DisassociateRouteTable',
     associationId: 'rtbassoc-0a1b2c3d4e5f680ff',
+  },
+  'CreateNetworkAclEntry/world-mysql-on-database-acl.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 90, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 3306, to: 3306 } }),
+  'CreateNetworkAclEntry/ipv6-world-all-traffic.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 95, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv6: '::/0' }),
+  // EC2 stores 10.9.9.9/0 as 0.0.0.0/0 (the SDK's CreateNetworkAclEntryRequest.CidrBlock: "We modify the specified CIDR block to its canonical form").
+  'CreateNetworkAclEntry/host-bits-cidr.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 96, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 22, to: 22 } }),
+  'CreateNetworkAclEntry/narrow-cidr.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 110, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '10.0.0.0/16', portRange: { from: 5432, to: 5432 } }),
+  'CreateNetworkAclEntry/egress-world.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 120, egress: true, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 443, to: 443 } }),
+  'CreateNetworkAclEntry/deny-world.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 80, egress: false, ruleAction: 'deny', protocol: '-1', cidrIpv4: '0.0.0.0/0' }),
+  'CreateNetworkAclEntry/web-tier-default-acl.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 130, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 443, to: 443 } }, 'acl-0a1b2c3d4e5f6a000'),
+  'CreateNetworkAclEntry/failed-call.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 90, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 3306, to: 3306 } }),
+  'ReplaceNetworkAclEntry/world-all-on-database-acl.json': aclEntry('ReplaceNetworkAclEntry', { ruleNumber: 100, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv4: '0.0.0.0/0' }),
+  'ReplaceNetworkAclAssociation/database-subnet-to-default-acl.json': {
+    kind: 'nacl-association',
+    eventName: 'ReplaceNetworkAclAssociation',
+    networkAclId: 'acl-0a1b2c3d4e5f6a000',
+    previousAssociationId: 'aclassoc-0a1b2c3d4e5f6b031',
+    associationId: 'aclassoc-0a1b2c3d4e5f6b102',
+  },
+  'ReplaceNetworkAclAssociation/app-subnet-to-database-acl.json': {
+    kind: 'nacl-association',
+    eventName: 'ReplaceNetworkAclAssociation',
+    networkAclId: 'acl-0a1b2c3d4e5f6a003',
+    previousAssociationId: 'aclassoc-0a1b2c3d4e5f6b021',
+    associationId: 'aclassoc-0a1b2c3d4e5f6b103',
+  },
+  'ReplaceNetworkAclAssociation/failed-call.json': {
+    kind: 'nacl-association',
+    eventName: 'ReplaceNetworkAclAssociation',
+    networkAclId: 'acl-0a1b2c3d4e5f6a000',
+    previousAssociationId: 'aclassoc-0a1b2c3d4e5f6b0ff',
   },
   '_malformed/hostile-user-agent.json': ingress(APP, [
     { ruleId: 'sgr-0a1b2c3d4e5f6e114', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
