@@ -682,6 +682,37 @@ describe('a managed prefix list is judged by its entries', () => {
     expect(worldOpenCandidates([{ ...requested, prefixListId: undefined, referencedGroupId: app.groupId }], policy)).toEqual([]);
   });
 
+  it('an entry that is no CIDR admits nothing, and does not hide one that is the internet', () => {
+    const odd = new Map([
+      [OFFICE, ['not-a-cidr']],
+      [EVERYWHERE, ['not-a-cidr', '0.0.0.0/0']],
+    ]);
+    expect(isWorldOpen(fromList(OFFICE), policy, odd)).toBe(false);
+    expect(worldOpenEntries(fromList(EVERYWHERE), policy, odd)).toEqual(['0.0.0.0/0']);
+  });
+
+  it('names every entry of the internet, and every list of none, in its reason', () => {
+    const split = fromList('pl-0a1b2c3d4e5f6a006');
+    expect(describeRule(split, policy, lists)).toBe('tcp/22 from pl-0a1b2c3d4e5f6a006 (0.0.0.0/1, 128.0.0.0/1)');
+    const office = fromList(OFFICE, 22, 'sgr-0a1b2c3d4e5f6e301');
+    const empty = fromList('pl-0a1b2c3d4e5f6a007', 23, 'sgr-0a1b2c3d4e5f6e302');
+    expect(evaluateSecurityGroup([office, empty], app, [office, empty], policy, NOW, lists)).toEqual({
+      status: 'ignored',
+      reason: `no entry of ${OFFICE}, pl-0a1b2c3d4e5f6a007 is open to the internet`,
+    });
+  });
+
+  it('a rule of the internet since pointed at office ranges is ignored for that list; a narrow CIDR candidate is no list', () => {
+    const asked = fromList(EVERYWHERE);
+    const repointed = { ...asked, prefixListId: OFFICE };
+    expect(evaluateSecurityGroup([asked], app, [repointed], policy, NOW, lists)).toEqual({
+      status: 'ignored',
+      reason: `no entry of ${OFFICE} is open to the internet`,
+    });
+    const narrow = { ...asked, prefixListId: undefined, cidrIpv4: '10.8.1.0/24' };
+    expect(evaluateSecurityGroup([narrow], app, [narrow], policy, NOW, lists).status).toBe('already-compliant');
+  });
+
   it('egress to a list of the internet is not ingress drift', () => {
     expect(isWorldOpen({ ...fromList(EVERYWHERE), isEgress: true }, policy, lists)).toBe(false);
   });
