@@ -19,9 +19,15 @@ export type Audience = 'people' | 'machines';
  */
 export const PEOPLE_OUTCOMES: readonly OutcomeStatus[] = ['remediated', 'dry-run', 'alert-only', 'failed'];
 
-/** A person must act: LayerGuard could not (alert-only, failed), or did not judge the change at all (an unreadable event). */
-export const needsPerson = (o: Outcome): boolean =>
+/** LayerGuard could not act (alert-only, failed), or did not judge the change at all (an unreadable event, `ignored` with a `humanAction`). */
+export const undone = (o: Outcome): boolean =>
   o.outcome === 'alert-only' || o.outcome === 'failed' || (o.outcome === 'ignored' && o.humanAction !== undefined);
+
+/**
+ * A person must act: what LayerGuard left undone, or a revert that leaves a person something to do
+ * (`humanAction` on any outcome: an edited rule or a replaced network-ACL entry to re-create).
+ */
+export const needsPerson = (o: Outcome): boolean => undone(o) || o.humanAction !== undefined;
 
 /**
  * The SNS message attributes people's subscriptions filter on: the outcome, and `attention`

@@ -1,7 +1,7 @@
 import type { Action, Drift, Outcome } from './outcome.js';
 import { describePermission } from './security-group.js';
 import { describeEntry } from './network-acl.js';
-import { needsPerson } from './audience.js';
+import { undone } from './audience.js';
 
 /**
  * What LayerGuard tells people (an SNS e-mail / chat message) and machines (an EventBridge event)
@@ -98,7 +98,7 @@ const HEADLINE: Readonly<Record<Outcome['outcome'], string>> = {
 
 /** The headline: an ignored outcome that needs a person says so. */
 const headline = (o: Outcome): string | undefined =>
-  o.outcome === 'ignored' && needsPerson(o) ? 'NOT JUDGED - ACTION REQUIRED' : HEADLINE[o.outcome];
+  o.outcome === 'ignored' && undone(o) ? 'NOT JUDGED - ACTION REQUIRED' : HEADLINE[o.outcome];
 
 function list<T>(items: readonly T[], render: (item: T) => string): string[] {
   const shown = items.slice(0, LIST_MAX).map((item) => `  - ${render(item)}`);
@@ -210,7 +210,7 @@ export function formatNotification(outcome: Outcome): { subject: string; message
   const lines: string[] = [];
   lines.push(`LayerGuard: ${headline(outcome) ?? s(outcome.outcome)}`);
   lines.push(`Outcome: ${s(outcome.outcome, 32)} - ${s(outcome.reason, FIELD_MAX.text)}`);
-  if (needsPerson(outcome)) {
+  if (undone(outcome)) {
     lines.push('');
     lines.push(
       `ACTION REQUIRED: ${s(outcome.humanAction ?? 'LayerGuard could not revert this change; review it by hand.', FIELD_MAX.text)}`,

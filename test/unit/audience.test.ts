@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audiencesOf, needsPerson, PEOPLE_OUTCOMES, peopleAttributes, peopleFilterPolicy } from '../../functions/core/audience.js';
+import { audiencesOf, needsPerson, undone, PEOPLE_OUTCOMES, peopleAttributes, peopleFilterPolicy } from '../../functions/core/audience.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 
 /** Who is told about an outcome, and the message attributes people's subscriptions filter on. */
@@ -25,7 +25,8 @@ describe('needsPerson', () => {
     [{ outcome: 'ignored', humanAction: 'look at it' }, true],
     [{ outcome: 'ignored' }, false],
     [{ outcome: 'remediated' }, false],
-    [{ outcome: 'remediated', humanAction: 'check the pipeline' }, false],
+    [{ outcome: 'remediated', humanAction: 'check the pipeline' }, true],
+    [{ outcome: 'already-compliant', humanAction: 're-create the rule' }, true],
     [{ outcome: 'dry-run' }, false],
     [{ outcome: 'exempt' }, false],
     [{ outcome: 'already-compliant' }, false],
@@ -34,7 +35,28 @@ describe('needsPerson', () => {
   });
 });
 
+describe('undone: what LayerGuard could not do or did not judge (the notification says ACTION REQUIRED)', () => {
+  it.each<[Partial<Outcome>, boolean]>([
+    [{ outcome: 'alert-only' }, true],
+    [{ outcome: 'failed' }, true],
+    [{ outcome: 'ignored', humanAction: 'look at it' }, true],
+    [{ outcome: 'ignored' }, false],
+    // Reverted, with a follow-up for a person: done by LayerGuard, still a person's to finish.
+    [{ outcome: 'remediated', humanAction: 're-create the entry' }, false],
+    [{ outcome: 'dry-run', humanAction: 're-create the entry' }, false],
+  ])('%o: %s', (over, expected) => {
+    expect(undone(outcome(over))).toBe(expected);
+  });
+});
+
 describe('peopleAttributes', () => {
+  it('a revert that leaves a person something to do is attention=required, so an alert-only subscription still hears of it', () => {
+    expect(peopleAttributes(outcome({ outcome: 'remediated', humanAction: 're-create rule 100' }))).toEqual({
+      outcome: 'remediated',
+      attention: 'required',
+    });
+  });
+
   it('always sets both attributes', () => {
     expect(peopleAttributes(outcome())).toEqual({ outcome: 'remediated', attention: 'none' });
     expect(peopleAttributes(outcome({ outcome: 'failed' }))).toEqual({ outcome: 'failed', attention: 'required' });
