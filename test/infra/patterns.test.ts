@@ -488,6 +488,38 @@ describe('the network-ACL rule', () => {
     expect(matchesPattern(tight.pattern, event(entry({ cidrBlock: '10.0.0.0/24' })))).toBe(true);
     expect(tight.notes[1]).toMatch(/every entry change goes to the handler/);
   });
+
+  it('over the quota, still matches only the successful ACL calls of others, by their names', () => {
+    const tight = ruleOf(buildRulePatterns(POLICY, { gameday: false, maxPatternSize: 300 }), 'network-acl');
+    expect(tight.pattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        errorCode: [{ exists: false }],
+        userIdentity: OWN_FILTER,
+        eventName: ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'ReplaceNetworkAclAssociation'],
+      },
+    });
+    const tightMatches = (detail: Record<string, unknown>, source?: string) => matchesPattern(tight.pattern, event(detail, source));
+    expect(tightMatches({ eventName: 'ReplaceNetworkAclAssociation', requestParameters: { associationId: 'aclassoc-1', networkAclId: 'acl-1' } })).toBe(true);
+    expect(tightMatches(entry({ cidrBlock: '10.0.0.0/24', ruleAction: 'deny' }))).toBe(true);
+    expect(tightMatches({ eventName: 'CreateNetworkAcl', requestParameters: { vpcId: 'vpc-1' } })).toBe(false);
+    expect(tightMatches({ ...entry({ cidrBlock: '0.0.0.0/0' }), errorCode: 'Client.UnauthorizedOperation' })).toBe(false);
+    expect(tightMatches({ ...entry({ cidrBlock: '0.0.0.0/0' }), userIdentity: assumed('LayerGuard-route-table-eu-west-1') })).toBe(false);
+    expect(tightMatches(entry({ cidrBlock: '0.0.0.0/0' }), 'aws.s3')).toBe(false);
+  });
+
+  it('keeps the CIDR filter when the pattern is exactly the quota (EventBridge allows a pattern of the quota)', () => {
+    const full = sizeOf(nacl);
+    const at = ruleOf(buildRulePatterns(POLICY, { gameday: false, maxPatternSize: full }), 'network-acl');
+    expect(at.pattern).toEqual(nacl.pattern);
+    expect(at.notes).toHaveLength(1);
+    const below = ruleOf(buildRulePatterns(POLICY, { gameday: false, maxPatternSize: full - 1 }), 'network-acl');
+    expect(below.notes[1]).toBe(
+      `the CIDR filter would make the pattern ${full} characters (limit ${full - 1}); every entry change goes to the handler`,
+    );
+  });
 });
 
 describe('policy inputs', () => {

@@ -705,3 +705,167 @@ describe('toOutcomeEvent: size limits', () => {
     });
   });
 });
+
+describe('formatNotification: network ACLs', () => {
+  const DB_ACL = 'acl-0a1b2c3d4e5f6a003';
+  const DEFAULT_ACL = 'acl-0a1b2c3d4e5f6a000';
+  const subnet = (n: number) => `subnet-0a1b2c3d4e5f6300${n}`;
+  const mysql = {
+    ruleNumber: 90,
+    egress: false,
+    ruleAction: 'allow' as const,
+    protocol: '6',
+    cidrIpv4: '0.0.0.0/0',
+    portRange: { from: 3306, to: 3306 },
+  };
+  const entryDrift = (subnetIds: readonly string[]): Outcome['drift'][number] => ({
+    kind: 'internet-entry-on-isolated-acl',
+    networkAclId: DB_ACL,
+    entry: mysql,
+    subnetIds,
+  });
+  const driftLine = (drift: Outcome['drift'][number]): string | undefined =>
+    lineOf(messageOf({ drift: [drift] }), '  - ')?.replace(/^ {2}- /, '');
+  const actionLine = (action: Outcome['actions'][number]): string | undefined =>
+    lineOf(messageOf({ actions: [action] }), '  - ')?.replace(/^ {2}- /, '');
+
+  // A ReplaceNetworkAclEntry reverted: the entry is deleted, and a person is told what to restore
+  // (CloudTrail does not record the definition it replaced: functions/pipeline/network-acl.ts).
+  const replaced: Outcome = {
+    ...bare,
+    outcome: 'remediated',
+    reason: `deleted ingress entry 100 of ${DB_ACL}: rule 100: allow all traffic from 0.0.0.0/0`,
+    eventName: 'ReplaceNetworkAclEntry',
+    trigger: { ...bare.trigger, eventName: 'ReplaceNetworkAclEntry', account: '111122223333', region: 'eu-west-1' },
+    resources: [DB_ACL],
+    drift: [
+      {
+        kind: 'internet-entry-on-isolated-acl',
+        networkAclId: DB_ACL,
+        entry: { ruleNumber: 100, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+        subnetIds: [subnet(1), subnet(2)],
+      },
+    ],
+    actions: [{ type: 'delete-nacl-entry', networkAclId: DB_ACL, ruleNumber: 100, egress: false, result: 'done' }],
+    humanAction: `Ingress rule 100 of ${DB_ACL} was deleted, not restored.\nCreate it again with its previous definition.`,
+    secondsOpen: 7,
+  };
+
+  it('renders a reverted entry with what a person must still restore as a FOLLOW-UP, line for line', () => {
+    const { subject, message } = formatNotification(replaced);
+    expect(subject).toBe(`[LayerGuard] REVERTED: ReplaceNetworkAclEntry on ${DB_ACL} (111122223333/eu-west-1)`);
+    expect(message).toBe(
+      [
+        'LayerGuard: REVERTED',
+        `Outcome: remediated - deleted ingress entry 100 of ${DB_ACL}: rule 100: allow all traffic from 0.0.0.0/0`,
+        '',
+        // The line break of the text is folded: one line per field.
+        `FOLLOW-UP: Ingress rule 100 of ${DB_ACL} was deleted, not restored. Create it again with its previous definition.`,
+        '',
+        'Where',
+        '  Account:    111122223333',
+        '  Region:     eu-west-1',
+        '  Resources:',
+        `  - ${DB_ACL}`,
+        '',
+        'Who',
+        '  Actor:      unknown',
+        '  Source IP:  unknown',
+        '  User agent: unknown',
+        '',
+        'When',
+        '  Event time: unknown',
+        '  Open for:   7 s',
+        '',
+        'Drift found',
+        `  - network ACL ${DB_ACL} admits the internet: rule 100: allow all traffic from 0.0.0.0/0, used by isolated subnet(s) ${subnet(1)}, ${subnet(2)}`,
+        '',
+        'What LayerGuard did',
+        `  - delete ingress entry 100 from network ACL ${DB_ACL}: done`,
+        '',
+        'Trigger',
+        '  Event:      ReplaceNetworkAclEntry (ec2.amazonaws.com)',
+        '  Event id:   e-2',
+        '  Source:     aws.ec2',
+      ].join('\n'),
+    );
+  });
+
+  it('says FOLLOW-UP only for an outcome that needs no person, and nothing without a human action', () => {
+    expect(messageOf({ outcome: 'remediated', humanAction: 'Restore rule 100.' }).split('\n').slice(0, 5)).toEqual([
+      'LayerGuard: REVERTED',
+      'Outcome: remediated - no world-open rule left',
+      '',
+      'FOLLOW-UP: Restore rule 100.',
+      '',
+    ]);
+    const alert = messageOf({ outcome: 'alert-only', humanAction: 'Move the subnet.' });
+    expect(alert).toContain('\nACTION REQUIRED: Move the subnet.\n');
+    expect(alert).not.toContain('FOLLOW-UP');
+    expect(messageOf({ outcome: 'remediated' }).split('\n').slice(0, 3)).toEqual([
+      'LayerGuard: REVERTED',
+      'Outcome: remediated - no world-open rule left',
+      '',
+    ]);
+    expect(messageOf({ outcome: 'remediated' })).not.toContain('FOLLOW-UP');
+  });
+
+  it('describes an entry that admits the internet with the isolated subnets that use its ACL', () => {
+    expect(driftLine(entryDrift([subnet(1), subnet(2)]))).toBe(
+      `network ACL ${DB_ACL} admits the internet: rule 90: allow tcp/3306 from 0.0.0.0/0, used by isolated subnet(s) ${subnet(1)}, ${subnet(2)}`,
+    );
+    // An ACL tagged as the isolated tier's, with no subnet on it yet.
+    expect(driftLine(entryDrift([]))).toBe(`network ACL ${DB_ACL} admits the internet: rule 90: allow tcp/3306 from 0.0.0.0/0 (tagged as isolated)`);
+  });
+
+  it('names five subnets of an entry\'s ACL, then says how many more', () => {
+    const five = [1, 2, 3, 4, 5].map(subnet);
+    expect(driftLine(entryDrift(five))).toBe(
+      `network ACL ${DB_ACL} admits the internet: rule 90: allow tcp/3306 from 0.0.0.0/0, used by isolated subnet(s) ${five.join(', ')}`,
+    );
+    const seven = [1, 2, 3, 4, 5, 6, 7].map(subnet);
+    expect(driftLine(entryDrift(seven))).toBe(
+      `network ACL ${DB_ACL} admits the internet: rule 90: allow tcp/3306 from 0.0.0.0/0, used by isolated subnet(s) ${five.join(', ')} +2 more`,
+    );
+  });
+
+  it('sanitises and caps the subnet ids of an entry\'s ACL (they come from live state, named by people)', () => {
+    const long = `subnet-${'a'.repeat(80)}`;
+    expect(driftLine(entryDrift([`${subnet(1)}<b>`, long]))).toBe(
+      `network ACL ${DB_ACL} admits the internet: rule 90: allow tcp/3306 from 0.0.0.0/0, used by isolated subnet(s) ${subnet(1)}\u2039b\u203a, subnet-${'a'.repeat(56)}\u2026`,
+    );
+  });
+
+  it('describes an isolated subnet on an internet ACL, with where it goes back to or that none is known', () => {
+    const placement = { kind: 'isolated-subnet-on-internet-acl' as const, subnetId: subnet(1), associationId: 'aclassoc-0a1b2c3d4e5f6b031', networkAclId: DEFAULT_ACL };
+    expect(driftLine({ ...placement, isolatedNetworkAclId: DB_ACL })).toBe(
+      `isolated subnet ${subnet(1)} associated with network ACL ${DEFAULT_ACL}, which admits the internet; isolated network ACL ${DB_ACL}`,
+    );
+    expect(driftLine(placement)).toBe(
+      `isolated subnet ${subnet(1)} associated with network ACL ${DEFAULT_ACL}, which admits the internet; no isolated network ACL known`,
+    );
+  });
+
+  it('describes the deletion of an ingress or an egress entry, planned or done', () => {
+    expect(actionLine({ type: 'delete-nacl-entry', networkAclId: DB_ACL, ruleNumber: 90, egress: false, result: 'done' })).toBe(
+      `delete ingress entry 90 from network ACL ${DB_ACL}: done`,
+    );
+    expect(actionLine({ type: 'delete-nacl-entry', networkAclId: DB_ACL, ruleNumber: 120, egress: true })).toBe(
+      `delete egress entry 120 from network ACL ${DB_ACL}: planned`,
+    );
+  });
+
+  it('describes moving a subnet back onto its ACL, with the new association when there is one', () => {
+    const move = {
+      type: 'replace-nacl-association' as const,
+      associationId: 'aclassoc-0a1b2c3d4e5f6b102',
+      subnetId: subnet(1),
+      fromNetworkAclId: DEFAULT_ACL,
+      toNetworkAclId: DB_ACL,
+    };
+    expect(actionLine({ ...move, newAssociationId: 'aclassoc-0a1b2c3d4e5f6b103', result: 'done' })).toBe(
+      `move subnet ${subnet(1)} from network ACL ${DEFAULT_ACL} to ${DB_ACL}: done (new association aclassoc-0a1b2c3d4e5f6b103)`,
+    );
+    expect(actionLine({ ...move, result: 'skipped' })).toBe(`move subnet ${subnet(1)} from network ACL ${DEFAULT_ACL} to ${DB_ACL}: skipped`);
+  });
+});

@@ -1647,5 +1647,29 @@ describe('evaluateDisassociation', () => {
     expect(judgedMainTables(world().tables, DEFAULT_POLICY)).toEqual([]);
     const decision = evaluateDisassociation(offDatabase(), [{ main: table(world(), RT.public) as RouteTable, tables: [], subnets: [] }], DEFAULT_POLICY, NOW);
     expect(decision.status).toBe('ignored');
+    expect((decision as { reason: string }).reason).toBe(
+      'no main route table routes to a target the policy forbids for isolated subnets, so the subnet of rtbassoc-0a1b2c3d4e5f68031 is not exposed',
+    );
+  });
+
+  it('judges no VPC whose main table routes nowhere forbidden, even one it is given, and names only the judged mains', () => {
+    const w = world(moveSubnet(S.db1, undefined));
+    const all = (x: World) =>
+      x.tables
+        .filter((t) => t.associations.some((a) => a.main))
+        .map((main) => ({ main, tables: x.tables.filter((t) => t.vpcId === main.vpcId), subnets: x.subnets }));
+    expect(evaluateDisassociation(offDatabase(), all(w), DEFAULT_POLICY, NOW)).toEqual({
+      status: 'ignored',
+      reason: 'no main route table routes to a target the policy forbids for isolated subnets, so the subnet of rtbassoc-0a1b2c3d4e5f68031 is not exposed',
+    });
+  });
+
+  it('a database subnet explicitly associated with the internet main table is its association event\'s to judge, not this one\'s', () => {
+    // The subnet did not fall back to the main table: an AssociateRouteTable put it there, and that event is judged.
+    const w = world(INTERNET_MAIN, moveSubnet(S.db1, RT.main));
+    expect(evaluate(w)).toEqual({
+      status: 'ignored',
+      reason: `no isolated subnet uses ${RT.main} implicitly: the subnet of rtbassoc-0a1b2c3d4e5f68031 is not isolated, or has an explicit association again`,
+    });
   });
 });

@@ -682,6 +682,19 @@ describe('a managed prefix list is judged by its entries', () => {
     expect(worldOpenCandidates([{ ...requested, prefixListId: undefined, referencedGroupId: app.groupId }], policy)).toEqual([]);
   });
 
+  it('judges an IPv6 entry by its prefix against the IPv6 bound, as a rule\'s own CIDR', () => {
+    // The default policy's IPv6 bound is /16: an office's /48 or /56 is not the internet, 2000::/3 (all global unicast) is.
+    const v6 = new Map([
+      [OFFICE, ['2001:db8:1234::/48', '2600:1f18:aa00::/56']],
+      [EVERYWHERE, ['2001:db8:1234::/48', '2000::/3']],
+    ]);
+    expect(isWorldOpen(fromList(OFFICE), policy, v6)).toBe(false);
+    expect(worldOpenEntries(fromList(OFFICE), policy, v6)).toEqual([]);
+    expect(worldOpenEntries(fromList(EVERYWHERE), policy, v6)).toEqual(['2000::/3']);
+    const bound = parsePolicy({ worldOpen: { ipv6MinPrefix: 64 } });
+    expect(worldOpenEntries(fromList(OFFICE), bound, v6)).toEqual(['2001:db8:1234::/48', '2600:1f18:aa00::/56']);
+  });
+
   it('an entry that is no CIDR admits nothing, and does not hide one that is the internet', () => {
     const odd = new Map([
       [OFFICE, ['not-a-cidr']],
