@@ -1,6 +1,8 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   AssociateRouteTableCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
   DescribeVpcsCommand,
   DeleteRouteCommand,
   DescribeRouteTablesCommand,
@@ -8,6 +10,9 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   EC2Client,
+  GetManagedPrefixListEntriesCommand,
+  type NetworkAcl as Ec2NetworkAcl,
+  ReplaceNetworkAclAssociationCommand,
   ReplaceRouteTableAssociationCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
@@ -940,5 +945,372 @@ describe('paging inputs', () => {
       .resolvesOnce({ SecurityGroups: [] });
     await drain(network().pageSecurityGroups());
     expect(inputs(DescribeSecurityGroupsCommand)).toStrictEqual([{ MaxResults: 1000 }, { MaxResults: 1000, NextToken: 'p2' }]);
+  });
+});
+
+// Network ACLs in EC2's own shapes: `NetworkAcl`, `NetworkAclEntry` (every field optional),
+// `NetworkAclAssociation`, `IcmpTypeCode` and `PortRange` (@aws-sdk/client-ec2 models_1.d.ts, models_0.d.ts).
+const sdkAcl: Ec2NetworkAcl = {
+  NetworkAclId: 'acl-db',
+  VpcId: 'vpc-1',
+  IsDefault: false,
+  OwnerId: '111122223333',
+  Tags: [{ Key: 'Tier', Value: 'Database' }],
+  Entries: [
+    // "The protocol number. A value of "-1" means all protocols" (`NetworkAclEntry.Protocol`).
+    { RuleNumber: 100, Egress: false, RuleAction: 'allow', Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 22, To: 22 } },
+    { RuleNumber: 110, Egress: true, RuleAction: 'deny', Protocol: '17', Ipv6CidrBlock: '::/0', PortRange: { From: 53, To: 53 } },
+    // ICMP: "The ICMP type. A value of -1 means all types" / "The ICMP code. A value of -1 means all codes" (`IcmpTypeCode`).
+    { RuleNumber: 120, Egress: false, RuleAction: 'allow', Protocol: '1', CidrBlock: '10.0.0.0/16', IcmpTypeCode: { Type: 8, Code: 3 } },
+    { RuleNumber: 32767, Egress: false, RuleAction: 'deny', Protocol: '-1', CidrBlock: '0.0.0.0/0' },
+  ],
+  Associations: [
+    { NetworkAclAssociationId: 'aclassoc-1', NetworkAclId: 'acl-db', SubnetId: 'subnet-db1' },
+    { NetworkAclAssociationId: 'aclassoc-2', NetworkAclId: 'acl-db', SubnetId: 'subnet-db2' },
+  ],
+};
+
+const domainAcl = {
+  networkAclId: 'acl-db',
+  vpcId: 'vpc-1',
+  isDefault: false,
+  tags: { Tier: 'Database' },
+  entries: [
+    { ruleNumber: 100, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 22, to: 22 } },
+    { ruleNumber: 110, egress: true, ruleAction: 'deny', protocol: '17', cidrIpv6: '::/0', portRange: { from: 53, to: 53 } },
+    { ruleNumber: 120, egress: false, ruleAction: 'allow', protocol: '1', cidrIpv4: '10.0.0.0/16', icmpTypeCode: { type: 8, code: 3 } },
+    { ruleNumber: 32767, egress: false, ruleAction: 'deny', protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+  ],
+  associations: [
+    { associationId: 'aclassoc-1', networkAclId: 'acl-db', subnetId: 'subnet-db1' },
+    { associationId: 'aclassoc-2', networkAclId: 'acl-db', subnetId: 'subnet-db2' },
+  ],
+};
+
+/** One entry read through getNetworkAcl. */
+const readEntry = async (entry: NonNullable<Ec2NetworkAcl['Entries']>[number]) => {
+  ec2Mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1', Entries: [entry] }] });
+  return (await network().getNetworkAcl('acl-1'))?.entries;
+};
+
+describe('getNetworkAcl', () => {
+  it('describes by NetworkAclIds and maps entries, associations and tags', async () => {
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [sdkAcl] });
+
+    expect(await network().getNetworkAcl('acl-db')).toStrictEqual(domainAcl);
+    expect(inputs(DescribeNetworkAclsCommand)).toStrictEqual([{ NetworkAclIds: ['acl-db'] }]);
+  });
+
+  it('reads the default ACL as default', async () => {
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ ...sdkAcl, IsDefault: true }] });
+    expect((await network().getNetworkAcl('acl-db'))?.isDefault).toBe(true);
+  });
+
+  it('maps an ACL that EC2 answers with no fields but its id', async () => {
+    // Entries?, Associations?, IsDefault?, VpcId? and Tags? are all optional (`NetworkAcl`, models_1.d.ts).
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ NetworkAclId: 'acl-1' }] });
+    expect(await network().getNetworkAcl('acl-1')).toStrictEqual({
+      networkAclId: 'acl-1',
+      vpcId: '',
+      isDefault: false,
+      entries: [],
+      associations: [],
+      tags: {},
+    });
+  });
+
+  it('answers only the ACL asked for', async () => {
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ ...sdkAcl, NetworkAclId: 'acl-other' }, sdkAcl] });
+    expect((await network().getNetworkAcl('acl-db'))?.networkAclId).toBe('acl-db');
+
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [{ ...sdkAcl, NetworkAclId: 'acl-other' }] });
+    expect(await network().getNetworkAcl('acl-db')).toBeUndefined();
+
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({});
+    expect(await network().getNetworkAcl('acl-db')).toBeUndefined();
+  });
+
+  // InvalidNetworkAclID.NotFound: EC2's code for an unknown ACL id ("Error codes for the Amazon EC2 API");
+  // moto 5.2 answers InvalidRouteTableID.NotFound for it (ec2-errors.ts, GONE_CODES.getNetworkAcl).
+  it.each(['InvalidNetworkAclID.NotFound', 'InvalidRouteTableID.NotFound'])('%s -> undefined', async (code) => {
+    ec2Mock.on(DescribeNetworkAclsCommand).rejects(ec2Error(code));
+    expect(await network().getNetworkAcl('acl-db')).toBeUndefined();
+  });
+
+  it('turns other errors into AwsCallError named DescribeNetworkAcls', async () => {
+    ec2Mock.on(DescribeNetworkAclsCommand).rejects(ec2Error('UnauthorizedOperation', 403));
+    await expect(network().getNetworkAcl('acl-db')).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'DescribeNetworkAcls',
+      code: 'UnauthorizedOperation',
+    });
+  });
+});
+
+describe('network ACL entries as EC2 describes them', () => {
+  it('keeps a port range on tcp (6) and udp (17) only, and only when it has both ends', async () => {
+    // "TCP or UDP protocols: The range of ports the rule applies to" (`NetworkAclEntry.PortRange`); From? and To? are optional (`PortRange`).
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-1',
+          Entries: [
+            { RuleNumber: 1, Egress: false, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0', PortRange: { From: 22, To: 22 } },
+            { RuleNumber: 2, Egress: false, RuleAction: 'allow', Protocol: '1', CidrBlock: '0.0.0.0/0', PortRange: { From: 22, To: 22 } },
+            { RuleNumber: 3, Egress: false, RuleAction: 'allow', Protocol: '6', CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 4, Egress: false, RuleAction: 'allow', Protocol: '6', CidrBlock: '0.0.0.0/0', PortRange: { From: 22 } },
+            { RuleNumber: 5, Egress: false, RuleAction: 'allow', Protocol: '17', CidrBlock: '0.0.0.0/0', PortRange: { To: 53 } },
+            { RuleNumber: 6, Egress: false, RuleAction: 'allow', Protocol: '17', CidrBlock: '0.0.0.0/0', PortRange: { From: 0, To: 65535 } },
+          ],
+        },
+      ],
+    });
+    expect((await network().getNetworkAcl('acl-1'))?.entries).toStrictEqual([
+      { ruleNumber: 1, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 2, egress: false, ruleAction: 'allow', protocol: '1', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 3, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 4, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 5, egress: false, ruleAction: 'allow', protocol: '17', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 6, egress: false, ruleAction: 'allow', protocol: '17', cidrIpv4: '0.0.0.0/0', portRange: { from: 0, to: 65535 } },
+    ]);
+  });
+
+  it('keeps an ICMP type and code on icmp (1) and icmpv6 (58) only; a missing half is -1 (any)', async () => {
+    // "ICMP protocol: The ICMP type and code" (`NetworkAclEntry.IcmpTypeCode`); Type? and Code? are optional, -1 is all (`IcmpTypeCode`).
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-1',
+          Entries: [
+            { RuleNumber: 1, Egress: false, RuleAction: 'allow', Protocol: '58', Ipv6CidrBlock: '::/0', IcmpTypeCode: { Type: 128 } },
+            { RuleNumber: 2, Egress: false, RuleAction: 'allow', Protocol: '1', CidrBlock: '0.0.0.0/0', IcmpTypeCode: { Code: 4 } },
+            { RuleNumber: 3, Egress: false, RuleAction: 'allow', Protocol: '1', CidrBlock: '0.0.0.0/0' },
+            { RuleNumber: 4, Egress: false, RuleAction: 'allow', Protocol: '1', CidrBlock: '0.0.0.0/0', IcmpTypeCode: {} },
+            { RuleNumber: 5, Egress: false, RuleAction: 'allow', Protocol: '6', CidrBlock: '0.0.0.0/0', IcmpTypeCode: { Type: 8, Code: 0 } },
+            { RuleNumber: 6, Egress: false, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0', IcmpTypeCode: { Type: 8, Code: 0 } },
+            { RuleNumber: 7, Egress: false, RuleAction: 'allow', Protocol: '58', Ipv6CidrBlock: '::/0', IcmpTypeCode: { Type: -1, Code: -1 } },
+          ],
+        },
+      ],
+    });
+    expect((await network().getNetworkAcl('acl-1'))?.entries).toStrictEqual([
+      { ruleNumber: 1, egress: false, ruleAction: 'allow', protocol: '58', cidrIpv6: '::/0', icmpTypeCode: { type: 128, code: -1 } },
+      { ruleNumber: 2, egress: false, ruleAction: 'allow', protocol: '1', cidrIpv4: '0.0.0.0/0', icmpTypeCode: { type: -1, code: 4 } },
+      { ruleNumber: 3, egress: false, ruleAction: 'allow', protocol: '1', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 4, egress: false, ruleAction: 'allow', protocol: '1', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 5, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 6, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+      { ruleNumber: 7, egress: false, ruleAction: 'allow', protocol: '58', cidrIpv6: '::/0', icmpTypeCode: { type: -1, code: -1 } },
+    ]);
+  });
+
+  it('reads a protocol by name as its number, and keeps one it cannot read as it is', async () => {
+    // EC2 answers "The protocol number" (`NetworkAclEntry.Protocol`); a name ("tcp | udp | icmp or a protocol
+    // number", DescribeNetworkAclsRequest's entry.protocol filter) becomes its number (canonicalAclProtocol).
+    expect(await readEntry({ RuleNumber: 1, Egress: false, RuleAction: 'allow', Protocol: 'tcp', CidrBlock: '0.0.0.0/0', PortRange: { From: 22, To: 22 } })).toStrictEqual([
+      { ruleNumber: 1, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 22, to: 22 } },
+    ]);
+    expect(await readEntry({ RuleNumber: 2, Egress: false, RuleAction: 'allow', Protocol: '300', CidrBlock: '0.0.0.0/0' })).toStrictEqual([
+      { ruleNumber: 2, egress: false, ruleAction: 'allow', protocol: '300', cidrIpv4: '0.0.0.0/0' },
+    ]);
+  });
+
+  it('reads what EC2 leaves out: no direction is ingress, no action is deny, no rule number is 0', async () => {
+    // Every NetworkAclEntry field is optional (models_1.d.ts); RuleAction is allow | deny (`RuleAction`, enums.d.ts).
+    expect(await readEntry({})).toStrictEqual([{ ruleNumber: 0, egress: false, ruleAction: 'deny', protocol: '' }]);
+    expect(await readEntry({ RuleNumber: 7, Egress: true, RuleAction: 'allow', Protocol: '-1', CidrBlock: '10.0.0.0/8' })).toStrictEqual([
+      { ruleNumber: 7, egress: true, ruleAction: 'allow', protocol: '-1', cidrIpv4: '10.0.0.0/8' },
+    ]);
+  });
+
+  it('reads an association without a subnet as none, and one without an ACL id as the ACL\'s own', async () => {
+    // NetworkAclAssociation's NetworkAclAssociationId?, NetworkAclId? and SubnetId? are optional (models_1.d.ts).
+    ec2Mock.on(DescribeNetworkAclsCommand).resolves({
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-1',
+          Associations: [
+            { NetworkAclAssociationId: 'aclassoc-nosubnet', NetworkAclId: 'acl-1' },
+            { NetworkAclAssociationId: 'aclassoc-1', SubnetId: 'subnet-1' },
+            { SubnetId: 'subnet-2', NetworkAclId: 'acl-1' },
+          ],
+        },
+      ],
+    });
+    expect((await network().getNetworkAcl('acl-1'))?.associations).toStrictEqual([
+      { associationId: 'aclassoc-1', networkAclId: 'acl-1', subnetId: 'subnet-1' },
+      { associationId: '', networkAclId: 'acl-1', subnetId: 'subnet-2' },
+    ]);
+  });
+});
+
+describe('listNetworkAcls and pageNetworkAcls', () => {
+  it('filter by vpc-id, ask for 100 a page and follow NextToken', async () => {
+    // DescribeNetworkAclsRequest { NextToken?, MaxResults?, Filters? } (models_4.d.ts); `vpc-id` is one of its filters.
+    ec2Mock
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce({ NetworkAcls: [sdkAcl], NextToken: 'a2' })
+      .resolvesOnce({ NetworkAcls: [{ NetworkAclId: 'acl-2', VpcId: 'vpc-1', IsDefault: true }] });
+
+    expect(await network().listNetworkAcls('vpc-1')).toStrictEqual([
+      domainAcl,
+      { networkAclId: 'acl-2', vpcId: 'vpc-1', isDefault: true, entries: [], associations: [], tags: {} },
+    ]);
+    expect(inputs(DescribeNetworkAclsCommand)).toStrictEqual([
+      { MaxResults: 100, Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }] },
+      { MaxResults: 100, Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }], NextToken: 'a2' },
+    ]);
+  });
+
+  it('page every ACL of the account without a filter, a page at a time', async () => {
+    ec2Mock
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce({ NetworkAcls: [sdkAcl], NextToken: 'a2' })
+      .resolvesOnce({});
+
+    const seen: unknown[] = [];
+    for await (const page of network().pageNetworkAcls()) seen.push(page);
+
+    expect(seen).toStrictEqual([[domainAcl], []]);
+    expect(inputs(DescribeNetworkAclsCommand)).toStrictEqual([{ MaxResults: 100 }, { MaxResults: 100, NextToken: 'a2' }]);
+  });
+
+  it('wrap a failed page as DescribeNetworkAcls', async () => {
+    ec2Mock.on(DescribeNetworkAclsCommand).rejects(ec2Error('RequestLimitExceeded', 503));
+    await expect(drain(network().pageNetworkAcls({ vpcId: 'vpc-1' }))).rejects.toMatchObject({
+      operation: 'DescribeNetworkAcls',
+      code: 'RequestLimitExceeded',
+      retryable: true,
+    });
+  });
+});
+
+describe('deleteNetworkAclEntry', () => {
+  it.each([false, true])('deletes by NetworkAclId, RuleNumber and Egress (egress %s)', async (egress) => {
+    // DeleteNetworkAclEntryRequest { DryRun?, NetworkAclId, RuleNumber, Egress } (models_3.d.ts).
+    ec2Mock.on(DeleteNetworkAclEntryCommand).resolves({});
+    expect(await network().deleteNetworkAclEntry('acl-db', 100, egress)).toBe('done');
+    expect(inputs(DeleteNetworkAclEntryCommand)).toStrictEqual([{ NetworkAclId: 'acl-db', RuleNumber: 100, Egress: egress }]);
+  });
+
+  it.each([1, 32766])('deletes entry %i, the ends of what a rule number can be', async (ruleNumber) => {
+    // CreateNetworkAclEntry RuleNumber: "Constraints: Positive integer from 1 to 32766" (EC2 API Reference);
+    // 32767 is the default (`*`) entry, which EC2 never lets anyone delete.
+    ec2Mock.on(DeleteNetworkAclEntryCommand).resolves({});
+    expect(await network().deleteNetworkAclEntry('acl-db', ruleNumber, false)).toBe('done');
+    expect(inputs(DeleteNetworkAclEntryCommand)).toStrictEqual([{ NetworkAclId: 'acl-db', RuleNumber: ruleNumber, Egress: false }]);
+  });
+
+  it.each([0, -1, 32767, 40000, 1.5, Number.NaN])('refuses entry %s without calling EC2', async (ruleNumber) => {
+    await expect(network().deleteNetworkAclEntry('acl-db', ruleNumber, false)).rejects.toThrow(
+      new LayerGuardError(`refusing to delete entry ${ruleNumber} of acl-db: only entries 1 to 32766 are LayerGuard's to delete`),
+    );
+    expect(ec2Mock).not.toHaveReceivedAnyCommand();
+  });
+
+  // InvalidNetworkAclEntry.NotFound ("The specified network ACL entry does not exist") and
+  // InvalidNetworkAclID.NotFound: "Error codes for the Amazon EC2 API" (ec2-errors.ts, GONE_CODES.deleteNetworkAclEntry).
+  it.each(['InvalidNetworkAclEntry.NotFound', 'InvalidNetworkAclID.NotFound'])('%s -> already-gone', async (code) => {
+    ec2Mock.on(DeleteNetworkAclEntryCommand).rejects(ec2Error(code));
+    expect(await network().deleteNetworkAclEntry('acl-db', 100, false)).toBe('already-gone');
+  });
+
+  it('turns other errors into AwsCallError named DeleteNetworkAclEntry', async () => {
+    ec2Mock.on(DeleteNetworkAclEntryCommand).rejects(ec2Error('InternalError', 500));
+    await expect(network().deleteNetworkAclEntry('acl-db', 100, false)).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'DeleteNetworkAclEntry',
+      code: 'InternalError',
+      retryable: true,
+    });
+  });
+});
+
+describe('replaceNetworkAclAssociation', () => {
+  it('replaces by AssociationId and NetworkAclId and returns the new association id', async () => {
+    // ReplaceNetworkAclAssociationRequest { DryRun?, AssociationId, NetworkAclId }, Result.NewAssociationId? (models_8.d.ts).
+    ec2Mock.on(ReplaceNetworkAclAssociationCommand).resolves({ NewAssociationId: 'aclassoc-new' });
+    expect(await network().replaceNetworkAclAssociation('aclassoc-1', 'acl-db')).toStrictEqual({
+      result: 'done',
+      newAssociationId: 'aclassoc-new',
+    });
+    expect(inputs(ReplaceNetworkAclAssociationCommand)).toStrictEqual([{ AssociationId: 'aclassoc-1', NetworkAclId: 'acl-db' }]);
+  });
+
+  it('answers plain done when EC2 gives no new id', async () => {
+    ec2Mock.on(ReplaceNetworkAclAssociationCommand).resolves({});
+    expect(await network().replaceNetworkAclAssociation('aclassoc-1', 'acl-db')).toStrictEqual({ result: 'done' });
+  });
+
+  it('InvalidAssociationID.NotFound -> already-gone', async () => {
+    // EC2 answers InvalidAssociationID.NotFound for an unknown association, of a route table or a network ACL
+    // ("Error codes for the Amazon EC2 API"; ec2-errors.ts, NOT_FOUND_BY_RESOURCE.rtbassoc).
+    ec2Mock.on(ReplaceNetworkAclAssociationCommand).rejects(ec2Error('InvalidAssociationID.NotFound'));
+    expect(await network().replaceNetworkAclAssociation('aclassoc-1', 'acl-db')).toStrictEqual({ result: 'already-gone' });
+  });
+
+  it('turns other errors, an ACL that is gone among them, into AwsCallError named ReplaceNetworkAclAssociation', async () => {
+    ec2Mock.on(ReplaceNetworkAclAssociationCommand).rejects(ec2Error('InvalidNetworkAclID.NotFound'));
+    await expect(network().replaceNetworkAclAssociation('aclassoc-1', 'acl-gone')).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'ReplaceNetworkAclAssociation',
+      code: 'InvalidNetworkAclID.NotFound',
+    });
+  });
+});
+
+describe('getPrefixListEntries', () => {
+  it('reads every page at 100 entries a page, keeping the entries that have a CIDR', async () => {
+    // GetManagedPrefixListEntriesRequest { PrefixListId, MaxResults?, NextToken? }, Result { Entries?, NextToken? },
+    // PrefixListEntry { Cidr?, Description? } (models_6.d.ts). MaxResults: "Valid Range: Minimum value of 1.
+    // Maximum value of 100" (GetManagedPrefixListEntries, EC2 API Reference).
+    ec2Mock
+      .on(GetManagedPrefixListEntriesCommand)
+      .resolvesOnce({ Entries: [{ Cidr: '203.0.113.0/24', Description: 'office' }, { Description: 'no cidr' }], NextToken: 'e2' })
+      .resolvesOnce({ Entries: [{ Cidr: '198.51.100.0/24' }], NextToken: 'e3' })
+      .resolvesOnce({});
+
+    expect(await network().getPrefixListEntries('pl-office')).toStrictEqual(['203.0.113.0/24', '198.51.100.0/24']);
+    expect(inputs(GetManagedPrefixListEntriesCommand)).toStrictEqual([
+      { PrefixListId: 'pl-office', MaxResults: 100 },
+      { PrefixListId: 'pl-office', MaxResults: 100, NextToken: 'e2' },
+      { PrefixListId: 'pl-office', MaxResults: 100, NextToken: 'e3' },
+    ]);
+  });
+
+  it('answers an empty list for a list without entries', async () => {
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).resolves({});
+    expect(await network().getPrefixListEntries('pl-empty')).toStrictEqual([]);
+  });
+
+  it('fails the read for any error, a list that is gone among them (no "already gone")', async () => {
+    ec2Mock.on(GetManagedPrefixListEntriesCommand).rejects(ec2Error('InvalidPrefixListID.NotFound'));
+    await expect(network().getPrefixListEntries('pl-gone')).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'GetManagedPrefixListEntries',
+      code: 'InvalidPrefixListID.NotFound',
+    });
+  });
+});
+
+describe('pageRouteTables of main tables', () => {
+  it('filters by association.main=true, with the VPC when there is one', async () => {
+    // `association.main`: "Indicates whether the route table is the main route table for the VPC (true | false)"
+    // (DescribeRouteTablesRequest Filters, models_5.d.ts).
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({ RouteTables: [sdkTable] });
+
+    await drain(network().pageRouteTables({ main: true }));
+    await drain(network().pageRouteTables({ vpcId: 'vpc-1', main: true }));
+
+    expect(inputs(DescribeRouteTablesCommand)).toStrictEqual([
+      { MaxResults: 100, Filters: [{ Name: 'association.main', Values: ['true'] }] },
+      {
+        MaxResults: 100,
+        Filters: [
+          { Name: 'vpc-id', Values: ['vpc-1'] },
+          { Name: 'association.main', Values: ['true'] },
+        ],
+      },
+    ]);
   });
 });
