@@ -303,7 +303,8 @@ function networkAclRule(policy: Policy, options: PatternOptions): RuleSpec {
  * or IPv6's: an entry's family is not in the record, so the union of both suffix sets), served by the
  * security-group function. Where the CIDR is, as CloudTrail records this call (change.ts):
  * `requestParameters.ModifyManagedPrefixListRequest.AddEntry` (one object, or an array; `cidr` in the
- * published record, `Cidr` the API's name), and the lower-camel form `addEntry` (plain or in `items`).
+ * published record, `Cidr` the API's name); a record in the lower-camel form (`prefixListId`) matches
+ * whatever it adds.
  * Whether the list is AWS-managed, exempt or referenced by a guarded group only the handler can read.
  */
 function prefixListRule(policy: Policy, options: PatternOptions): RuleSpec {
@@ -318,9 +319,9 @@ function prefixListRule(policy: Policy, options: PatternOptions): RuleSpec {
       eventName: [...PREFIX_LIST_EVENTS],
       errorCode: [{ exists: false }],
       ...own,
-      requestParameters: {
-        $or: [{ ModifyManagedPrefixListRequest: { AddEntry: entry } }, { addEntry: entry }, { addEntry: { items: entry } }],
-      },
+      // The lower-camel form is not yet seen recorded: any such record goes to the handler (`exists` works on
+      // leaves only, "Exists matching", EventBridge content filtering), which decides narrow CIDRs with no call.
+      requestParameters: { $or: [{ ModifyManagedPrefixListRequest: { AddEntry: entry } }, { prefixListId: [{ exists: true }] }] },
     },
   };
   const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
