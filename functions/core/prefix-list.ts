@@ -77,6 +77,8 @@ export function evaluatePrefixList(
   groups: readonly ReferencingGroup[],
   policy: Policy,
   now: Date,
+  /** How the reason says the entries came: `gained` (from an event), `holds` (a runbook, which cannot know). */
+  verb: 'gained' | 'holds' = 'gained',
 ): PrefixListDecision {
   const screened = screenPrefixList(list, policy, now);
   if (screened || !list) return screened ?? { status: 'already-compliant', reason: 'the prefix list no longer exists' };
@@ -119,7 +121,7 @@ export function evaluatePrefixList(
   return {
     status: 'drift',
     drift: { kind: 'prefix-list-internet-entry', prefixListId: id, cidrs: present, groupIds: opened, referencedBy },
-    reason: `${id} gained ${present.join(', ')}, so ${described.join('; ')}${note}${alsoExempt}${others}`,
+    reason: `${id} ${verb} ${present.join(', ')}, so ${described.join('; ')}${note}${alsoExempt}${others}`,
   };
 }
 

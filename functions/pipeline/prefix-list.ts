@@ -15,6 +15,7 @@ import {
 import type { PipelineDeps } from './deps.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
 import { withPublicTier } from './public-tier.js';
+import { isWorldOpenCidr } from '../core/security-group.js';
 
 type PlChange = Extract<Change, { kind: 'prefix-list-entries' }>;
 
@@ -100,7 +101,12 @@ async function verifyRemoved(network: NetworkApi, listId: string, drift: PrefixL
  * - drift: + ModifyManagedPrefixList (RemoveEntries, CurrentVersion) and GetManagedPrefixListEntries to
  *   verify: 5 + 2 × groups [5].
  */
-export async function remediatePrefixList(change: PlChange, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
+export async function remediatePrefixList(
+  change: PlChange,
+  trigger: Trigger,
+  deps: PipelineDeps,
+  opts: { readonly runbook?: boolean } = {},
+): Promise<Outcome> {
   const { network, policy } = deps;
   const id = change.prefixListId;
   const candidates = internetCandidates(change, policy);
@@ -118,7 +124,7 @@ export async function remediatePrefixList(change: PlChange, trigger: Trigger, de
   const [entries, associations] = await Promise.all([network.getPrefixListEntries(id), network.getPrefixListAssociations(id)]);
   const present = entries.filter((e) => candidates.some((c) => isSameNetwork(e, c)));
   const groups = present.length > 0 ? await readGroups(localGroupIds(associations, list.ownerId ?? trigger.account), present, id, deps) : [];
-  const decision = evaluatePrefixList(candidates, list, entries, associations, groups, policy, deps.clock());
+  const decision = evaluatePrefixList(candidates, list, entries, associations, groups, policy, deps.clock(), opts.runbook ? 'holds' : 'gained');
   const before = listState(list, id, entries, associations);
   const resources = [id, ...associations.map((a) => a.resourceId)];
   if (decision.status !== 'drift') {
@@ -154,6 +160,29 @@ export async function remediatePrefixList(change: PlChange, trigger: Trigger, de
     actions: [action],
     before,
     after: state,
-    secondsOpen: secondsSince(trigger.eventTime, deps.clock()),
+    // A runbook does not know when the entries came.
+    ...(opts.runbook ? {} : { secondsOpen: secondsSince(trigger.eventTime, deps.clock()) }),
   });
+}
+
+/**
+ * `revert-prefix-list`: the same decision on every entry of the list that is the internet (a person asks
+ * for it: no event says which were added), removed where a guarded group's ingress names the list.
+ * 2 reads (the list, its entries) to find the candidates, then as the event path.
+ */
+export async function revertPrefixListRunbook(prefixListId: string, trigger: Trigger, deps: PipelineDeps, missing: string[] = []): Promise<Outcome> {
+  const { network, policy } = deps;
+  const list = await network.getPrefixList(prefixListId);
+  if (!list) {
+    missing.push(prefixListId);
+    return makeOutcome(trigger, 'ignored', `${prefixListId} not found`, { resources: [prefixListId] });
+  }
+  const screened = screenPrefixList(list, policy, deps.clock());
+  if (screened) return makeOutcome(trigger, screened.status, screened.reason, { resources: [prefixListId] });
+  const internet = (await network.getPrefixListEntries(prefixListId)).filter((cidr) => isWorldOpenCidr(cidr, policy));
+  if (internet.length === 0) {
+    return makeOutcome(trigger, 'already-compliant', `${prefixListId} holds no entry of the internet`, { resources: [prefixListId] });
+  }
+  const change: PlChange = { kind: 'prefix-list-entries', eventName: 'ModifyManagedPrefixList', prefixListId, added: internet, removed: [] };
+  return remediatePrefixList(change, trigger, deps, { runbook: true });
 }

@@ -167,5 +167,34 @@ describe('prefix lists on the simulated account', () => {
     expect(account.rulesOf(SG.app).some((r) => r.prefixListId === OFFICE)).toBe(false);
     expect(network.countCalls().ModifyManagedPrefixList).toBeUndefined();
   });
-});
 
+describe('runbook revert-prefix-list: the same decision on every entry of the internet in the list', () => {
+  const run = (account: SimulatedAccount, prefixListId: string, dryRun = false) => {
+    const network = new SimulatedNetwork(account);
+    return { network, result: runRunbook({ action: 'revert-prefix-list', prefixListId, dryRun }, { network, policy: DEFAULT_POLICY, clock: () => new Date() }) };
+  };
+
+  it('removes every internet entry the app tier is opened by, keeps the office ranges; a second run finds nothing', async () => {
+    const account = officeAccount();
+    account.modifyPrefixList(OFFICE, { add: ['0.0.0.0/1', '128.0.0.0/1'] });
+    const first = await run(account, OFFICE).result;
+    expect(first.outcomes.map((o) => o.outcome)).toEqual(['remediated']);
+    expect(first.outcomes[0]?.reason).toMatch(new RegExp(`${OFFICE} holds 0.0.0.0/1, 128.0.0.0/1, so ${SG.app}`));
+    expect(first.outcomes[0]?.secondsOpen).toBeUndefined();
+    expect(account.prefixListEntries(OFFICE)).toEqual(['203.0.113.0/24', '10.8.0.0/16']);
+    const second = await run(account, OFFICE).result;
+    expect(second.outcomes.map((o) => [o.outcome, o.reason])).toEqual([['already-compliant', `${OFFICE} holds no entry of the internet`]]);
+  });
+
+  it('dry-run changes nothing; an AWS-managed list is ignored; an unknown list is not found', async () => {
+    const account = officeAccount();
+    account.modifyPrefixList(OFFICE, { add: ['0.0.0.0/0'] });
+    const dry = await run(account, OFFICE, true).result;
+    expect(dry.outcomes.map((o) => o.outcome)).toEqual(['dry-run']);
+    expect(account.prefixListEntries(OFFICE)).toContain('0.0.0.0/0');
+    expect((await run(account, B.prefixLists.awsS3).result).outcomes.map((o) => o.outcome)).toEqual(['ignored']);
+    const missing = await run(account, 'pl-0a1b2c3d4e5f6afff').result;
+    expect(missing.notFound).toEqual(['pl-0a1b2c3d4e5f6afff']);
+  });
+});
+});
