@@ -1,6 +1,6 @@
 import type { Change } from '../core/change.js';
 import { isSameNetwork } from '../core/cidr.js';
-import { AwsCallError, VerificationError } from '../core/errors.js';
+import { AwsCallError, LayerGuardError, VerificationError } from '../core/errors.js';
 import type { NetworkApi, PrefixList, PrefixListAssociation } from '../core/network.js';
 import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import {
@@ -73,6 +73,25 @@ async function removeEntries(network: NetworkApi, list: PrefixList, drift: Prefi
   }
 }
 
+/**
+ * The list once no change is being applied to it. EC2 applies a version asynchronously (ModifyManagedPrefixList
+ * answers `modify-in-progress`; the SDK's `PrefixListState`), and until then the entries read are the old
+ * version's: judged then, the added entry would look absent and the drift be missed. A list still in progress
+ * after the waits fails the remediation, so that the event is retried.
+ */
+async function settledList(network: NetworkApi, prefixListId: string): Promise<PrefixList | undefined> {
+  let list = await network.getPrefixList(prefixListId);
+  for (const ms of SETTLE_MS) {
+    if (!list?.state?.endsWith('in-progress')) return list;
+    await sleep(ms);
+    list = await network.getPrefixList(prefixListId);
+  }
+  if (list?.state?.endsWith('in-progress')) {
+    throw new LayerGuardError(`${prefixListId} is still ${list.state}: its entries cannot be judged yet (the event is retried)`);
+  }
+  return list;
+}
+
 /** Reads the entries until none of the drift's is left, waiting while the list is `modify-in-progress`; throws when one stays. */
 async function verifyRemoved(network: NetworkApi, listId: string, drift: PrefixListDrift): Promise<string[]> {
   for (let attempt = 0; ; attempt += 1) {
@@ -94,7 +113,8 @@ async function verifyRemoved(network: NetworkApi, listId: string, drift: PrefixL
  *
  * EC2 calls (sequential round trips in brackets):
  * - no added entry is the internet: 0, decided from the event [0];
- * - list gone, AWS-managed or exempt: 1 DescribeManagedPrefixLists [1];
+ * - list gone, AWS-managed or exempt: 1 DescribeManagedPrefixLists [1] (one more each wait while the list
+ *   is still `…-in-progress`);
  * - entries removed since: + GetManagedPrefixListEntries and GetManagedPrefixListAssociations in parallel: 3 [2];
  * - otherwise + DescribeSecurityGroups and DescribeSecurityGroupRules per referencing group, all in
  *   parallel: 3 + 2 × groups [3], where `ignored`, `exempt` and `dry-run` stop;
@@ -114,7 +134,7 @@ export async function remediatePrefixList(
     const what = change.added.length > 0 ? `no entry the request added (${change.added.join(', ')}) is open to the internet` : 'the request added no entry';
     return makeOutcome(trigger, 'ignored', what, { resources: [id] });
   }
-  const list = await network.getPrefixList(id);
+  const list = await settledList(network, id);
   const screened = screenPrefixList(list, policy, deps.clock());
   if (screened || !list) {
     const decision = screened ?? { status: 'already-compliant' as const, reason: 'the prefix list no longer exists' };

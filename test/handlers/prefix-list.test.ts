@@ -260,6 +260,22 @@ describe('security-group handler: ModifyManagedPrefixList', () => {
     expect(ec2).toHaveReceivedCommandTimes(GetManagedPrefixListEntriesCommand, 3);
   });
 
+  it('the change itself is still being applied (modify-in-progress): the list is read again before it is judged', async () => {
+    ec2.on(DescribeManagedPrefixListsCommand).resolvesOnce({ PrefixLists: [office({ State: 'modify-in-progress', Version: 1 })] }).resolves({ PrefixLists: [office()] });
+    const outcome = (await handler(sample('ModifyManagedPrefixList/world-added-to-office-list.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    // Judged at the applied version, never on the old one's entries.
+    expect(modifies()).toEqual([{ PrefixListId: PL, CurrentVersion: 2, RemoveEntries: [{ Cidr: '0.0.0.0/0' }] }]);
+    expect(ec2.commandCalls(GetManagedPrefixListEntriesCommand)).toHaveLength(2);
+  });
+
+  it('a list that stays in progress: failed (retried), nothing judged or written', { timeout: 10_000 }, async () => {
+    ec2.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [office({ State: 'modify-in-progress' })] });
+    await expect(handler(sample('ModifyManagedPrefixList/world-added-to-office-list.json'), context)).rejects.toThrow(/is still modify-in-progress/);
+    expect(ec2.commandCalls(GetManagedPrefixListEntriesCommand)).toHaveLength(0);
+    expect(modifies()).toEqual([]);
+  });
+
   it('the entry stays after the removal (the list not in progress): failed (verification)', async () => {
     ec2.on(GetManagedPrefixListEntriesCommand).resolves(entries('0.0.0.0/0'));
     await expect(handler(sample('ModifyManagedPrefixList/world-added-to-office-list.json'), context)).rejects.toThrow(/still present after the removal/);
