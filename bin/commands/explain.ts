@@ -7,6 +7,7 @@ import { buildRulePatterns, matchingRules } from '../../functions/core/patterns.
 import type { Policy } from '../../functions/core/policy.js';
 import { describeEntry, isInternetAllow } from '../../functions/core/network-acl.js';
 import { forbiddenTargetKind } from '../../functions/core/route-table.js';
+import { internetCandidates } from '../../functions/core/prefix-list.js';
 import { describeRule, worldOpenCandidates } from '../../functions/core/security-group.js';
 import { loadConfiguration } from '../config.js';
 import { printLine } from '../io.js';
@@ -55,6 +56,10 @@ function candidatesOf(change: Change, policy: Policy): string[] {
       return [
         `the subnet of ${change.previousAssociationId} now on ${change.networkAclId}: drift if the subnet is isolated and the network ACL admits the internet`,
       ];
+    case 'prefix-list-entries':
+      return internetCandidates(change, policy).map(
+        (cidr) => `${change.prefixListId}: entry ${cidr} added, drift if the list is customer-managed, not exempt, and a guarded group's ingress names it`,
+      );
   }
 }
 

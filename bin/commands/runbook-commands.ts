@@ -73,6 +73,13 @@ export function registerRunbookCommands(program: Command): void {
       .requiredOption('--network-acl-id <id>', 'the network ACL, e.g. acl-0abc1234'),
     { inject: true },
   ).action(run((o) => ({ action: 'revert-network-acl', networkAclId: o.networkAclId })));
+  common(
+    runbook
+      .command('revert-prefix-list')
+      .description('remove the entries of the internet from a customer-managed prefix list that guarded groups name (never an AWS-managed or exempt list)')
+      .requiredOption('--prefix-list-id <id>', 'the managed prefix list, e.g. pl-0abc1234'),
+    { inject: true },
+  ).action(run((o) => ({ action: 'revert-prefix-list', prefixListId: o.prefixListId })));
 
   const single = run((o) => ({ action: 'sweep', vpcId: o.vpcId }));
   common(

@@ -187,6 +187,8 @@ function describeAction(a: Outcome['actions'][number]): string {
       return `delete ${a.egress ? 'egress' : 'ingress'} entry ${a.ruleNumber} from ${a.networkAclId}`;
     case 'replace-nacl-association':
       return `move ${a.subnetId} from ${a.fromNetworkAclId} to ${a.toNetworkAclId}`;
+    case 'remove-prefix-list-entries':
+      return `remove ${a.cidrs.join(', ')} from ${a.prefixListId}`;
   }
 }
 

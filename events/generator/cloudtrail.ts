@@ -236,3 +236,40 @@ export const aclEntryRecord = (
 /** ReplaceNetworkAclAssociation: the request names the association and the ACL; EC2 answers the new association. */
 export const replaceAclAssociationRecord = (associationId: string, networkAclId: string, newAssociationId: string, ctx: RecordContext): Json =>
   cloudTrailRecord('ReplaceNetworkAclAssociation', { associationId, networkAclId }, { requestId: randomUUID(), newAssociationId }, ctx);
+
+/**
+ * ModifyManagedPrefixList as CloudTrail records it (functions/core/change.ts): the request wrapped in
+ * `ModifyManagedPrefixListRequest`, the query API's AddEntry / RemoveEntry (one item an object, several an
+ * array, each with its index as `tag`, the CIDR as `cidr`, as in the one published record); the response
+ * as EC2 answers (`prefixList` with the version the call started from, `modify-in-progress`).
+ */
+export function modifyPrefixListRecord(
+  prefixListId: string,
+  change: { currentVersion?: number; add?: readonly string[]; remove?: readonly string[]; ownerId: string },
+  ctx: RecordContext,
+): Json {
+  const list = (cidrs: readonly string[] | undefined) => {
+    const items = (cidrs ?? []).map((cidr, i) => ({ cidr, tag: String(i + 1) }));
+    return items.length === 0 ? undefined : items.length === 1 ? items[0] : items;
+  };
+  const add = list(change.add);
+  const remove = list(change.remove);
+  const request = {
+    ModifyManagedPrefixListRequest: {
+      PrefixListId: prefixListId,
+      ...(change.currentVersion !== undefined ? { CurrentVersion: String(change.currentVersion) } : {}),
+      ...(add ? { AddEntry: add } : {}),
+      ...(remove ? { RemoveEntry: remove } : {}),
+    },
+  };
+  const response = ctx.errorCode
+    ? null
+    : {
+        ModifyManagedPrefixListResponse: {
+          xmlns: 'http://ec2.amazonaws.com/doc/2016-11-15/',
+          requestId: randomUUID(),
+          prefixList: { prefixListId, state: 'modify-in-progress', version: change.currentVersion ?? 1, ownerId: change.ownerId },
+        },
+      };
+  return cloudTrailRecord('ModifyManagedPrefixList', request, response, ctx);
+}

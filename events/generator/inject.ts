@@ -8,6 +8,7 @@ import {
   authorizeIngressRecord,
   disassociateRecord,
   eventBridgeEnvelope,
+  modifyPrefixListRecord,
   modifyRuleRecord,
   type RecordContext,
   replaceAclAssociationRecord,
@@ -98,6 +99,17 @@ export const inject = {
     }
     const eventName = opts.replace ? 'ReplaceNetworkAclEntry' : 'CreateNetworkAclEntry';
     return wrap(account, opts, (ctx) => aclEntryRecord(eventName, networkAclId, entry, ctx));
+  },
+
+  /** ModifyManagedPrefixList: entries added (and removed) at the list's current version. */
+  modifyPrefixList(account: SimulatedAccount, prefixListId: string, add: readonly string[], opts: InjectOptions & { remove?: readonly string[] } = {}): Injected {
+    const list = account.prefixLists.get(prefixListId);
+    if (!list) throw new Ec2Error('InvalidPrefixListID.NotFound', `The prefix list ID '${prefixListId}' does not exist`);
+    const currentVersion = list.version;
+    if (!opts.failWith) account.modifyPrefixList(prefixListId, { currentVersion, add, ...(opts.remove ? { remove: opts.remove } : {}) });
+    return wrap(account, opts, (ctx) =>
+      modifyPrefixListRecord(prefixListId, { currentVersion, add, ...(opts.remove ? { remove: opts.remove } : {}), ownerId: list.ownerId }, ctx),
+    );
   },
 
   /** Moves a subnet onto another network ACL (ReplaceNetworkAclAssociation of its one association). */

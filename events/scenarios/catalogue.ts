@@ -1,7 +1,7 @@
 import type { SgRule } from '../../functions/core/network.js';
 import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
-import { isWorldOpen } from '../../functions/core/security-group.js';
+import { isWorldOpen, isWorldOpenCidr } from '../../functions/core/security-group.js';
 import { describeEntry, internetEntries } from '../../functions/core/network-acl.js';
 import type { NetworkAclEntry } from '../../functions/core/network.js';
 import type { GamedayTarget, Injection, MemberName } from './target.js';
@@ -62,6 +62,12 @@ const noInternetRoute = async (t: GamedayTarget, subnetIds: readonly string[]): 
   }
   return problems;
 };
+
+/** The target's prefix-list injection (targets that model what references a list). */
+function prefixListTarget(t: GamedayTarget): Required<Pick<GamedayTarget, 'modifyPrefixList' | 'prefixListEntries'>> {
+  if (!t.modifyPrefixList || !t.prefixListEntries) throw new Error(`the ${t.kind} target does not model prefix-list changes`);
+  return { modifyPrefixList: t.modifyPrefixList.bind(t), prefixListEntries: t.prefixListEntries.bind(t) };
+}
 
 const dbSubnets = (t: GamedayTarget) => [t.ids.subnets.database1, t.ids.subnets.database2];
 const tcp = (port: number, cidr: string) =>
@@ -246,6 +252,44 @@ export const CATALOGUE: readonly Scenario[] = [
       (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.prefixListId === t.ids.prefixLists.office)
         ? []
         : [`${t.ids.securityGroups.db} lost its rule from ${t.ids.prefixLists.office}: a negative control was touched`],
+  },
+  {
+    name: 'office-list-opened-to-the-world',
+    drift: 'prefix list: 0.0.0.0/0 added to the office list, which the app tier names on tcp/22 (ModifyManagedPrefixList)',
+    expected: 'remediated',
+    mustHold: 'the office list holds its office ranges and no entry of the internet; the app tier keeps its rule from the list; the notice names the app tier',
+    // moto 5.2 does not answer GetManagedPrefixListAssociations, and the sandbox has no prefix-list injection yet.
+    targets: ['simulated'],
+    setup: async (t) => {
+      await t.authorizeIngress(t.ids.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: t.ids.prefixLists.office }]);
+    },
+    inject: (t) => prefixListTarget(t).modifyPrefixList(t.ids.prefixLists.office, ['0.0.0.0/0']),
+    check: async (t) => {
+      const entries = await prefixListTarget(t).prefixListEntries(t.ids.prefixLists.office);
+      const problems = entries.filter((c) => isWorldOpenCidr(c, DEFAULT_POLICY)).map((c) => `${t.ids.prefixLists.office} still holds ${c}`);
+      if (!entries.includes('203.0.113.0/24')) problems.push(`${t.ids.prefixLists.office} lost its office range 203.0.113.0/24`);
+      if (!(await t.ingressRules(t.ids.securityGroups.app)).some((r) => r.prefixListId === t.ids.prefixLists.office)) {
+        problems.push(`${t.ids.securityGroups.app} lost its rule from ${t.ids.prefixLists.office}: only the entry was to go`);
+      }
+      return problems;
+    },
+    checkOutcome: ({ outcome, target: t }) =>
+      outcome.resources.includes(t.ids.securityGroups.app) ? [] : [`the outcome does not name ${t.ids.securityGroups.app}, which referenced the list`],
+  },
+  {
+    name: 'control-office-list-gains-a-branch',
+    drift: 'prefix list: a branch office range 10.20.0.0/16 added to the office list, which the app tier names on tcp/22 (not the internet)',
+    expected: 'ignored',
+    mustHold: 'the office list keeps the new range',
+    targets: ['simulated'],
+    setup: async (t) => {
+      await t.authorizeIngress(t.ids.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: t.ids.prefixLists.office }]);
+    },
+    inject: (t) => prefixListTarget(t).modifyPrefixList(t.ids.prefixLists.office, ['10.20.0.0/16']),
+    check: async (t) =>
+      (await prefixListTarget(t).prefixListEntries(t.ids.prefixLists.office)).includes('10.20.0.0/16')
+        ? []
+        : [`${t.ids.prefixLists.office} lost 10.20.0.0/16: a negative control was touched`],
   },
   {
     name: 'igw-route-on-database-table',

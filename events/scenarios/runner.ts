@@ -5,17 +5,19 @@ import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
-import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
+import { SECURITY_GROUP_REMEDIATORS } from '../../functions/pipeline/security-group.js';
 import { RecordingNotifier } from '../simulated-account/notifier.js';
 import type { Scenario } from './catalogue.js';
 import type { GamedayTarget } from './target.js';
 
 /** The remediators behind each deployed rule: the same split as the stack's functions. */
 export const HANDLERS: Readonly<Record<RuleName, Remediators>> = {
-  'security-group': { 'sg-ingress': remediateSecurityGroup },
+  'security-group': SECURITY_GROUP_REMEDIATORS,
   'route-table': ROUTE_TABLE_REMEDIATORS,
   // The network-ACL rule invokes the route-table function, as deployed.
   'network-acl': ROUTE_TABLE_REMEDIATORS,
+  // The prefix-list rule invokes the security-group function, as deployed.
+  'prefix-list': SECURITY_GROUP_REMEDIATORS,
 };
 
 export interface ScenarioResult {

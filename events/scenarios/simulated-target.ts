@@ -105,6 +105,12 @@ export class SimulatedTarget implements GamedayTarget {
   async moveSubnetAcl(subnetId: string, networkAclId: string) {
     return injection(inject.moveSubnetAcl(this.account, subnetId, networkAclId));
   }
+  async modifyPrefixList(prefixListId: string, add: readonly string[], opts: InjectOptions = {}) {
+    return injection(inject.modifyPrefixList(this.account, prefixListId, add, opts));
+  }
+  async prefixListEntries(prefixListId: string) {
+    return this.account.prefixListEntries(prefixListId);
+  }
   async networkAcl(networkAclId: string) {
     return this.account.networkAcl(networkAclId) as NetworkAcl;
   }

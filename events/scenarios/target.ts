@@ -94,6 +94,12 @@ export interface GamedayTarget {
   moveSubnetAcl?(subnetId: string, networkAclId: string): Promise<Injection>;
   networkAcl?(networkAclId: string): Promise<NetworkAcl>;
   subnetAcl?(subnetId: string): Promise<NetworkAcl>;
+  /**
+   * ModifyManagedPrefixList adding entries at the list's current version, and the list's entries now
+   * (targets that model what references a list: moto 5.2 has no GetManagedPrefixListAssociations).
+   */
+  modifyPrefixList?(prefixListId: string, add: readonly string[], opts?: InjectOptions): Promise<Injection>;
+  prefixListEntries?(prefixListId: string): Promise<string[]>;
   ingressRules(groupId: string): Promise<SgRule[]>;
   routeTable(routeTableId: string): Promise<RouteTable>;
   /** The table a subnet uses: its explicit association, else the main table. */

@@ -1,4 +1,6 @@
 import type {
+  PrefixList,
+  PrefixListAssociation,
   LoadBalancer,
   NetworkAcl,
   NetworkAclAssociation,
@@ -89,8 +91,15 @@ export class SimulatedAccount {
   readonly aclAssociations = new Map<string, NetworkAclAssociation>();
   /** Network ACL ids come from their own sequence, so that the ids of everything else stay as they were before ACLs were modelled. */
   readonly aclIds: IdMaker;
-  /** Customer-managed prefix lists: their entries' CIDRs (current version), as EC2 stores them. */
-  readonly prefixLists = new Map<string, { prefixListId: string; name: string; entries: string[] }>();
+  /**
+   * Managed prefix lists: their entries' CIDRs (current version), as EC2 stores them; the owner (`AWS` for
+   * an AWS-managed list, else this account), the version (1 at creation, one more per change of entries)
+   * and tags.
+   */
+  readonly prefixLists = new Map<
+    string,
+    { prefixListId: string; name: string; entries: string[]; ownerId: string; version: number; tags: Tags; addressFamily: 'IPv4' | 'IPv6' }
+  >();
 
   constructor(
     readonly account = '111122223333',
@@ -237,10 +246,63 @@ export class SimulatedAccount {
   // ---- managed prefix lists --------------------------------------------------------------------
 
   /** CreateManagedPrefixList with entries (their CIDRs canonical, as EC2 stores a CIDR). */
-  createPrefixList(name: string, cidrs: readonly string[], opts: { prefixListId?: string } = {}): string {
+  createPrefixList(
+    name: string,
+    cidrs: readonly string[],
+    opts: { prefixListId?: string; ownerId?: string; tags?: Tags; addressFamily?: 'IPv4' | 'IPv6' } = {},
+  ): string {
     const prefixListId = opts.prefixListId ?? this.ids.make('pl');
-    this.prefixLists.set(prefixListId, { prefixListId, name, entries: cidrs.map((c) => canonicalCidr(c) ?? c) });
+    this.prefixLists.set(prefixListId, {
+      prefixListId,
+      name,
+      entries: cidrs.map((c) => canonicalCidr(c) ?? c),
+      ownerId: opts.ownerId ?? this.account,
+      version: 1,
+      tags: opts.tags ?? {},
+      addressFamily: opts.addressFamily ?? (cidrs.some((c) => c.includes(':')) ? 'IPv6' : 'IPv4'),
+    });
     return prefixListId;
+  }
+
+  /** DescribeManagedPrefixLists of one id: `undefined` when there is no such list. */
+  describePrefixList(prefixListId: string): PrefixList | undefined {
+    const l = this.prefixLists.get(prefixListId);
+    return l
+      ? { prefixListId, name: l.name, addressFamily: l.addressFamily, ownerId: l.ownerId, version: l.version, state: 'create-complete', tags: { ...l.tags } }
+      : undefined;
+  }
+
+  /**
+   * GetManagedPrefixListAssociations: the security groups whose rules name the list (ingress or egress)
+   * and the route tables with a route to it, each once, owned by this account.
+   */
+  prefixListAssociations(prefixListId: string): PrefixListAssociation[] {
+    if (!this.prefixLists.has(prefixListId)) throw new Ec2Error('InvalidPrefixListID.NotFound', `The prefix list ID '${prefixListId}' does not exist`);
+    const groups = new Set([...this.rules.values()].filter((r) => r.prefixListId === prefixListId).map((r) => r.groupId));
+    const tables = [...this.routeTables.values()].filter((t) => t.routes.some((r) => r.prefixListId === prefixListId)).map((t) => t.routeTableId);
+    return [...groups, ...tables].map((resourceId) => ({ resourceId, resourceOwner: this.account }));
+  }
+
+  /**
+   * ModifyManagedPrefixList: add and remove entries, one new version. A `currentVersion` that is not the
+   * list's is refused ("If you specify a current version number that does not match the true current
+   * version number, the request fails", EC2 API Reference); an AWS-managed list cannot be modified.
+   */
+  modifyPrefixList(prefixListId: string, change: { currentVersion?: number; add?: readonly string[]; remove?: readonly string[] }): number {
+    const list = this.prefixLists.get(prefixListId);
+    if (!list) throw new Ec2Error('InvalidPrefixListID.NotFound', `The prefix list ID '${prefixListId}' does not exist`);
+    if (list.ownerId !== this.account) throw new Ec2Error('UnauthorizedOperation', `You are not authorized to modify ${prefixListId}`);
+    if (change.currentVersion !== undefined && change.currentVersion !== list.version) {
+      // The simulated account's own code: EC2's error page names none for this refusal, and LayerGuard reads no code of it.
+      throw new Ec2Error('PrefixListVersionMismatch', `The prefix list ${prefixListId} is at version ${list.version}, not ${change.currentVersion}`);
+    }
+    const remove = (change.remove ?? []).map((c) => canonicalCidr(c) ?? c);
+    const missing = remove.filter((c) => !list.entries.includes(c));
+    if (missing.length > 0) throw new Ec2Error('InvalidPrefixListModification', `The prefix list ${prefixListId} has no entry ${missing.join(', ')}`);
+    const add = (change.add ?? []).map((c) => canonicalCidr(c) ?? c).filter((c) => !list.entries.includes(c));
+    list.entries = [...list.entries.filter((c) => !remove.includes(c)), ...add];
+    list.version += 1;
+    return list.version;
   }
 
   /** GetManagedPrefixListEntries: an unknown list is an error (LayerGuard reads no code of it as "gone"). */
@@ -284,6 +346,8 @@ export class SimulatedAccount {
     if (subnet) return void this.subnets.set(resourceId, { ...subnet, tags: { ...subnet.tags, ...tags } });
     const acl = this.networkAcls.get(resourceId);
     if (acl) return void (acl.tags = { ...acl.tags, ...tags });
+    const list = this.prefixLists.get(resourceId);
+    if (list) return void (list.tags = { ...list.tags, ...tags });
     throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
   }
 

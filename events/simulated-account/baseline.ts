@@ -55,6 +55,10 @@ export function seedThreeTier(account: SimulatedAccount, now: Date = new Date())
 
   account.createPrefixList('office-and-vpn', ['203.0.113.0/24', '10.8.0.0/16'], { prefixListId: b.prefixLists.office });
   account.createPrefixList('everywhere', ['0.0.0.0/0'], { prefixListId: b.prefixLists.everywhere });
+  account.createPrefixList('com.amazonaws.us-east-1.s3', ['52.216.0.0/15', '3.5.0.0/19', '54.231.0.0/16'], {
+    prefixListId: b.prefixLists.awsS3,
+    ownerId: 'AWS',
+  });
 
   const sg = b.securityGroups;
   account.createSecurityGroup(vpc, 'web-tier', { groupId: sg.web, tags: { Name: 'web-tier', Tier: 'Web' } });

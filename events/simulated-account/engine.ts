@@ -4,14 +4,14 @@ import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine, type Engine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
-import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
+import { SECURITY_GROUP_REMEDIATORS } from '../../functions/pipeline/security-group.js';
 import type { SimulatedAccount } from './account.js';
 import { SimulatedNetwork, type SimulatedNetworkOptions } from './network.js';
 import { RecordingNotifier } from './notifier.js';
 
 /** Every remediator, as the runbook and the game day use them. */
 export const ALL_REMEDIATORS: Remediators = {
-  'sg-ingress': remediateSecurityGroup,
+  ...SECURITY_GROUP_REMEDIATORS,
   ...ROUTE_TABLE_REMEDIATORS,
 };
 

@@ -62,6 +62,8 @@ export const BASELINE = {
   prefixLists: {
     office: 'pl-0a1b2c3d4e5f6a001',
     everywhere: 'pl-0a1b2c3d4e5f6a003',
+    /** An AWS-managed list (owner `AWS`), as every region has: Amazon S3's ranges. */
+    awsS3: 'pl-63a5400a',
   },
   securityGroups: {
     web: 'sg-0a1b2c3d4e5f67001',

@@ -40,6 +40,9 @@ export function materialise(account: SimulatedAccount, parsed: ParsedTrigger, po
     case 'nacl-association':
       m.aclAssociation(change);
       break;
+    case 'prefix-list-entries':
+      m.prefixList(change);
+      break;
   }
   return m.assumptions;
 }
@@ -91,6 +94,28 @@ class Materialiser {
         this.assumptions.push(`rule ${ruleId} is unknown to the baseline: created with its modified definition`);
       }
       this.account.authorizeIngress(groupId, [rule], { ruleIds: ruleId ? [ruleId] : undefined });
+    }
+  }
+
+  /**
+   * A prefix list's entries changed: an unknown list is created (this account's, holding the removed
+   * entries); an AWS-managed list is left alone (no one but AWS can change it). The worst case for what
+   * references it: when no group does, the app tier's tcp/22 names it.
+   */
+  prefixList(change: Extract<Change, { kind: 'prefix-list-entries' }>): void {
+    const id = change.prefixListId;
+    if (!this.account.prefixLists.has(id)) {
+      this.account.createPrefixList(`replayed-${id}`, change.removed, { prefixListId: id });
+      this.assumptions.push(`prefix list ${id} is unknown to the baseline: created, customer-managed, holding the removed entries`);
+    }
+    if (this.account.prefixLists.get(id)?.ownerId !== this.account.account) {
+      this.assumptions.push(`prefix list ${id} is AWS-managed: its entries were not changed`);
+      return;
+    }
+    this.account.modifyPrefixList(id, { add: change.added, remove: change.removed.filter((c) => this.account.prefixListEntries(id).includes(c)) });
+    if (this.account.prefixListAssociations(id).length === 0) {
+      this.account.authorizeIngress(BASELINE.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: id }]);
+      this.assumptions.push(`no group referenced ${id}: the app tier (${BASELINE.securityGroups.app}) admits tcp/22 from it`);
     }
   }
 

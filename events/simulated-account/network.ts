@@ -18,6 +18,9 @@ const OPERATIONS = {
   getSecurityGroup: ['DescribeSecurityGroups', 'reads'],
   listRules: ['DescribeSecurityGroupRules', 'reads'],
   getPrefixListEntries: ['GetManagedPrefixListEntries', 'reads'],
+  getPrefixList: ['DescribeManagedPrefixLists', 'reads'],
+  getPrefixListAssociations: ['GetManagedPrefixListAssociations', 'reads'],
+  removePrefixListEntries: ['ModifyManagedPrefixList', 'mutating'],
   revokeIngress: ['RevokeSecurityGroupIngress', 'sgIngress'],
   getRouteTable: ['DescribeRouteTables', 'reads'],
   listRouteTables: ['DescribeRouteTables', 'reads'],
@@ -145,6 +148,21 @@ export class SimulatedNetwork implements NetworkApi {
 
   getPrefixListEntries(prefixListId: string) {
     return this.call('getPrefixListEntries', () => this.account.prefixListEntries(prefixListId));
+  }
+
+  getPrefixList(prefixListId: string) {
+    return this.call('getPrefixList', () => this.account.describePrefixList(prefixListId));
+  }
+
+  getPrefixListAssociations(prefixListId: string) {
+    return this.call('getPrefixListAssociations', () => this.account.prefixListAssociations(prefixListId));
+  }
+
+  async removePrefixListEntries(prefixListId: string, currentVersion: number | undefined, cidrs: readonly string[]) {
+    await this.call('removePrefixListEntries', () =>
+      this.account.modifyPrefixList(prefixListId, { ...(currentVersion !== undefined ? { currentVersion } : {}), remove: cidrs }),
+    );
+    return 'done' as const;
   }
 
   async revokeIngress(groupId: string, ruleIds: readonly string[]) {

@@ -65,6 +65,13 @@ export const GONE_CODES = {
   getNetworkAcl: [NOT_FOUND_BY_RESOURCE.acl, MOTO_ACL_NOT_FOUND],
   deleteNetworkAclEntry: [ACL_ENTRY_NOT_FOUND, NOT_FOUND_BY_RESOURCE.acl],
   replaceNetworkAclAssociation: [NOT_FOUND_BY_RESOURCE.rtbassoc],
+  /**
+   * DescribeManagedPrefixLists of an unknown id. Both spellings are read: the simulated account's
+   * `InvalidPrefixListID.NotFound` follows EC2's `…ID.NotFound` codes, and `InvalidPrefixListId.NotFound`
+   * is the form of the other `Id` codes; moto 5.2 answers an empty list instead (no prefix-list error in
+   * moto/ec2/exceptions.py). A read only: no write treats either as done.
+   */
+  getPrefixList: ['InvalidPrefixListID.NotFound', 'InvalidPrefixListId.NotFound'],
 } as const satisfies Partial<Record<keyof NetworkApi, readonly string[]>>;
 
 /** True when `code` means "already gone" for the port method. */

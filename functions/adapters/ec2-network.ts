@@ -15,6 +15,10 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   GetManagedPrefixListEntriesCommand,
+  DescribeManagedPrefixListsCommand,
+  GetManagedPrefixListAssociationsCommand,
+  ModifyManagedPrefixListCommand,
+  type ManagedPrefixList as Ec2ManagedPrefixList,
   type EC2Client,
   type Route as Ec2Route,
   type RouteTable as Ec2RouteTable,
@@ -36,6 +40,8 @@ import type {
   NetworkAcl,
   NetworkAclEntry,
   NetworkApi,
+  PrefixList,
+  PrefixListAssociation,
   ReplaceAssociationResult,
   RevokeResult,
   Route,
@@ -62,6 +68,8 @@ const PAGE_SIZE = {
   networkAcls: 100,
   /** GetManagedPrefixListEntries MaxResults: "Valid Range: Minimum value of 1. Maximum value of 100" (EC2 API Reference). */
   prefixListEntries: 100,
+  /** GetManagedPrefixListAssociations MaxResults: 100, inside the EC2 API Reference's range (5 to 255). */
+  prefixListAssociations: 100,
 } as const;
 
 interface SdkErrorShape {
@@ -107,6 +115,19 @@ const toTags = (tags: readonly Tag[] | undefined): Tags =>
   );
 
 const str = (value: string | undefined): string => value ?? '';
+
+/** EC2 ManagedPrefixList -> domain PrefixList. */
+export function toPrefixList(l: Ec2ManagedPrefixList): PrefixList {
+  return definedOnly({
+    prefixListId: str(l.PrefixListId),
+    name: l.PrefixListName,
+    addressFamily: l.AddressFamily,
+    ownerId: l.OwnerId,
+    version: l.Version,
+    state: l.State,
+    tags: toTags(l.Tags),
+  });
+}
 
 /** EC2 SecurityGroup -> domain SecurityGroup (rules are read separately, with their ids). */
 export function toSecurityGroup(g: Ec2SecurityGroup): SecurityGroup {
@@ -517,6 +538,70 @@ export function createEc2Network(
         cidrs.push(...(page.Entries ?? []).flatMap((e) => (e.Cidr ? [e.Cidr] : [])));
       }
       return cidrs;
+    },
+
+    /**
+     * DescribeManagedPrefixLists by `PrefixListIds` (SDK: DescribeManagedPrefixListsRequest, models_4.d.ts).
+     * An unknown id: EC2 answers `InvalidPrefixListID.NotFound` (moto 5.2 answers an empty list), either
+     * reads as "does not exist".
+     */
+    async getPrefixList(prefixListId) {
+      const answer = await call(
+        'DescribeManagedPrefixLists',
+        () => client.send(new DescribeManagedPrefixListsCommand({ PrefixListIds: [prefixListId] })),
+        GONE_CODES.getPrefixList,
+      );
+      if (answer.gone) return undefined;
+      const list = answer.value.PrefixLists?.find((l) => l.PrefixListId === prefixListId);
+      return list ? toPrefixList(list) : undefined;
+    },
+
+    /**
+     * GetManagedPrefixListAssociations (SDK: GetManagedPrefixListAssociationsRequest PrefixListId,
+     * MaxResults, NextToken; `PrefixListAssociations[].ResourceId`, `ResourceOwner`, models_6.d.ts), every
+     * page. moto 5.2 does not implement it (no `get_managed_prefix_list_associations` in
+     * moto/ec2/responses); a failed read fails the decision, never reads as "nothing references it".
+     */
+    async getPrefixListAssociations(prefixListId) {
+      const associations: PrefixListAssociation[] = [];
+      for await (const page of pages('GetManagedPrefixListAssociations', (NextToken) =>
+        client.send(
+          new GetManagedPrefixListAssociationsCommand({
+            PrefixListId: prefixListId,
+            MaxResults: PAGE_SIZE.prefixListAssociations,
+            ...(NextToken ? { NextToken } : {}),
+          }),
+        ),
+      )) {
+        associations.push(
+          ...(page.PrefixListAssociations ?? []).flatMap((a) =>
+            a.ResourceId ? [definedOnly({ resourceId: a.ResourceId, resourceOwner: a.ResourceOwner })] : [],
+          ),
+        );
+      }
+      return associations;
+    },
+
+    /**
+     * ModifyManagedPrefixList with `RemoveEntries` (`Cidr` each) and `CurrentVersion` (SDK:
+     * ModifyManagedPrefixListRequest, models_7.d.ts), nothing else: no name, no `MaxEntries`, no added
+     * entry. "If you specify a current version number that does not match the true current version
+     * number, the request fails" (EC2 API Reference): no error is "already gone", the pipeline reads again.
+     */
+    async removePrefixListEntries(prefixListId, currentVersion, cidrs): Promise<ChangeResult> {
+      await call(
+        'ModifyManagedPrefixList',
+        () =>
+          client.send(
+            new ModifyManagedPrefixListCommand({
+              PrefixListId: prefixListId,
+              ...(currentVersion !== undefined ? { CurrentVersion: currentVersion } : {}),
+              RemoveEntries: cidrs.map((Cidr) => ({ Cidr })),
+            }),
+          ),
+        [],
+      );
+      return 'done';
     },
 
     async listRouteTables(vpcId) {

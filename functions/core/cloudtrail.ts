@@ -20,6 +20,8 @@ export const DISASSOCIATION_EVENTS = ['DisassociateRouteTable'] as const;
 export const NACL_ENTRY_EVENTS = ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry'] as const;
 /** A subnet moved onto another network ACL (every subnet has exactly one). */
 export const NACL_ASSOCIATION_EVENTS = ['ReplaceNetworkAclAssociation'] as const;
+/** Entries added to (or removed from) a managed prefix list: a new version of the list. */
+export const PREFIX_LIST_EVENTS = ['ModifyManagedPrefixList'] as const;
 export const SUPPORTED_EVENTS = [
   ...SECURITY_GROUP_EVENTS,
   ...ROUTE_EVENTS,
@@ -27,6 +29,7 @@ export const SUPPORTED_EVENTS = [
   ...DISASSOCIATION_EVENTS,
   ...NACL_ENTRY_EVENTS,
   ...NACL_ASSOCIATION_EVENTS,
+  ...PREFIX_LIST_EVENTS,
 ] as const;
 export type SupportedEventName = (typeof SUPPORTED_EVENTS)[number];
 

@@ -134,6 +134,36 @@ export interface NetworkAcl {
   readonly tags: Tags;
 }
 
+/**
+ * A managed prefix list as DescribeManagedPrefixLists returns it (the SDK's `ManagedPrefixList`,
+ * @aws-sdk/client-ec2 models_1.d.ts): "The ID of the owner of the prefix list" is `AWS` for the lists
+ * AWS manages (moto 5.2 the same: `owner_id="AWS"` in `create_default_pls`), else the account's id.
+ * `version` is the list's current version: "Adding or removing entries in a prefix list creates a new
+ * version" (EC2 API Reference, ModifyManagedPrefixList).
+ */
+export interface PrefixList {
+  readonly prefixListId: string;
+  readonly name?: string;
+  /** `IPv4` or `IPv6` ("The IP address version"). */
+  readonly addressFamily?: string;
+  readonly ownerId?: string;
+  readonly version?: number;
+  /** e.g. `create-complete`, `modify-in-progress` (the SDK's `PrefixListState`). */
+  readonly state?: string;
+  readonly tags: Tags;
+}
+
+/**
+ * A resource that references a prefix list, as GetManagedPrefixListAssociations returns it (the SDK's
+ * `PrefixListAssociation`, models_6.d.ts: `ResourceId`, "The ID of the resource"; `ResourceOwner`, "The
+ * owner of the resource"): a security group (`sg-`) or a route table (`rtb-`), possibly of another
+ * account that the list is shared with.
+ */
+export interface PrefixListAssociation {
+  readonly resourceId: string;
+  readonly resourceOwner?: string;
+}
+
 /** Which route tables a page walk returns: one VPC's, and or only main tables (one per VPC). */
 export interface RouteTableFilter {
   readonly vpcId?: string;
@@ -165,6 +195,16 @@ export interface NetworkApi {
   listRules(groupId: string): Promise<SgRule[]>;
   /** The CIDRs of a managed prefix list's entries, at its current version (a rule's source judged by them). */
   getPrefixListEntries(prefixListId: string): Promise<string[]>;
+  /** One managed prefix list by id (DescribeManagedPrefixLists); `undefined` when it does not exist. */
+  getPrefixList(prefixListId: string): Promise<PrefixList | undefined>;
+  /** The resources that reference a managed prefix list (GetManagedPrefixListAssociations, every page). */
+  getPrefixListAssociations(prefixListId: string): Promise<PrefixListAssociation[]>;
+  /**
+   * ModifyManagedPrefixList with `RemoveEntries` of exactly these CIDRs and `CurrentVersion`: EC2 refuses
+   * the call when the version is not the list's current one. No error is "already gone": a failed call
+   * throws, and the caller reads the list again.
+   */
+  removePrefixListEntries(prefixListId: string, currentVersion: number | undefined, cidrs: readonly string[]): Promise<ChangeResult>;
   /** Revoke ingress rules by `SecurityGroupRuleIds`, never by permission, so nothing else in the group goes. */
   revokeIngress(groupId: string, ruleIds: readonly string[]): Promise<RevokeResult>;
 

@@ -136,6 +136,12 @@ function describeAction(a: Action): string {
       const next = a.newAssociationId ? ` (new association ${s(a.newAssociationId)})` : '';
       return `move subnet ${s(a.subnetId)} from network ACL ${s(a.fromNetworkAclId)} to ${s(a.toNetworkAclId)}: ${s(result)}${next}`;
     }
+    case 'remove-prefix-list-entries': {
+      const cidrs = a.cidrs.slice(0, LIST_MAX).map((c) => s(c, 64));
+      const more = a.cidrs.length > LIST_MAX ? ` +${a.cidrs.length - LIST_MAX} more` : '';
+      const at = a.currentVersion !== undefined ? ` at version ${s(a.currentVersion, 20)}` : '';
+      return `remove entr${a.cidrs.length === 1 ? 'y' : 'ies'} ${cidrs.join(', ')}${more} from prefix list ${s(a.prefixListId)}${at}: ${s(result)}`;
+    }
   }
 }
 
@@ -177,6 +183,17 @@ function describeDrift(d: Drift): string {
     case 'isolated-subnet-on-internet-acl': {
       const back = d.isolatedNetworkAclId ? `; isolated network ACL ${s(d.isolatedNetworkAclId)}` : '; no isolated network ACL known';
       return `isolated subnet ${s(d.subnetId)} associated with network ACL ${s(d.networkAclId)}, which admits the internet${back}`;
+    }
+    case 'prefix-list-internet-entry': {
+      // Every group that referenced the list is named: the people who own them need to know.
+      const groups = d.groupIds.slice(0, LIST_MAX).map((id) => s(id, 64));
+      const more = d.groupIds.length > LIST_MAX ? ` +${d.groupIds.length - LIST_MAX} more` : '';
+      const refs = d.referencedBy.slice(0, LIST_MAX).map((id) => s(id, 64));
+      const moreRefs = d.referencedBy.length > LIST_MAX ? ` +${d.referencedBy.length - LIST_MAX} more` : '';
+      return (
+        `prefix list ${s(d.prefixListId)} gained ${d.cidrs.slice(0, 5).map((c) => s(c, 64)).join(', ')}, opening the ingress of ` +
+        `${groups.join(', ')}${more} to the internet; referenced by ${refs.join(', ') || 'nothing'}${moreRefs}`
+      );
     }
   }
 }

@@ -71,6 +71,20 @@ export type Drift =
       readonly subnetIds: readonly string[];
     }
   | {
+      /**
+       * Entries that are the internet, added to a customer-managed prefix list that guarded groups
+       * reference (ModifyManagedPrefixList): through the list, those groups' rules admit the internet.
+       */
+      readonly kind: 'prefix-list-internet-entry';
+      readonly prefixListId: string;
+      /** The entries (CIDRs) to remove, as the list holds them. */
+      readonly cidrs: readonly string[];
+      /** The guarded groups whose ingress the entries open (not exempt, not the public tier on an allowed port). */
+      readonly groupIds: readonly string[];
+      /** Every resource that references the list (groups, route tables, other accounts'): named in the notice. */
+      readonly referencedBy: readonly string[];
+    }
+  | {
       readonly kind: 'isolated-subnet-on-internet-acl';
       readonly subnetId: string;
       readonly associationId: string;
@@ -118,6 +132,14 @@ export type Action =
       readonly fromNetworkAclId: string;
       readonly toNetworkAclId: string;
       readonly newAssociationId?: string;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      /** ModifyManagedPrefixList `RemoveEntries`: exactly these CIDRs, at the list's live `currentVersion`. */
+      readonly type: 'remove-prefix-list-entries';
+      readonly prefixListId: string;
+      readonly currentVersion?: number;
+      readonly cidrs: readonly string[];
       readonly result?: 'done' | 'already-gone' | 'skipped';
     }
   | {

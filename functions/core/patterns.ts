@@ -5,6 +5,7 @@ import {
   GAMEDAY_SOURCE,
   NACL_ASSOCIATION_EVENTS,
   NACL_ENTRY_EVENTS,
+  PREFIX_LIST_EVENTS,
   ROUTE_EVENTS,
   SECURITY_GROUP_EVENTS,
 } from './cloudtrail.js';
@@ -19,7 +20,7 @@ import { TARGET_ID_FIELDS, TARGET_ID_PREFIXES } from './route-table.js';
  * so that a Lambda runs only for calls that can be drift; the handlers check everything again.
  */
 
-export type RuleName = 'security-group' | 'route-table' | 'network-acl';
+export type RuleName = 'security-group' | 'route-table' | 'network-acl' | 'prefix-list';
 /** The functions the rules invoke: the network ACLs of isolated subnets are the route-table function's too. */
 export type HandlerName = 'security-group' | 'route-table';
 
@@ -297,9 +298,57 @@ function networkAclRule(policy: Policy, options: PatternOptions): RuleSpec {
   };
 }
 
-/** The rules LayerGuard deploys, built from the validated policy (the network-ACL rule invokes the route-table function). */
+/**
+ * The prefix-list rule: ModifyManagedPrefixList adding an entry broader than the policy's bounds (IPv4's
+ * or IPv6's: an entry's family is not in the record, so the union of both suffix sets), served by the
+ * security-group function. Where the CIDR is, as CloudTrail records this call (change.ts):
+ * `requestParameters.ModifyManagedPrefixListRequest.AddEntry` (one object, or an array; `cidr` in the
+ * published record, `Cidr` the API's name); a record in the lower-camel form (`prefixListId`) matches
+ * whatever it adds.
+ * Whether the list is AWS-managed, exempt or referenced by a guarded group only the handler can read.
+ */
+function prefixListRule(policy: Policy, options: PatternOptions): RuleSpec {
+  const own = ownRoleExclusion(policy.ownRoleArns, options.memberRole);
+  const bound = Math.max(policy.worldOpen.ipv4MinPrefix, policy.worldOpen.ipv6MinPrefix);
+  const broad = worldOpenSuffixes(bound);
+  const entry = { $or: [{ cidr: broad }, { Cidr: broad }] };
+  const pattern = {
+    ...envelope(policy, options),
+    detail: {
+      eventSource: ['ec2.amazonaws.com'],
+      eventName: [...PREFIX_LIST_EVENTS],
+      errorCode: [{ exists: false }],
+      ...own,
+      // The lower-camel form is not yet seen recorded: any such record goes to the handler (`exists` works on
+      // leaves only, "Exists matching", EventBridge content filtering), which decides narrow CIDRs with no call.
+      requestParameters: { $or: [{ ModifyManagedPrefixListRequest: { AddEntry: entry } }, { prefixListId: [{ exists: true }] }] },
+    },
+  };
+  const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
+  const fits = size(pattern) <= limit;
+  const { requestParameters: _filter, ...unfiltered } = pattern.detail;
+  return {
+    name: 'prefix-list',
+    handler: 'security-group',
+    description:
+      `LayerGuard: managed prefix list entries broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
+      `/${policy.worldOpen.ipv6MinPrefix} (IPv6) added, by anyone but LayerGuard`,
+    pattern: fits ? pattern : { ...pattern, detail: unfiltered },
+    notes: [
+      `an entry broader than /${bound} matches whatever its family: the handler judges IPv4 entries by /${policy.worldOpen.ipv4MinPrefix}, and reads the list's owner, tags and references`,
+      ...(fits
+        ? []
+        : [`the CIDR filter would make the pattern ${size(pattern)} characters (limit ${limit}); every ModifyManagedPrefixList goes to the handler`]),
+    ],
+  };
+}
+
+/**
+ * The rules LayerGuard deploys, built from the validated policy (the network-ACL rule invokes the
+ * route-table function, the prefix-list rule the security-group function).
+ */
 export function buildRulePatterns(policy: Policy, options: PatternOptions): RuleSpec[] {
-  return [securityGroupRule(policy, options), routeTableRule(policy, options), networkAclRule(policy, options)];
+  return [securityGroupRule(policy, options), routeTableRule(policy, options), networkAclRule(policy, options), prefixListRule(policy, options)];
 }
 
 /** The names of the rules whose pattern matches the event (the local router and `explain`). */

@@ -4,7 +4,7 @@ import './zod-locale.js';
 
 /**
  * The runbook function's payload: revert one security group, one route table, one subnet's
- * association or one network ACL now, or sweep a VPC (or the whole region) for drift whose event was missed. Strict:
+ * association, one network ACL or one managed prefix list now, or sweep a VPC (or the whole region) for drift whose event was missed. Strict:
  * an unknown field, a malformed id, an oversized payload or a missing `dryRun` is refused before
  * any AWS call.
  */
@@ -15,6 +15,7 @@ export const RUNBOOK_ACTION_NAMES = [
   'revert-route-table',
   'revert-subnet-association',
   'revert-network-acl',
+  'revert-prefix-list',
   'sweep',
 ] as const;
 export type RunbookActionName = (typeof RUNBOOK_ACTION_NAMES)[number];
@@ -33,6 +34,7 @@ export const ROUTE_TABLE_ID = id('rtb', 'rtb-0abc1234');
 export const SUBNET_ID = id('subnet', 'subnet-0abc1234');
 export const VPC_ID = id('vpc', 'vpc-0abc1234');
 export const NETWORK_ACL_ID = id('acl', 'acl-0abc1234');
+export const PREFIX_LIST_ID = id('pl', 'pl-0abc1234');
 
 const dryRun = z.optional(z.boolean());
 
@@ -52,6 +54,7 @@ const RUNBOOK_SCHEMAS = [
   z.strictObject({ action: z.literal('revert-route-table'), routeTableId: ROUTE_TABLE_ID, dryRun, ...where }),
   z.strictObject({ action: z.literal('revert-subnet-association'), subnetId: SUBNET_ID, dryRun, ...where }),
   z.strictObject({ action: z.literal('revert-network-acl'), networkAclId: NETWORK_ACL_ID, dryRun, ...where }),
+  z.strictObject({ action: z.literal('revert-prefix-list'), prefixListId: PREFIX_LIST_ID, dryRun, ...where }),
   /** Without `vpcId`, the whole region (every VPC the credentials can see). */
   z.strictObject({ action: z.literal('sweep'), vpcId: z.optional(VPC_ID), dryRun, ...where }),
 ] as const;

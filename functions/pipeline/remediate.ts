@@ -18,6 +18,7 @@ const resourceOf = (change: Change): string => {
   if (change.kind === 'nacl-entry') return `${change.networkAclId}#${change.entry.ruleNumber}`;
   // The record names the ACL the subnet moved onto, and the association, new after each revert.
   if (change.kind === 'nacl-association') return change.networkAclId;
+  if (change.kind === 'prefix-list-entries') return change.prefixListId;
   return change.subnetId ?? change.routeTableId;
 };
 

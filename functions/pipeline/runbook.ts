@@ -1,3 +1,4 @@
+import { revertPrefixListRunbook } from './prefix-list.js';
 import { admitsInternet, decideNetworkAcls } from '../core/network-acl.js';
 import { applyAclFindings } from './network-acl.js';
 import { randomUUID } from 'node:crypto';
@@ -384,6 +385,8 @@ export async function runRunbook(payload: RunbookPayload, given: RunbookDeps): P
         return result([await revertSubnetRunbook(payload.subnetId, trigger, deps, missing)]);
       case 'revert-network-acl':
         return result(await revertNetworkAclRunbook(payload.networkAclId, trigger, deps, missing));
+      case 'revert-prefix-list':
+        return result([await revertPrefixListRunbook(payload.prefixListId, trigger, deps, missing)]);
       case 'sweep': {
         const swept = await sweep(payload.vpcId, trigger, deps);
         // Every VPC has a main route table (VPC User Guide, "Route tables"): none read means no such VPC.
@@ -402,7 +405,9 @@ export async function runRunbook(payload: RunbookPayload, given: RunbookDeps): P
             ? payload.subnetId
             : 'networkAclId' in payload
               ? payload.networkAclId
-              : (payload.vpcId ?? 'region');
+              : 'prefixListId' in payload
+                ? payload.prefixListId
+                : (payload.vpcId ?? 'region');
     return result([failedOutcome(trigger, error, [resource], payload.action)]);
   }
 }

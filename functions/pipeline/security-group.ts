@@ -10,7 +10,8 @@ import {
   prefixListsOf,
   worldOpenCandidates,
 } from '../core/security-group.js';
-import type { PipelineDeps } from './deps.js';
+import type { PipelineDeps, Remediators } from './deps.js';
+import { remediatePrefixList } from './prefix-list.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
 import { withPublicTier } from './public-tier.js';
 
@@ -140,3 +141,12 @@ export async function revertWorldOpen(
     ...(changeTimeKnown ? { secondsOpen: secondsSince(trigger.eventTime, now) } : {}),
   });
 }
+
+/**
+ * The security-group function's remediators: ingress rules, and the managed prefix lists that rules
+ * name (ModifyManagedPrefixList, the `prefix-list` rule), which open those rules through the list.
+ */
+export const SECURITY_GROUP_REMEDIATORS: Remediators = {
+  'sg-ingress': remediateSecurityGroup,
+  'prefix-list-entries': remediatePrefixList,
+};

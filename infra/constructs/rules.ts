@@ -59,4 +59,5 @@ export const RULE_IDS: Readonly<Record<RuleName, string>> = {
   'security-group': 'SecurityGroup',
   'route-table': 'RouteTable',
   'network-acl': 'NetworkAcl',
+  'prefix-list': 'PrefixList',
 };

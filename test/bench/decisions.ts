@@ -6,7 +6,8 @@ import { materialise } from '../../events/simulated-account/materialise.js';
 import { toChange } from '../../functions/core/change.js';
 import { type ParsedTrigger, parseTrigger } from '../../functions/core/cloudtrail.js';
 import { ignoreReason } from '../../functions/core/guards.js';
-import type { NetworkAcl, RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/core/network.js';
+import type { NetworkAcl, PrefixList, PrefixListAssociation, RouteTable, SecurityGroup, SgRule, Subnet } from '../../functions/core/network.js';
+import { evaluatePrefixList, internetCandidates, localGroupIds, planPrefixListRevert, type ReferencingGroup } from '../../functions/core/prefix-list.js';
 import { type AclFinding, evaluateAclAssociation, evaluateAclEntry } from '../../functions/core/network-acl.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import {
@@ -37,6 +38,11 @@ interface LiveState {
   /** A network ACL change's: the ACL it names and its VPC's ACLs. */
   readonly acl?: NetworkAcl;
   readonly acls?: readonly NetworkAcl[];
+  /** A prefix list change's: the list, its entries, what references it, and its groups. */
+  readonly list?: PrefixList;
+  readonly entries?: readonly string[];
+  readonly associations?: readonly PrefixListAssociation[];
+  readonly groups?: readonly ReferencingGroup[];
 }
 
 const NONE: LiveState = { rules: [], tables: [], subnets: [] };
@@ -58,6 +64,15 @@ function liveStateFor(event: unknown): LiveState {
       const vpcId = acl?.vpcId ?? '';
       const acls = [...account.networkAcls.keys()].map((id) => account.networkAcl(id) as NetworkAcl).filter((a) => a.vpcId === vpcId);
       return { ...NONE, acl, acls, subnets: [...account.subnets.values()].filter((s) => s.vpcId === vpcId) };
+    }
+    if (change.kind === 'prefix-list-entries') {
+      const id = change.prefixListId;
+      const associations = account.prefixListAssociations(id);
+      const groups = localGroupIds(associations, account.account).flatMap((groupId) => {
+        const group = account.findGroup({ groupId });
+        return group ? [{ group, rules: account.rulesOf(groupId) }] : [];
+      });
+      return { ...NONE, list: account.describePrefixList(id), entries: account.prefixListEntries(id), associations, groups };
     }
     const all = [...account.routeTables.keys()].map((id) => account.routeTable(id) as RouteTable);
     if (change.kind === 'disassociation') {
@@ -124,6 +139,12 @@ function decide(event: unknown, state: LiveState, now: Date): string {
     case 'nacl-association': {
       const d = evaluateAclAssociation(change, state.acl, state.acls ?? [], state.subnets, DEFAULT_POLICY, now);
       return d.status === 'judged' ? firstAction(d.findings) : d.status;
+    }
+    case 'prefix-list-entries': {
+      const candidates = internetCandidates(change, DEFAULT_POLICY);
+      if (candidates.length === 0) return 'ignored';
+      const d = evaluatePrefixList(candidates, state.list, state.entries ?? [], state.associations ?? [], state.groups ?? [], DEFAULT_POLICY, now);
+      return d.status === 'drift' ? planPrefixListRevert(d.drift, state.list?.version).type : d.status;
     }
   }
 }

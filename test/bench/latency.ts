@@ -30,6 +30,14 @@ export const DRIFT_KINDS = {
     }
     return inject.disassociateSubnet(account, BASELINE.subnets.database2);
   },
+  /** 0.0.0.0/0 added to the office list, which the app tier names on tcp/22 (given it once). */
+  prefixList: (account: SimulatedAccount): Injected => {
+    const office = BASELINE.prefixLists.office;
+    if (!account.rulesOf(BASELINE.securityGroups.app).some((r) => r.prefixListId === office)) {
+      account.authorizeIngress(BASELINE.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: office }]);
+    }
+    return inject.modifyPrefixList(account, office, ['0.0.0.0/0']);
+  },
 } as const;
 export type DriftKind = keyof typeof DRIFT_KINDS;
 export const KINDS = Object.keys(DRIFT_KINDS) as DriftKind[];

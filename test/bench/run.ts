@@ -67,6 +67,8 @@ async function main(): Promise<void> {
         'read back: DescribeRouteTables of the isolated table after ReplaceRouteTableAssociation; the subnet must be on it',
       disassociation:
         'read back: DescribeRouteTables of the isolated table after AssociateRouteTable; the subnet must be on it',
+      prefixList:
+        'read back: GetManagedPrefixListEntries after ModifyManagedPrefixList (RemoveEntries); the added entries must be gone',
     },
     coldStart: cold.functions,
     coldStartSkipped: cold.skipped,

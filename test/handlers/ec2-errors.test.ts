@@ -10,6 +10,7 @@ import {
   DetachInternetGatewayCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeManagedPrefixListsCommand,
   DescribeSubnetsCommand,
   EC2Client,
   ReplaceRouteTableAssociationCommand,
@@ -46,6 +47,7 @@ const sdkError = (code: string, status = 400) =>
 
 const COMMAND = {
   getSecurityGroup: DescribeSecurityGroupsCommand,
+  getPrefixList: DescribeManagedPrefixListsCommand,
   revokeIngress: RevokeSecurityGroupIngressCommand,
   getRouteTable: DescribeRouteTablesCommand,
   getSubnet: DescribeSubnetsCommand,
@@ -58,6 +60,7 @@ const COMMAND = {
 
 const OPERATION = {
   getSecurityGroup: 'DescribeSecurityGroups',
+  getPrefixList: 'DescribeManagedPrefixLists',
   revokeIngress: 'RevokeSecurityGroupIngress',
   getRouteTable: 'DescribeRouteTables',
   getSubnet: 'DescribeSubnets',
@@ -72,6 +75,7 @@ type Method = keyof typeof GONE_CODES;
 /** One call of each method, answered "already gone": what the port returns then. */
 const CALLS: { [M in Method]: { call: (n: NetworkApi) => Promise<unknown>; gone: unknown } } = {
   getSecurityGroup: { call: (n) => n.getSecurityGroup({ groupId: BASELINE.securityGroups.app }), gone: undefined },
+  getPrefixList: { call: (n) => n.getPrefixList(BASELINE.prefixLists.office), gone: undefined },
   revokeIngress: { call: (n) => n.revokeIngress(BASELINE.securityGroups.app, ['sgr-0a1b2c3d4e5f69202']), gone: { result: 'already-gone' } },
   getRouteTable: { call: (n) => n.getRouteTable(BASELINE.routeTables.public), gone: undefined },
   getSubnet: { call: (n) => n.getSubnet(BASELINE.subnets.database1), gone: undefined },

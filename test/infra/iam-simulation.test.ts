@@ -197,6 +197,11 @@ const SUBNET = ec2('subnet', 'subnet-0a1b2c3d4e5f60001');
 const ACL = ec2('network-acl', 'acl-0a1b2c3d4e5f6a003');
 /** A customer-managed prefix list: GetManagedPrefixListEntries authorizes on `prefix-list` (iam-data actions/ec2.json). */
 const PREFIX_LIST = ec2('prefix-list', 'pl-0a1b2c3d4e5f6a003');
+/**
+ * An AWS-managed list: its ARN names `aws` where an account id would be (DescribeManagedPrefixLists'
+ * `PrefixListArn` of com.amazonaws.<region>.s3), so a write scoped to the account never reaches it.
+ */
+const AWS_PREFIX_LIST = `arn:aws:ec2:${REGION}:aws:prefix-list/pl-63a5400a`;
 
 /** What every remediation function calls besides EC2: notifications, idempotency, its logs. */
 const commonCalls = (fn: ReturnType<typeof functionRole>, failureQueue: string): Call[] => [
@@ -220,6 +225,9 @@ const FUNCTIONS = {
       // The Service Authorization Reference (iam-data) names security-group as the only resource type
       // RevokeSecurityGroupIngress authorizes on, even when called with SecurityGroupRuleIds.
       { action: 'ec2:RevokeSecurityGroupIngress', resource: GROUP },
+      // The prefix-list rule: what references the list, and the removal of its entries (iam-data: prefix-list, required).
+      { action: 'ec2:GetManagedPrefixListAssociations', resource: PREFIX_LIST },
+      { action: 'ec2:ModifyManagedPrefixList', resource: PREFIX_LIST },
     ],
   },
   RouteTable: {
@@ -239,6 +247,8 @@ const FUNCTIONS = {
     calls: [
       ...reads(RUNBOOK_ACTIONS.read),
       { action: 'ec2:GetManagedPrefixListEntries', resource: PREFIX_LIST },
+      { action: 'ec2:GetManagedPrefixListAssociations', resource: PREFIX_LIST },
+      { action: 'ec2:ModifyManagedPrefixList', resource: PREFIX_LIST },
       // The Service Authorization Reference (iam-data) names security-group as the only resource type
       // RevokeSecurityGroupIngress authorizes on, even when called with SecurityGroupRuleIds.
       { action: 'ec2:RevokeSecurityGroupIngress', resource: GROUP },
@@ -266,7 +276,12 @@ const NEVER: Call[] = [
   { action: 'ec2:ReplaceNetworkAclEntry', resource: ACL },
   { action: 'ec2:DeleteNetworkAcl', resource: ACL },
   { action: 'ec2:DeleteNetworkAclEntry', resource: ec2('network-acl', 'acl-0a1b2c3d4e5f6a003', OTHER) },
-  { action: 'ec2:ModifyManagedPrefixList', resource: PREFIX_LIST },
+  // A prefix list is never made, deleted or rolled back; an AWS-managed one, or another account's, never modified.
+  { action: 'ec2:CreateManagedPrefixList', resource: PREFIX_LIST },
+  { action: 'ec2:DeleteManagedPrefixList', resource: PREFIX_LIST },
+  { action: 'ec2:RestoreManagedPrefixListVersion', resource: PREFIX_LIST },
+  { action: 'ec2:ModifyManagedPrefixList', resource: AWS_PREFIX_LIST },
+  { action: 'ec2:ModifyManagedPrefixList', resource: ec2('prefix-list', 'pl-0a1b2c3d4e5f6a003', OTHER) },
   // Writes in another account.
   { action: 'ec2:RevokeSecurityGroupIngress', resource: ec2('security-group', 'sg-0a1b2c3d4e5f67002', OTHER) },
   { action: 'ec2:DeleteRoute', resource: ec2('route-table', 'rtb-0a1b2c3d4e5f60001', OTHER) },
@@ -299,6 +314,13 @@ describe('and nothing it must never do', () => {
       ),
     );
     expect(decisions.filter((d) => d.endsWith(': Allowed'))).toEqual([]);
+  });
+});
+
+describe('prefix lists are modified by the security-group function and the runbook only', () => {
+  it('the route-table function may not modify a prefix list', async () => {
+    const fn = functionRole('RouteTableFunction');
+    expect(await decide(fn.principal, fn.policies, { action: 'ec2:ModifyManagedPrefixList', resource: PREFIX_LIST })).not.toBe('Allowed');
   });
 });
 
@@ -405,7 +427,7 @@ describe('service principals can do what the design needs', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(3); // the security-group, route-table and network-acl rules (the last two: the route-table function)
+    expect(checked).toBe(4); // the security-group, route-table, network-acl and prefix-list rules (network-acl: the route-table function; prefix-list: the security-group function)
   });
 
   it('the scheduler assumes each schedule’s role, which invokes its function and nothing else', async () => {

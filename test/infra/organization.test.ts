@@ -41,7 +41,7 @@ function functionStatements(prefix: string): Array<Record<string, any>> {
 
 describe('the hub template', () => {
   it('keeps the rules on the default bus (the hub account is guarded as it is today)', () => {
-    expect(onDefaultBus.map((r) => r.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['NetworkAclRule', 'RouteTableRule', 'SecurityGroupRule']);
+    expect(onDefaultBus.map((r) => r.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['NetworkAclRule', 'PrefixListRule', 'RouteTableRule', 'SecurityGroupRule']);
   });
 
   it('has a hub bus that accepts events only from the organisation', () => {
@@ -60,7 +60,7 @@ describe('the hub template', () => {
   });
 
   it('puts the same patterns on the hub bus, to the same functions, with the same retries and dead-letter queues', () => {
-    expect(onHubBus).toHaveLength(3);
+    expect(onHubBus).toHaveLength(4);
     for (const rule of onHubBus) {
       const twin = onDefaultBus.find((r) => r.id.replace(/^Hub/, '').slice(0, 10) === rule.id.replace(/^Hub/, '').slice(0, 10));
       expect(twin, rule.id).toBeDefined();
@@ -75,7 +75,7 @@ describe('the hub template', () => {
 
   it("alarms on the hub rules' dead-letter queues", () => {
     const alarmed = ofType(hub, 'AWS::CloudWatch::Alarm').map(([id]) => id);
-    expect(alarmed.filter((id) => /^AlarmsHub(SecurityGroup|RouteTable|NetworkAcl)RuleDeadLetterQueueMessages/.test(id))).toHaveLength(3);
+    expect(alarmed.filter((id) => /^AlarmsHub(SecurityGroup|RouteTable|NetworkAcl|PrefixList)RuleDeadLetterQueueMessages/.test(id))).toHaveLength(4);
   });
 
   it("excludes the member role's calls in every account from the patterns, and the hub roles' by exact ARN", () => {
@@ -173,7 +173,7 @@ describe('the member template', () => {
   const forwarding = rulesOf(member);
 
   it('forwards from the default bus with the hub’s patterns to the hub bus, through a role', () => {
-    expect(forwarding).toHaveLength(3);
+    expect(forwarding).toHaveLength(4);
     for (const rule of forwarding) {
       expect(rule.EventBusName).toBeUndefined();
       const twin = onDefaultBus.find((r) => r.id.slice(0, 10) === rule.id.replace(/^Forwarding/, '').slice(0, 10));
@@ -221,7 +221,7 @@ describe('the member template', () => {
       for (const s of statements.filter((x) => String(x.Sid).startsWith('Remediate'))) {
         for (const r of [s.Resource].flat()) {
           const arn = JSON.stringify(r);
-          const type = /:(security-group|security-group-rule|route-table|subnet|network-acl)\/\*/.exec(arn)?.[1] ?? arn;
+          const type = /:(security-group|security-group-rule|route-table|subnet|network-acl|prefix-list)\/\*/.exec(arn)?.[1] ?? arn;
           map.set(s.Action, (map.get(s.Action) ?? new Set()).add(type));
         }
       }
@@ -236,6 +236,7 @@ describe('the member template', () => {
       'ec2:AssociateRouteTable': ['route-table', 'subnet'],
       'ec2:DeleteNetworkAclEntry': ['network-acl'],
       'ec2:DeleteRoute': ['route-table'],
+      'ec2:ModifyManagedPrefixList': ['prefix-list'],
       'ec2:ReplaceNetworkAclAssociation': ['network-acl', 'subnet'],
       'ec2:ReplaceRouteTableAssociation': ['route-table', 'subnet'],
       'ec2:RevokeSecurityGroupIngress': ['security-group', 'security-group-rule'],
@@ -246,6 +247,7 @@ describe('the member template', () => {
       'RemediateAssociateRouteTable',
       'RemediateDeleteNetworkAclEntry',
       'RemediateDeleteRoute',
+      'RemediateModifyManagedPrefixList',
       'RemediateReplaceNetworkAclAssociation',
       'RemediateReplaceRouteTableAssociation',
       'RemediateRevokeSecurityGroupIngress',
@@ -281,6 +283,7 @@ describe('the member template', () => {
       ForwardingSecurityGroupRule: 'ForwardsToHub',
       ForwardingRouteTableRule: 'ForwardsToHub',
       ForwardingNetworkAclRule: 'ForwardsToHub',
+      ForwardingPrefixListRule: 'ForwardsToHub',
       MemberRole: 'InHubHomeRegion',
       MemberRolePermissions: 'InHubHomeRegion',
     });

@@ -96,14 +96,15 @@ const sg = ruleOf(rules, 'security-group');
 const rt = ruleOf(rules, 'route-table');
 
 describe('buildRulePatterns', () => {
-  it('builds one rule per kind of drift; the network-ACL rule invokes the route-table function', () => {
+  it('builds one rule per kind of drift; the network-ACL rule invokes the route-table function, the prefix-list rule the security-group function', () => {
     expect(rules.map((r) => [r.name, r.handler])).toEqual([
       ['security-group', 'security-group'],
       ['route-table', 'route-table'],
       ['network-acl', 'route-table'],
+      ['prefix-list', 'security-group'],
     ]);
     // At the default quota (2048) the response's rule set does not fit beside the request forms.
-    expect(rules.map((r) => r.notes.length)).toEqual([1, 1, 1]);
+    expect(rules.map((r) => r.notes.length)).toEqual([1, 1, 1, 1]);
     expect(rt.notes[0]).toMatch(/the handler keeps only default routes/);
     expect(sg.notes[0]).toMatch(/only the request is matched/);
   });
@@ -214,6 +215,7 @@ describe('buildRulePatterns', () => {
   it('adds the game-day source only when game days are on', () => {
     const on = buildRulePatterns(DEFAULT_POLICY, { gameday: true });
     expect(on.map((r) => r.pattern.source)).toEqual([
+      ['aws.ec2', 'layerguard.gameday'],
       ['aws.ec2', 'layerguard.gameday'],
       ['aws.ec2', 'layerguard.gameday'],
       ['aws.ec2', 'layerguard.gameday'],
@@ -522,10 +524,50 @@ describe('the network-ACL rule', () => {
   });
 });
 
+describe('the prefix-list rule', () => {
+  const pl = ruleOf(rules, 'prefix-list');
+  // As CloudTrail records ModifyManagedPrefixList (change.ts: the published KodeKloud record): wrapped, the
+  // query API's AddEntry, one item an object and several an array, `cidr` there and `Cidr` as the API names it.
+  const modify = (addEntry: unknown, extra: Record<string, unknown> = {}) => ({
+    eventName: 'ModifyManagedPrefixList',
+    requestParameters: { ModifyManagedPrefixListRequest: { PrefixListId: 'pl-0a1b2c3d4e5f6a001', CurrentVersion: '1', AddEntry: addEntry } },
+    ...extra,
+  });
+  const matches = (detail: Record<string, unknown>) => matchesPattern(pl.pattern, event(detail));
+
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['0.0.0.0/0 (cidr, one object)', modify({ cidr: '0.0.0.0/0', tag: '1' }), true],
+    ['0.0.0.0/0 (Cidr)', modify({ Cidr: '0.0.0.0/0', tag: '1' }), true],
+    ['a /7 among narrow entries (an array)', modify([{ cidr: '10.1.0.0/24', tag: '1' }, { cidr: '0.0.0.0/7', tag: '2' }]), true],
+    ['::/0', modify({ cidr: '::/0', tag: '1' }), true],
+    ['an IPv6 /15 (broader than the IPv6 bound)', modify({ cidr: '2001:db8::/15', tag: '1' }), true],
+    // The union of both families' suffixes: an IPv4 /8 to /15 reaches the handler, which judges it by /8.
+    ['an IPv4 /12 (the handler decides)', modify({ cidr: '172.16.0.0/12', tag: '1' }), true],
+    ['an IPv4 or IPv6 /16', modify({ cidr: '10.20.0.0/16', tag: '1' }), false],
+    ['a /24', modify({ cidr: '203.0.113.0/24', tag: '1' }), false],
+    ['a /31 (suffix /1 must not match it)', modify({ cidr: '203.0.113.0/31', tag: '1' }), false],
+    ['entries only removed', { eventName: 'ModifyManagedPrefixList', requestParameters: { ModifyManagedPrefixListRequest: { PrefixListId: 'pl-1', RemoveEntry: { cidr: '0.0.0.0/0', tag: '1' } } } }, false],
+    ['the lower-camel form, whatever it adds', { eventName: 'ModifyManagedPrefixList', requestParameters: { prefixListId: 'pl-1', addEntry: { items: [{ cidr: '10.0.0.0/24' }] } } }, true],
+    ['a failed call', modify({ cidr: '0.0.0.0/0', tag: '1' }, { errorCode: 'Client.InvalidParameterValue' }), false],
+    ['a prefix list created (not watched)', { eventName: 'CreateManagedPrefixList', requestParameters: { CreateManagedPrefixListRequest: { Entry: { cidr: '0.0.0.0/0' } } } }, false],
+  ])('%s', (_name, detail, expected) => expect(matches(detail)).toBe(expected));
+
+  it('matches no other rule, and no other rule matches a prefix-list event', () => {
+    expect(matchingRules(rules, event(modify({ cidr: '0.0.0.0/0', tag: '1' })))).toEqual(['prefix-list']);
+  });
+
+  it('fits the default size quota; over it, every ModifyManagedPrefixList goes to the handler', () => {
+    expect(sizeOf(pl)).toBeLessThanOrEqual(2048);
+    const tight = ruleOf(buildRulePatterns(POLICY, { gameday: false, maxPatternSize: 300 }), 'prefix-list');
+    expect(matchesPattern(tight.pattern, event(modify({ cidr: '203.0.113.0/24', tag: '1' })))).toBe(true);
+    expect(tight.notes[1]).toMatch(/every ModifyManagedPrefixList goes to the handler/);
+  });
+});
+
 describe('policy inputs', () => {
   it('accepts any valid policy', () => {
     const input: PolicyInput = { mode: 'dry-run' };
-    expect(buildRulePatterns(parsePolicy(input), { gameday: false })).toHaveLength(3);
+    expect(buildRulePatterns(parsePolicy(input), { gameday: false })).toHaveLength(4);
   });
 });
 
@@ -606,6 +648,7 @@ describe('rule descriptions', () => {
       'LayerGuard: ingress opened to a CIDR broader than /12 (IPv4) or /40 (IPv6), or to a managed prefix list, by anyone but LayerGuard',
       'LayerGuard: routes to internet-gateway, nat-gateway and route-table association changes (and removals), by anyone but LayerGuard',
       'LayerGuard: network ACL entries that allow a CIDR broader than /12 (IPv4) or /40 (IPv6), and subnets moved between network ACLs, by anyone but LayerGuard',
+      'LayerGuard: managed prefix list entries broader than /12 (IPv4) or /40 (IPv6) added, by anyone but LayerGuard',
     ]);
   });
 });

@@ -30,7 +30,7 @@ function sdkFields(file: string, name: string): string[] {
 }
 const camel = (field: string): string => field[0]?.toLowerCase() + field.slice(1);
 
-type RuleName = 'security-group' | 'route-table' | 'network-acl';
+type RuleName = 'security-group' | 'route-table' | 'network-acl' | 'prefix-list';
 const deployedRules = (config: Record<string, unknown>) =>
   Object.entries(resourcesOf(synth(config).template, 'AWS::Events::Rule'))
     .filter(([, rule]) => rule.Properties.EventBusName === undefined)
@@ -338,5 +338,34 @@ describe('AssociateRouteTable and ReplaceRouteTableAssociation', () => {
       previousAssociationId: 'rtbassoc-0a1b2c3d4e5f68031',
       associationId: 'rtbassoc-0a1b2c3d4e5f68098',
     });
+  });
+});
+
+describe('ModifyManagedPrefixList', () => {
+  const PL = 'pl-0a1b2c3d4e5f6a001';
+  it('the SDK request (models_7.d.ts): entries come only through AddEntries and RemoveEntries, each a Cidr (and a Description)', () => {
+    expect(sdkFields('models_7.d.ts', 'ModifyManagedPrefixListRequest').sort()).toEqual(
+      ['AddEntries', 'CurrentVersion', 'DryRun', 'IpamPrefixListResolverSyncEnabled', 'MaxEntries', 'PrefixListId', 'PrefixListName', 'RemoveEntries'].sort(),
+    );
+    expect(sdkFields('models_0.d.ts', 'AddPrefixListEntry').sort()).toEqual(['Cidr', 'Description']);
+    expect(sdkFields('models_7.d.ts', 'RemovePrefixListEntry')).toEqual(['Cidr']);
+  });
+
+  // The query API's AddEntry.N / RemoveEntry.N (EC2 API Reference), wrapped as CloudTrail records this call
+  // (the published KodeKloud record: ModifyManagedPrefixListRequest, AddEntry with `cidr` and `tag`).
+  const wrapped = (body: Record<string, unknown>) => record('ModifyManagedPrefixList', { ModifyManagedPrefixListRequest: { PrefixListId: PL, ...body } });
+  it.each<[string, Record<string, unknown>, RuleName[], string[], string[]]>([
+    ['one entry (an object, cidr)', wrapped({ CurrentVersion: '3', AddEntry: { cidr: '0.0.0.0/0', tag: '1' } }), ['prefix-list'], ['0.0.0.0/0'], []],
+    ['several (an array, Cidr), host bits', wrapped({ AddEntry: [{ Cidr: '10.0.0.0/24', tag: '1' }, { Cidr: '10.9.9.9/0', tag: '2' }] }), ['prefix-list'], ['10.0.0.0/24', '0.0.0.0/0'], []],
+    ['IPv6', wrapped({ AddEntry: { cidr: '::/0', tag: '1' } }), ['prefix-list'], ['::/0'], []],
+    ['added and removed', wrapped({ AddEntry: { cidr: '0.0.0.0/1', tag: '1' }, RemoveEntry: { cidr: '203.0.113.0/24', tag: '1' } }), ['prefix-list'], ['0.0.0.0/1'], ['203.0.113.0/24']],
+    ['only removed', wrapped({ RemoveEntry: [{ cidr: '0.0.0.0/0', tag: '1' }] }), [], [], ['0.0.0.0/0']],
+    ['only renamed', wrapped({ PrefixListName: 'office' }), [], [], []],
+    ['a narrow entry', wrapped({ AddEntry: { cidr: '198.51.100.0/24', tag: '1' } }), [], ['198.51.100.0/24'], []],
+    ['the lower-camel form (items)', record('ModifyManagedPrefixList', { prefixListId: PL, currentVersion: 2, addEntry: { items: [{ cidr: '0.0.0.0/0', description: 'x' }] } }), ['prefix-list'], ['0.0.0.0/0'], []],
+  ])('%s', (_name, r, rules, added, removed) => {
+    expect(matched(DEFAULT, r)).toEqual(rules);
+    const change = changeOf(r);
+    expect(change).toMatchObject({ kind: 'prefix-list-entries', prefixListId: PL, added, removed });
   });
 });

@@ -21,8 +21,8 @@ const deployed: Array<{ name: RuleName; pattern: unknown }> = Object.entries(res
 }));
 
 describe('CloudTrail samples against the deployed rule patterns', () => {
-  it('reads the three rules from the template', () => {
-    expect(deployed.map((r) => r.name).sort()).toEqual(['network-acl', 'route-table', 'security-group']);
+  it('reads the four rules from the template', () => {
+    expect(deployed.map((r) => r.name).sort()).toEqual(['network-acl', 'prefix-list', 'route-table', 'security-group']);
   });
 
   it.each(

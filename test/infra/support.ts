@@ -57,9 +57,10 @@ export function resolveInPlace(value: unknown): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, resolveInPlace(v)]));
 }
 
-/** The rule a synthesised AWS::Events::Rule is, by its logical id (`SecurityGroupRule…`, `RouteTableRule…`, `NetworkAclRule…`). */
-export function ruleNameOf(logicalId: string): 'security-group' | 'route-table' | 'network-acl' {
+/** The rule a synthesised AWS::Events::Rule is, by its logical id (`SecurityGroupRule…`, `RouteTableRule…`, `NetworkAclRule…`, `PrefixListRule…`). */
+export function ruleNameOf(logicalId: string): 'security-group' | 'route-table' | 'network-acl' | 'prefix-list' {
   if (logicalId.startsWith('SecurityGroupRule')) return 'security-group';
+  if (logicalId.startsWith('PrefixListRule')) return 'prefix-list';
   if (logicalId.startsWith('NetworkAclRule')) return 'network-acl';
   if (logicalId.startsWith('RouteTableRule')) return 'route-table';
   throw new Error(`${logicalId} is not one of LayerGuard's rules`);

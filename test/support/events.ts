@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const EVENTS_DIR = fileURLToPath(new URL('../../events/cloudtrail/', import.meta.url));
 
 /** The EventBridge rules LayerGuard deploys, by the kind of drift they catch. */
-export type RuleName = 'security-group' | 'route-table' | 'network-acl';
+export type RuleName = 'security-group' | 'route-table' | 'network-acl' | 'prefix-list';
 
 /** The outcomes a sample can expect on the simulated account (`null`: malformed, replay fails). */
 export type ExpectedOutcome = 'remediated' | 'ignored' | 'exempt' | 'already-compliant' | 'alert-only';
@@ -35,7 +35,7 @@ export interface ManifestEntry {
   readonly note?: string;
 }
 
-const RULES: readonly (RuleName | null)[] = ['security-group', 'route-table', 'network-acl', null];
+const RULES: readonly (RuleName | null)[] = ['security-group', 'route-table', 'network-acl', 'prefix-list', null];
 const OUTCOMES: readonly (ExpectedOutcome | null)[] = [
   'remediated',
   'ignored',

@@ -43,6 +43,11 @@ const aclEntry = (
   networkAclId = 'acl-0a1b2c3d4e5f6a003',
 ): Change => ({ kind: 'nacl-entry', eventName, networkAclId, entry });
 
+const prefixList = (
+  over: { currentVersion?: number; added?: string[]; removed?: string[] },
+  prefixListId = 'pl-0a1b2c3d4e5f6a001',
+): Change => ({ kind: 'prefix-list-entries', eventName: 'ModifyManagedPrefixList', prefixListId, added: [], removed: [], ...over });
+
 const EXPECTED: Record<string, Change> = {
   'AuthorizeSecurityGroupIngress/world-open-ssh.json': ingress(APP, [
     { ruleId: 'sgr-0a1b2c3d4e5f6e101', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' },
@@ -257,6 +262,12 @@ const EXPECTED: Record<string, Change> = {
     eventName: 'DisassociateRouteTable',
     associationId: 'rtbassoc-0a1b2c3d4e5f680ff',
   },
+  // CloudTrail's wrapped form (ModifyManagedPrefixListRequest, AddEntry one object or an array, `cidr` or `Cidr`, CurrentVersion as text).
+  'ModifyManagedPrefixList/world-added-to-office-list.json': prefixList({ currentVersion: 1, added: ['0.0.0.0/0'] }),
+  'ModifyManagedPrefixList/split-world-bare.json': prefixList({ currentVersion: 1, added: ['0.0.0.0/1', '128.0.0.0/1'], removed: ['10.8.0.0/16'] }),
+  'ModifyManagedPrefixList/private-cidrs-added.json': prefixList({ currentVersion: 1, added: ['10.20.0.0/16', '192.168.0.0/16'] }),
+  'ModifyManagedPrefixList/failed-call.json': prefixList({ currentVersion: 7, added: ['0.0.0.0/0'] }),
+  'ModifyManagedPrefixList/aws-managed-list.json': prefixList({ added: ['0.0.0.0/0'] }, 'pl-63a5400a'),
   'CreateNetworkAclEntry/world-mysql-on-database-acl.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 90, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 3306, to: 3306 } }),
   'CreateNetworkAclEntry/ipv6-world-all-traffic.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 95, egress: false, ruleAction: 'allow', protocol: '-1', cidrIpv6: '::/0' }),
   // EC2 stores 10.9.9.9/0 as 0.0.0.0/0 (the SDK's CreateNetworkAclEntryRequest.CidrBlock: "We modify the specified CIDR block to its canonical form").

@@ -869,3 +869,29 @@ describe('formatNotification: network ACLs', () => {
     expect(actionLine({ ...move, result: 'skipped' })).toBe(`move subnet ${subnet(1)} from network ACL ${DEFAULT_ACL} to ${DB_ACL}: skipped`);
   });
 });
+
+describe('a prefix list’s notice', () => {
+  const PL = 'pl-0a1b2c3d4e5f6a001';
+  const groups = Array.from({ length: 25 }, (_, i) => `sg-${String(i).padStart(17, '0')}`);
+  const outcome: Outcome = {
+    ...base,
+    eventName: 'ModifyManagedPrefixList',
+    reason: `removed 0.0.0.0/0 from ${PL}`,
+    resources: [PL, ...groups],
+    drift: [{ kind: 'prefix-list-internet-entry', prefixListId: PL, cidrs: ['0.0.0.0/0'], groupIds: groups.slice(0, 2), referencedBy: [...groups, 'rtb-0a1b2c3d4e5f60002'] }],
+    actions: [{ type: 'remove-prefix-list-entries', prefixListId: PL, currentVersion: 7, cidrs: ['0.0.0.0/0'], result: 'done' }],
+  };
+
+  it('names the list, the entry, the groups it opened and what references it; the action with its version', () => {
+    const { message } = formatNotification(outcome);
+    expect(message).toContain(`prefix list ${PL} gained 0.0.0.0/0, opening the ingress of ${groups[0]}, ${groups[1]} to the internet; referenced by ${groups.slice(0, 20).join(', ')} +6 more`);
+    expect(message).toContain(`remove entry 0.0.0.0/0 from prefix list ${PL} at version 7: done`);
+  });
+
+  it('caller-written text cannot reach it: the ids and CIDRs are sanitised', () => {
+    const hostile: Outcome = { ...outcome, drift: [{ kind: 'prefix-list-internet-entry', prefixListId: 'pl-1\n<b>', cidrs: ['0.0.0.0/0\u001b[31m'], groupIds: ['sg-1'], referencedBy: ['sg-1'] }] };
+    const { message } = formatNotification(hostile);
+    expect(message).not.toMatch(CONTROL);
+    expect(message).not.toContain('<b>');
+  });
+});

@@ -20,6 +20,8 @@ describe('parseRunbookPayload: accepted', () => {
     [{ action: 'revert-security-group', groupId: SG, dryRun: false, account: '222233334444' }],
     [{ action: 'revert-route-table', routeTableId: RT, dryRun: false, region: 'ap-southeast-2' }],
     [{ action: 'revert-subnet-association', subnetId: SUBNET, dryRun: true, region: 'us-gov-west-1' }],
+    [{ action: 'revert-prefix-list', prefixListId: 'pl-0a1b2c3d4e5f6a001', dryRun: true }],
+    [{ action: 'revert-prefix-list', prefixListId: 'pl-63a5400a', dryRun: false, region: 'eu-west-1' }],
   ])('%j', (payload) => {
     expect(parseRunbookPayload(payload)).toEqual(payload);
   });
@@ -30,7 +32,8 @@ describe('parseRunbookPayload: refused with a clear reason', () => {
     ['not an object', 'sweep', /expected object/],
     ['null', null, /expected object/],
     ['an array', [{ action: 'sweep' }], /expected object/],
-    ['no action', { groupId: SG }, /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, revert-network-acl, sweep/],
+    ['a prefix list id that is not one', { action: 'revert-prefix-list', prefixListId: 'sg-0abc1234', dryRun: true }, /prefixListId: expected an id like pl-0abc1234/],
+    ['no action', { groupId: SG }, /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, revert-network-acl, revert-prefix-list, sweep/],
     ['an unknown action', { action: 'delete-everything' }, /action: expected one of/],
     ['an unknown field', { action: 'sweep', vpcId: VPC, force: true }, /Unrecognized key: "force"/],
     ['a field of another action', { action: 'revert-security-group', groupId: SG, routeTableId: RT }, /Unrecognized key: "routeTableId"/],
@@ -108,7 +111,7 @@ describe('parseFunctionPayload: the runbook function also takes sweep-organizati
     ['an account', { action: 'sweep-organization', dryRun: false, account: '222233334444' }, /Unrecognized key: "account"/],
     ['a region', { action: 'sweep-organization', dryRun: false, region: 'eu-west-1' }, /Unrecognized key: "region"/],
     ['a vpc', { action: 'sweep-organization', dryRun: false, vpcId: VPC }, /Unrecognized key: "vpcId"/],
-    ['an unknown action, naming the choices', { action: 'sweep-org' }, /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, revert-network-acl, sweep, sweep-organization/],
+    ['an unknown action, naming the choices', { action: 'sweep-org' }, /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, revert-network-acl, revert-prefix-list, sweep, sweep-organization/],
   ])('refuses %s', (_name, payload, message) => {
     expect(() => parseFunctionPayload(payload)).toThrow(RunbookPayloadError);
     expect(() => parseFunctionPayload(payload)).toThrow(message);
@@ -116,7 +119,7 @@ describe('parseFunctionPayload: the runbook function also takes sweep-organizati
 
   it('is not a runbook the CLI or a one-region caller sends: parseRunbookPayload refuses it', () => {
     expect(() => parseRunbookPayload({ action: 'sweep-organization', dryRun: false })).toThrow(
-      /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, revert-network-acl, sweep$/,
+      /action: expected one of revert-security-group, revert-route-table, revert-subnet-association, revert-network-acl, revert-prefix-list, sweep$/,
     );
   });
 });

@@ -1,0 +1,262 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PrefixList, PrefixListAssociation, SecurityGroup, SgRule } from '../../functions/core/network.js';
+import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
+import {
+  evaluatePrefixList,
+  internetCandidates,
+  isAwsManaged,
+  localGroupIds,
+  planPrefixListRevert,
+  type ReferencingGroup,
+  screenPrefixList,
+} from '../../functions/core/prefix-list.js';
+
+const NOW = new Date('2025-03-14T12:00:00Z');
+const policy = DEFAULT_POLICY;
+const PL = 'pl-0a1b2c3d4e5f6a001';
+const ACCOUNT = '111122223333';
+
+const list = (over: Partial<PrefixList> = {}): PrefixList => ({
+  prefixListId: PL,
+  name: 'office-and-vpn',
+  addressFamily: 'IPv4',
+  ownerId: ACCOUNT,
+  version: 2,
+  state: 'modify-complete',
+  tags: {},
+  ...over,
+});
+const group = (groupId: string, tags: Record<string, string> = {}, more: Partial<SecurityGroup> = {}): SecurityGroup => ({
+  groupId,
+  groupName: groupId,
+  vpcId: 'vpc-0a1b2c3d4e5f60001',
+  tags,
+  ...more,
+});
+const rule = (groupId: string, over: Partial<SgRule>): SgRule => ({
+  ruleId: `sgr-${groupId.slice(3)}${over.fromPort ?? 0}`,
+  groupId,
+  isEgress: false,
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  prefixListId: PL,
+  ...over,
+});
+const APP = 'sg-0a1b2c3d4e5f67002';
+const WEB = 'sg-0a1b2c3d4e5f67001';
+const appSsh: ReferencingGroup = { group: group(APP, { Tier: 'Application' }), rules: [rule(APP, {})] };
+const assoc = (...ids: string[]): PrefixListAssociation[] => ids.map((resourceId) => ({ resourceId, resourceOwner: ACCOUNT }));
+const decide = (
+  candidates: string[],
+  entries: string[],
+  groups: ReferencingGroup[],
+  over: { list?: PrefixList | undefined; associations?: PrefixListAssociation[]; policy?: typeof policy } = {},
+) =>
+  evaluatePrefixList(
+    candidates,
+    'list' in over ? over.list : list(),
+    entries,
+    over.associations ?? assoc(...groups.map((g) => g.group.groupId)),
+    groups,
+    over.policy ?? policy,
+    NOW,
+  );
+
+describe('internetCandidates: the added entries that are the internet, from the request alone', () => {
+  it.each<[string, string[], string[]]>([
+    ['the internet', ['0.0.0.0/0'], ['0.0.0.0/0']],
+    ['the internet in halves', ['0.0.0.0/1', '128.0.0.0/1'], ['0.0.0.0/1', '128.0.0.0/1']],
+    ['a /7 (broader than the IPv4 bound of 8)', ['10.0.0.0/7'], ['10.0.0.0/7']],
+    ['a /8 (the bound itself)', ['10.0.0.0/8'], []],
+    ['::/0 and a /15', ['::/0', '2000::/15'], ['::/0', '2000::/15']],
+    ['an IPv6 /16 (the bound)', ['2001::/16'], []],
+    // RFC 4193: private IPv6 is never the internet, however short its prefix.
+    ['private IPv6 fc00::/7', ['fc00::/7'], []],
+    ['office ranges', ['203.0.113.0/24', '10.8.0.0/16'], []],
+    ['one entry twice', ['0.0.0.0/0', '0.0.0.0/0'], ['0.0.0.0/0']],
+  ])('%s', (_name, added, expected) => expect(internetCandidates({ added }, policy)).toEqual(expected));
+
+  it('follows the policy bounds', () => {
+    expect(internetCandidates({ added: ['10.0.0.0/10'] }, parsePolicy({ worldOpen: { ipv4MinPrefix: 12 } }))).toEqual(['10.0.0.0/10']);
+  });
+});
+
+describe('screenPrefixList: what the list alone decides', () => {
+  it('a list that no longer exists: already compliant', () => {
+    expect(screenPrefixList(undefined, policy, NOW)?.status).toBe('already-compliant');
+  });
+  it('an AWS-managed list (owner AWS): ignored, never changed', () => {
+    expect(isAwsManaged(list({ ownerId: 'AWS' }))).toBe(true);
+    expect(screenPrefixList(list({ ownerId: 'AWS' }), policy, NOW)).toEqual({
+      status: 'ignored',
+      reason: `${PL} is AWS-managed: only AWS changes its entries, and LayerGuard never does`,
+    });
+  });
+  it('an exempt list (the policy tag, within its days)', () => {
+    const exempt = list({ tags: { 'layerguard:exempt': 'until=2025-03-20;reason=partner cut-over' } });
+    expect(screenPrefixList(exempt, policy, NOW)).toEqual({ status: 'exempt', reason: `${PL} is exempt until 2025-03-20: partner cut-over` });
+  });
+  it('a customer-managed list without an exemption: judged further', () => {
+    expect(screenPrefixList(list(), policy, NOW)).toBeUndefined();
+  });
+});
+
+describe('evaluatePrefixList', () => {
+  it('drift: the added internet entry is in the list and opens a guarded group; every referencing resource is named', () => {
+    const d = decide(['0.0.0.0/0'], ['203.0.113.0/24', '10.8.0.0/16', '0.0.0.0/0'], [appSsh], {
+      associations: assoc(APP, 'rtb-0a1b2c3d4e5f60002'),
+    });
+    expect(d).toEqual({
+      status: 'drift',
+      drift: { kind: 'prefix-list-internet-entry', prefixListId: PL, cidrs: ['0.0.0.0/0'], groupIds: [APP], referencedBy: [APP, 'rtb-0a1b2c3d4e5f60002'] },
+      reason: `${PL} gained 0.0.0.0/0, so ${APP}: tcp/22 from ${PL} (0.0.0.0/0); referenced by ${APP}, rtb-0a1b2c3d4e5f60002`,
+    });
+  });
+
+  it('only the added entries are drift: an internet entry that was there before is the sweep’s, not this event’s', () => {
+    const d = decide(['0.0.0.0/1'], ['0.0.0.0/1', '128.0.0.0/1'], [appSsh]);
+    expect(d.status === 'drift' && d.drift.cidrs).toEqual(['0.0.0.0/1']);
+  });
+
+  it('entries are compared as networks (EC2 stores them canonically)', () => {
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [appSsh]);
+    expect(d.status).toBe('drift');
+  });
+
+  it('the added entries are no longer in the list (a redelivered event after the revert): already compliant', () => {
+    expect(decide(['0.0.0.0/0'], ['203.0.113.0/24'], [appSsh])).toEqual({
+      status: 'already-compliant',
+      reason: `the entries added (0.0.0.0/0) are no longer in ${PL}`,
+    });
+  });
+
+  it('no security group references the list: ignored, and the reason says so', () => {
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [], { associations: [] })).toEqual({
+      status: 'ignored',
+      reason: `no security group references ${PL}: 0.0.0.0/0 left in the list`,
+    });
+  });
+
+  it('only a route table references it: ignored (route tables are not judged by this decision), named', () => {
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [], { associations: assoc('rtb-0a1b2c3d4e5f60002') });
+    expect(d.status).toBe('ignored');
+    expect(d.reason).toMatch(/referenced by rtb-0a1b2c3d4e5f60002$/);
+  });
+
+  it('the public tier on an allowed port only: ignored', () => {
+    const web: ReferencingGroup = { group: group(WEB, { Tier: 'Web' }), rules: [rule(WEB, { fromPort: 443, toPort: 443 })] };
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [web]);
+    expect(d.status).toBe('ignored');
+    expect(d.reason).toMatch(/no guarded group's ingress admits the internet through/);
+  });
+
+  it('the public tier on a port it may not open (tcp/22): drift', () => {
+    const web: ReferencingGroup = { group: group(WEB, { Tier: 'Web' }), rules: [rule(WEB, { fromPort: 22, toPort: 22 })] };
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [web]).status).toBe('drift');
+  });
+
+  it('a group attached to an internet-facing load balancer is the public tier too', () => {
+    const lb: ReferencingGroup = {
+      group: group(WEB, {}, { internetFacingLoadBalancers: ['shop'] }),
+      rules: [rule(WEB, { fromPort: 443, toPort: 443 })],
+    };
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [lb]).status).toBe('ignored');
+  });
+
+  it('egress only: ignored (LayerGuard guards ingress)', () => {
+    const out: ReferencingGroup = { group: group(APP), rules: [rule(APP, { isEgress: true })] };
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [out]).status).toBe('ignored');
+  });
+
+  it('a rule naming another list does not count', () => {
+    const other: ReferencingGroup = { group: group(APP), rules: [rule(APP, { prefixListId: 'pl-0a1b2c3d4e5f6a009' })] };
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [other]).status).toBe('ignored');
+  });
+
+  it('only exempt groups would be opened: exempt, naming them', () => {
+    const exempt: ReferencingGroup = {
+      group: group('sg-0a1b2c3d4e5f67004', { 'layerguard:exempt': 'until=2025-03-20;reason=vendor load test' }),
+      rules: [rule('sg-0a1b2c3d4e5f67004', {})],
+    };
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [exempt])).toEqual({
+      status: 'exempt',
+      reason: `${PL} opens only exempt groups to the internet: sg-0a1b2c3d4e5f67004 (exempt until 2025-03-20); referenced by sg-0a1b2c3d4e5f67004`,
+    });
+  });
+
+  it('an exempt group beside a guarded one: drift, and the exempt group is named too', () => {
+    const exempt: ReferencingGroup = {
+      group: group('sg-0a1b2c3d4e5f67004', { 'layerguard:exempt': 'until=2025-03-20;reason=vendor load test' }),
+      rules: [rule('sg-0a1b2c3d4e5f67004', {})],
+    };
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [appSsh, exempt]);
+    expect(d.status === 'drift' && d.drift.groupIds).toEqual([APP]);
+    expect(d.reason).toMatch(/exempt groups it opens too: sg-0a1b2c3d4e5f67004 \(exempt until 2025-03-20\)/);
+  });
+
+  it('an expired exemption on the list does not exempt it, and the reason says why', () => {
+    const expired = list({ tags: { 'layerguard:exempt': 'until=2025-03-01;reason=old' } });
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [appSsh], { list: expired });
+    expect(d.status).toBe('drift');
+    expect(d.reason).toMatch(/\(exemption expired on 2025-03-01\)/);
+  });
+
+  it('the list is gone, AWS-managed or exempt: as screened', () => {
+    expect(decide(['0.0.0.0/0'], [], [], { list: undefined }).status).toBe('already-compliant');
+    expect(decide(['0.0.0.0/0'], ['0.0.0.0/0'], [appSsh], { list: list({ ownerId: 'AWS' }) }).status).toBe('ignored');
+  });
+
+  it('IPv6: ::/0 added to an IPv6 list', () => {
+    const v6 = list({ addressFamily: 'IPv6' });
+    expect(decide(['::/0'], ['2001:db8::/32', '::/0'], [appSsh], { list: v6 }).status).toBe('drift');
+  });
+});
+
+describe('planPrefixListRevert: remove exactly the drift’s entries at the live version', () => {
+  it('names the list, the version and the CIDRs', () => {
+    const drift = { kind: 'prefix-list-internet-entry' as const, prefixListId: PL, cidrs: ['0.0.0.0/1', '128.0.0.0/1'], groupIds: [APP], referencedBy: [APP] };
+    expect(planPrefixListRevert(drift, 4)).toEqual({ type: 'remove-prefix-list-entries', prefixListId: PL, currentVersion: 4, cidrs: ['0.0.0.0/1', '128.0.0.0/1'] });
+    expect(planPrefixListRevert(drift, undefined)).toEqual({ type: 'remove-prefix-list-entries', prefixListId: PL, cidrs: ['0.0.0.0/1', '128.0.0.0/1'] });
+  });
+});
+
+describe('localGroupIds: the groups this account can read', () => {
+  it('security groups of the owner (or of no named owner), once each; route tables and other accounts’ groups left out', () => {
+    expect(
+      localGroupIds(
+        [
+          { resourceId: APP, resourceOwner: ACCOUNT },
+          { resourceId: APP, resourceOwner: ACCOUNT },
+          { resourceId: WEB },
+          { resourceId: 'sg-0a1b2c3d4e5f6ffff', resourceOwner: '444455556666' },
+          { resourceId: 'rtb-0a1b2c3d4e5f60002', resourceOwner: ACCOUNT },
+        ],
+        ACCOUNT,
+      ),
+    ).toEqual([APP, WEB]);
+  });
+});
+
+describe('a property: the drift is exactly the added entries that a model of its own calls the internet and the list holds', () => {
+  // The model: an IPv4 CIDR is the internet when its prefix is shorter than 8 (the default bound), by its
+  // prefix length alone; an entry matches an added one when both have the same network address and prefix.
+  const v4 = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 32 })).map(([a, p]) => {
+    const network = p === 0 ? 0 : ((a << 24) >>> 0) & (p === 32 ? 0xffffffff : (~((1 << (32 - p)) - 1) >>> 0));
+    const text = [network >>> 24, (network >>> 16) & 255, (network >>> 8) & 255, network & 255].join('.');
+    return { cidr: `${text}/${p}`, world: p < 8 };
+  });
+  it('holds for random lists and changes', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(v4, { selector: (e) => e.cidr, maxLength: 6 }), fc.array(fc.boolean(), { maxLength: 6 }), (added, kept) => {
+        const entries = added.filter((_, i) => kept[i] ?? true);
+        const d = decide(internetCandidates({ added: added.map((a) => a.cidr) }, policy), entries.map((e) => e.cidr), [appSsh]);
+        const expected = entries.filter((e) => e.world).map((e) => e.cidr);
+        if (expected.length === 0) expect(d.status).not.toBe('drift');
+        else expect(d.status === 'drift' ? [...d.drift.cidrs].sort() : d.status).toEqual([...expected].sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
