@@ -13,9 +13,10 @@ import {
   screenAclAssociation,
   screenAclEntry,
 } from '../core/network-acl.js';
-import type { Action, Outcome, OutcomeStatus, Trigger } from '../core/outcome.js';
+import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import type { PipelineDeps } from './deps.js';
-import { makeOutcome, secondsSince } from './outcomes.js';
+import { makeOutcome } from './outcomes.js';
+import { type Layer, type ReadBack, type SettleOptions, settleFindings } from './settle.js';
 
 type EntryChange = Extract<Change, { kind: 'nacl-entry' }>;
 type AclAssociationChange = Extract<Change, { kind: 'nacl-association' }>;
@@ -90,19 +91,12 @@ export async function remediateAclAssociation(change: AclAssociationChange, trig
   return settleAcl(decision, acl, trigger, deps, {}, named);
 }
 
-export interface AclSettleOptions {
-  /** `false` (runbooks, the sweep) leaves `secondsOpen` out. */
-  readonly changeTimeKnown?: boolean;
-  /** What a person must restore once an entry is deleted (a ReplaceNetworkAclEntry's old definition). */
-  readonly restore?: string | undefined;
-}
-
 async function settleAcl(
   decision: AclEventDecision,
   acl: NetworkAcl,
   trigger: Trigger,
   deps: PipelineDeps,
-  options: AclSettleOptions,
+  options: SettleOptions,
   named: readonly string[] = [acl.networkAclId],
 ): Promise<Outcome> {
   if (decision.status !== 'judged') {
@@ -131,79 +125,33 @@ const describeRevert = (a: Action, findings: readonly AclFinding[]): string => {
   return a.type;
 };
 
+/** Network ACLs as `settleFindings` handles them. */
+const NETWORK_ACLS: Layer<AclFinding, NetworkAcl> = {
+  resourcesOf,
+  describeRevert,
+  applyOne,
+  state: aclState,
+  idOf: (a) => a.networkAclId,
+  deletes: (a) => a.type === 'delete-nacl-entry',
+};
+
 /**
- * Plan, apply and verify the findings of one network-ACL decision as one outcome: the part the event
- * path, the runbook and the sweep share. Reverts run one after another, each read back; `alert-only`
- * wins over `remediated` (a person still has to act), and `exempt` alone is `exempt`.
+ * Plan, apply and verify the findings of one network-ACL decision (an event's, a runbook's, one of
+ * the sweep's) as one outcome (`settleFindings`).
  */
-export async function applyAclFindings(
+export const applyAclFindings = (
   findings: readonly AclFinding[],
   aclsRead: readonly NetworkAcl[],
   trigger: Trigger,
   deps: PipelineDeps,
-  options: AclSettleOptions = {},
-): Promise<Outcome> {
-  const resources = resourcesOf(findings);
-  const drift = findings.map((f) => f.drift);
-  const before = aclsRead.length === 1 ? aclState(aclsRead[0], resources[0] as string) : aclsRead.map((a) => aclState(a, a.networkAclId));
-  const reverts = findings.filter((f): f is Extract<AclFinding, { status: 'revert' }> => f.status === 'revert');
-  const alerts = findings.filter((f): f is Extract<AclFinding, { status: 'alert-only' }> => f.status === 'alert-only');
-  const exempts = findings.filter((f) => f.status === 'exempt');
-  const deletes = reverts.some((f) => f.action.type === 'delete-nacl-entry');
-  const restore = deletes ? options.restore : undefined;
-  const actionsText = [...alerts.map((a) => a.humanAction), ...(restore ? [restore] : [])];
-  const humanAction = actionsText.length > 0 ? actionsText.join(' ') : undefined;
-  const aside = [...alerts, ...exempts].map((f) => f.reason);
-
-  if (reverts.length === 0) {
-    const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : 'exempt';
-    return makeOutcome(trigger, status, aside.join('; '), { resources, drift, before, after: before, humanAction });
-  }
-  const why = reverts.map((f) => f.reason).join('; ');
-  const besides = aside.length > 0 ? `; besides: ${aside.join('; ')}` : '';
-  if (deps.policy.mode === 'dry-run') {
-    const would = reverts.map((f) => describeRevert(f.action, findings).replace(/^deleted/, 'delete').replace(/^moved/, 'move'));
-    return makeOutcome(trigger, 'dry-run', `would ${would.join(', ')}: ${why}${besides}`, {
-      resources,
-      drift,
-      actions: reverts.map((f) => ({ ...f.action, result: 'skipped' as const })),
-      before,
-      after: before,
-      humanAction,
-    });
-  }
-  const actions: Action[] = [];
-  const after: unknown[] = [];
-  for (const f of reverts) {
-    const { action, read } = await applyOne(f, deps);
-    actions.push(action);
-    after.push({ ...aclState(read.acl, read.networkAclId), verifiedBy: 'read-back' });
-  }
-  const done = actions.filter((a) => a.result === 'done');
-  const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : done.length > 0 ? 'remediated' : 'already-compliant';
-  const secondsOpen = done.length > 0 && options.changeTimeKnown !== false ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
-  const open = secondsOpen === undefined ? '' : ` after ${secondsOpen} s`;
-  const reason =
-    done.length > 0
-      ? `${done.map((a) => describeRevert(a, findings)).join(', ')}${open}: ${why}${besides}`
-      : `the drift was gone before LayerGuard reverted it: ${why}${besides}`;
-  return makeOutcome(trigger, status, reason, {
-    resources,
-    drift,
-    actions,
-    before,
-    after: after.length === 1 ? after[0] : after,
-    secondsOpen,
-    // Nothing to restore when the entry was already gone: LayerGuard deleted nothing.
-    humanAction: done.length > 0 || alerts.length > 0 ? humanAction : undefined,
-  });
-}
+  options: SettleOptions = {},
+): Promise<Outcome> => settleFindings(NETWORK_ACLS, findings, aclsRead, trigger, deps, options);
 
 /** One revert, applied and read back; a revert that did not take is a `VerificationError` (retried). */
 async function applyOne(
   f: Extract<AclFinding, { status: 'revert' }>,
   deps: PipelineDeps,
-): Promise<{ action: Action; read: { acl: NetworkAcl | undefined; networkAclId: string } }> {
+): Promise<{ action: Action; read: ReadBack<NetworkAcl> }> {
   const { network, policy } = deps;
   const a = f.action;
   if (a.type === 'delete-nacl-entry') {
@@ -213,7 +161,7 @@ async function applyOne(
     if (left && f.drift.kind === 'internet-entry-on-isolated-acl' && isSameEntry(left, f.drift.entry)) {
       throw new VerificationError(`${describeEntry(left)} is still on ${a.networkAclId} after DeleteNetworkAclEntry`);
     }
-    return { action: { ...a, result }, read: { acl, networkAclId: a.networkAclId } };
+    return { action: { ...a, result }, read: { resource: acl, id: a.networkAclId } };
   }
   const moved = await network.replaceNetworkAclAssociation(a.associationId, a.toNetworkAclId);
   const action: Action = { ...a, result: moved.result, ...(moved.newAssociationId ? { newAssociationId: moved.newAssociationId } : {}) };
@@ -223,13 +171,13 @@ async function applyOne(
     if (again?.associations.some((x) => x.subnetId === a.subnetId) && admitsInternet(again, policy)) {
       throw new VerificationError(`${a.subnetId} is still on ${a.fromNetworkAclId}, which admits the internet`);
     }
-    return { action, read: { acl: again, networkAclId: a.fromNetworkAclId } };
+    return { action, read: { resource: again, id: a.fromNetworkAclId } };
   }
   const home = await network.getNetworkAcl(a.toNetworkAclId);
   if (!home || !home.associations.some((x) => x.subnetId === a.subnetId) || admitsInternet(home, policy)) {
     throw new VerificationError(`${a.subnetId} is not on the isolated network ACL ${a.toNetworkAclId} after the move`);
   }
-  return { action, read: { acl: home, networkAclId: a.toNetworkAclId } };
+  return { action, read: { resource: home, id: a.toNetworkAclId } };
 }
 
 /** The network-ACL remediators: served by the route-table function (the `network-acl` rule), the game day and the simulated engine. */

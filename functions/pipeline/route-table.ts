@@ -1,7 +1,7 @@
 import type { Change } from '../core/change.js';
 import { VerificationError } from '../core/errors.js';
 import type { ChangeResult, RouteTable } from '../core/network.js';
-import type { Action, Outcome, OutcomeStatus, Trigger } from '../core/outcome.js';
+import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import {
   describeRoute,
   type EventDecision,
@@ -20,7 +20,8 @@ import {
 } from '../core/route-table.js';
 import type { PipelineDeps, Remediators } from './deps.js';
 import { NETWORK_ACL_REMEDIATORS } from './network-acl.js';
-import { makeOutcome, secondsSince } from './outcomes.js';
+import { makeOutcome } from './outcomes.js';
+import { type Layer, type ReadBack, type SettleOptions, settleFindings } from './settle.js';
 
 type RouteChange = Extract<Change, { kind: 'route' }>;
 type AssociationChange = Extract<Change, { kind: 'association' }>;
@@ -157,13 +158,6 @@ export async function remediateDisassociation(
   return applyFindings(decision.findings, judged, trigger, deps);
 }
 
-/** How a set of findings is reported: `changeTimeKnown: false` (runbooks) leaves `secondsOpen` out. */
-export interface SettleOptions {
-  readonly changeTimeKnown?: boolean;
-  /** Said beside a route deletion (a ReplaceRoute's old target is unknown). */
-  readonly deleteNote?: string;
-}
-
 async function settle(
   decision: EventDecision,
   table: RouteTable,
@@ -202,81 +196,33 @@ const describeRevert = (a: Action): string => {
   }
 };
 
+/** Route tables as `settleFindings` handles them. */
+const ROUTE_TABLES: Layer<Finding, RouteTable> = {
+  resourcesOf,
+  describeRevert,
+  applyOne,
+  state,
+  idOf: (t) => t.routeTableId,
+  deletes: (a) => a.type === 'delete-route',
+};
+
 /**
- * Plan, apply and verify the findings of one decision (an event's, or one of a sweep's), as one
- * outcome: the part that the event path, the runbooks and the sweep share. Reverts run one after
- * another, each read back; `alert-only` wins over `remediated` (a person still has to act), and
- * `exempt` alone is `exempt`. `before` lists the tables the decision read.
+ * Plan, apply and verify the findings of one route-table decision (an event's, a runbook's, one of
+ * a sweep's) as one outcome (`settleFindings`). `before` lists the tables the decision read.
  */
-export async function applyFindings(
+export const applyFindings = (
   findings: readonly Finding[],
   tablesRead: readonly RouteTable[],
   trigger: Trigger,
   deps: PipelineDeps,
   options: SettleOptions = {},
-): Promise<Outcome> {
-  const { policy } = deps;
-  const resources = resourcesOf(findings);
-  const drift = findings.map((f) => f.drift);
-  const before = tablesRead.length === 1 ? state(tablesRead[0], resources[0] as string) : tablesRead.map((t) => state(t, t.routeTableId));
-  const reverts = findings.filter((f): f is Extract<Finding, { status: 'revert' }> => f.status === 'revert');
-  const alerts = findings.filter((f): f is Extract<Finding, { status: 'alert-only' }> => f.status === 'alert-only');
-  const exempts = findings.filter((f) => f.status === 'exempt');
-  const humanAction = alerts.length > 0 ? alerts.map((a) => a.humanAction).join(' ') : undefined;
-  const aside = [...alerts, ...exempts].map((f) => f.reason);
-  const deletes = reverts.some((f) => f.action.type === 'delete-route');
-  const note = deletes && options.deleteNote ? `; ${options.deleteNote}` : '';
-
-  if (reverts.length === 0) {
-    const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : 'exempt';
-    return makeOutcome(trigger, status, aside.join('; '), { resources, drift, before, after: before, humanAction });
-  }
-  const why = reverts.map((f) => f.reason).join('; ');
-  const besides = aside.length > 0 ? `; besides: ${aside.join('; ')}` : '';
-  if (policy.mode === 'dry-run') {
-    const would = reverts.map((f) => describeRevert(f.action).replace(/^deleted/, 'delete').replace(/^moved/, 'move'));
-    return makeOutcome(trigger, 'dry-run', `would ${would.join(', ')}: ${why}${note}${besides}`, {
-      resources,
-      drift,
-      actions: reverts.map((f) => ({ ...f.action, result: 'skipped' as const })),
-      before,
-      after: before,
-      humanAction,
-    });
-  }
-
-  const actions: Action[] = [];
-  const after: unknown[] = [];
-  for (const f of reverts) {
-    const { action, read } = await applyOne(f, deps);
-    actions.push(action);
-    after.push({ ...state(read.table, read.routeTableId), verifiedBy: 'read-back' });
-  }
-  const done = actions.filter((a) => a.result === 'done');
-  const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : done.length > 0 ? 'remediated' : 'already-compliant';
-  const secondsOpen =
-    done.length > 0 && options.changeTimeKnown !== false ? secondsSince(trigger.eventTime, deps.clock()) : undefined;
-  const open = secondsOpen === undefined ? '' : ` after ${secondsOpen} s`;
-  const reason =
-    done.length > 0
-      ? `${done.map(describeRevert).join(', ')}${open}: ${why}${note}${besides}`
-      : `the drift was gone before LayerGuard reverted it: ${why}${besides}`;
-  return makeOutcome(trigger, status, reason, {
-    resources,
-    drift,
-    actions,
-    before,
-    after: after.length === 1 ? after[0] : after,
-    secondsOpen,
-    humanAction,
-  });
-}
+): Promise<Outcome> => settleFindings(ROUTE_TABLES, findings, tablesRead, trigger, deps, options);
 
 /** One revert, applied and read back; a revert that did not take is a `VerificationError` (retried). */
 async function applyOne(
   f: Extract<Finding, { status: 'revert' }>,
   deps: PipelineDeps,
-): Promise<{ action: Action; read: { table: RouteTable | undefined; routeTableId: string } }> {
+): Promise<{ action: Action; read: ReadBack<RouteTable> }> {
   const { network, policy } = deps;
   const a = f.action;
   if (a.type === 'delete-route') {
@@ -287,7 +233,7 @@ async function applyOne(
     if (left && routeTargetOf(left)?.id === target) {
       throw new VerificationError(`${describeRoute(left)} is still on ${a.routeTableId} after DeleteRoute`);
     }
-    return { action: { ...a, result }, read: { table, routeTableId: a.routeTableId } };
+    return { action: { ...a, result }, read: { resource: table, id: a.routeTableId } };
   }
   const moved =
     a.type === 'replace-association'
@@ -301,14 +247,14 @@ async function applyOne(
     if (again?.associations.some((x) => !x.main && x.subnetId === a.subnetId) && hasForbiddenRoute(again, policy)) {
       throw new VerificationError(`${a.subnetId} is still on ${a.fromRouteTableId}, which has a route to a forbidden target`);
     }
-    return { action, read: { table: again, routeTableId: a.fromRouteTableId } };
+    return { action, read: { resource: again, id: a.fromRouteTableId } };
   }
   const isolated = await network.getRouteTable(a.toRouteTableId);
   const onIsolated = isolated?.associations.some((x) => !x.main && x.subnetId === a.subnetId) ?? false;
   if (!isolated || !onIsolated || hasForbiddenRoute(isolated, policy)) {
     throw new VerificationError(`${a.subnetId} is not on the isolated route table ${a.toRouteTableId} after the move`);
   }
-  return { action, read: { table: isolated, routeTableId: a.toRouteTableId } };
+  return { action, read: { resource: isolated, id: a.toRouteTableId } };
 }
 
 /**

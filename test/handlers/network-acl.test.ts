@@ -18,7 +18,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../functions/core/outcome.js';
-import { loadEvent, recordOf } from '../support/events.js';
+import { freshSample } from '../support/events.js';
+import { sentCommands } from '../support/sdk-mock.js';
 
 /**
  * The network-ACL events through the route-table Lambda handler (the `network-acl` rule's target), with
@@ -144,19 +145,8 @@ afterEach(() => {
   eventBridgeMock.reset();
 });
 
-let delivery = 0;
-function sample(file: string): Record<string, unknown> {
-  const event = structuredClone(loadEvent(file));
-  delivery += 1;
-  const record = recordOf(event);
-  record.eventID = `${String(record.eventID)}-${delivery}`;
-  return event;
-}
-const calls = () =>
-  ec2Mock.calls().map((c) => {
-    const command = c.args[0] as { constructor: { name: string }; input: unknown };
-    return [command.constructor.name.replace(/Command$/, ''), command.input];
-  });
+const sample = freshSample;
+const calls = () => sentCommands(ec2Mock);
 const byId = (id: string) => ['DescribeNetworkAcls', { NetworkAclIds: [id] }];
 const aclsOfVpc = ['DescribeNetworkAcls', { Filters: [{ Name: 'vpc-id', Values: [VPC] }], MaxResults: 100 }];
 const subnetsOfVpc = ['DescribeSubnets', { Filters: [{ Name: 'vpc-id', Values: [VPC] }], MaxResults: 1000 }];

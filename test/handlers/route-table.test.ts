@@ -20,7 +20,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../functions/core/outcome.js';
-import { loadEvent, recordOf } from '../support/events.js';
+import { freshSample } from '../support/events.js';
+import { sentCommands } from '../support/sdk-mock.js';
 import { dayFrom } from '../../functions/core/exemption.js';
 
 /**
@@ -249,21 +250,9 @@ afterEach(() => {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-let delivery = 0;
-/** A sample with a fresh event id, so that the handler's idempotency never answers from an earlier test. */
-function sample(file: string): Record<string, unknown> {
-  const event = structuredClone(loadEvent(file));
-  delivery += 1;
-  const record = recordOf(event);
-  record.eventID = `${String(record.eventID)}-${delivery}`;
-  return event;
-}
+const sample = freshSample;
 
-const calls = () =>
-  ec2Mock.calls().map((c) => {
-    const command = c.args[0] as { constructor: { name: string }; input: unknown };
-    return [command.constructor.name.replace(/Command$/, ''), command.input];
-  });
+const calls = () => sentCommands(ec2Mock);
 const byId = (id: string) => ['DescribeRouteTables', { RouteTableIds: [id] }];
 const ofVpc = ['DescribeRouteTables', { Filters: [{ Name: 'vpc-id', Values: [VPC] }], MaxResults: 100 }];
 const subnetsOfVpc = ['DescribeSubnets', { Filters: [{ Name: 'vpc-id', Values: [VPC] }], MaxResults: 1000 }];

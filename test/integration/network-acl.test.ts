@@ -10,16 +10,14 @@ import {
   ReplaceNetworkAclEntryCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ec2Client, resetClients } from '../../functions/adapters/clients.js';
-import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import { resetClients } from '../../functions/adapters/clients.js';
 import type { Change } from '../../functions/core/change.js';
 import type { NetworkApi } from '../../functions/core/network.js';
 import type { Outcome, Trigger } from '../../functions/core/outcome.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import type { PipelineDeps } from '../../functions/pipeline/deps.js';
 import { remediateAclAssociation, remediateAclEntry } from '../../functions/pipeline/network-acl.js';
 import { runRunbook } from '../../functions/pipeline/runbook.js';
-import { motoEndpoint, useMoto } from '../support/moto.js';
+import { motoEndpoint, motoPipeline, useMoto } from '../support/moto.js';
 
 /*
  * The network-ACL remediators through the EC2 adapter, over real HTTP against moto 5.2: each test
@@ -53,10 +51,7 @@ describe.skipIf(!endpoint)(`network-ACL remediation against moto (${endpoint ?? 
   let deps: PipelineDeps;
 
   beforeAll(() => {
-    resetClients();
-    client = ec2Client();
-    network = createEc2Network(client);
-    deps = { network, policy: DEFAULT_POLICY, clock: () => new Date() };
+    ({ client, network, deps } = motoPipeline());
   });
   afterAll(() => {
     client?.destroy();

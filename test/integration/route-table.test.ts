@@ -17,15 +17,13 @@ import {
   ReplaceRouteTableAssociationCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ec2Client, resetClients } from '../../functions/adapters/clients.js';
-import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import { resetClients } from '../../functions/adapters/clients.js';
 import type { Change } from '../../functions/core/change.js';
 import type { NetworkApi, RouteDestination } from '../../functions/core/network.js';
 import type { Outcome, Trigger } from '../../functions/core/outcome.js';
-import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import type { PipelineDeps } from '../../functions/pipeline/deps.js';
 import { remediateAssociation, remediateDisassociation, remediateRoute } from '../../functions/pipeline/route-table.js';
-import { motoEndpoint, useMoto } from '../support/moto.js';
+import { motoEndpoint, motoPipeline, useMoto } from '../support/moto.js';
 
 /*
  * The route-table remediators through the EC2 adapter, over real HTTP against moto: each test builds
@@ -58,10 +56,7 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
   let deps: PipelineDeps;
 
   beforeAll(() => {
-    resetClients();
-    client = ec2Client();
-    network = createEc2Network(client);
-    deps = { network, policy: DEFAULT_POLICY, clock: () => new Date() };
+    ({ client, network, deps } = motoPipeline());
   });
   afterAll(() => {
     client?.destroy();
@@ -467,9 +462,7 @@ describe.skipIf(!endpoint)(`route-table remediation against moto (${endpoint ?? 
    */
   async function inOwnRegion(region: string, fn: () => Promise<void>): Promise<void> {
     const saved = { client, network, deps };
-    client = new EC2Client({ region });
-    network = createEc2Network(client);
-    deps = { network, policy: DEFAULT_POLICY, clock: () => new Date() };
+    ({ client, network, deps } = motoPipeline(region));
     try {
       await fn();
     } finally {

@@ -102,3 +102,14 @@ export function asDelivered(event: Record<string, unknown>): Record<string, unkn
     detail: event,
   };
 }
+
+let deliveries = 0;
+
+/** A sample with an event id of its own, so that the handler's idempotency never answers from an earlier test. */
+export function freshSample(relativePath: string): Record<string, unknown> {
+  const event = structuredClone(loadEvent(relativePath));
+  deliveries += 1;
+  const record = recordOf(event);
+  record.eventID = `${String(record.eventID)}-${deliveries}`;
+  return event;
+}

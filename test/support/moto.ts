@@ -1,5 +1,10 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { ec2Client, resetClients } from '../../functions/adapters/clients.js';
+import { createEc2Network } from '../../functions/adapters/ec2-network.js';
+import type { NetworkApi } from '../../functions/core/network.js';
+import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import type { PipelineDeps } from '../../functions/pipeline/deps.js';
 
 /**
  * Helpers for tests that run against the moto server started by `moto-global-setup.ts`.
@@ -62,4 +67,17 @@ export function useMoto(): void {
 /** An EC2 client built from the environment only (as production builds it), once `useMoto()` has run. */
 export function motoEc2Client(): EC2Client {
   return new EC2Client({});
+}
+
+/**
+ * The pieces a moto test of the pipeline needs, built as production builds them (the adapters' client
+ * from the environment, after `useMoto()`, or a client of `region`), with the default policy and the wall clock. Destroy the
+ * client and `resetClients()` in `afterAll`.
+ */
+export function motoPipeline(region?: string): { client: EC2Client; network: NetworkApi; deps: PipelineDeps } {
+  // In a region of its own, a client apart from the adapters' one (whose region is the environment's).
+  if (region === undefined) resetClients();
+  const client = region === undefined ? ec2Client() : new EC2Client({ region });
+  const network = createEc2Network(client);
+  return { client, network, deps: { network, policy: DEFAULT_POLICY, clock: () => new Date() } };
 }
