@@ -154,3 +154,12 @@ export const PRIVATE_IPV6 = 'fc00::/7';
 
 /** True for an IPv6 CIDR inside `fc00::/7`. */
 export const isPrivateIpv6 = (cidr: string | undefined): boolean => isWithin(cidr, PRIVATE_IPV6);
+
+/** True when the two networks share an address (one lies inside the other): both parsed, of one family. */
+export function overlaps(a: string | undefined, b: string | undefined): boolean {
+  const [na, nb] = [parseCidr(a), parseCidr(b)];
+  if (!na || !nb || na.family !== nb.family) return false;
+  const prefix = Math.min(na.prefix, nb.prefix);
+  const mask = maskOf(na.family, prefix);
+  return (na.address & mask) === (nb.address & mask);
+}

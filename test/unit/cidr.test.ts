@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   canonicalCidr,
+  overlaps,
   isBroaderThan,
   isPrivateIpv6,
   isSameNetwork,
@@ -155,5 +156,22 @@ describe('canonicalCidr: only addresses of the right shape', () => {
     ['::2:3:4:5:6:7:8/128', '0:2:3:4:5:6:7:8/128'],
   ])('"::" stands for at least one zero group: %s -> %s', (cidr, expected) => {
     expect(canonicalCidr(cidr)).toBe(expected);
+  });
+});
+
+describe('overlaps', () => {
+  it.each([
+    ['10.0.0.0/16', '10.0.1.0/24', true],
+    ['10.0.1.0/24', '10.0.0.0/16', true],
+    ['10.0.1.7/24', '10.0.1.0/24', true], // host bits do not change the network
+    ['10.0.0.0/22', '10.0.2.0/24', true],
+    ['10.0.0.0/23', '10.0.2.0/24', false],
+    ['10.0.1.0/24', '10.0.2.0/24', false],
+    ['2001:DB8::/32', '2001:db8:0:1::/64', true], // case and compression do not either
+    ['10.0.0.0/8', '::/0', false], // families never overlap
+    ['not a cidr', '10.0.0.0/8', false],
+    [undefined, '10.0.0.0/8', false],
+  ])('%s and %s: %s', (a, b, expected) => {
+    expect(overlaps(a, b)).toBe(expected);
   });
 });
