@@ -66,6 +66,7 @@ export default defineConfig({
             'test/infra/patterns.test.ts',
             'test/infra/event-pattern.test.ts',
             'test/handlers/ec2-network.test.ts',
+            'test/handlers/ec2-network-prefix-list.test.ts',
             'test/handlers/ec2-errors.test.ts',
             'test/handlers/canary-run.test.ts',
             'test/handlers/notifier.test.ts',
@@ -92,6 +93,7 @@ export default defineConfig({
                 include: ['test/handlers/**/*.test.ts', 'test/integration/elb.test.ts', 'test/integration/repeat-ledger.test.ts'],
                 exclude: [
                   'test/handlers/ec2-network.test.ts',
+                  'test/handlers/ec2-network-prefix-list.test.ts',
                   'test/handlers/ec2-errors.test.ts',
                   'test/handlers/canary-run.test.ts',
                   'test/handlers/notifier.test.ts',
