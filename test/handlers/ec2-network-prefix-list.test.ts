@@ -8,6 +8,7 @@ import {
   GetManagedPrefixListAssociationsCommand,
   ModifyManagedPrefixListCommand,
 } from '@aws-sdk/client-ec2';
+import type { ManagedPrefixList } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEc2Network, toAclEntry, toNetworkAcl, toPrefixList } from '../../functions/adapters/ec2-network.js';
@@ -44,7 +45,7 @@ const sdkList = {
   Version: 7,
   State: 'modify-complete',
   Tags: [{ Key: 'Team', Value: 'net' }, { Value: 'no key' }],
-} as const;
+} satisfies ManagedPrefixList;
 
 const domainList = {
   prefixListId: 'pl-office',
