@@ -31,36 +31,86 @@ export class InvalidPatternError extends Error {
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** True when `event` matches the EventBridge `pattern`. Throws `InvalidPatternError` on a bad pattern. */
-export function matchesPattern(pattern: unknown, event: unknown): boolean {
+/**
+ * The names Event Ruler reserves inside `$or`, at any depth (`RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`,
+ * aws/event-ruler Constants.java; JsonRuleCompiler rejects "cidr is Ruler reserved fieldName which cannot
+ * be used inside $or"): PutRule refuses such a pattern, and CloudFormation's validator warns of it (E9014).
+ */
+const RESERVED_IN_OR: ReadonlySet<string> = new Set([
+  'exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric', 'cidr',
+  '=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after', 'date-on-or-after',
+  'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range', 'ip-address-not-in-range',
+]);
+
+/**
+ * Throws `InvalidPatternError` when EventBridge would refuse `pattern` at PutRule. The whole pattern is
+ * checked, as Event Ruler compiles it whole: a bad branch is bad even where no event reaches it.
+ */
+export function checkPattern(pattern: unknown): void {
   if (!isObject(pattern)) throw new InvalidPatternError('a pattern is a JSON object');
-  return matchObject(pattern, event as Json | undefined, '');
+  checkObject(pattern, '', false);
 }
 
-function matchObject(pattern: JsonObject, node: Json | undefined, path: string): boolean {
-  // Array-consistent: the whole sub-pattern must match within one element.
-  if (Array.isArray(node)) {
-    const elements = node.filter((e) => e !== undefined);
-    if (elements.length === 0) return matchObject(pattern, undefined, path);
-    return elements.some((element) => matchObject(pattern, element, path));
-  }
-  for (const [key, sub] of Object.entries(pattern)) {
+function checkObject(pattern: JsonObject, path: string, inOr: boolean): void {
+  const entries = Object.entries(pattern);
+  if (entries.length === 0) throw new InvalidPatternError(`${path || 'the pattern'}: empty objects are not allowed`);
+  for (const [key, sub] of entries) {
     const where = path ? `${path}.${key}` : key;
     if (key === '$or') {
       if (!Array.isArray(sub) || sub.length < 2 || !sub.every(isObject)) {
         throw new InvalidPatternError(`${where}: $or takes an array of at least two pattern objects`);
       }
-      if (!sub.some((branch) => matchObject(branch as JsonObject, node, path))) return false;
+      for (const branch of sub) checkObject(branch as JsonObject, path, true);
+      continue;
+    }
+    if (inOr && RESERVED_IN_OR.has(key)) {
+      throw new InvalidPatternError(`${where}: "${key}" is reserved and cannot be a field name inside $or`);
+    }
+    if (Array.isArray(sub)) checkLeaf(sub, where);
+    else if (isObject(sub)) checkObject(sub, where, inOr);
+    else throw new InvalidPatternError(`${where}: a pattern value is an array of matchers or a nested object`);
+  }
+}
+
+function checkLeaf(matchers: Json[], where: string): void {
+  if (matchers.length === 0) throw new InvalidPatternError(`${where}: an empty list matches nothing`);
+  for (const matcher of matchers) {
+    if (Array.isArray(matcher)) throw new InvalidPatternError(`${where}: nested arrays are not matchers`);
+    if (!isObject(matcher)) continue;
+    const keys = Object.keys(matcher);
+    if (keys.length !== 1) throw new InvalidPatternError(`${where}: a matcher object has exactly one operator`);
+    const [op] = keys as [string];
+    const arg = matcher[op] as Json;
+    if (op === 'exists') {
+      if (typeof arg !== 'boolean') throw new InvalidPatternError(`${where}: exists takes true or false`);
+    } else {
+      compile(op, arg, where);
+    }
+  }
+}
+
+/** True when `event` matches the EventBridge `pattern`. Throws `InvalidPatternError` on a bad pattern. */
+export function matchesPattern(pattern: unknown, event: unknown): boolean {
+  checkPattern(pattern);
+  return matchObject(pattern as JsonObject, event as Json | undefined);
+}
+
+// The matchers below run on a pattern `checkPattern` has accepted.
+function matchObject(pattern: JsonObject, node: Json | undefined): boolean {
+  // Array-consistent: the whole sub-pattern must match within one element.
+  if (Array.isArray(node)) {
+    const elements = node.filter((e) => e !== undefined);
+    if (elements.length === 0) return matchObject(pattern, undefined);
+    return elements.some((element) => matchObject(pattern, element));
+  }
+  for (const [key, sub] of Object.entries(pattern)) {
+    if (key === '$or') {
+      if (!(sub as JsonObject[]).some((branch) => matchObject(branch, node))) return false;
       continue;
     }
     const child = isObject(node) ? node[key] : undefined;
-    if (Array.isArray(sub)) {
-      if (!matchLeaf(sub, child, where)) return false;
-    } else if (isObject(sub)) {
-      if (!matchObject(sub, child, where)) return false;
-    } else {
-      throw new InvalidPatternError(`${where}: a pattern value is an array of matchers or a nested object`);
-    }
+    const matched = Array.isArray(sub) ? matchLeaf(sub, child) : matchObject(sub as JsonObject, child);
+    if (!matched) return false;
   }
   return true;
 }
@@ -72,30 +122,19 @@ function leafValues(node: Json | undefined): Leaf[] {
   return [node];
 }
 
-function matchLeaf(matchers: Json[], node: Json | undefined, where: string): boolean {
-  if (matchers.length === 0) throw new InvalidPatternError(`${where}: an empty list matches nothing`);
+function matchLeaf(matchers: Json[], node: Json | undefined): boolean {
   const values = leafValues(node);
-  return matchers.some((m) => matchOne(m, values, where));
+  return matchers.some((m) => matchOne(m, values));
 }
 
 type Leaf = string | number | boolean | null;
 
-function matchOne(matcher: Json, values: Leaf[], where: string): boolean {
-  if (!isObject(matcher)) {
-    if (Array.isArray(matcher)) throw new InvalidPatternError(`${where}: nested arrays are not matchers`);
-    return values.some((v) => equalsExactly(matcher, v));
-  }
-  const keys = Object.keys(matcher);
-  if (keys.length !== 1) throw new InvalidPatternError(`${where}: a matcher object has exactly one operator`);
-  const [op] = keys as [string];
+function matchOne(matcher: Json, values: Leaf[]): boolean {
+  if (!isObject(matcher)) return values.some((v) => equalsExactly(matcher, v));
+  const [op] = Object.keys(matcher) as [string];
   const arg = matcher[op] as Json;
-  if (op === 'exists') {
-    if (typeof arg !== 'boolean') throw new InvalidPatternError(`${where}: exists takes true or false`);
-    return arg ? values.length > 0 : values.length === 0;
-  }
-  // Compile first, so that a malformed matcher fails even when the field is missing.
-  const test = compile(op, arg, where);
-  return values.some(test);
+  if (op === 'exists') return arg ? values.length > 0 : values.length === 0;
+  return values.some(compile(op, arg, op));
 }
 
 function compile(op: string, arg: Json, where: string): (v: Leaf) => boolean {

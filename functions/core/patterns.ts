@@ -299,46 +299,29 @@ function networkAclRule(policy: Policy, options: PatternOptions): RuleSpec {
 }
 
 /**
- * The prefix-list rule: ModifyManagedPrefixList adding an entry broader than the policy's bounds (IPv4's
- * or IPv6's: an entry's family is not in the record, so the union of both suffix sets), served by the
- * security-group function. Where the CIDR is, as CloudTrail records this call (change.ts):
- * `requestParameters.ModifyManagedPrefixListRequest.AddEntry` (one object, or an array; `cidr` in the
- * published record, `Cidr` the API's name); a record in the lower-camel form (`prefixListId`) matches
- * whatever it adds.
- * Whether the list is AWS-managed, exempt or referenced by a guarded group only the handler can read.
+ * The prefix-list rule: every successful ModifyManagedPrefixList, by anyone but LayerGuard, served by the
+ * security-group function. The CIDR an entry adds is recorded under `AddEntry` as `cidr` (the published
+ * record) or `Cidr` (the API's name), and one rule cannot filter on both: the two forms need `$or`, and
+ * Event Ruler refuses a field named `cidr` anywhere inside `$or` (event-pattern.ts, RESERVED_IN_OR), so
+ * PutRule would reject the rule. The handler drops removals and narrow entries with no AWS call; whether
+ * the list is AWS-managed, exempt or referenced by a guarded group only it can read.
  */
 function prefixListRule(policy: Policy, options: PatternOptions): RuleSpec {
-  const own = ownRoleExclusion(policy.ownRoleArns, options.memberRole);
-  const bound = Math.max(policy.worldOpen.ipv4MinPrefix, policy.worldOpen.ipv6MinPrefix);
-  const broad = worldOpenSuffixes(bound);
-  const entry = { $or: [{ cidr: broad }, { Cidr: broad }] };
-  const pattern = {
-    ...envelope(policy, options),
-    detail: {
-      eventSource: ['ec2.amazonaws.com'],
-      eventName: [...PREFIX_LIST_EVENTS],
-      errorCode: [{ exists: false }],
-      ...own,
-      // The lower-camel form is not yet seen recorded: any such record goes to the handler (`exists` works on
-      // leaves only, "Exists matching", EventBridge content filtering), which decides narrow CIDRs with no call.
-      requestParameters: { $or: [{ ModifyManagedPrefixListRequest: { AddEntry: entry } }, { prefixListId: [{ exists: true }] }] },
-    },
-  };
-  const limit = options.maxPatternSize ?? DEFAULT_MAX_PATTERN_SIZE;
-  const fits = size(pattern) <= limit;
-  const { requestParameters: _filter, ...unfiltered } = pattern.detail;
   return {
     name: 'prefix-list',
     handler: 'security-group',
-    description:
-      `LayerGuard: managed prefix list entries broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
-      `/${policy.worldOpen.ipv6MinPrefix} (IPv6) added, by anyone but LayerGuard`,
-    pattern: fits ? pattern : { ...pattern, detail: unfiltered },
+    description: 'LayerGuard: managed prefix lists modified, by anyone but LayerGuard',
+    pattern: {
+      ...envelope(policy, options),
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        eventName: [...PREFIX_LIST_EVENTS],
+        errorCode: [{ exists: false }],
+        ...ownRoleExclusion(policy.ownRoleArns, options.memberRole),
+      },
+    },
     notes: [
-      `an entry broader than /${bound} matches whatever its family: the handler judges IPv4 entries by /${policy.worldOpen.ipv4MinPrefix}, and reads the list's owner, tags and references`,
-      ...(fits
-        ? []
-        : [`the CIDR filter would make the pattern ${size(pattern)} characters (limit ${limit}); every ModifyManagedPrefixList goes to the handler`]),
+      'every ModifyManagedPrefixList goes to the handler: a CIDR filter would need a field named `cidr` inside `$or`, which EventBridge refuses',
     ],
   };
 }

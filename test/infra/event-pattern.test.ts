@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPatternError, matchesPattern } from '../../functions/core/event-pattern.js';
+import { checkPattern, InvalidPatternError, matchesPattern } from '../../functions/core/event-pattern.js';
 
 // The EventBridge / Event Ruler documentation's example event.
 const ec2Event = {
@@ -457,7 +457,29 @@ describe('matchesPattern: an invalid pattern is reported with its field and the 
     ['numeric with three comparisons', { a: [{ numeric: ['>', 1, '<', 5, '>', 2] }] }, 'a: numeric takes [op, n] or [op, n, op, n]'],
     ['numeric with an unknown operator', { a: [{ numeric: ['!=', 1] }] }, 'a: unknown numeric operator "!="'],
     ['numeric with a string bound', { a: [{ numeric: ['>', '1'] }] }, 'a: numeric bounds are numbers'],
+    ['an empty pattern', {}, 'the pattern: empty objects are not allowed'],
+    ['an empty nested object', { d: {} }, 'd: empty objects are not allowed'],
+    // Event Ruler's RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP (aws/event-ruler Constants.java), at any depth under $or.
+    ['a field named cidr inside $or', { $or: [{ cidr: ['1'] }, { b: ['1'] }] }, 'cidr: "cidr" is reserved and cannot be a field name inside $or'],
+    ['a field named prefix deep inside $or', { d: { $or: [{ e: { prefix: ['1'] } }, { b: ['1'] }] } }, 'd.e.prefix: "prefix" is reserved and cannot be a field name inside $or'],
+    ['a field named numeric inside nested $or', { $or: [{ $or: [{ numeric: ['1'] }, { c: ['1'] }] }, { b: ['1'] }] }, 'numeric: "numeric" is reserved and cannot be a field name inside $or'],
+    // Checked whole, as PutRule compiles it: a bad branch is refused even when an earlier branch matches.
+    ['a bad $or branch after one that matches', { $or: [{ a: ['a'] }, { b: [{ prefix: 1 }] }] }, 'b: prefix takes a string'],
+    ['a bad field after one that fails', { z: ['no'], b: [{ numeric: 5 }] }, 'b: numeric takes [op, n] or [op, n, op, n]'],
   ] as const)('rejects %s', (_name, pattern, message) => {
     expect(rejection(pattern).message).toBe(message);
+    expect(() => checkPattern(pattern)).toThrow(message);
+  });
+
+  it.each(['exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric', 'cidr', '=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after', 'date-on-or-after', 'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range', 'ip-address-not-in-range'])(
+    'refuses %s as a field name inside $or, and accepts it outside',
+    (name) => {
+      expect(() => checkPattern({ d: { $or: [{ [name]: ['1'] }, { b: ['1'] }] } })).toThrow(`"${name}" is reserved`);
+      expect(matchesPattern({ d: { [name]: ['1'] } }, { d: { [name]: '1' } })).toBe(true);
+    },
+  );
+
+  it('accepts names that only contain a reserved word inside $or (cidrIp, prefixListId)', () => {
+    expect(() => checkPattern({ $or: [{ cidrIp: ['1'] }, { prefixListId: ['1'] }] })).not.toThrow();
   });
 });

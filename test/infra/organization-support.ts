@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type MemberApp } from '../../infra/app.js';
 import type { LayerGuardStack } from '../../infra/layerguard-stack.js';
-import { NO_BUNDLING } from './support.js';
+import { NO_BUNDLING, VALIDATED } from './support.js';
 
 /** The organisation the organisation tests deploy: a hub in 111122223333, eu-west-1, two member regions. */
 export const ORG = {
@@ -22,7 +22,7 @@ export interface SynthesizedOrganization {
 
 /** Synthesises the hub and the member template for an organisation (once per test file). */
 export function synthOrganization(organization: Record<string, unknown> = ORG, config: Record<string, unknown> = {}): SynthesizedOrganization {
-  const app = new App({ context: { ...NO_BUNDLING, layerguard: { ...config, organization } } });
+  const app = new App({ context: { ...NO_BUNDLING, ...VALIDATED, layerguard: { ...config, organization } } });
   const { stack, member } = buildApp(app);
   if (!member) throw new Error('an organisation deployment synthesises a member template');
   return { app, stack, member, hub: Template.fromStack(stack), memberTemplate: Template.fromJSON(member.template) };

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { checkPattern } from '../../functions/core/event-pattern.js';
 import { buildRulePatterns } from '../../functions/core/patterns.js';
 import { RULE_IDS } from '../../infra/constructs/rules.js';
 import { withOwnRoles } from '../../functions/core/own-roles.js';
@@ -94,6 +95,12 @@ describe('EventBridge rules', () => {
       expect(rule?.Properties.EventBusName).toBeUndefined();
       expect(rule?.Properties.State).toBe('ENABLED');
     }
+  });
+
+  it('deploys only patterns EventBridge accepts (the whole pattern, as PutRule compiles it: no reserved field name inside $or)', () => {
+    const all = Object.values(resourcesOf(template, 'AWS::Events::Rule')).map((r) => resolveInPlace(r.Properties.EventPattern));
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    for (const pattern of all) expect(() => checkPattern(pattern)).not.toThrow();
   });
 
   it.each([

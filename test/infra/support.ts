@@ -6,6 +6,13 @@ import type { LayerGuardStack } from '../../infra/layerguard-stack.js';
 /** CDK context that skips esbuild bundling (assets become placeholders): synth takes seconds, not minutes. */
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
 
+/**
+ * CDK context that makes CloudFormation's own template validator (the one behind the "Template
+ * validation found issues" warnings: EventBridge pattern rules such as E9014) fail the synth, as
+ * cdk.json does for `cdk synth` and deploys. Every test synth uses it.
+ */
+export const VALIDATED = { '@aws-cdk/core:validateAgainstDefaultRules': true } as const;
+
 export interface Synthesized {
   readonly app: App;
   readonly stack: LayerGuardStack;
@@ -14,7 +21,7 @@ export interface Synthesized {
 
 /** Synthesises the LayerGuard app with the given `layerguard` configuration (once per test file). */
 export function synth(config: Record<string, unknown> = {}): Synthesized {
-  const app = new App({ context: { ...NO_BUNDLING, layerguard: config } });
+  const app = new App({ context: { ...NO_BUNDLING, ...VALIDATED, layerguard: config } });
   const { stack } = buildApp(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
