@@ -309,17 +309,14 @@ const PlEntrySchema = transformed(
   ),
   (e) => (e.Cidr ?? e.cidr) as string,
 );
-/** One entry (an object), several (an array), or CloudTrail's `{ items: [...] }`. */
-const plEntries = transformed(
-  z.optional(
-    z.union([
-      z.array(PlEntrySchema).check(z.maxLength(1000)),
-      z.looseObject({ items: z.array(PlEntrySchema).check(z.maxLength(1000)) }),
-      PlEntrySchema,
-    ]),
-  ),
-  (v): string[] => (v === undefined ? [] : Array.isArray(v) ? v : typeof v === 'string' ? [v] : v.items),
-);
+/**
+ * One entry (an object), several (an array), or CloudTrail's `{ items: [...] }`, read as one list before
+ * it is checked, so that a bad entry is reported as itself (`AddEntry.0.cidr: expected a CIDR`), not as
+ * a union that matched no branch.
+ */
+const asEntryList = (v: unknown): unknown =>
+  v === undefined ? [] : Array.isArray(v) ? v : typeof v === 'object' && v !== null && 'items' in v ? v.items : [v];
+const plEntries = z.pipe(z.transform(asEntryList), z.array(PlEntrySchema).check(z.maxLength(1000)));
 const version = z.optional(z.coerce.number().check(z.int(), z.gte(0)));
 const PlRequestFields = {
   PrefixListId: z.optional(plId),

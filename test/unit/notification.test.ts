@@ -888,6 +888,34 @@ describe('a prefix list’s notice', () => {
     expect(message).toContain(`remove entry 0.0.0.0/0 from prefix list ${PL} at version 7: done`);
   });
 
+  // Exact lines: the drift and the action, each with one item, several, exactly LIST_MAX and more.
+  const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+  const driftLine = (drift: Partial<Extract<Outcome['drift'][number], { kind: 'prefix-list-internet-entry' }>>) =>
+    lineOf(formatNotification({ ...outcome, drift: [{ ...outcome.drift[0], ...drift } as Outcome['drift'][number]] }).message, '  - prefix list ');
+  const actionLine = (action: Record<string, unknown>) =>
+    lineOf(formatNotification({ ...outcome, actions: [{ ...outcome.actions[0], ...action } as Outcome['actions'][number]] }).message, '  - remove ');
+
+  it('the drift line: at most five CIDRs, LIST_MAX groups and references, then how many more; "nothing" when nothing references the list', () => {
+    expect(driftLine({ cidrs: ids(7, 'c'), groupIds: ids(20, 'g'), referencedBy: [] })).toBe(
+      `  - prefix list ${PL} gained c-0, c-1, c-2, c-3, c-4, opening the ingress of ${ids(20, 'g').join(', ')} to the internet; referenced by nothing`,
+    );
+    expect(driftLine({ cidrs: ['0.0.0.0/1', '128.0.0.0/1'], groupIds: ids(22, 'g'), referencedBy: ids(20, 'r') })).toBe(
+      `  - prefix list ${PL} gained 0.0.0.0/1, 128.0.0.0/1, opening the ingress of ${ids(20, 'g').join(', ')} +2 more to the internet; referenced by ${ids(20, 'r').join(', ')}`,
+    );
+    expect(driftLine({ groupIds: ['g-0'], referencedBy: ids(21, 'r') })).toBe(
+      `  - prefix list ${PL} gained 0.0.0.0/0, opening the ingress of g-0 to the internet; referenced by ${ids(20, 'r').join(', ')} +1 more`,
+    );
+  });
+
+  it('the action line: entry or entries, at most LIST_MAX then how many more, the version only when known', () => {
+    expect(actionLine({ cidrs: ['0.0.0.0/0'], currentVersion: undefined })).toBe(`  - remove entry 0.0.0.0/0 from prefix list ${PL}: done`);
+    expect(actionLine({ cidrs: ['0.0.0.0/1', '128.0.0.0/1'], currentVersion: 3 })).toBe(
+      `  - remove entries 0.0.0.0/1, 128.0.0.0/1 from prefix list ${PL} at version 3: done`,
+    );
+    expect(actionLine({ cidrs: ids(20, 'c'), currentVersion: 3 })).toBe(`  - remove entries ${ids(20, 'c').join(', ')} from prefix list ${PL} at version 3: done`);
+    expect(actionLine({ cidrs: ids(23, 'c'), currentVersion: 3 })).toBe(`  - remove entries ${ids(20, 'c').join(', ')} +3 more from prefix list ${PL} at version 3: done`);
+  });
+
   it('caller-written text cannot reach it: the ids and CIDRs are sanitised', () => {
     const hostile: Outcome = { ...outcome, drift: [{ kind: 'prefix-list-internet-entry', prefixListId: 'pl-1\n<b>', cidrs: ['0.0.0.0/0\u001b[31m'], groupIds: ['sg-1'], referencedBy: ['sg-1'] }] };
     const { message } = formatNotification(hostile);

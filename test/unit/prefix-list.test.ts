@@ -218,7 +218,8 @@ describe('planPrefixListRevert: remove exactly the drift’s entries at the live
   it('names the list, the version and the CIDRs', () => {
     const drift = { kind: 'prefix-list-internet-entry' as const, prefixListId: PL, cidrs: ['0.0.0.0/1', '128.0.0.0/1'], groupIds: [APP], referencedBy: [APP] };
     expect(planPrefixListRevert(drift, 4)).toEqual({ type: 'remove-prefix-list-entries', prefixListId: PL, currentVersion: 4, cidrs: ['0.0.0.0/1', '128.0.0.0/1'] });
-    expect(planPrefixListRevert(drift, undefined)).toEqual({ type: 'remove-prefix-list-entries', prefixListId: PL, cidrs: ['0.0.0.0/1', '128.0.0.0/1'] });
+    // No version read: no `currentVersion` key at all (EC2 would refuse a null one), hence toStrictEqual.
+    expect(planPrefixListRevert(drift, undefined)).toStrictEqual({ type: 'remove-prefix-list-entries', prefixListId: PL, cidrs: ['0.0.0.0/1', '128.0.0.0/1'] });
   });
 });
 
@@ -236,6 +237,60 @@ describe('localGroupIds: the groups this account can read', () => {
         ACCOUNT,
       ),
     ).toEqual([APP, WEB]);
+  });
+
+  it('with the owner unknown, every security group among the references', () => {
+    expect(localGroupIds([{ resourceId: APP, resourceOwner: ACCOUNT }, { resourceId: WEB, resourceOwner: '444455556666' }], undefined)).toEqual([APP, WEB]);
+  });
+});
+
+describe('evaluatePrefixList: each reason, exactly, with lists of several', () => {
+  const EXEMPT = { 'layerguard:exempt': 'until=2025-03-20;reason=vendor load test' };
+  const DB = 'sg-0a1b2c3d4e5f67003';
+  const halves = ['0.0.0.0/1', '128.0.0.0/1'];
+
+  it('a list that no longer exists', () => {
+    expect(screenPrefixList(undefined, policy, NOW)).toStrictEqual({ status: 'already-compliant', reason: 'the prefix list no longer exists' });
+    expect(decide(['0.0.0.0/0'], [], [appSsh], { list: undefined })).toStrictEqual({ status: 'already-compliant', reason: 'the prefix list no longer exists' });
+  });
+
+  it('no candidate at all: "nothing" added is in the list', () => {
+    expect(decide([], ['0.0.0.0/0'], [appSsh]).reason).toBe(`the entries added (nothing) are no longer in ${PL}`);
+  });
+
+  it('a drift of two entries, through two rules of one group, with two exempt groups opened too', () => {
+    const d = decide(halves, [...halves, '10.8.0.0/16'], [
+      { group: group(APP), rules: [rule(APP, {}), rule(APP, { fromPort: 443, toPort: 443 })] },
+      { group: group(DB, EXEMPT), rules: [rule(DB, {})] },
+      { group: group(WEB, EXEMPT), rules: [rule(WEB, {})] },
+    ]);
+    expect(d.reason).toBe(
+      `${PL} gained 0.0.0.0/1, 128.0.0.0/1, so ${APP}: tcp/22 from ${PL} (0.0.0.0/1, 128.0.0.0/1), tcp/443 from ${PL} (0.0.0.0/1, 128.0.0.0/1)` +
+        `; exempt groups it opens too: ${DB} (exempt until 2025-03-20), ${WEB} (exempt until 2025-03-20); referenced by ${APP}, ${DB}, ${WEB}`,
+    );
+  });
+
+  it('only exempt groups opened, two of them', () => {
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [
+      { group: group(DB, EXEMPT), rules: [rule(DB, {})] },
+      { group: group(WEB, EXEMPT), rules: [rule(WEB, {})] },
+    ]);
+    expect(d).toStrictEqual({
+      status: 'exempt',
+      reason: `${PL} opens only exempt groups to the internet: ${DB} (exempt until 2025-03-20), ${WEB} (exempt until 2025-03-20); referenced by ${DB}, ${WEB}`,
+    });
+  });
+
+  it('two entries left in a list nothing references', () => {
+    expect(decide(halves, halves, [], { associations: [] }).reason).toBe(`no security group references ${PL}: 0.0.0.0/1, 128.0.0.0/1 left in the list`);
+  });
+
+  it("judges only the group's rules that name this list: a world-open CIDR rule of the same group is not the list's drift", () => {
+    const direct: SgRule = { ruleId: 'sgr-direct', groupId: APP, isEgress: false, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
+    const viaOther = rule(APP, { prefixListId: 'pl-0a1b2c3d4e5f6a999', fromPort: 80, toPort: 80 });
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [{ group: group(APP), rules: [direct, viaOther, rule(APP, { isEgress: true })] }]);
+    expect(d.status).toBe('ignored');
+    expect(d.reason).toMatch(/^no guarded group's ingress admits the internet through /);
   });
 });
 
