@@ -160,8 +160,8 @@ function compile(op: string, arg: Json, where: string): (v: Leaf) => boolean {
   }
 }
 
-const equalsExactly = (expected: Json, actual: Leaf): boolean =>
-  typeof expected === 'number' && typeof actual === 'number' ? expected === actual : expected === actual;
+/** Same JSON type and value: `"5"` is not `5`, and `5` is `5.0` (JSON numbers are doubles: `===` on both). */
+const equalsExactly = (expected: Json, actual: Leaf): boolean => expected === actual;
 
 /** A string test: prefix / suffix / equals-ignore-case / wildcard, each with a string argument. */
 function stringTest(op: string, arg: Json, where: string): (v: string) => boolean {

@@ -97,6 +97,10 @@ describe('a malformed ModifyManagedPrefixList record is refused, and the message
     ['a list id with text after it', record({ ModifyManagedPrefixListRequest: { PrefixListId: `${PL}x` } }), 'ModifyManagedPrefixListRequest.PrefixListId: expected a prefix list id like pl-0abc1234'],
     ['an unwrapped list id that is not one', record({ prefixListId: 'sg-0a1b2c3d' }), 'prefixListId: expected a prefix list id like pl-0abc1234'],
     ['a negative version', wrapped({ CurrentVersion: '-1' }), 'ModifyManagedPrefixListRequest.CurrentVersion: '],
+    // Neither one entry, several nor `{ items }`: refused as a bad entry, never a TypeError.
+    ['a bare string for an entry', wrapped({ AddEntry: '0.0.0.0/0' }), 'ModifyManagedPrefixListRequest.AddEntry.0: '],
+    ['null for the entries', wrapped({ RemoveEntry: null }), 'ModifyManagedPrefixListRequest.RemoveEntry.0: '],
+    ['a number for the entries', wrapped({ AddEntry: 5 }), 'ModifyManagedPrefixListRequest.AddEntry.0: '],
   ])('%s', (_name, r, detail) => {
     const message = messageOf(r);
     if (detail.endsWith(': ')) expect(message.startsWith(`${malformed}${detail}`)).toBe(true);

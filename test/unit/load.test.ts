@@ -4,8 +4,6 @@ import { en } from 'zod/locales';
 // Imported statically too, so that a mutation run runs this file for these modules' mutants (vitest's `related`).
 import '../../functions/core/organization.js';
 import '../../functions/core/patterns.js';
-import '../../functions/core/policy.js';
-import '../../functions/core/runbook.js';
 import '../../functions/core/zod-locale.js';
 import { fresh } from '../support/fresh.js';
 
@@ -19,29 +17,6 @@ import { fresh } from '../support/fresh.js';
 const core = (name: string) => new URL(`../../functions/core/${name}.ts`, import.meta.url).href;
 
 describe('modules built at import load, and do what their schemas say', () => {
-  it('policy.ts: DEFAULT_POLICY is SEC05-BP01 web tier; public ports by protocol (tcp/udp a port, ICMP a type)', async () => {
-    const { DEFAULT_POLICY, parsePolicy } = await fresh<typeof import('../../functions/core/policy.js')>(core('policy'));
-    expect(DEFAULT_POLICY.mode).toBe('enforce');
-    expect(DEFAULT_POLICY.publicTier.allowedPorts).toEqual([
-      { protocol: 'tcp', port: 80 },
-      { protocol: 'tcp', port: 443 },
-    ]);
-    const ports = parsePolicy({ publicTier: { allowedPorts: [{ protocol: 'udp', port: 53 }, { protocol: 'icmp', type: 3, code: 4 }] } }).publicTier.allowedPorts;
-    expect(ports).toEqual([{ protocol: 'udp', port: 53 }, { protocol: 'icmp', type: 3, code: 4 }]);
-    expect(() => parsePolicy({ publicTier: { allowedPorts: [{ protocol: 'tcp', type: 3 }] } })).toThrow(/allowedPorts\.0/);
-    expect(() => parsePolicy({ publicTier: { allowedPorts: [{ protocol: 'icmp', port: 80 }] } })).toThrow(/allowedPorts\.0/);
-    expect(() => parsePolicy({ ownRolePrefixes: ['LayerGuard'] })).toThrow(/ownRolePrefixes: no longer read/);
-    expect(() => parsePolicy({ mode: 'yolo' })).toThrow(/^invalid policy: mode: /);
-  });
-
-  it('runbook.ts: each payload schema tells runbooks by their action, and the sweep of the organisation apart', async () => {
-    const { parseFunctionPayload, parseRunbookPayload } = await fresh<typeof import('../../functions/core/runbook.js')>(core('runbook'));
-    expect(parseRunbookPayload({ action: 'sweep', dryRun: true })).toEqual({ action: 'sweep', dryRun: true });
-    expect(parseFunctionPayload({ action: 'sweep-organization', dryRun: false })).toEqual({ action: 'sweep-organization', dryRun: false });
-    expect(() => parseFunctionPayload({ action: 'sweep-organization', dryRun: false, vpcId: 'vpc-0a1b2c3d' })).toThrow();
-    expect(() => parseRunbookPayload({ action: 'sweep-organization', dryRun: false })).toThrow();
-  });
-
   it('organization.ts: OU ids of the documented shape only, and an override that names only OUs', async () => {
     const { parseOrganization } = await fresh<typeof import('../../functions/core/organization.js')>(core('organization'));
     const { DEFAULT_POLICY } = await import('../../functions/core/policy.js');

@@ -270,6 +270,14 @@ describe('evaluatePrefixList: each reason, exactly, with lists of several', () =
     );
   });
 
+  it('a drift that opens two groups names each, with its rules', () => {
+    const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [
+      { group: group(APP), rules: [rule(APP, {})] },
+      { group: group(DB), rules: [rule(DB, { fromPort: 3306, toPort: 3306 })] },
+    ]);
+    expect(d.reason).toBe(`${PL} gained 0.0.0.0/0, so ${APP}: tcp/22 from ${PL} (0.0.0.0/0); ${DB}: tcp/3306 from ${PL} (0.0.0.0/0); referenced by ${APP}, ${DB}`);
+  });
+
   it('only exempt groups opened, two of them', () => {
     const d = decide(['0.0.0.0/0'], ['0.0.0.0/0'], [
       { group: group(DB, EXEMPT), rules: [rule(DB, {})] },
