@@ -231,17 +231,19 @@ export function evaluateSecurityGroup(
       return { status: 'ignored', reason: `${group.groupId} is the public tier (${publicTierBasis(group, policy)}) and the rule is on an allowed port` };
     }
     if (egress > 0) return { status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' };
-    // Why no tier skip, when tiers are judged at all.
+    // Why no tier skip, when tiers were judged (a tier's group, with a view) or could not be (no tier).
     const tiersWhy =
       policy.tiers.chain.length === 0 || narrow.size === 0
         ? ''
         : tier === undefined
           ? `; ${group.groupId} is in no tier of the policy`
-          : `; no source is in a tier the ${tier} tier may not be reached from (only ${allowedFrom(tier, policy).join(' and ')})`;
+          : tiers === NO_TIER_VIEW
+            ? ''
+            : `; no source is in a tier the ${tier} tier may not be reached from (only ${allowedFrom(tier, policy).join(' and ')})`;
     if (closedLists.size > 0) {
       return { status: 'ignored', reason: `no entry of ${[...closedLists].join(', ')} is open to the internet${tiersWhy}` };
     }
-    if (!askedAny) return { status: 'ignored', reason: `no rule asked for is open to the internet${tiersWhy}` };
+    if (!askedAny && candidates.length > 0) return { status: 'ignored', reason: `no rule asked for is open to the internet${tiersWhy}` };
     return { status: 'already-compliant', reason: 'the world-open rules are already gone' };
   }
   const rules = [...matched.values()];

@@ -723,7 +723,7 @@ describe('a managed prefix list is judged by its entries', () => {
       reason: `no entry of ${OFFICE} is open to the internet`,
     });
     const narrow = { ...asked, prefixListId: undefined, cidrIpv4: '10.8.1.0/24' };
-    expect(evaluateSecurityGroup([narrow], app, [narrow], policy, NOW, lists).status).toBe('already-compliant');
+    expect(evaluateSecurityGroup([narrow], app, [narrow], policy, NOW, lists)).toEqual({ status: 'ignored', reason: 'no rule asked for is open to the internet' });
   });
 
   it('egress to a list of the internet is not ingress drift', () => {
@@ -741,7 +741,7 @@ describe('a managed prefix list is judged by its entries', () => {
     const decision = evaluateSecurityGroup([rule], app, [rule], policy, NOW, lists);
     expect(decision).toEqual({
       status: 'drift',
-      drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [rule] },
+      drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [rule] }],
       reason: `${app.groupId} admits tcp/22 from ${EVERYWHERE} (0.0.0.0/0)`,
     });
     expect(planSgRevert((decision as Extract<typeof decision, { status: 'drift' }>).drifts)).toEqual({
