@@ -39,6 +39,8 @@ export interface TierReader {
   /** Groups already read (a sweep's page): their tiers need no call. */
   know(groups: readonly SecurityGroup[]): void;
   read(group: SecurityGroup | undefined, rules: readonly SgRule[], lists: PrefixLists): Promise<TierView>;
+  /** A VPC's subnets (DescribeSubnets), read once per reader: a sweep's route tables and ACLs use them too. */
+  subnetsOf(vpcId: string): Promise<Subnet[]>;
 }
 
 /**
@@ -64,6 +66,7 @@ export function tierReader(deps: PipelineDeps): TierReader {
     return read;
   };
   return {
+    subnetsOf: vpcSubnets,
     know(groups) {
       for (const g of groups) groupsById.set(g.groupId, Promise.resolve(g));
     },

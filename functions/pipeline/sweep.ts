@@ -105,16 +105,9 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   const byVpc = new Map<string, RouteTable[]>();
   for (const t of tables) byVpc.set(t.vpcId, [...(byVpc.get(t.vpcId) ?? []), t]);
   const suspect = [...byVpc].filter(([, vpcTables]) => vpcTables.some((t) => hasJudgedRoute(t, policy)));
-  // One DescribeSubnets per VPC, whether its route tables or its network ACLs need the subnets' tags.
-  const subnetReads = new Map<string, Promise<Subnet[]>>();
-  const subnetsOf = (vpc: string): Promise<Subnet[]> => {
-    let read = subnetReads.get(vpc);
-    if (!read) {
-      read = network.listSubnets(vpc);
-      subnetReads.set(vpc, read);
-    }
-    return read;
-  };
+  // One DescribeSubnets per VPC, whether its tiers' groups, its route tables or its network ACLs need
+  // the subnets' tags (the tier reader keeps each VPC's read).
+  const subnetsOf = (vpc: string): Promise<Subnet[]> => tiers.subnetsOf(vpc);
   const perVpc = await mapLimit(suspect, limit, async ([vpc, vpcTables]) => {
     try {
       const subnets = await subnetsOf(vpc);
