@@ -62,6 +62,7 @@ export default defineConfig({
             'test/reliability/properties.test.ts',
             'test/reliability/regressions.test.ts',
             'test/reliability/reference.test.ts',
+            'test/reliability/tiers.test.ts',
             'test/scenarios/**/*.test.ts',
             'test/infra/patterns.test.ts',
             'test/infra/event-pattern.test.ts',

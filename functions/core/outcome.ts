@@ -38,6 +38,16 @@ export type Drift =
       readonly rules: readonly SgRule[];
     }
   | {
+      /** Ingress of a tier's group from a tier that may not reach it (`policy.tiers.chain`). */
+      readonly kind: 'sg-tier-skip';
+      readonly groupId: string;
+      /** The group's tier. */
+      readonly tier: string;
+      readonly rules: readonly SgRule[];
+      /** By rule id: where its source lands, "web (sg-0web)" or "web (subnet-0a), …". */
+      readonly reached: Readonly<Record<string, string>>;
+    }
+  | {
       readonly kind: 'forbidden-route-on-isolated-subnet';
       readonly routeTableId: string;
       readonly destination: RouteDestination;

@@ -107,10 +107,18 @@ function envelope(policy: Policy, options: PatternOptions): Record<string, unkno
 
 const size = (pattern: unknown): number => JSON.stringify(pattern).length;
 
-/** The security-group rule: ingress that admits a CIDR broader than the policy's prefix bounds. */
+/**
+ * The security-group rule: ingress that admits a CIDR broader than the policy's prefix bounds or a
+ * managed prefix list; with tiers judged, any IPv4 CIDR and a referenced group too.
+ */
 function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
   const own = ownRoleExclusion(policy.ownRoleArns, options.memberRole);
-  const v4 = worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
+  const tiers = policy.tiers.chain.length > 0;
+  // With tiers judged, any IPv4 CIDR may name another tier's subnets, which only the handler can tell
+  // (it reads them): every IPv4 source matches, and the handler drops one outside `tiers.addressSpace`
+  // that is not the internet with no call. Most rules name internal CIDRs, so a finer filter would
+  // save few invocations and cost most of the size quota.
+  const v4 = tiers ? [{ exists: true }] : worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
   const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
   // Where a world-open CIDR appears, in every request form the SDK defines
   // (`AuthorizeSecurityGroupIngressRequest`, `ModifySecurityGroupRulesRequest`) as CloudTrail records it.
@@ -127,21 +135,41 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
             { ipRanges: { items: { cidrIp: v4 } } },
             { ipv6Ranges: { items: { cidrIpv6: v6 } } },
             { prefixListIds: { items: { prefixListId: list } } },
+            // A source group (the SDK's `UserIdGroupPair`: GroupId, or GroupName in a default VPC).
+            ...(tiers ? [{ groups: { items: { $or: [{ groupId: list }, { groupName: list }] } } }] : []),
           ],
         },
       },
     },
-    // AuthorizeSecurityGroupIngress, the flat form: cidrIp at the top level (IPv4 only)
+    // AuthorizeSecurityGroupIngress, the flat form: cidrIp at the top level (IPv4 only), or a source group by name
     { cidrIp: v4 },
+    ...(tiers ? [{ sourceSecurityGroupName: list }] : []),
     // ModifySecurityGroupRules: ModifySecurityGroupRulesRequest.SecurityGroupRule[].SecurityGroupRule
+    // (the SDK's `SecurityGroupRuleRequest`: CidrIpv4, CidrIpv6, PrefixListId, ReferencedGroupId)
     {
       ModifySecurityGroupRulesRequest: {
-        SecurityGroupRule: { SecurityGroupRule: { $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }, { PrefixListId: list }] } },
+        SecurityGroupRule: {
+          SecurityGroupRule: {
+            $or: [{ CidrIpv4: v4 }, { CidrIpv6: v6 }, { PrefixListId: list }, ...(tiers ? [{ ReferencedGroupId: list }] : [])],
+          },
+        },
       },
     },
   ];
   // What EC2 created, whatever the request's form: responseElements.securityGroupRuleSet.items[]
-  const response = { securityGroupRuleSet: { items: { $or: [{ cidrIpv4: v4 }, { cidrIpv6: v6 }, { prefixListId: list }] } } };
+  // (the SDK's `SecurityGroupRule`: ReferencedGroupInfo.GroupId for a source group)
+  const response = {
+    securityGroupRuleSet: {
+      items: {
+        $or: [
+          { cidrIpv4: v4 },
+          { cidrIpv6: v6 },
+          { prefixListId: list },
+          ...(tiers ? [{ referencedGroupInfo: { groupId: list } }] : []),
+        ],
+      },
+    },
+  };
   const worldOpen = [{ requestParameters: { $or: request } }, { responseElements: response }];
   const base = {
     ...envelope(policy, options),
@@ -178,9 +206,11 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
   return {
     name: 'security-group',
     handler: 'security-group',
-    description:
-      `LayerGuard: ingress opened to a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
-      `/${policy.worldOpen.ipv6MinPrefix} (IPv6), or to a managed prefix list, by anyone but LayerGuard`,
+    description: tiers
+      ? `LayerGuard: ingress opened to any IPv4 CIDR, an IPv6 CIDR broader than /${policy.worldOpen.ipv6MinPrefix}, ` +
+        'a managed prefix list or a security group (tiers are judged), by anyone but LayerGuard'
+      : `LayerGuard: ingress opened to a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
+        `/${policy.worldOpen.ipv6MinPrefix} (IPv6), or to a managed prefix list, by anyone but LayerGuard`,
     pattern,
     notes,
   };

@@ -64,6 +64,35 @@ export const DEFAULT_FORBIDDEN_TARGETS: readonly ForbiddenTargetKind[] = [
 export const UNKNOWN_DEFAULT_ROUTE = ['alert', 'allow', 'forbid'] as const;
 export type UnknownDefaultRoute = (typeof UNKNOWN_DEFAULT_ROUTE)[number];
 
+/**
+ * One tier of SEC05-BP01's chain: a security group or a subnet with any of its tags is in the tier.
+ * The name is what notices call it.
+ */
+const tierSchema = z.strictObject({
+  name: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'a tier name is lower case, like web or application')),
+  tags: z.array(tagSelector).check(z.minLength(1), z.maxLength(10)),
+});
+
+/**
+ * SEC05-BP01, example 3: "the database tier's security group only allows traffic from the application
+ * tier's security group, and the application tier's only from the web tier's"
+ * (../shared/reference/sec05-bp01-create-network-layers.md). Outermost first; the internet reaches the
+ * web tier only, on the public tier's ports (`publicTier`). The tags are those `publicTier.groupTags` and
+ * `isolated.subnetTags` use by default.
+ */
+export const DEFAULT_TIER_CHAIN = [
+  { name: 'web', tags: [{ key: 'Tier', value: 'Web' }] },
+  { name: 'application', tags: [{ key: 'Tier', value: 'Application' }] },
+  { name: 'database', tags: [{ key: 'Tier', value: 'Database' }] },
+];
+
+/**
+ * The address space the tiers' subnets are in (RFC 1918 by default): an ingress CIDR in it may name
+ * another tier's subnets, so the security-group rule's pattern passes it to the handler. A tier subnet
+ * outside it is judged by the runbook and the sweep, not from events.
+ */
+export const DEFAULT_TIER_ADDRESS_SPACE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
 /** The repeat limit's defaults (the issue's "3 in an hour"). */
 const reconcilerDefaults = { maxRepeats: 3, windowMinutes: 60 };
 
@@ -149,6 +178,27 @@ export const PolicySchema = z.strictObject({
     },
   ),
   /**
+   * Tier-to-tier reachability (SEC05-BP01's chain): a tier's ingress may name its own tier and the
+   * tier before it in `chain`, never one further out (the database group admitting the web group, or a
+   * web subnet's CIDR). `chain: []` judges no tiers.
+   */
+  tiers: z._default(
+    z.strictObject({
+      chain: z._default(
+        z.array(tierSchema).check(
+          z.maxLength(8),
+          z.refine((chain) => new Set(chain.map((t) => t.name)).size === chain.length, 'each tier is named once'),
+        ),
+        DEFAULT_TIER_CHAIN,
+      ),
+      addressSpace: z._default(
+        z.array(z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.0.0.0/8'))).check(z.maxLength(8)),
+        DEFAULT_TIER_ADDRESS_SPACE,
+      ),
+    }),
+    { chain: DEFAULT_TIER_CHAIN, addressSpace: DEFAULT_TIER_ADDRESS_SPACE },
+  ),
+  /**
    * A reconciler (an IaC pipeline, a controller) re-creates what LayerGuard reverts: when the same
    * drift by the same actor comes back after `maxRepeats` reverts within `windowMinutes`, the event
    * path stops reverting it and tells a person once (functions/core/repeats.ts).
@@ -168,6 +218,8 @@ export const PolicySchema = z.strictObject({
 export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 export type TagSelector = z.infer<typeof tagSelector>;
+/** One tier of `tiers.chain`. */
+export type Tier = z.infer<typeof tierSchema>;
 /** One entry of `publicTier.allowedPorts`. */
 export type AllowedPort = z.infer<typeof portRule>;
 

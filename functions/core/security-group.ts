@@ -1,9 +1,10 @@
 import type { RequestedRule } from './change.js';
-import { isBroaderThan, isPrivateIpv6, isSameNetwork, parseCidr } from './cidr.js';
+import { isBroaderThan, isPrivateIpv6, isSameNetwork, overlaps, parseCidr } from './cidr.js';
 import { readExemption } from './exemption.js';
 import type { SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
 import { type AllowedPort, type Policy } from './policy.js';
+import { allowedFrom, describeLandings, findTierSkips, NO_TIER_VIEW, type TierSkip, type TierView, tierOf } from './tiers.js';
 
 /** A rule's source and permission, whether requested in an event or read live. */
 type RuleShape = Omit<RequestedRule, 'ruleId'> & { readonly isEgress?: boolean };
@@ -106,12 +107,44 @@ export const prefixListsOf = (rules: readonly RuleShape[]): string[] => [
   ...new Set(rules.flatMap((r) => (r.prefixListId && r.isEgress !== true ? [r.prefixListId] : []))),
 ];
 
-/** What the live state says about a change's world-open candidates. */
+/** A security group's drift: world-open ingress, or ingress that lets a tier skip one. */
+export type SgDrift = Extract<Drift, { kind: 'sg-world-open' | 'sg-tier-skip' }>;
+
+/** What the live state says about a change's candidates. */
 export type SgDecision =
   | { readonly status: 'exempt'; readonly reason: string }
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'already-compliant'; readonly reason: string }
-  | { readonly status: 'drift'; readonly drift: Extract<Drift, { kind: 'sg-world-open' }>; readonly reason: string };
+  | { readonly status: 'drift'; readonly drifts: readonly SgDrift[]; readonly reason: string };
+
+/**
+ * The requested rules a tier view could find skipping a tier, from the request alone: a referenced
+ * group, a CIDR that may lie in a tier's subnets (`tiers.addressSpace`: IPv4 only, as the view), or a
+ * prefix list. None when the policy judges no tiers.
+ */
+export const tierCandidates = (rules: readonly RequestedRule[], policy: Policy): RequestedRule[] =>
+  policy.tiers.chain.length === 0
+    ? []
+    : rules.filter(
+        (r) =>
+          r.referencedGroupId !== undefined ||
+          r.prefixListId !== undefined ||
+          (r.cidrIpv4 !== undefined && policy.tiers.addressSpace.some((space) => overlaps(space, r.cidrIpv4))),
+      );
+
+/** The drift of tier skips found in a group. */
+const tierDrift = (group: SecurityGroup, tier: string, skips: readonly TierSkip[]): Extract<Drift, { kind: 'sg-tier-skip' }> => ({
+  kind: 'sg-tier-skip',
+  groupId: group.groupId,
+  tier,
+  rules: skips.map((k) => k.rule),
+  reached: Object.fromEntries(skips.map((k) => [k.rule.ruleId, describeLandings(k.landings)])),
+});
+
+/** "tcp/3306 from sg-0web (web (sg-0web)), which the database tier may not be reached from (only database, application)". */
+const describeSkips = (tier: string, skips: readonly TierSkip[], policy: Policy): string =>
+  `${skips.map((k) => `${describePermission(k.rule)} from ${k.rule.referencedGroupId ?? k.rule.cidrIpv4 ?? k.rule.prefixListId ?? '?'} (in ${describeLandings(k.landings)})`).join(', ')}: ` +
+  `the ${tier} tier may be reached from ${allowedFrom(tier, policy).join(' and ')} only`;
 
 /** "icmp type 8, any code": EC2's FromPort is the ICMP type, ToPort the code, -1 for any. */
 const describeIcmp = (protocol: string, type: number | undefined, code: number | undefined): string => {
@@ -139,9 +172,10 @@ const describeRule = (r: RuleShape, policy?: Policy, lists: PrefixLists = NO_PRE
 export { describeRule };
 
 /**
- * Decides, on live state, which of the change's candidate rules are drift: they still exist, are
- * world-open (a prefix list by its entries in `lists`), and the policy does not allow them. Pure: the
- * caller reads the group, its rules and the entries of the prefix lists they name.
+ * Decides, on live state, which of the change's candidate rules are drift: they still exist, and are
+ * world-open (a prefix list by its entries in `lists`) where the policy does not allow it, or let a tier
+ * skip one (`tiers`: what their sources are in; without a view no tier is judged). Pure: the caller reads
+ * the group, its rules, the entries of the prefix lists they name and the tier view.
  */
 export function evaluateSecurityGroup(
   candidates: readonly RequestedRule[],
@@ -150,6 +184,7 @@ export function evaluateSecurityGroup(
   policy: Policy,
   now: Date,
   lists: PrefixLists = NO_PREFIX_LISTS,
+  tiers: TierView = NO_TIER_VIEW,
 ): SgDecision {
   if (!group) return { status: 'already-compliant', reason: 'the security group no longer exists' };
   const exemption = readExemption(group.tags, policy.exemption, now);
@@ -157,53 +192,71 @@ export function evaluateSecurityGroup(
     return { status: 'exempt', reason: `${group.groupId} is exempt until ${exemption.until}: ${exemption.reason}` };
   }
   const matched = new Map<string, SgRule>();
+  const narrow = new Map<string, SgRule>();
   let allowed = 0;
   let egress = 0;
+  let askedAny = false;
   const closedLists = new Set<string>();
   for (const candidate of candidates) {
-    // What the event asked for must admit the internet itself (a prefix list by its entries): a rule
-    // that only became world-open by a later edit is that edit's event to judge.
-    if (!isWorldOpen(candidate, policy, lists)) {
-      if (candidate.prefixListId) closedLists.add(candidate.prefixListId);
-      continue;
-    }
     const live = candidate.ruleId
       ? liveRules.filter((r) => r.ruleId === candidate.ruleId)
       : liveRules.filter((r) => isSamePermission(r, candidate));
+    // What the event asked for must admit the internet itself (a prefix list by its entries): a rule
+    // that only became world-open by a later edit is that edit's event to judge.
+    const asked = isWorldOpen(candidate, policy, lists);
+    askedAny ||= asked;
+    if (!asked && candidate.prefixListId) closedLists.add(candidate.prefixListId);
     for (const rule of live) {
       // ModifySecurityGroupRules does not say whether a rule is egress; only the live rule does.
       if (rule.isEgress) {
-        egress += 1;
+        if (asked || tierOf(group.tags, policy) !== undefined) egress += 1;
         continue;
       }
       if (!isWorldOpen(rule, policy, lists)) {
-        // A prefix list with no entry that is the internet; or a rule modified again since.
+        // Narrow: a tier skip, if anything (below). A prefix list with no entry that is the internet; or a
+        // rule modified again since.
         if (rule.prefixListId) closedLists.add(rule.prefixListId);
+        narrow.set(rule.ruleId, rule);
         continue;
       }
+      if (!asked) continue;
       if (isAllowedPublic(rule, group, policy)) allowed += 1;
       else matched.set(rule.ruleId, rule);
     }
   }
-  if (matched.size === 0) {
+  const tier = tierOf(group.tags, policy);
+  const skips = tier === undefined ? [] : findTierSkips(group, [...narrow.values()], policy, tiers, lists);
+  if (matched.size === 0 && skips.length === 0) {
     if (allowed > 0) {
       return { status: 'ignored', reason: `${group.groupId} is the public tier (${publicTierBasis(group, policy)}) and the rule is on an allowed port` };
     }
     if (egress > 0) return { status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' };
+    // Why no tier skip, when tiers were judged (a tier's group, with a view) or could not be (no tier).
+    const tiersWhy =
+      policy.tiers.chain.length === 0 || narrow.size === 0
+        ? ''
+        : tier === undefined
+          ? `; ${group.groupId} is in no tier of the policy`
+          : tiers === NO_TIER_VIEW
+            ? ''
+            : `; no source is in a tier the ${tier} tier may not be reached from (only ${allowedFrom(tier, policy).join(' and ')})`;
     if (closedLists.size > 0) {
-      return { status: 'ignored', reason: `no entry of ${[...closedLists].join(', ')} is open to the internet` };
+      return { status: 'ignored', reason: `no entry of ${[...closedLists].join(', ')} is open to the internet${tiersWhy}` };
     }
+    if (!askedAny && candidates.length > 0) return { status: 'ignored', reason: `no rule asked for is open to the internet${tiersWhy}` };
     return { status: 'already-compliant', reason: 'the world-open rules are already gone' };
   }
   const rules = [...matched.values()];
   const note = exemption.problem ? ` (${exemption.problem})` : '';
   // Say why the rest stays: the reader sees the public tier's basis (tag or load balancer) either way.
   const kept = allowed > 0 ? `; ${allowed} on allowed ports kept: the public tier (${publicTierBasis(group, policy)})` : '';
-  return {
-    status: 'drift',
-    drift: { kind: 'sg-world-open', groupId: group.groupId, rules },
-    reason: `${group.groupId} admits ${rules.map((r) => describeRule(r, policy, lists)).join(', ')}${note}${kept}`,
-  };
+  const drifts: SgDrift[] = [
+    ...(rules.length > 0 ? [{ kind: 'sg-world-open' as const, groupId: group.groupId, rules }] : []),
+    ...(tier !== undefined && skips.length > 0 ? [tierDrift(group, tier, skips)] : []),
+  ];
+  const open = rules.length > 0 ? `${group.groupId} admits ${rules.map((r) => describeRule(r, policy, lists)).join(', ')}` : '';
+  const skipped = tier !== undefined && skips.length > 0 ? `${rules.length > 0 ? '; it also admits ' : `${group.groupId} admits `}${describeSkips(tier, skips, policy)}` : '';
+  return { status: 'drift', drifts, reason: `${open}${skipped}${note}${kept}` };
 }
 
 /** Every world-open ingress rule the policy does not allow: what a sweep reverts without an event. */
@@ -216,9 +269,19 @@ export function findWorldOpenRules(
   return liveRules.filter((r) => !r.isEgress && isWorldOpen(r, policy, lists) && !isAllowedPublic(r, group, policy));
 }
 
-/** The revert: revoke exactly the drift's rules, by id. */
-export const planSgRevert = (drift: Extract<Drift, { kind: 'sg-world-open' }>): Action => ({
-  type: 'revoke-ingress',
-  groupId: drift.groupId,
-  ruleIds: drift.rules.map((r) => r.ruleId),
-});
+/**
+ * The ingress rules of a tier's group that let a tier skip one, the world-open ones left to
+ * `findWorldOpenRules`: what a sweep and a runbook revert without an event.
+ */
+export const findTierSkipRules = (group: SecurityGroup, liveRules: readonly SgRule[], policy: Policy, tiers: TierView, lists: PrefixLists = NO_PREFIX_LISTS): SgRule[] =>
+  findTierSkips(group, liveRules.filter((r) => !r.isEgress && !isWorldOpen(r, policy, lists)), policy, tiers, lists).map((k) => k.rule);
+
+/** The revert: revoke exactly the drifts' rules of one group, by id, in one call. */
+export const planSgRevert = (drift: SgDrift | readonly SgDrift[]): Action => {
+  const drifts: readonly SgDrift[] = Array.isArray(drift) ? drift : [drift as SgDrift];
+  return {
+    type: 'revoke-ingress',
+    groupId: drifts[0]?.groupId ?? '',
+    ruleIds: drifts.flatMap((d) => d.rules.map((r) => r.ruleId)),
+  };
+};

@@ -176,7 +176,7 @@ async function settle(
 const resourcesOf = (findings: readonly Finding[]): string[] => {
   const ids = findings.flatMap((f) => {
     const d = f.drift;
-    if (d.kind === 'sg-world-open') return [d.groupId];
+    if (d.kind === 'sg-world-open' || d.kind === 'sg-tier-skip') return [d.groupId];
     if (d.kind === 'isolated-subnet-on-internet-table')
       return [d.routeTableId, d.subnetId, ...(d.isolatedRouteTableId ? [d.isolatedRouteTableId] : [])];
     return [d.routeTableId, ...d.subnetIds];

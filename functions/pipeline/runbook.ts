@@ -14,12 +14,12 @@ import {
   hasJudgedRoute,
 } from '../core/route-table.js';
 import { type RunbookActionName, type RunbookPayload, RunbookPayloadError } from '../core/runbook.js';
-import { findWorldOpenRules, prefixListsOf } from '../core/security-group.js';
+import { findTierSkipRules, findWorldOpenRules, prefixListsOf } from '../core/security-group.js';
 import type { PipelineDeps } from './deps.js';
 import { describeError, failureAction, makeOutcome } from './outcomes.js';
 import { placeDeps } from './place.js';
 import { applyFindings } from './route-table.js';
-import { readPrefixLists, revertWorldOpen } from './security-group.js';
+import { readPrefixLists, revertWorldOpen, type TierReader, tierReader } from './security-group.js';
 import { loadBalancerIndex, withPublicTier } from './public-tier.js';
 import { type SweepScan, sweep } from './sweep.js';
 import { definedOnly } from '../core/defined.js';
@@ -118,12 +118,15 @@ export async function revertGroup(
   rules: readonly SgRule[],
   trigger: Trigger,
   deps: PipelineDeps,
+  tiers: TierReader = tierReader(deps),
 ): Promise<Outcome | undefined> {
   const lists = await readPrefixLists(prefixListsOf(rules), deps.network);
   const judged = await withPublicTier(group, rules, deps, lists);
   const open = findWorldOpenRules(judged, rules, deps.policy, lists);
-  if (open.length === 0) return undefined;
-  return revertWorldOpen(open.map(asCandidate), judged, rules, group.groupId, trigger, deps, false, lists);
+  const view = await tiers.read(judged, rules, lists);
+  const skips = findTierSkipRules(judged, rules, deps.policy, view, lists);
+  if (open.length === 0 && skips.length === 0) return undefined;
+  return revertWorldOpen([...open, ...skips].map(asCandidate), judged, rules, group.groupId, trigger, deps, false, lists, view);
 }
 
 /** `revert-security-group`: DescribeSecurityGroups and DescribeSecurityGroupRules in parallel, then the revert. */
@@ -170,7 +173,7 @@ export async function revertVpcRouteDrift(
   const outcomes: Outcome[] = [];
   for (const finding of findings) {
     const drift = finding.drift;
-    if (drift.kind === 'sg-world-open') continue; // never a route table's; narrows the type
+    if (drift.kind === 'sg-world-open' || drift.kind === 'sg-tier-skip') continue; // never a route table's; narrows the type
     const table = tables.find((t) => t.routeTableId === drift.routeTableId) as RouteTable;
     try {
       outcomes.push(await applyFindings([finding], [table], trigger, deps, { changeTimeKnown: false }));

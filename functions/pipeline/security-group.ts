@@ -1,15 +1,19 @@
 import type { Change, RequestedRule } from '../core/change.js';
 import { VerificationError } from '../core/errors.js';
-import type { NetworkApi, SecurityGroup, SgRule } from '../core/network.js';
+import type { NetworkApi, SecurityGroup, SgRule, Subnet } from '../core/network.js';
 import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import {
   evaluateSecurityGroup,
+  isSamePermission,
+  isWorldOpen,
   NO_PREFIX_LISTS,
   type PrefixLists,
   planSgRevert,
   prefixListsOf,
+  tierCandidates,
   worldOpenCandidates,
 } from '../core/security-group.js';
+import { NO_TIER_VIEW, type TierView, tierOf, tierSubnets } from '../core/tiers.js';
 import type { PipelineDeps, Remediators } from './deps.js';
 import { remediatePrefixList } from './prefix-list.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
@@ -30,19 +34,77 @@ export async function readPrefixLists(ids: readonly string[], network: NetworkAp
   return new Map(ids.map((id, i) => [id, entries[i] ?? []]));
 }
 
+/** Reads tier views, keeping what it read (a VPC's subnets, groups' tags) for the next group judged. */
+export interface TierReader {
+  /** Groups already read (a sweep's page): their tiers need no call. */
+  know(groups: readonly SecurityGroup[]): void;
+  read(group: SecurityGroup | undefined, rules: readonly SgRule[], lists: PrefixLists): Promise<TierView>;
+  /** A VPC's subnets (DescribeSubnets), read once per reader: a sweep's route tables and ACLs use them too. */
+  subnetsOf(vpcId: string): Promise<Subnet[]>;
+}
+
 /**
- * Reverts world-open ingress that a change added: two reads in parallel (the group's tags, its
- * rules), then the entries of any prefix list a candidate rule names, one revoke by rule id,
- * verified by the revoke's own response where EC2 lists the revoked rules, else by reading the
- * rules again.
+ * What the sources of a tier's group are in, for the rules to judge that are not open to the internet:
+ * the subnets of the group's VPC (DescribeSubnets: their tags and IPv4 CIDRs) when a rule names a CIDR
+ * or a prefix list, and the referenced groups (DescribeSecurityGroups: their tags), read in parallel,
+ * each once per reader. No call for a group in no tier, or when every rule is world-open. A failed read
+ * throws: a rule is never judged on a view LayerGuard could not read. A referenced group that does not
+ * exist here (another account's, or deleted) is in no tier.
+ */
+export function tierReader(deps: PipelineDeps): TierReader {
+  const { network, policy } = deps;
+  const subnetsOf = new Map<string, Promise<Subnet[]>>();
+  const groupsById = new Map<string, Promise<SecurityGroup | undefined>>();
+  const groupOf = (groupId: string): Promise<SecurityGroup | undefined> => {
+    let read = groupsById.get(groupId);
+    if (!read) groupsById.set(groupId, (read = network.getSecurityGroup({ groupId })));
+    return read;
+  };
+  const vpcSubnets = (vpcId: string): Promise<Subnet[]> => {
+    let read = subnetsOf.get(vpcId);
+    if (!read) subnetsOf.set(vpcId, (read = network.listSubnets(vpcId)));
+    return read;
+  };
+  return {
+    subnetsOf: vpcSubnets,
+    know(groups) {
+      for (const g of groups) groupsById.set(g.groupId, Promise.resolve(g));
+    },
+    async read(group, rules, lists) {
+      const tier = group ? tierOf(group.tags, policy) : undefined;
+      if (!group || tier === undefined) return NO_TIER_VIEW;
+      const narrow = rules.filter((r) => !r.isEgress && !isWorldOpen(r, policy, lists));
+      const referenced = [...new Set(narrow.flatMap((r) => (r.referencedGroupId !== undefined ? [r.referencedGroupId] : [])))];
+      const byCidr = narrow.some((r) => r.cidrIpv4 !== undefined || r.prefixListId !== undefined);
+      if (referenced.length === 0 && !byCidr) return NO_TIER_VIEW;
+      const [subnets, groups] = await Promise.all([
+        byCidr && group.vpcId ? vpcSubnets(group.vpcId) : Promise.resolve([]),
+        Promise.all(referenced.map((id) => (id === group.groupId ? Promise.resolve(group) : groupOf(id)))),
+      ]);
+      const groupTiers = new Map<string, string>();
+      for (const g of groups) {
+        const t = g ? tierOf(g.tags, policy) : undefined;
+        if (g && t !== undefined) groupTiers.set(g.groupId, t);
+      }
+      return { groupTiers, subnets: tierSubnets(subnets, policy) };
+    },
+  };
+}
+
+/**
+ * Reverts ingress that a change added and the policy forbids (world-open, or a tier skipped): two reads
+ * in parallel (the group's tags, its rules), then the entries of any prefix list a candidate rule
+ * names and, for a tier's group, what its sources are in; one revoke by rule id, verified by the
+ * revoke's own response where EC2 lists the revoked rules, else by reading the rules again.
  */
 export async function remediateSecurityGroup(change: SgChange, trigger: Trigger, deps: PipelineDeps): Promise<Outcome> {
   const { network, policy } = deps;
-  const candidates = worldOpenCandidates(change.rules, policy);
+  const candidates = [...new Set([...worldOpenCandidates(change.rules, policy), ...tierCandidates(change.rules, policy)])];
   const named = change.groupId ?? change.groupName ?? '';
   if (candidates.length === 0) {
-    // Decided from the request alone: nothing it asked for is open to the internet, so no call is needed.
-    return makeOutcome(trigger, 'ignored', 'no rule in the request is open to the internet', { resources: [named] });
+    // Decided from the request alone: nothing it asked for is open to the internet or may name a tier, so no call is needed.
+    const why = policy.tiers.chain.length > 0 ? ', or names a group or a CIDR of the tiers\' address space' : '';
+    return makeOutcome(trigger, 'ignored', `no rule in the request is open to the internet${why}`, { resources: [named] });
   }
 
   const [group, liveRules] = change.groupId
@@ -54,7 +116,9 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
   const ids = new Set(candidates.flatMap((c) => (c.ruleId ? [c.ruleId] : [])));
   const lists = await readPrefixLists(prefixListsOf([...candidates, ...liveRules.filter((r) => ids.has(r.ruleId))]), network);
   const judged = await withPublicTier(group, candidates, deps, lists);
-  const outcome = await revertWorldOpen(candidates, judged, liveRules, named, trigger, deps, true, lists);
+  const asked = liveRules.filter((r) => candidates.some((c) => (c.ruleId ? c.ruleId === r.ruleId : isSamePermission(r, c))));
+  const tiers = await tierReader(deps).read(judged, asked, lists);
+  const outcome = await revertWorldOpen(candidates, judged, liveRules, named, trigger, deps, true, lists, tiers);
   if (change.eventName !== 'ModifySecurityGroupRules' || outcome.outcome !== 'remediated') return outcome;
   // CloudTrail records only a modified rule's new definition, so revoking is the only safe revert.
   const ruleIds = outcome.actions.flatMap((a) => (a.type === 'revoke-ingress' ? a.ruleIds : []));
@@ -79,27 +143,28 @@ export async function revertWorldOpen(
   deps: PipelineDeps,
   changeTimeKnown = true,
   lists: PrefixLists = NO_PREFIX_LISTS,
+  tiers: TierView = NO_TIER_VIEW,
 ): Promise<Outcome> {
   const { network, policy } = deps;
   const groupId = group?.groupId ?? named;
   const before = state(groupId, liveRules);
-  const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock(), lists);
+  const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock(), lists, tiers);
   if (decision.status !== 'drift') {
     return makeOutcome(trigger, decision.status, decision.reason, { resources: [groupId], before, after: before });
   }
 
-  const plan = planSgRevert(decision.drift);
+  const plan = planSgRevert(decision.drifts);
   if (policy.mode === 'dry-run') {
     return makeOutcome(trigger, 'dry-run', `would revoke: ${decision.reason}`, {
       resources: [groupId],
-      drift: [decision.drift],
+      drift: [...decision.drifts],
       actions: [{ ...plan, result: 'skipped' }],
       before,
       after: before,
     });
   }
 
-  const ruleIds = decision.drift.rules.map((r) => r.ruleId);
+  const ruleIds = decision.drifts.flatMap((d) => d.rules.map((r) => r.ruleId));
   const revoke = await network.revokeIngress(groupId, ruleIds);
   let result = revoke.result;
   let after: SgRule[];
@@ -124,9 +189,9 @@ export async function revertWorldOpen(
   const action: Action = { ...plan, result };
   const now = deps.clock();
   if (result === 'already-gone') {
-    return makeOutcome(trigger, 'already-compliant', 'the world-open rules were gone before LayerGuard revoked them', {
+    return makeOutcome(trigger, 'already-compliant', 'the rules were gone before LayerGuard revoked them', {
       resources: [groupId],
-      drift: [decision.drift],
+      drift: [...decision.drifts],
       actions: [action],
       before,
       after: { ...state(groupId, after), verifiedBy },
@@ -134,7 +199,7 @@ export async function revertWorldOpen(
   }
   return makeOutcome(trigger, 'remediated', `revoked: ${decision.reason}`, {
     resources: [groupId],
-    drift: [decision.drift],
+    drift: [...decision.drifts],
     actions: [action],
     before,
     after: { ...state(groupId, after), verifiedBy },

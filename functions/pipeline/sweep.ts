@@ -4,6 +4,7 @@ import { applyAclFindings } from './network-acl.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
 import { hasJudgedRoute } from '../core/route-table.js';
 import { failedOutcome, type RunbookDeps, revertGroup, revertVpcRouteDrift } from './runbook.js';
+import { tierReader } from './security-group.js';
 
 /** How many groups (or VPCs) a sweep works on at once, unless told otherwise. */
 export const DEFAULT_SWEEP_CONCURRENCY = 4;
@@ -49,8 +50,9 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  *
  * - security groups: DescribeSecurityGroups page by page (the page carries the tags, so the group is
  *   never described again), then DescribeSecurityGroupRules per group (unavoidable: the rules are
- *   not in the group's description), at most `concurrency` groups at once, one page at a time;
- *   RevokeSecurityGroupIngress only where there is drift;
+ *   not in the group's description), at most `concurrency` groups at once, one page at a time; for a
+ *   tier's group whose rules name a CIDR or a prefix list, DescribeSubnets once per VPC, and a
+ *   referenced group of a later page described once; RevokeSecurityGroupIngress only where there is drift;
  * - route tables: DescribeRouteTables page by page (routes and associations included), then one
  *   DescribeSubnets per VPC, and only for a VPC that has a route to a forbidden target at all (no
  *   other VPC can have drift); drift per VPC is reverted one change after another, at most
@@ -73,13 +75,17 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   const outcomes: Outcome[] = [];
   let securityGroups = 0;
 
+  // One tier reader for the sweep: each VPC's subnets read once, and the groups of each page known
+  // without a call (a rule may reference a group of a later page: that one is read).
+  const tiers = tierReader(deps);
   try {
     for await (const page of network.pageSecurityGroups(filter)) {
       securityGroups += page.length;
+      tiers.know(page);
       const results = await mapLimit(page, limit, async (group) => {
         try {
           const rules = await network.listRules(group.groupId);
-          return await revertGroup(group, rules, trigger, deps);
+          return await revertGroup(group, rules, trigger, deps, tiers);
         } catch (error) {
           return failedOutcome(trigger, error, [group.groupId], `sweeping ${group.groupId}`);
         }
@@ -99,16 +105,9 @@ export async function sweep(vpcId: string | undefined, trigger: Trigger, deps: R
   const byVpc = new Map<string, RouteTable[]>();
   for (const t of tables) byVpc.set(t.vpcId, [...(byVpc.get(t.vpcId) ?? []), t]);
   const suspect = [...byVpc].filter(([, vpcTables]) => vpcTables.some((t) => hasJudgedRoute(t, policy)));
-  // One DescribeSubnets per VPC, whether its route tables or its network ACLs need the subnets' tags.
-  const subnetReads = new Map<string, Promise<Subnet[]>>();
-  const subnetsOf = (vpc: string): Promise<Subnet[]> => {
-    let read = subnetReads.get(vpc);
-    if (!read) {
-      read = network.listSubnets(vpc);
-      subnetReads.set(vpc, read);
-    }
-    return read;
-  };
+  // One DescribeSubnets per VPC, whether its tiers' groups, its route tables or its network ACLs need
+  // the subnets' tags (the tier reader keeps each VPC's read).
+  const subnetsOf = (vpc: string): Promise<Subnet[]> => tiers.subnetsOf(vpc);
   const perVpc = await mapLimit(suspect, limit, async ([vpc, vpcTables]) => {
     try {
       const subnets = await subnetsOf(vpc);

@@ -118,7 +118,7 @@ function decide(event: unknown, state: LiveState, now: Date): string {
       const candidates = worldOpenCandidates(change.rules, DEFAULT_POLICY);
       if (candidates.length === 0) return 'ignored';
       const d = evaluateSecurityGroup(candidates, state.group, state.rules, DEFAULT_POLICY, now);
-      return d.status === 'drift' ? planSgRevert(d.drift).type : d.status;
+      return d.status === 'drift' ? planSgRevert(d.drifts).type : d.status;
     }
     case 'route': {
       const d = evaluateRoute(change, state.table, state.tables, state.subnets, DEFAULT_POLICY, now);

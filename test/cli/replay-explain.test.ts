@@ -70,10 +70,12 @@ describe('layerguard explain', { timeout: 60_000 }, () => {
     expect(out.candidates).toEqual([expect.stringContaining('tcp/22 from 0.0.0.0/0')]);
   });
 
-  it('a narrow CIDR matches no rule and has no candidate', () => {
+  it('a narrow private CIDR matches the rule (tiers are judged by default) and is a tier candidate, not a world-open one', () => {
     const out = JSON.parse(layerguard('explain', '--json', join(EVENTS_DIR, 'AuthorizeSecurityGroupIngress/narrow-cidr.json')).stdout);
-    expect(out.triggers).toEqual([]);
-    expect(out.candidates).toEqual([]);
+    expect(out.triggers).toEqual(['security-group']);
+    expect(out.candidates).toEqual([
+      "sg-0a1b2c3d4e5f67002: tcp/8080 from 10.0.11.0/24 (sgr-0a1b2c3d4e5f6e109): drift if the group is in a tier that its source's tier may not reach (policy.tiers)",
+    ]);
   });
 
   it('a failed call: no rule, and the reason it is ignored', () => {

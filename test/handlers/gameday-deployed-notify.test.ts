@@ -323,17 +323,18 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
       expect(run.card.scenarios.map((s) => [s.name, s.outcome, s.notified, s.passed, s.reason])).toEqual([
         ['ssh-open-to-world', 'remediated', true, true, expect.stringMatching(/outcome arrived on the outcomes queue/)],
         ['igw-route-on-database-table', 'remediated', true, true, expect.stringMatching(/outcome arrived/)],
-        // No deployed rule matches a narrow CIDR: no outcome, judged by the state as before.
+        // The security-group rule passes every IPv4 CIDR while tiers are judged (the default): the handler
+        // reads the tiers, leaves the app subnet's rule on the database tier, and says so on the queue.
         [
           'control-narrow-cidr',
           'ignored',
-          false,
           true,
-          'untouched after 3 s (outcome inferred from the state); no outcome for it on the outcomes queue within 3 s',
+          true,
+          expect.stringMatching(/^untouched after 3 s; LayerGuard's outcome arrived on the outcomes queue .*: no rule asked for is open to the internet; no source is in a tier the database tier may not be reached from \(only application and database\)$/),
         ],
         ['control-exempt-group', 'exempt', true, true, expect.stringMatching(/outcome arrived/)],
       ]);
-      expect(run.card.scenarios[2]?.secondsToNotify).toBeNull();
+      // Every scenario here is now told on the queue (the narrow control too): each has a time to notify.
       for (const s of run.card.scenarios.filter((x) => x.notified)) {
         // Not before the stand-in stack acted (300 ms), and soon after.
         expect(s.secondsToNotify, s.name).toBeGreaterThanOrEqual(0.3);
@@ -383,7 +384,7 @@ describe.skipIf(!endpoint)(`deployed game day, time to notify (moto ${endpoint ?
       await Promise.all(handled);
       expect(run.card.scenarios.map((s) => [s.name, s.expected, s.outcome, s.reverted, s.notified, s.passed])).toEqual([
         ['ssh-open-to-world', 'dry-run', 'dry-run', false, true, true],
-        ['control-narrow-cidr', 'ignored', 'ignored', false, false, true],
+        ['control-narrow-cidr', 'ignored', 'ignored', false, true, true],
       ]);
       expect(run.card).toMatchObject({ verdict: 'pass', mode: 'dry-run', modeSource: 'layerguard.config.json' });
       expect(run.leftovers).toEqual([]);

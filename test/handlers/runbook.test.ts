@@ -63,9 +63,21 @@ const open: SecurityGroupRule[] = [
   { SecurityGroupRuleId: RDP, GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, CidrIpv6: '::/0' },
 ];
 
+const WEB = 'sg-0a1b2c3d4e5f67001';
+
 beforeEach(() => {
   ec2.on(DescribeSecurityGroupsCommand).resolves({
     SecurityGroups: [{ GroupId: APP, GroupName: 'app-tier', VpcId: VPC, Tags: [{ Key: 'Tier', Value: 'Application' }] }],
+  });
+  // The app tier is a tier: its narrow sources are judged on the web group's tags and the VPC's subnets.
+  ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [WEB] }).resolves({
+    SecurityGroups: [{ GroupId: WEB, GroupName: 'web-tier', VpcId: VPC, Tags: [{ Key: 'Tier', Value: 'Web' }] }],
+  });
+  ec2.on(DescribeSubnetsCommand).resolves({
+    Subnets: [
+      { SubnetId: 'subnet-0a1b2c3d4e5f6b001', VpcId: VPC, CidrBlock: '10.0.1.0/24', Tags: [{ Key: 'Tier', Value: 'Web' }] },
+      { SubnetId: 'subnet-0a1b2c3d4e5f6b011', VpcId: VPC, CidrBlock: '10.0.11.0/24', Tags: [{ Key: 'Tier', Value: 'Application' }] },
+    ],
   });
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, ...open] });
   ec2.on(RevokeSecurityGroupIngressCommand).resolves({
@@ -102,9 +114,12 @@ describe('runbook handler: revert-security-group', () => {
     expect(outcome?.eventId).toBe(result.runbookId);
     expect(outcome?.secondsOpen).toBeUndefined(); // the change's time is unknown to a runbook
 
-    // Exactly: DescribeSecurityGroups by id, DescribeSecurityGroupRules by group, one revoke by rule ids.
-    expect(ec2.calls()).toHaveLength(3);
+    // Exactly: DescribeSecurityGroups by id, DescribeSecurityGroupRules by group; for the app tier's narrow
+    // sources (the web group, an app subnet's CIDR) the VPC's subnets and the web group; one revoke by rule ids.
+    expect(ec2.calls()).toHaveLength(5);
     expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [APP] });
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [WEB] });
+    expect(ec2).toHaveReceivedCommandWith(DescribeSubnetsCommand, { Filters: [{ Name: 'vpc-id', Values: [VPC] }] });
     expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0]?.args[0].input).toMatchObject({
       Filters: [{ Name: 'group-id', Values: [APP] }],
     });
@@ -116,7 +131,7 @@ describe('runbook handler: revert-security-group', () => {
     expect(events.calls()).toHaveLength(0);
   });
 
-  it('dryRun: the two reads only, a dry-run outcome with the planned revoke', async () => {
+  it('dryRun: the reads only, a dry-run outcome with the planned revoke', async () => {
     const result = await handler({ action: 'revert-security-group', groupId: APP, dryRun: true }, context);
     expect(result.dryRun).toBe(true);
     expect(result.outcomes[0]).toMatchObject({
@@ -124,7 +139,30 @@ describe('runbook handler: revert-security-group', () => {
       actions: [{ type: 'revoke-ingress', ruleIds: [SSH, RDP], result: 'skipped' }],
     });
     expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 0);
-    expect(ec2.calls()).toHaveLength(2);
+    expect(ec2.calls()).toHaveLength(4);
+  });
+
+  it('the web subnet’s CIDR on the app tier is allowed; the database tier’s subnet on the web tier is a tier skip', async () => {
+    const DB_SUBNET_RULE = 'sgr-0a1b2c3d4e5f6e150';
+    ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [{ GroupId: WEB, GroupName: 'web-tier', VpcId: VPC, Tags: [{ Key: 'Tier', Value: 'Web' }] }],
+    });
+    ec2.on(DescribeSubnetsCommand).resolves({
+      Subnets: [{ SubnetId: 'subnet-0a1b2c3d4e5f6b021', VpcId: VPC, CidrBlock: '10.0.21.0/24', Tags: [{ Key: 'Tier', Value: 'Database' }] }],
+    });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [
+        { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f69101', GroupId: WEB, IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0' },
+        { SecurityGroupRuleId: DB_SUBNET_RULE, GroupId: WEB, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '10.0.21.0/24' },
+      ],
+    });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: DB_SUBNET_RULE, GroupId: WEB }] });
+    const result = await handler({ action: 'revert-security-group', groupId: WEB, dryRun: false }, context);
+    expect(result.outcomes[0]).toMatchObject({
+      outcome: 'remediated',
+      drift: [{ kind: 'sg-tier-skip', groupId: WEB, tier: 'web', reached: { [DB_SUBNET_RULE]: 'database (subnet-0a1b2c3d4e5f6b021)' } }],
+      actions: [{ type: 'revoke-ingress', groupId: WEB, ruleIds: [DB_SUBNET_RULE], result: 'done' }],
+    });
   });
 
   it('a group with nothing world-open: already-compliant, no mutating call', async () => {

@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   EC2Client,
   GetManagedPrefixListEntriesCommand,
   RevokeSecurityGroupIngressCommand,
@@ -152,8 +153,6 @@ describe('security-group handler', () => {
   });
 
   it.each([
-    ['a private CIDR', 'AuthorizeSecurityGroupIngress/narrow-cidr.json'],
-    ['a group reference', 'AuthorizeSecurityGroupIngress/group-reference.json'],
     ['a failed call', 'AuthorizeSecurityGroupIngress/failed-call.json'],
     ['its own action', 'AuthorizeSecurityGroupIngress/own-action.json'],
   ])('%s: ignored with no EC2 call at all', async (_name, path) => {
@@ -276,13 +275,14 @@ describe('security-group handler: a rule whose source is a managed prefix list',
     expect(outcome.reason).toBe(`revoked: ${APP} admits tcp/22 from ${EVERYWHERE} (0.0.0.0/0)`);
   });
 
-  it('a list of office ranges: ignored after reading it, no mutating call', async () => {
+  it('a list of office ranges: ignored after reading it (and, the app tier being a tier, the VPC’s subnets its entries could name), no mutating call', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...appRules, listRule('sgr-0a1b2c3d4e5f6e10b', OFFICE, 443)] });
     ec2.on(GetManagedPrefixListEntriesCommand).resolves({ Entries: [{ Cidr: '203.0.113.0/24' }, { Cidr: '10.8.0.0/16' }] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-0a1b2c3d4e5f6b001', VpcId: 'vpc-0a1b2c3d4e5f60001', CidrBlock: '10.0.1.0/24', Tags: [{ Key: 'Tier', Value: 'Web' }] }] });
     const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/prefix-list.json'), context)) as Outcome;
     expect(outcome.outcome).toBe('ignored');
-    expect(outcome.reason).toBe(`no entry of ${OFFICE} is open to the internet`);
-    expect(names()).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'GetManagedPrefixListEntries']);
+    expect(outcome.reason).toBe(`no entry of ${OFFICE} is open to the internet; no source is in a tier the application tier may not be reached from (only web and application)`);
+    expect(names()).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'GetManagedPrefixListEntries', 'DescribeSubnets']);
     expect(mutating()).toBe(0);
   });
 
@@ -334,6 +334,97 @@ describe('security-group handler: the public tier as AWS shows it (the deployed 
     expect(elbv2).toHaveReceivedCommandTimes(DescribeLoadBalancersCommand, 1);
     expect(classic).toHaveReceivedCommandTimes(DescribeClassicLoadBalancersCommand, 1);
     expect(mutating()).toBe(0);
+  });
+});
+
+/*
+ * Tier-to-tier reachability (policy.tiers, the default chain web -> application -> database by the Tier
+ * tag): the three-tier VPC of the samples. DescribeSubnets is read with the VPC's id as a filter
+ * (`Filters: [{ Name: 'vpc-id' }]`, the SDK's DescribeSubnetsRequest); a referenced group by its id.
+ */
+describe('security-group handler: tiers', () => {
+  const VPC = 'vpc-0a1b2c3d4e5f60001';
+  const WEB = 'sg-0a1b2c3d4e5f67001';
+  const DB = 'sg-0a1b2c3d4e5f67003';
+  const sdkGroup = (GroupId: string, GroupName: string, Tier: string) => ({ GroupId, GroupName, VpcId: VPC, Tags: [{ Key: 'Tier', Value: Tier }] });
+  const subnets = [
+    { SubnetId: 'subnet-0a1b2c3d4e5f6b001', VpcId: VPC, CidrBlock: '10.0.1.0/24', Tags: [{ Key: 'Tier', Value: 'Web' }] },
+    { SubnetId: 'subnet-0a1b2c3d4e5f6b011', VpcId: VPC, CidrBlock: '10.0.11.0/24', Tags: [{ Key: 'Tier', Value: 'Application' }] },
+    { SubnetId: 'subnet-0a1b2c3d4e5f6b021', VpcId: VPC, CidrBlock: '10.0.21.0/24', Tags: [{ Key: 'Tier', Value: 'Database' }] },
+  ];
+  const dbRule = (SecurityGroupRuleId: string, source: Partial<SecurityGroupRule>, FromPort = 3306): SecurityGroupRule => ({
+    SecurityGroupRuleId, GroupId: DB, IsEgress: false, IpProtocol: 'tcp', FromPort, ToPort: FromPort, ...source,
+  });
+  const fromApp = dbRule('sgr-0a1b2c3d4e5f69301', { ReferencedGroupInfo: { GroupId: APP } });
+  const callNames = () => ec2.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
+
+  beforeEach(() => {
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [DB] }).resolves({ SecurityGroups: [sdkGroup(DB, 'db-tier', 'Database')] });
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [WEB] }).resolves({ SecurityGroups: [sdkGroup(WEB, 'web-tier', 'Web')] });
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [APP] }).resolves({ SecurityGroups: [sdkGroup(APP, 'app-tier', 'Application')] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
+  });
+
+  it('the web group admitted to the database tier: revoked by id, after the group, its rules and the web group are read', async () => {
+    const skip = dbRule('sgr-0a1b2c3d4e5f6e401', { ReferencedGroupInfo: { GroupId: WEB, UserId: '111122223333' } });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [fromApp, skip] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: skip.SecurityGroupRuleId, GroupId: DB }] });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/tier-skip-web-group-on-db.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(outcome.drift).toEqual([
+      expect.objectContaining({ kind: 'sg-tier-skip', groupId: DB, tier: 'database', reached: { [skip.SecurityGroupRuleId as string]: `web (${WEB})` } }),
+    ]);
+    expect(callNames()).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups', 'RevokeSecurityGroupIngress']);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[1]?.args[0].input).toEqual({ GroupIds: [WEB] });
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: DB, SecurityGroupRuleIds: [skip.SecurityGroupRuleId] });
+    expect(outcome.reason).toBe(`revoked: ${DB} admits tcp/3306 from ${WEB} (in web (${WEB})): the database tier may be reached from application and database only`);
+  });
+
+  it('a web subnet’s CIDR on the database tier: revoked, after the VPC’s subnets are read', async () => {
+    const skip = dbRule('sgr-0a1b2c3d4e5f6e402', { CidrIpv4: '10.0.1.0/24' });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [fromApp, skip] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: skip.SecurityGroupRuleId, GroupId: DB }] });
+    const outcome = (await handler(sample('AuthorizeSecurityGroupIngress/tier-skip-web-subnet-on-db.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(callNames()).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeSubnets', 'RevokeSecurityGroupIngress']);
+    expect(ec2.commandCalls(DescribeSubnetsCommand)[0]?.args[0].input).toMatchObject({ Filters: [{ Name: 'vpc-id', Values: [VPC] }] });
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: DB, SecurityGroupRuleIds: [skip.SecurityGroupRuleId] });
+  });
+
+  it('controls: the app group on the database tier, an app subnet on the app tier, a peered range: ignored, no mutating call', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: [DB] }] }).resolves({
+      SecurityGroupRules: [fromApp, dbRule('sgr-0a1b2c3d4e5f6e10a', { ReferencedGroupInfo: { GroupId: APP } }, 5432), dbRule('sgr-0a1b2c3d4e5f6e403', { CidrIpv4: '172.31.0.0/16' })],
+    });
+    const reference = (await handler(sample('AuthorizeSecurityGroupIngress/group-reference.json'), context)) as Outcome;
+    expect(reference).toMatchObject({
+      outcome: 'ignored',
+      reason: 'no rule asked for is open to the internet; no source is in a tier the database tier may not be reached from (only application and database)',
+    });
+    const peered = (await handler(sample('AuthorizeSecurityGroupIngress/peered-cidr-on-db.json'), context)) as Outcome;
+    expect(peered.outcome).toBe('ignored');
+    ec2.on(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: [APP] }] }).resolves({
+      SecurityGroupRules: [...appRules, { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f6e109', GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, CidrIpv4: '10.0.11.0/24' }],
+    });
+    const narrow = (await handler(sample('AuthorizeSecurityGroupIngress/narrow-cidr.json'), context)) as Outcome;
+    expect(narrow.outcome).toBe('ignored');
+    expect(mutating()).toBe(0);
+  });
+
+  it('a narrow public CIDR (outside the tiers’ address space): ignored from the request alone, no EC2 call', async () => {
+    // The request and the rule EC2 created (the response) both name the CIDR.
+    const event = sample('AuthorizeSecurityGroupIngress/narrow-cidr.json') as unknown as {
+      detail: {
+        requestParameters: { ipPermissions: { items: Array<{ ipRanges: { items: Array<{ cidrIp: string }> } }> } };
+        responseElements: { securityGroupRuleSet: { items: Array<{ cidrIpv4: string }> } };
+      };
+    };
+    const range = event.detail.requestParameters.ipPermissions.items[0]?.ipRanges.items[0];
+    if (range) range.cidrIp = '203.0.113.0/24';
+    const created = event.detail.responseElements.securityGroupRuleSet.items[0];
+    if (created) created.cidrIpv4 = '203.0.113.0/24';
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome).toMatchObject({ outcome: 'ignored', reason: "no rule in the request is open to the internet, or names a group or a CIDR of the tiers' address space" });
+    expect(ec2.calls()).toHaveLength(0);
   });
 });
 

@@ -6,7 +6,12 @@ import {
   matchingRules,
   type RuleSpec,
 } from '../../functions/core/patterns.js';
-import { DEFAULT_POLICY, type PolicyInput, parsePolicy } from '../../functions/core/policy.js';
+import { DEFAULT_POLICY as TIERED_DEFAULT, type PolicyInput, parsePolicy as parseTiered } from '../../functions/core/policy.js';
+
+// Most of this file is about the world-open filter: policies without tiers, whose security-group
+// pattern filters CIDRs by the world-open bounds. The default, with tiers judged, is tested at the end.
+const parsePolicy = (input: PolicyInput = {}) => parseTiered({ tiers: { chain: [] }, ...input });
+const DEFAULT_POLICY = parsePolicy();
 import { loadEvent } from '../support/events.js';
 
 const ruleOf = (rules: RuleSpec[], name: RuleSpec['name']): RuleSpec => {
@@ -700,5 +705,54 @@ describe('the own-role exclusion with an organisation member role', () => {
   it('keeps a role of the same name in another partition', () => {
     const [rule] = buildRulePatterns(POLICY, { gameday: false, memberRole: { name: 'LayerGuardMember', partition: 'aws-cn' } });
     expect(matchesPattern(rule?.pattern, by(assumed('LayerGuardMember', '444455556666')))).toBe(true);
+  });
+});
+
+describe('the security-group pattern with tiers judged (the default policy)', () => {
+  // Tier-to-tier reachability: any IPv4 CIDR may name another tier's subnets and any group may be
+  // another tier's, which only the handler can read (the VPC's subnets, the group's tags).
+  const tiered = buildRulePatterns(parseTiered({ ownRoleArns: OWN_ARNS }), { gameday: false });
+  const sg = ruleOf(tiered, 'security-group');
+  const matches = (detail: Record<string, unknown>) => matchesPattern(sg.pattern, event(detail));
+  const pair = (group: Record<string, unknown>) => ({
+    eventName: 'AuthorizeSecurityGroupIngress',
+    requestParameters: { groupId: 'sg-0123456789abcdef0', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 3306, toPort: 3306, groups: { items: [group] }, ipRanges: {}, ipv6Ranges: {} }] } },
+  });
+
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['a narrow IPv4 CIDR (a web subnet?)', ingress({ v4: ['10.0.1.0/24'] }), true],
+    ['a public IPv4 CIDR (the handler drops it with no call)', ingress({ v4: ['203.0.113.0/24'] }), true],
+    ['the internet', ingress({ v4: ['0.0.0.0/0'] }), true],
+    ['a group by id (the SDK’s UserIdGroupPair.GroupId)', pair({ groupId: 'sg-0a1b2c3d4e5f67001' }), true],
+    ['a group by name (default VPC)', pair({ groupName: 'web-tier' }), true],
+    ['the flat form, a group by name', { eventName: 'AuthorizeSecurityGroupIngress', requestParameters: { groupId: 'sg-1', ipPermissions: {}, sourceSecurityGroupName: 'web-tier' } }, true],
+    ['ModifySecurityGroupRules to a group', modify({ IpProtocol: 'tcp', ReferencedGroupId: 'sg-0a1b2c3d4e5f67001' }), true],
+    ['ModifySecurityGroupRules to a narrow CIDR', modify({ IpProtocol: 'tcp', CidrIpv4: '10.0.1.0/24' }), true],
+    ['a narrow IPv6 CIDR (no tier is judged by IPv6)', ingress({ v6: ['2001:db8::/64'] }), false],
+    ['an empty groups object and no range', { eventName: 'AuthorizeSecurityGroupIngress', requestParameters: { groupId: 'sg-1', ipPermissions: { items: [{ ipProtocol: 'tcp', groups: {}, ipRanges: {}, ipv6Ranges: {} }] } } }, false],
+  ])('%s', (_name, detail, expected) => expect(matches(detail)).toBe(expected));
+
+  it('matches the rule EC2 created with a referenced group, whatever the request form (response)', () => {
+    const full = ruleOf(buildRulePatterns(parseTiered({ ownRoleArns: OWN_ARNS }), { gameday: false, maxPatternSize: 4096 }), 'security-group');
+    const detail = {
+      eventName: 'AuthorizeSecurityGroupIngress',
+      requestParameters: { groupId: 'sg-1', ipPermissions: {} },
+      responseElements: { securityGroupRuleSet: { items: [{ securityGroupRuleId: 'sgr-1', referencedGroupInfo: { groupId: 'sg-0a1b2c3d4e5f67001' } }] } },
+    };
+    expect(matchesPattern(full.pattern, event(detail))).toBe(true);
+    expect(full.notes).toEqual([]);
+  });
+
+  it('fits the default quota with the request forms, with and without an organisation’s member role; says it leaves the response out', () => {
+    for (const options of [{ gameday: false }, { gameday: true, memberRole: { name: 'LayerGuardMember', partition: 'aws' } }]) {
+      const r = ruleOf(buildRulePatterns(parseTiered({ ownRoleArns: OWN_ARNS }), options), 'security-group');
+      expect(JSON.stringify(r.pattern).length).toBeLessThanOrEqual(DEFAULT_MAX_PATTERN_SIZE);
+      expect(detailOf(r).requestParameters).toBeDefined();
+      expect(r.notes.join()).toMatch(/only the request is matched/);
+    }
+    expect(sg.description).toBe(
+      'LayerGuard: ingress opened to any IPv4 CIDR, an IPv6 CIDR broader than /16, a managed prefix list or a security group (tiers are judged), by anyone but LayerGuard',
+    );
+    expect(TIERED_DEFAULT.tiers.chain.map((t) => t.name)).toEqual(['web', 'application', 'database']);
   });
 });

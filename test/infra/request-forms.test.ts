@@ -5,7 +5,7 @@ import { parseTrigger } from '../../functions/core/cloudtrail.js';
 import { matchesPattern } from '../../functions/core/event-pattern.js';
 import { FORBIDDEN_TARGET_KINDS, type ForbiddenTargetKind } from '../../functions/core/policy.js';
 import { OPAQUE_TARGET_KINDS, TARGET_FIELD_OF, TARGET_ID_FIELDS, TARGET_ID_PREFIXES } from '../../functions/core/route-table.js';
-import { worldOpenCandidates } from '../../functions/core/security-group.js';
+import { tierCandidates, worldOpenCandidates } from '../../functions/core/security-group.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { resolveInPlace, resourcesOf, ruleNameOf, synth } from './support.js';
 
@@ -41,6 +41,8 @@ const deployedRules = (config: Record<string, unknown>) =>
 
 // The default stack, and one whose policy forbids every target kind (so every kind's forms are matched).
 const DEFAULT = deployedRules({});
+// A stack that judges no tiers: its security-group rule filters IPv4 CIDRs by the world-open bounds.
+const UNTIERED = deployedRules({ policy: { tiers: { chain: [] } } });
 // Forbidding every kind takes the route pattern past the default quota of 2,048 characters (with the
 // own roles' ARNs), where it would fall back to every route change; such a stack raises the quota
 // to 4,096 ("Amazon EventBridge quotas": event pattern size, adjustable).
@@ -224,12 +226,14 @@ describe('AuthorizeSecurityGroupIngress: every form of one world-open rule', () 
     ['a group pair', { ipPermissions: { items: [permission({ groups: { items: [{ groupId: 'sg-0a1b2c3d4e5f67001' }] } })] } }],
     ['a source group by name (flat)', { ipPermissions: {}, sourceSecurityGroupName: 'web', sourceSecurityGroupOwnerId: '111122223333' }],
     ['a narrow flat CIDR', { ipPermissions: {}, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIp: '10.0.11.7/24' }],
-  ])('%s: no CIDR broader than the bounds, so no rule fires and nothing is a candidate', (_name, request) => {
+  ])('%s: no CIDR broader than the bounds, so no world-open candidate; without tiers no rule fires, with them (the default) the rule fires and a tier candidate is judged', (_name, request) => {
     const r = record('AuthorizeSecurityGroupIngress', { groupId: GROUP, ...request });
-    expect(matched(DEFAULT, r)).toEqual([]);
+    expect(matched(UNTIERED, r)).toEqual([]);
+    expect(matched(DEFAULT, r)).toEqual(['security-group']);
     const change = changeOf(r) as Extract<Change, { kind: 'sg-ingress' }>;
     expect(change.rules.length).toBeGreaterThan(0);
     expect(worldOpenCandidates(change.rules, DEFAULT_POLICY)).toEqual([]);
+    expect(tierCandidates(change.rules, DEFAULT_POLICY)).toEqual(change.rules);
   });
 });
 

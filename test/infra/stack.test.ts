@@ -256,6 +256,8 @@ describe('IAM, written out', () => {
         // The prefix-list rule: the list's owner, version and tags, and what references it.
         'ec2:DescribeManagedPrefixLists',
         'ec2:GetManagedPrefixListAssociations',
+        // Tier-to-tier reachability: the tiers of the VPC's subnets a rule's CIDR may name.
+        'ec2:DescribeSubnets',
         'elasticloadbalancing:DescribeLoadBalancers',
       ],
       [
@@ -286,9 +288,10 @@ describe('IAM, written out', () => {
         'ec2:GetManagedPrefixListEntries',
         'ec2:DescribeManagedPrefixLists',
         'ec2:GetManagedPrefixListAssociations',
+        // Once, though both pipelines read subnets.
+        'ec2:DescribeSubnets',
         'elasticloadbalancing:DescribeLoadBalancers',
         'ec2:DescribeRouteTables',
-        'ec2:DescribeSubnets',
         'ec2:DescribeNetworkAcls',
       ],
       [

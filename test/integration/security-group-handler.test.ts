@@ -2,6 +2,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
+  CreateSubnetCommand,
   CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
@@ -103,6 +104,62 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
       ),
     );
 
+  // Tier-to-tier reachability on moto's own state: the tiers of a VPC's subnets (DescribeSubnets with a
+  // vpc-id filter) and of referenced groups (DescribeSecurityGroups), read by their Tier tags.
+  it('tiers: the web group and a web subnet admitted to the database group are revoked; the application group stays', async () => {
+    const tagged = (type: 'vpc' | 'subnet' | 'security-group', Tier: string) => [{ ResourceType: type, Tags: [{ Key: 'Tier', Value: Tier }] }];
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.32.0.0/16' }))).Vpc?.VpcId as string;
+    await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.32.1.0/24', TagSpecifications: tagged('subnet', 'Web') }));
+    await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.32.11.0/24', TagSpecifications: tagged('subnet', 'Application') }));
+    const group = async (Tier: string) =>
+      (await ec2.send(new CreateSecurityGroupCommand({ GroupName: unique(), Description: Tier, VpcId: vpc, TagSpecifications: tagged('security-group', Tier) })))
+        .GroupId as string;
+    const [web, app, db] = [await group('Web'), await group('Application'), await group('Database')];
+    const authorize = async (source: { group?: string; cidr?: string }, port: number) =>
+      (
+        await ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: db,
+            IpPermissions: [
+              {
+                IpProtocol: 'tcp',
+                FromPort: port,
+                ToPort: port,
+                ...(source.group ? { UserIdGroupPairs: [{ GroupId: source.group }] } : { IpRanges: [{ CidrIp: source.cidr }] }),
+              },
+            ],
+          }),
+        )
+      ).SecurityGroupRules ?? [];
+    const eventOf = (created: SecurityGroupRule[]) =>
+      eventBridgeEnvelope(
+        authorizeIngressRecord(
+          db,
+          created.map((r) => ({
+            ruleId: r.SecurityGroupRuleId as string,
+            groupId: db,
+            isEgress: false,
+            protocol: r.IpProtocol as string,
+            fromPort: r.FromPort,
+            toPort: r.ToPort,
+            cidrIpv4: r.CidrIpv4,
+            referencedGroupId: r.ReferencedGroupInfo?.GroupId,
+          })),
+          { account: MOTO_ACCOUNT, region: 'us-east-1' },
+        ),
+      );
+
+    const fromApp = await handler(eventOf(await authorize({ group: app }, 3306)), context);
+    const fromWeb = await handler(eventOf(await authorize({ group: web }, 3307)), context);
+    const fromWebSubnet = await handler(eventOf(await authorize({ cidr: '10.32.1.0/24' }, 3308)), context);
+    const fromPeer = await handler(eventOf(await authorize({ cidr: '172.31.0.0/16' }, 3309)), context);
+
+    expect([fromApp.outcome, fromWeb.outcome, fromWebSubnet.outcome, fromPeer.outcome]).toEqual(['ignored', 'remediated', 'remediated', 'ignored']);
+    expect(fromWeb.reason).toBe(`revoked: ${db} admits tcp/3307 from ${web} (in web (${web})): the database tier may be reached from application and database only`);
+    const left = await ingress(db);
+    expect(left.map((r) => r.FromPort).sort()).toEqual([3306, 3309]);
+  });
+
   const ingress = async (groupId: string, client: EC2Client = ec2) =>
     ((await client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
       .SecurityGroupRules ?? []).filter((r) => !r.IsEgress);
@@ -175,7 +232,7 @@ describe.skipIf(!endpoint)(`security-group handler against moto (${endpoint ?? '
     const fromEverywhere = await handler(eventFor(groupId, await authorize(everywhere, 22)), context);
 
     expect(fromOffice.outcome).toBe('ignored');
-    expect(fromOffice.reason).toBe(`no entry of ${office} is open to the internet`);
+    expect(fromOffice.reason).toBe(`no entry of ${office} is open to the internet; ${groupId} is in no tier of the policy`);
     expect(fromEverywhere.outcome).toBe('remediated');
     expect(fromEverywhere.reason).toBe(`revoked: ${groupId} admits tcp/22 from ${everywhere} (0.0.0.0/0)`);
     expect((await ingress(groupId)).map((r) => [r.PrefixListId, r.FromPort])).toEqual([[office, 443]]);

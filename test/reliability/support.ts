@@ -67,6 +67,9 @@ export const policyArb: fc.Arbitrary<Policy> = fc
         subnetIds: [],
         forbiddenTargets: p.forbiddenTargets,
       },
+      // The reference model judges the internet edge; tier-to-tier reachability has a property of its
+      // own (test/reliability/tiers.test.ts), so these policies judge no tiers.
+      tiers: { chain: [] },
     }),
   );
 

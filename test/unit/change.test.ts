@@ -104,6 +104,15 @@ const EXPECTED: Record<string, Change> = {
       referencedGroupId: APP,
     },
   ]),
+  'AuthorizeSecurityGroupIngress/tier-skip-web-group-on-db.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e401', protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: 'sg-0a1b2c3d4e5f67001' },
+  ]),
+  'AuthorizeSecurityGroupIngress/tier-skip-web-subnet-on-db.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e402', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '10.0.1.0/24' },
+  ]),
+  'AuthorizeSecurityGroupIngress/peered-cidr-on-db.json': ingress(DB, [
+    { ruleId: 'sgr-0a1b2c3d4e5f6e403', protocol: 'tcp', fromPort: 3306, toPort: 3306, cidrIpv4: '172.31.0.0/16' },
+  ]),
   'AuthorizeSecurityGroupIngress/prefix-list.json': ingress(APP, [
     {
       ruleId: 'sgr-0a1b2c3d4e5f6e10b',

@@ -923,3 +923,28 @@ describe('a prefix list’s notice', () => {
     expect(message).not.toContain('<b>');
   });
 });
+
+describe('a tier skip’s notice', () => {
+  const rule = (ruleId: string, source: Record<string, string>) => ({ ruleId, groupId: 'sg-0db', isEgress: false, protocol: 'tcp', fromPort: 3306, toPort: 3306, ...source });
+  const lineOfDrift = (rules: ReturnType<typeof rule>[], reached: Record<string, string>) =>
+    lineOf(
+      formatNotification({ ...base, drift: [{ kind: 'sg-tier-skip', groupId: 'sg-0db', tier: 'database', rules, reached }] }).message,
+      '  - security group ',
+    );
+
+  it('names the group, its tier, each rule’s source and where the source lands', () => {
+    expect(lineOfDrift([rule('sgr-1', { referencedGroupId: 'sg-0web' })], { 'sgr-1': 'web (sg-0web)' })).toBe(
+      '  - security group sg-0db of the database tier admits a tier that may not reach it: tcp/3306 from sg-0web, in web (sg-0web)',
+    );
+  });
+
+  it('at most five rules, then how many more; a rule without a known landing says ?', () => {
+    const rules = Array.from({ length: 7 }, (_, i) => rule(`sgr-${i}`, { cidrIpv4: `10.0.${i}.0/24` }));
+    const line = lineOfDrift(rules, { 'sgr-0': 'web (subnet-0)' });
+    expect(line).toBe(
+      '  - security group sg-0db of the database tier admits a tier that may not reach it: ' +
+        'tcp/3306 from 10.0.0.0/24, in web (subnet-0); tcp/3306 from 10.0.1.0/24, in ?; tcp/3306 from 10.0.2.0/24, in ?; ' +
+        'tcp/3306 from 10.0.3.0/24, in ?; tcp/3306 from 10.0.4.0/24, in ?; +2 more',
+    );
+  });
+});

@@ -43,6 +43,15 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
         forbiddenTargets: ['internet-gateway', 'egress-only-internet-gateway', 'nat-gateway', 'carrier-gateway'],
         unknownDefaultRoute: 'alert',
       },
+      // SEC05-BP01 example 3: web -> application -> database, by the tags the other sections use.
+      tiers: {
+        chain: [
+          { name: 'web', tags: [{ key: 'Tier', value: 'Web' }] },
+          { name: 'application', tags: [{ key: 'Tier', value: 'Application' }] },
+          { name: 'database', tags: [{ key: 'Tier', value: 'Database' }] },
+        ],
+        addressSpace: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+      },
       reconciler: { maxRepeats: 3, windowMinutes: 60 },
     });
   });
@@ -79,6 +88,7 @@ describe('parsePolicy: defaults (SEC05-BP01)', () => {
         forbiddenTargets: ['internet-gateway', 'nat-gateway'],
         unknownDefaultRoute: 'forbid',
       },
+      tiers: { chain: [{ name: 'edge', tags: [{ key: 'zone', value: 'dmz' }] }], addressSpace: ['100.64.0.0/10'] },
       reconciler: { maxRepeats: 10, windowMinutes: 15 },
     };
     expect(parsePolicy(input)).toStrictEqual(input);

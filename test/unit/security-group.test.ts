@@ -395,7 +395,7 @@ describe('evaluateSecurityGroup', () => {
       live: appRules,
       expected: {
         status: 'drift',
-        drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] },
+        drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0`,
       },
     },
@@ -406,11 +406,11 @@ describe('evaluateSecurityGroup', () => {
       live: [fromWeb, { ...ssh, ruleId: 'sgr-0a1b2c3d4e5f69555' }],
       expected: {
         status: 'drift',
-        drift: {
+        drifts: [{
           kind: 'sg-world-open',
           groupId: app.groupId,
           rules: [{ ...ssh, ruleId: 'sgr-0a1b2c3d4e5f69555' }],
-        },
+        }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0`,
       },
     },
@@ -424,14 +424,14 @@ describe('evaluateSecurityGroup', () => {
       ],
       expected: {
         status: 'drift',
-        drift: {
+        drifts: [{
           kind: 'sg-world-open',
           groupId: app.groupId,
           rules: [
             rule(app.groupId, 'sgr-0a1b2c3d4e5f6e104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
             rule(app.groupId, 'sgr-0a1b2c3d4e5f6e105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
           ],
-        },
+        }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/1, tcp/22 from 128.0.0.0/1`,
       },
     },
@@ -442,13 +442,13 @@ describe('evaluateSecurityGroup', () => {
       live: [rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' })],
       expected: {
         status: 'drift',
-        drift: {
+        drifts: [{
           kind: 'sg-world-open',
           groupId: web.groupId,
           rules: [
             rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
-        },
+        }],
         reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0`,
       },
     },
@@ -471,13 +471,13 @@ describe('evaluateSecurityGroup', () => {
       ],
       expected: {
         status: 'drift',
-        drift: {
+        drifts: [{
           kind: 'sg-world-open',
           groupId: web.groupId,
           rules: [
             rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
-        },
+        }],
         reason: `${web.groupId} admits tcp/22 from 0.0.0.0/0; 1 on allowed ports kept: the public tier (tagged Tier=Web)`,
       },
     },
@@ -488,7 +488,7 @@ describe('evaluateSecurityGroup', () => {
       live: appRules,
       expected: {
         status: 'drift',
-        drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] },
+        drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0 (exemption expired on 2025-01-31)`,
       },
     },
@@ -577,7 +577,7 @@ describe('evaluateSecurityGroup', () => {
   it('counts a rule matched by two candidates once', () => {
     const c = candidatesOf('AuthorizeSecurityGroupIngress/world-open-ssh');
     const decision = evaluateSecurityGroup([...c, ...c], app, appRules, policy, NOW);
-    expect(decision.status === 'drift' && decision.drift.rules).toEqual([ssh]);
+    expect(decision.status === 'drift' && decision.drifts[0]?.rules).toEqual([ssh]);
   });
 });
 
@@ -630,7 +630,7 @@ describe('planSgRevert', () => {
       NOW,
     );
     if (decision.status !== 'drift') throw new Error(`expected drift, got ${decision.status}`);
-    expect(planSgRevert(decision.drift)).toStrictEqual({
+    expect(planSgRevert(decision.drifts)).toStrictEqual({
       type: 'revoke-ingress',
       groupId: db.groupId,
       ruleIds: ['sgr-0a1b2c3d4e5f6e106'],
@@ -723,7 +723,7 @@ describe('a managed prefix list is judged by its entries', () => {
       reason: `no entry of ${OFFICE} is open to the internet`,
     });
     const narrow = { ...asked, prefixListId: undefined, cidrIpv4: '10.8.1.0/24' };
-    expect(evaluateSecurityGroup([narrow], app, [narrow], policy, NOW, lists).status).toBe('already-compliant');
+    expect(evaluateSecurityGroup([narrow], app, [narrow], policy, NOW, lists)).toEqual({ status: 'ignored', reason: 'no rule asked for is open to the internet' });
   });
 
   it('egress to a list of the internet is not ingress drift', () => {
@@ -741,10 +741,10 @@ describe('a managed prefix list is judged by its entries', () => {
     const decision = evaluateSecurityGroup([rule], app, [rule], policy, NOW, lists);
     expect(decision).toEqual({
       status: 'drift',
-      drift: { kind: 'sg-world-open', groupId: app.groupId, rules: [rule] },
+      drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [rule] }],
       reason: `${app.groupId} admits tcp/22 from ${EVERYWHERE} (0.0.0.0/0)`,
     });
-    expect(planSgRevert((decision as Extract<typeof decision, { status: 'drift' }>).drift)).toEqual({
+    expect(planSgRevert((decision as Extract<typeof decision, { status: 'drift' }>).drifts)).toEqual({
       type: 'revoke-ingress',
       groupId: app.groupId,
       ruleIds: [rule.ruleId],
