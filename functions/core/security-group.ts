@@ -115,7 +115,7 @@ export type SgDecision =
   | { readonly status: 'exempt'; readonly reason: string }
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'already-compliant'; readonly reason: string }
-  | { readonly status: 'drift'; readonly drifts: readonly SgDrift[]; readonly reason: string };
+  | { readonly status: 'drift'; readonly drifts: readonly [SgDrift, ...SgDrift[]]; readonly reason: string };
 
 /**
  * The requested rules a tier view could find skipping a tier, from the request alone: a referenced
@@ -129,7 +129,8 @@ export const tierCandidates = (rules: readonly RequestedRule[], policy: Policy):
         (r) =>
           r.referencedGroupId !== undefined ||
           r.prefixListId !== undefined ||
-          (r.cidrIpv4 !== undefined && policy.tiers.addressSpace.some((space) => overlaps(space, r.cidrIpv4))),
+          // overlaps() answers false for a rule without an IPv4 CIDR.
+          policy.tiers.addressSpace.some((space) => overlaps(space, r.cidrIpv4)),
       );
 
 /** The drift of tier skips found in a group. */
@@ -209,7 +210,7 @@ export function evaluateSecurityGroup(
     for (const rule of live) {
       // ModifySecurityGroupRules does not say whether a rule is egress; only the live rule does.
       if (rule.isEgress) {
-        if (asked || tierOf(group.tags, policy) !== undefined) egress += 1;
+        egress += 1;
         continue;
       }
       if (!isWorldOpen(rule, policy, lists)) {
@@ -225,7 +226,7 @@ export function evaluateSecurityGroup(
     }
   }
   const tier = tierOf(group.tags, policy);
-  const skips = tier === undefined ? [] : findTierSkips(group, [...narrow.values()], policy, tiers, lists);
+  const skips = tier === undefined ? [] : findTierSkips(tier, [...narrow.values()], policy, tiers, lists);
   if (matched.size === 0 && skips.length === 0) {
     if (allowed > 0) {
       return { status: 'ignored', reason: `${group.groupId} is the public tier (${publicTierBasis(group, policy)}) and the rule is on an allowed port` };
@@ -250,12 +251,16 @@ export function evaluateSecurityGroup(
   const note = exemption.problem ? ` (${exemption.problem})` : '';
   // Say why the rest stays: the reader sees the public tier's basis (tag or load balancer) either way.
   const kept = allowed > 0 ? `; ${allowed} on allowed ports kept: the public tier (${publicTierBasis(group, policy)})` : '';
-  const drifts: SgDrift[] = [
+  // A skip was found only in a tier's group (`tier` is set whenever `skips` is not empty).
+  const skipTier = tier as string;
+  const found: SgDrift[] = [
     ...(rules.length > 0 ? [{ kind: 'sg-world-open' as const, groupId: group.groupId, rules }] : []),
-    ...(tier !== undefined && skips.length > 0 ? [tierDrift(group, tier, skips)] : []),
+    ...(skips.length > 0 ? [tierDrift(group, skipTier, skips)] : []),
   ];
+  // One at least: the no-drift case returned above.
+  const drifts = found as [SgDrift, ...SgDrift[]];
   const open = rules.length > 0 ? `${group.groupId} admits ${rules.map((r) => describeRule(r, policy, lists)).join(', ')}` : '';
-  const skipped = tier !== undefined && skips.length > 0 ? `${rules.length > 0 ? '; it also admits ' : `${group.groupId} admits `}${describeSkips(tier, skips, policy)}` : '';
+  const skipped = skips.length > 0 ? `${rules.length > 0 ? '; it also admits ' : `${group.groupId} admits `}${describeSkips(skipTier, skips, policy)}` : '';
   return { status: 'drift', drifts, reason: `${open}${skipped}${note}${kept}` };
 }
 
@@ -273,15 +278,18 @@ export function findWorldOpenRules(
  * The ingress rules of a tier's group that let a tier skip one, the world-open ones left to
  * `findWorldOpenRules`: what a sweep and a runbook revert without an event.
  */
-export const findTierSkipRules = (group: SecurityGroup, liveRules: readonly SgRule[], policy: Policy, tiers: TierView, lists: PrefixLists = NO_PREFIX_LISTS): SgRule[] =>
-  findTierSkips(group, liveRules.filter((r) => !r.isEgress && !isWorldOpen(r, policy, lists)), policy, tiers, lists).map((k) => k.rule);
+export function findTierSkipRules(group: SecurityGroup, liveRules: readonly SgRule[], policy: Policy, tiers: TierView, lists: PrefixLists = NO_PREFIX_LISTS): SgRule[] {
+  const tier = tierOf(group.tags, policy);
+  if (tier === undefined) return [];
+  return findTierSkips(tier, liveRules.filter((r) => !r.isEgress && !isWorldOpen(r, policy, lists)), policy, tiers, lists).map((k) => k.rule);
+}
 
 /** The revert: revoke exactly the drifts' rules of one group, by id, in one call. */
-export const planSgRevert = (drift: SgDrift | readonly SgDrift[]): Action => {
-  const drifts: readonly SgDrift[] = Array.isArray(drift) ? drift : [drift as SgDrift];
+export const planSgRevert = (drift: SgDrift | readonly [SgDrift, ...SgDrift[]]): Action => {
+  const drifts = (Array.isArray(drift) ? drift : [drift]) as readonly [SgDrift, ...SgDrift[]];
   return {
     type: 'revoke-ingress',
-    groupId: drifts[0]?.groupId ?? '',
+    groupId: drifts[0].groupId,
     ruleIds: drifts.flatMap((d) => d.rules.map((r) => r.ruleId)),
   };
 };

@@ -1,5 +1,5 @@
 import { overlaps } from './cidr.js';
-import type { SecurityGroup, SgRule, Subnet, Tags } from './network.js';
+import type { SgRule, Subnet, Tags } from './network.js';
 import { hasAnyTag, type Policy } from './policy.js';
 
 /** The entries of managed prefix lists by id, as security-group.ts reads them (`PrefixLists` there). */
@@ -59,7 +59,7 @@ export function landingsOf(rule: Pick<SgRule, 'cidrIpv4' | 'prefixListId' | 'ref
     const tier = view.groupTiers.get(rule.referencedGroupId);
     return tier === undefined ? [] : [{ tier, via: rule.referencedGroupId }];
   }
-  const cidrs = rule.cidrIpv4 !== undefined ? [rule.cidrIpv4] : rule.prefixListId !== undefined ? (lists.get(rule.prefixListId) ?? []) : [];
+  const cidrs = rule.cidrIpv4 !== undefined ? [rule.cidrIpv4] : (lists.get(rule.prefixListId as string) ?? []);
   return view.subnets.filter((s) => cidrs.some((c) => overlaps(c, s.cidrIpv4))).map((s) => ({ tier: s.tier, via: s.subnetId }));
 }
 
@@ -71,13 +71,11 @@ export interface TierSkip {
 }
 
 /**
- * Of these ingress rules (the caller leaves out those open to the internet: the world-open decision's),
- * those that let a tier skip one: a source in a tier that may not reach the group's tier. A group in no
- * tier has none; a source in no tier (a bastion's group, a peered network, an office) is not judged.
+ * Of these ingress rules of a group in `tier` (the caller leaves out those open to the internet: the
+ * world-open decision's), those that let a tier skip one: a source in a tier that may not reach `tier`.
+ * A source in no tier (a bastion's group, a peered network, an office) is not judged.
  */
-export function findTierSkips(group: SecurityGroup, rules: readonly SgRule[], policy: Policy, view: TierView, lists: Lists): TierSkip[] {
-  const tier = tierOf(group.tags, policy);
-  if (tier === undefined) return [];
+export function findTierSkips(tier: string, rules: readonly SgRule[], policy: Policy, view: TierView, lists: Lists): TierSkip[] {
   return rules.flatMap((rule) => {
     if (rule.isEgress) return [];
     const landings = landingsOf(rule, view, lists).filter((l) => !mayReach(l.tier, tier, policy));

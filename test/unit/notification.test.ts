@@ -938,6 +938,11 @@ describe('a tier skip’s notice', () => {
     );
   });
 
+  it('five rules: all of them, and no "more"', () => {
+    const rules = Array.from({ length: 5 }, (_, i) => rule(`sgr-${i}`, { cidrIpv4: `10.0.${i}.0/24` }));
+    expect(lineOfDrift(rules, {})).not.toMatch(/more/);
+  });
+
   it('at most five rules, then how many more; a rule without a known landing says ?', () => {
     const rules = Array.from({ length: 7 }, (_, i) => rule(`sgr-${i}`, { cidrIpv4: `10.0.${i}.0/24` }));
     const line = lineOfDrift(rules, { 'sgr-0': 'web (subnet-0)' });

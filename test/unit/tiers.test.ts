@@ -141,14 +141,14 @@ describe('findTierSkips: the rules that let a tier skip one', () => {
   ];
 
   it('the database group: the web group and a web subnet skip the application tier; the rest may stay', () => {
-    expect(findTierSkips(DB, rules, policy, view, lists).map((k) => [k.rule.ruleId, describeLandings(k.landings)])).toEqual([
+    expect(findTierSkips('database', rules, policy, view, lists).map((k) => [k.rule.ruleId, describeLandings(k.landings)])).toEqual([
       ['sgr-from-web', `web (${WEB.groupId})`],
       ['sgr-from-web-subnet', 'web (subnet-0a1b2c3d4e5f6b002)'],
     ]);
   });
 
   it('a VPC-wide CIDR on the database group lands in the web tier too; only the landings that may not reach it are kept', () => {
-    const [skip] = findTierSkips(DB, [rule('sgr-vpc', { cidrIpv4: '10.0.0.0/16' })], policy, view, lists);
+    const [skip] = findTierSkips('database', [rule('sgr-vpc', { cidrIpv4: '10.0.0.0/16' })], policy, view, lists);
     expect(skip?.landings).toEqual([
       { tier: 'web', via: 'subnet-0a1b2c3d4e5f6b001' },
       { tier: 'web', via: 'subnet-0a1b2c3d4e5f6b002' },
@@ -156,14 +156,14 @@ describe('findTierSkips: the rules that let a tier skip one', () => {
   });
 
   it('the application group may admit the web tier; the web group has no tier before it', () => {
-    expect(findTierSkips(APP, [rule('sgr-w', { referencedGroupId: WEB.groupId })], policy, view, lists)).toEqual([]);
-    expect(findTierSkips(WEB, [rule('sgr-a', { referencedGroupId: APP.groupId })], policy, view, lists).map((k) => k.rule.ruleId)).toEqual(['sgr-a']);
+    expect(findTierSkips('application', [rule('sgr-w', { referencedGroupId: WEB.groupId })], policy, view, lists)).toEqual([]);
+    expect(findTierSkips('web', [rule('sgr-a', { referencedGroupId: APP.groupId })], policy, view, lists).map((k) => k.rule.ruleId)).toEqual(['sgr-a']);
   });
 
   it('a group in no tier, no view, or no chain: nothing', () => {
-    expect(findTierSkips(BASTION, rules, policy, view, lists)).toEqual([]);
-    expect(findTierSkips(DB, rules, policy, NO_TIER_VIEW, lists)).toEqual([]);
-    expect(findTierSkips(DB, rules, parsePolicy({ tiers: { chain: [] } }), view, lists)).toEqual([]);
+    expect(findTierSkipRules(BASTION, rules, policy, view, lists)).toEqual([]);
+    expect(findTierSkips('database', rules, policy, NO_TIER_VIEW, lists)).toEqual([]);
+    expect(findTierSkipRules(DB, rules, parsePolicy({ tiers: { chain: [] } }), view, lists)).toEqual([]);
   });
 
   it('findTierSkipRules leaves world-open rules to the world-open decision', () => {
@@ -230,5 +230,50 @@ describe('evaluateSecurityGroup with a tier view', () => {
     const exempt = group(DB.groupId, 'Database', { 'layerguard:exempt': 'until=2026-12-20;reason=migration' });
     expect(evaluateSecurityGroup([asked(fromWeb)], exempt, [fromWeb], policy, NOW, lists, view).status).toBe('exempt');
     expect(evaluateSecurityGroup([asked(fromWeb)], DB, [fromApp], policy, NOW, lists, view).status).toBe('ignored');
+  });
+});
+
+describe('evaluateSecurityGroup: the reasons when no tier is skipped, exactly', () => {
+  const narrowOn = (group: SecurityGroup) => rule('sgr-0a1b2c3d4e5f6e301', { groupId: group.groupId, cidrIpv4: '10.0.10.0/24' });
+  const asked = (r: SgRule) => ({ ruleId: r.ruleId, protocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort, cidrIpv4: r.cidrIpv4, prefixListId: r.prefixListId });
+  const untiered = parsePolicy({ tiers: { chain: [] } });
+
+  it('no chain: nothing said of tiers', () => {
+    const r = narrowOn(BASTION);
+    expect(evaluateSecurityGroup([asked(r)], BASTION, [r], untiered, NOW, lists, view).reason).toBe('no rule asked for is open to the internet');
+  });
+
+  it('a candidate whose rule is gone: nothing said of tiers, even for a group in no tier', () => {
+    const r = narrowOn(BASTION);
+    expect(evaluateSecurityGroup([asked(r)], BASTION, [], policy, NOW, lists, view).reason).toBe('no rule asked for is open to the internet');
+    const listRule = rule('sgr-0a1b2c3d4e5f6e302', { groupId: BASTION.groupId, prefixListId: 'pl-0a1b2c3d4e5f6a002' });
+    expect(evaluateSecurityGroup([asked(listRule)], BASTION, [], policy, NOW, lists, view).reason).toBe('no entry of pl-0a1b2c3d4e5f6a002 is open to the internet');
+  });
+
+  it('an egress rule named by the request: egress, whatever the group’s tier', () => {
+    const out = rule('sgr-0a1b2c3d4e5f6e303', { cidrIpv4: '10.0.1.0/24', isEgress: true });
+    expect(evaluateSecurityGroup([asked(out)], DB, [out], policy, NOW, lists, view)).toStrictEqual({ status: 'ignored', reason: 'the rule is egress: LayerGuard guards ingress only' });
+  });
+
+  it('two skips in one reason, one of them through a prefix list', () => {
+    const viaList = rule('sgr-0a1b2c3d4e5f6e304', { prefixListId: 'pl-0a1b2c3d4e5f6a001' });
+    const viaGroup = rule('sgr-0a1b2c3d4e5f6e305', { referencedGroupId: WEB.groupId });
+    const d = evaluateSecurityGroup([asked(viaList), { ...asked(viaGroup), referencedGroupId: WEB.groupId }], DB, [viaList, viaGroup], policy, NOW, lists, view);
+    expect(d.reason).toBe(
+      `${DB.groupId} admits tcp/3306 from pl-0a1b2c3d4e5f6a001 (in web (subnet-0a1b2c3d4e5f6b001)), tcp/3306 from ${WEB.groupId} (in web (${WEB.groupId})): ` +
+        'the database tier may be reached from application and database only',
+    );
+  });
+});
+
+describe('the tiers’ policy: names and address space of the documented shape only', () => {
+  it.each([['web tier'], ['a'.repeat(33)], ['-web'], ['web!']])('refuses the tier name %j', (name) => {
+    expect(() => parsePolicy({ tiers: { chain: [{ name, tags: [{ key: 'a', value: 'b' }] }] } })).toThrow('a tier name is lower case, like web or application');
+  });
+  it.each([['x10.0.0.0/8'], ['10.0.0.0/8x'], ['10.0.0.0/8 '], ['10.0.0/8']])('refuses the address space %j', (cidr) => {
+    expect(() => parsePolicy({ tiers: { addressSpace: [cidr] } })).toThrow('an IPv4 CIDR like 10.0.0.0/8');
+  });
+  it('accepts a name of 32 characters', () => {
+    expect(parsePolicy({ tiers: { chain: [{ name: `a${'b'.repeat(31)}`, tags: [{ key: 'a', value: 'b' }] }] } }).tiers.chain[0]?.name).toHaveLength(32);
   });
 });
