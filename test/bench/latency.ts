@@ -30,6 +30,11 @@ export const DRIFT_KINDS = {
     }
     return inject.disassociateSubnet(account, BASELINE.subnets.database2);
   },
+  /** tcp/3306 from the web tier's group on the database tier: a tier skip, judged on the web group's tags. */
+  tierSkip: (account: SimulatedAccount): Injected =>
+    inject.authorizeIngress(account, BASELINE.securityGroups.db, [
+      { protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: BASELINE.securityGroups.web },
+    ]),
   /** 0.0.0.0/0 added to the office list, which the app tier names on tcp/22 (given it once). */
   prefixList: (account: SimulatedAccount): Injected => {
     const office = BASELINE.prefixLists.office;

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
         'read back: DescribeRouteTables of the isolated table after ReplaceRouteTableAssociation; the subnet must be on it',
       disassociation:
         'read back: DescribeRouteTables of the isolated table after AssociateRouteTable; the subnet must be on it',
+      tierSkip:
+        'revoke response, as securityGroup: the rule from the web tier is revoked by id after the group, its rules and the web group are read',
       prefixList:
         'read back: GetManagedPrefixListEntries after ModifyManagedPrefixList (RemoveEntries); the added entries must be gone',
     },
