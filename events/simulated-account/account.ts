@@ -132,10 +132,14 @@ export class SimulatedAccount {
     return vpcId;
   }
 
-  createSubnet(vpcId: string, cidr: string, opts: { subnetId?: string; tags?: Tags; aclAssociationId?: string } = {}): string {
+  createSubnet(
+    vpcId: string,
+    cidr: string,
+    opts: { subnetId?: string; tags?: Tags; aclAssociationId?: string; cidrIpv6?: readonly string[] } = {},
+  ): string {
     this.requireVpc(vpcId);
     const subnetId = opts.subnetId ?? this.ids.make('subnet');
-    this.subnets.set(subnetId, { subnetId, vpcId, cidrIpv4: cidr, tags: opts.tags ?? {} });
+    this.subnets.set(subnetId, { subnetId, vpcId, cidrIpv4: cidr, ...(opts.cidrIpv6 ? { cidrIpv6: [...opts.cidrIpv6] } : {}), tags: opts.tags ?? {} });
     // "When you create a subnet, it's automatically associated with the default network ACL" (ReplaceNetworkAclAssociation).
     const acl = [...this.networkAcls.values()].find((a) => a.vpcId === vpcId && a.isDefault);
     if (acl) {

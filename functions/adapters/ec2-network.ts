@@ -212,10 +212,15 @@ export function toRouteTable(t: Ec2RouteTable): RouteTable {
 
 /** EC2 Subnet -> domain Subnet. */
 export function toSubnet(s: Ec2Subnet): Subnet {
+  // Only associated IPv6 blocks (SubnetCidrBlockStateCode: associating, disassociating, … are not the subnet's).
+  const v6 = (s.Ipv6CidrBlockAssociationSet ?? []).flatMap((a) =>
+    a.Ipv6CidrBlockState?.State === 'associated' && a.Ipv6CidrBlock ? [a.Ipv6CidrBlock] : [],
+  );
   return definedOnly({
     subnetId: str(s.SubnetId),
     vpcId: str(s.VpcId),
     cidrIpv4: s.CidrBlock,
+    cidrIpv6: v6.length > 0 ? v6 : undefined,
     tags: toTags(s.Tags),
   });
 }

@@ -93,6 +93,8 @@ export interface Subnet {
   readonly subnetId: string;
   readonly vpcId: string;
   readonly cidrIpv4?: string;
+  /** The subnet's IPv6 CIDRs that are associated (the SDK's `Ipv6CidrBlockAssociationSet`, state `associated`). */
+  readonly cidrIpv6?: readonly string[];
   readonly tags: Tags;
 }
 

@@ -119,7 +119,8 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
   // that is not the internet with no call. Most rules name internal CIDRs, so a finer filter would
   // save few invocations and cost most of the size quota.
   const v4 = tiers ? [{ exists: true }] : worldOpenSuffixes(policy.worldOpen.ipv4MinPrefix);
-  const v6 = worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
+  // Likewise any IPv6 CIDR: a subnet's IPv6 block can be any of the address space.
+  const v6 = tiers ? [{ exists: true }] : worldOpenSuffixes(policy.worldOpen.ipv6MinPrefix);
   // Where a world-open CIDR appears, in every request form the SDK defines
   // (`AuthorizeSecurityGroupIngressRequest`, `ModifySecurityGroupRulesRequest`) as CloudTrail records it.
   // Nested `$or`s share the common part of the paths, to stay within the size quota.
@@ -207,8 +208,7 @@ function securityGroupRule(policy: Policy, options: PatternOptions): RuleSpec {
     name: 'security-group',
     handler: 'security-group',
     description: tiers
-      ? `LayerGuard: ingress opened to any IPv4 CIDR, an IPv6 CIDR broader than /${policy.worldOpen.ipv6MinPrefix}, ` +
-        'a managed prefix list or a security group (tiers are judged), by anyone but LayerGuard'
+      ? 'LayerGuard: ingress opened to any CIDR, a managed prefix list or a security group (tiers are judged), by anyone but LayerGuard'
       : `LayerGuard: ingress opened to a CIDR broader than /${policy.worldOpen.ipv4MinPrefix} (IPv4) or ` +
         `/${policy.worldOpen.ipv6MinPrefix} (IPv6), or to a managed prefix list, by anyone but LayerGuard`,
     pattern,

@@ -119,8 +119,9 @@ export type SgDecision =
 
 /**
  * The requested rules a tier view could find skipping a tier, from the request alone: a referenced
- * group, a CIDR that may lie in a tier's subnets (`tiers.addressSpace`: IPv4 only, as the view), or a
- * prefix list. None when the policy judges no tiers.
+ * group, an IPv4 CIDR that may lie in a tier's subnets (`tiers.addressSpace`), any IPv6 CIDR (a VPC's
+ * IPv6 blocks are Amazon's or the owner's public space: no range tells them apart), or a prefix list.
+ * None when the policy judges no tiers.
  */
 export const tierCandidates = (rules: readonly RequestedRule[], policy: Policy): RequestedRule[] =>
   policy.tiers.chain.length === 0
@@ -129,6 +130,7 @@ export const tierCandidates = (rules: readonly RequestedRule[], policy: Policy):
         (r) =>
           r.referencedGroupId !== undefined ||
           r.prefixListId !== undefined ||
+          r.cidrIpv6 !== undefined ||
           // overlaps() answers false for a rule without an IPv4 CIDR.
           policy.tiers.addressSpace.some((space) => overlaps(space, r.cidrIpv4)),
       );

@@ -9,20 +9,22 @@ type Lists = ReadonlyMap<string, readonly string[]>;
  * Tier-to-tier reachability (SEC05-BP01, example 3): a tier's ingress may name its own tier and the tier
  * just before it in `policy.tiers.chain`, never one further out. What a rule's source reaches is read
  * on live state: the tier of a referenced group (its tags), and the tiers of the subnets of the group's
- * VPC that a CIDR (or a prefix list's entry) covers in part or whole. Pure: the caller reads the view.
+ * VPC that a CIDR of either family (or a prefix list's entry) covers in part or whole. Pure: the caller
+ * reads the view.
  */
 
 /** What the tiers of a group's sources are, as read for one decision. */
 export interface TierView {
   /** The tier of each referenced group that could be read (this account's); a group of no tier is left out. */
   readonly groupTiers: ReadonlyMap<string, string>;
-  /** The subnets of the judged group's VPC that are in a tier, with their IPv4 CIDRs. */
+  /** The subnets of the judged group's VPC that are in a tier, with their CIDRs. */
   readonly subnets: readonly TierSubnet[];
 }
 
 export interface TierSubnet {
   readonly subnetId: string;
-  readonly cidrIpv4: string;
+  /** Its IPv4 CIDR and its associated IPv6 CIDRs. */
+  readonly cidrs: readonly string[];
   readonly tier: string;
 }
 
@@ -39,11 +41,12 @@ export function mayReach(from: string, to: string, policy: Policy): boolean {
   return from === to || names.indexOf(from) === names.indexOf(to) - 1;
 }
 
-/** The tier view's subnets, read from a VPC's subnets: those in a tier, with an IPv4 CIDR. */
+/** The tier view's subnets, read from a VPC's subnets: those in a tier, with their CIDRs of both families. */
 export const tierSubnets = (subnets: readonly Subnet[], policy: Policy): TierSubnet[] =>
   subnets.flatMap((s) => {
     const tier = tierOf(s.tags, policy);
-    return tier !== undefined && s.cidrIpv4 !== undefined ? [{ subnetId: s.subnetId, cidrIpv4: s.cidrIpv4, tier }] : [];
+    const cidrs = [...(s.cidrIpv4 !== undefined ? [s.cidrIpv4] : []), ...(s.cidrIpv6 ?? [])];
+    return tier !== undefined ? [{ subnetId: s.subnetId, cidrs, tier }] : [];
   });
 
 /** Where a rule's source lands: a group in a tier, or the tier subnets a CIDR covers. */
@@ -54,13 +57,15 @@ export interface Landing {
 }
 
 /** Every tier a rule's source lands in, with what it lands on. */
-export function landingsOf(rule: Pick<SgRule, 'cidrIpv4' | 'prefixListId' | 'referencedGroupId'>, view: TierView, lists: Lists): Landing[] {
+export function landingsOf(rule: Pick<SgRule, 'cidrIpv4' | 'cidrIpv6' | 'prefixListId' | 'referencedGroupId'>, view: TierView, lists: Lists): Landing[] {
   if (rule.referencedGroupId !== undefined) {
     const tier = view.groupTiers.get(rule.referencedGroupId);
     return tier === undefined ? [] : [{ tier, via: rule.referencedGroupId }];
   }
-  const cidrs = rule.cidrIpv4 !== undefined ? [rule.cidrIpv4] : (lists.get(rule.prefixListId as string) ?? []);
-  return view.subnets.filter((s) => cidrs.some((c) => overlaps(c, s.cidrIpv4))).map((s) => ({ tier: s.tier, via: s.subnetId }));
+  const cidr = rule.cidrIpv4 ?? rule.cidrIpv6;
+  const cidrs = cidr !== undefined ? [cidr] : (lists.get(rule.prefixListId as string) ?? []);
+  // overlaps() compares networks of one family, and answers false across families.
+  return view.subnets.filter((s) => cidrs.some((c) => s.cidrs.some((own) => overlaps(c, own)))).map((s) => ({ tier: s.tier, via: s.subnetId }));
 }
 
 /** An ingress rule of a tier's group whose source lands in a tier that may not reach it. */

@@ -45,7 +45,7 @@ export interface TierReader {
 
 /**
  * What the sources of a tier's group are in, for the rules to judge that are not open to the internet:
- * the subnets of the group's VPC (DescribeSubnets: their tags and IPv4 CIDRs) when a rule names a CIDR
+ * the subnets of the group's VPC (DescribeSubnets: their tags and CIDRs of both families) when a rule names a CIDR
  * or a prefix list, and the referenced groups (DescribeSecurityGroups: their tags), read in parallel,
  * each once per reader. No call for a group in no tier, or when every rule is world-open. A failed read
  * throws: a rule is never judged on a view LayerGuard could not read. A referenced group that does not
@@ -75,7 +75,7 @@ export function tierReader(deps: PipelineDeps): TierReader {
       if (!group || tier === undefined) return NO_TIER_VIEW;
       const narrow = rules.filter((r) => !r.isEgress && !isWorldOpen(r, policy, lists));
       const referenced = [...new Set(narrow.flatMap((r) => (r.referencedGroupId !== undefined ? [r.referencedGroupId] : [])))];
-      const byCidr = narrow.some((r) => r.cidrIpv4 !== undefined || r.prefixListId !== undefined);
+      const byCidr = narrow.some((r) => r.cidrIpv4 !== undefined || r.cidrIpv6 !== undefined || r.prefixListId !== undefined);
       if (referenced.length === 0 && !byCidr) return NO_TIER_VIEW;
       const [subnets, groups] = await Promise.all([
         byCidr && group.vpcId ? vpcSubnets(group.vpcId) : Promise.resolve([]),

@@ -567,6 +567,36 @@ describe('listSubnets', () => {
       { Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }], MaxResults: 1000, NextToken: 's2' },
     ]);
   });
+
+  it('keeps only the associated IPv6 blocks (the SDK’s SubnetIpv6CidrBlockAssociation, SubnetCidrBlockStateCode)', async () => {
+    const block = (Ipv6CidrBlock: string | undefined, State: 'associated' | 'associating' | 'disassociating' | 'disassociated' | 'failed' | undefined) => ({
+      AssociationId: 'subnet-cidr-assoc-1',
+      ...(Ipv6CidrBlock ? { Ipv6CidrBlock } : {}),
+      ...(State ? { Ipv6CidrBlockState: { State } } : {}),
+    });
+    ec2Mock.on(DescribeSubnetsCommand).resolves({
+      Subnets: [
+        {
+          SubnetId: 'subnet-1',
+          VpcId: 'vpc-1',
+          CidrBlock: '10.0.1.0/24',
+          Ipv6CidrBlockAssociationSet: [
+            block('2001:db8:0:1::/64', 'associated'),
+            block('2001:db8:0:2::/64', 'associating'),
+            block('2001:db8:0:3::/64', 'disassociating'),
+            block('2001:db8:0:4::/64', undefined),
+            block(undefined, 'associated'),
+            block('2001:db8:0:5::/64', 'associated'),
+          ],
+        },
+        { SubnetId: 'subnet-2', VpcId: 'vpc-1', Ipv6CidrBlockAssociationSet: [block('2001:db8:0:9::/64', 'disassociated')] },
+      ],
+    });
+    expect(await network().listSubnets('vpc-1')).toStrictEqual([
+      { subnetId: 'subnet-1', vpcId: 'vpc-1', cidrIpv4: '10.0.1.0/24', cidrIpv6: ['2001:db8:0:1::/64', '2001:db8:0:5::/64'], tags: {} },
+      { subnetId: 'subnet-2', vpcId: 'vpc-1', tags: {} },
+    ]);
+  });
 });
 
 describe('deleteRoute', () => {

@@ -14,9 +14,10 @@ import { type RunbookDeps, runRunbook } from '../../functions/pipeline/runbook.j
  * tier skip or world-open, and nothing else.
  *
  * The oracle: the chain is web, application, database; a tier may be reached from itself and the tier
- * just before it. A rule's source is in a tier when it names a group of that tier, or an IPv4 CIDR
- * sharing an address with a subnet of that tier (two networks share one when their addresses agree on
- * the shorter prefix). A rule is world-open when its IPv4 prefix is shorter than 8 (the default bound),
+ * just before it. A rule's source is in a tier when it names a group of that tier, or a CIDR sharing an
+ * address with a subnet of that tier, by its IPv4 or IPv6 block (two networks share one when their addresses agree on
+ * the shorter prefix; IPv4 and IPv6 never do). A rule is world-open when its prefix is shorter than 8
+ * (IPv4) or 16 (IPv6), the default bounds,
  * and then it is the world-open decision's, never a tier skip; the group is not the public tier (no
  * Web tag) unless it is web, whose world-open rules on ports other than 80 and 443 are drift too.
  */
@@ -29,22 +30,29 @@ const CHAIN = ['web', 'application', 'database'] as const;
 type TierName = (typeof CHAIN)[number];
 const TAG: Record<TierName, string> = { web: 'Web', application: 'Application', database: 'Database' };
 
-/** The oracle's arithmetic: an IPv4 CIDR as a 32-bit number and a prefix length. */
-function parse(cidr: string): { address: number; prefix: number } {
+/**
+ * The oracle's arithmetic: a CIDR as its family, its address as a number of 32 or 128 bits, and its
+ * prefix length. IPv6 in the forms the generator writes: eight groups, or a `::` for the zero groups.
+ */
+function parse(cidr: string): { family: 4 | 6; address: bigint; prefix: number } {
   const [ip = '', bits = ''] = cidr.split('/');
-  const address = ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-  return { address, prefix: Number(bits) };
+  if (!ip.includes(':')) return { family: 4, address: ip.split('.').reduce((n, octet) => n * 256n + BigInt(octet), 0n), prefix: Number(bits) };
+  const [head = '', tail = ''] = ip.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const all = ip.includes('::') ? [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)] : groups(ip);
+  return { family: 6, address: all.reduce((n, g) => n * 65536n + BigInt(Number.parseInt(g, 16)), 0n), prefix: Number(bits) };
 }
-const top = (address: number, bits: number): number => (bits === 0 ? 0 : Math.floor(address / 2 ** (32 - bits)));
 const share = (a: string, b: string): boolean => {
   const [x, y] = [parse(a), parse(b)];
-  const bits = Math.min(x.prefix, y.prefix);
-  return top(x.address, bits) === top(y.address, bits);
+  if (x.family !== y.family) return false;
+  const width = BigInt(x.family === 4 ? 32 : 128);
+  const bits = BigInt(Math.min(x.prefix, y.prefix));
+  return x.address >> (width - bits) === y.address >> (width - bits);
 };
 const mayReach = (from: TierName, to: TierName): boolean => from === to || CHAIN.indexOf(from) === CHAIN.indexOf(to) - 1;
 
 interface World {
-  readonly subnets: ReadonlyArray<{ readonly octet: number; readonly tier: TierName | undefined }>;
+  readonly subnets: ReadonlyArray<{ readonly octet: number; readonly tier: TierName | undefined; readonly ipv6: boolean }>;
   readonly groupTier: TierName | undefined;
   readonly sourceGroups: ReadonlyArray<TierName | undefined>;
   readonly rules: ReadonlyArray<
@@ -56,7 +64,7 @@ interface World {
 const tierArb = fc.option(fc.constantFrom(...CHAIN), { nil: undefined, freq: 4 });
 const worldArb: fc.Arbitrary<World> = fc
   .record({
-    subnets: fc.uniqueArray(fc.record({ octet: fc.integer({ min: 0, max: 40 }), tier: tierArb }), { selector: (s) => s.octet, minLength: 1, maxLength: 6 }),
+    subnets: fc.uniqueArray(fc.record({ octet: fc.integer({ min: 0, max: 40 }), tier: tierArb, ipv6: fc.boolean() }), { selector: (s) => s.octet, minLength: 1, maxLength: 6 }),
     groupTier: fc.option(fc.constantFrom(...CHAIN), { nil: undefined, freq: 6 }),
     sourceGroups: fc.array(tierArb, { minLength: 1, maxLength: 3 }),
   })
@@ -72,7 +80,16 @@ const worldArb: fc.Arbitrary<World> = fc
               { weight: 4, arbitrary: fc.constantFrom(...w.subnets.map((s) => `10.40.${s.octet}.0/24`)) },
               { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...w.subnets.map((s) => s.octet)), fc.integer({ min: 0, max: 255 })).map(([o, h]) => `10.40.${o}.${h}/32`) },
               { weight: 1, arbitrary: fc.constantFrom('10.40.0.0/16', '10.40.0.0/18', '172.31.0.0/16', '10.41.0.0/24') },
-              { weight: 1, arbitrary: fc.constantFrom('0.0.0.0/0', '0.0.0.0/1', '10.0.0.0/7') },
+              { weight: 1, arbitrary: fc.constantFrom('0.0.0.0/0', '0.0.0.0/1', '10.0.0.0/7', '::/0', '2000::/3') },
+              // IPv6: a subnet's /64, a host in one, the VPC's /56, another network.
+              {
+                weight: 2,
+                arbitrary: fc.oneof(
+                  fc.constantFrom(...w.subnets.map((s) => `2001:db8:40:${s.octet.toString(16)}::/64`)),
+                  fc.tuple(fc.constantFrom(...w.subnets.map((s) => s.octet)), fc.integer({ min: 1, max: 65535 })).map(([o, h]) => `2001:db8:40:${o.toString(16)}::${h.toString(16)}/128`),
+                  fc.constantFrom('2001:db8:40::/56', '2001:db8:41::/64'),
+                ),
+              },
             ),
             port: fc.integer({ min: 1, max: 65535 }),
           }),
@@ -90,7 +107,12 @@ describe('tiers, random VPCs: revert-security-group revokes exactly the rules th
       fc.asyncProperty(worldArb, async (w) => {
         const account = new SimulatedAccount();
         const vpc = account.createVpc('10.40.0.0/16');
-        for (const s of w.subnets) account.createSubnet(vpc, `10.40.${s.octet}.0/24`, { tags: s.tier ? { Tier: TAG[s.tier] } : {} });
+        for (const s of w.subnets) {
+          account.createSubnet(vpc, `10.40.${s.octet}.0/24`, {
+            tags: s.tier ? { Tier: TAG[s.tier] } : {},
+            ...(s.ipv6 ? { cidrIpv6: [`2001:db8:40:${s.octet.toString(16)}::/64`] } : {}),
+          });
+        }
         const sources = w.sourceGroups.map((tier, i) => account.createSecurityGroup(vpc, `source-${i}`, { tags: tier ? { Tier: TAG[tier] } : {} }));
         const groupId = account.createSecurityGroup(vpc, 'judged', { tags: w.groupTier ? { Tier: TAG[w.groupTier] } : {} });
         const created = account.authorizeIngress(
@@ -98,7 +120,7 @@ describe('tiers, random VPCs: revert-security-group revokes exactly the rules th
           w.rules.map((r) =>
             r.kind === 'group'
               ? { protocol: 'tcp', fromPort: r.port, toPort: r.port, referencedGroupId: sources[r.index] as string }
-              : { protocol: 'tcp', fromPort: r.port, toPort: r.port, cidrIpv4: r.cidr },
+              : { protocol: 'tcp', fromPort: r.port, toPort: r.port, ...(r.cidr.includes(':') ? { cidrIpv6: r.cidr } : { cidrIpv4: r.cidr }) },
           ),
         );
 
@@ -106,8 +128,11 @@ describe('tiers, random VPCs: revert-security-group revokes exactly the rules th
         const landsIn = (rule: World['rules'][number]): TierName[] =>
           rule.kind === 'group'
             ? [w.sourceGroups[rule.index]].filter((t): t is TierName => t !== undefined)
-            : w.subnets.filter((s) => s.tier !== undefined && share(rule.cidr, `10.40.${s.octet}.0/24`)).map((s) => s.tier as TierName);
-        const worldOpen = (rule: World['rules'][number]) => rule.kind === 'cidr' && parse(rule.cidr).prefix < 8;
+            : w.subnets
+                .filter((s) => s.tier !== undefined && [`10.40.${s.octet}.0/24`, ...(s.ipv6 ? [`2001:db8:40:${s.octet.toString(16)}::/64`] : [])].some((own) => share(rule.cidr, own)))
+                .map((s) => s.tier as TierName);
+        // The default bounds: an IPv4 prefix shorter than 8, an IPv6 one shorter than 16 (none of these is private IPv6).
+        const worldOpen = (rule: World['rules'][number]) => rule.kind === 'cidr' && parse(rule.cidr).prefix < (rule.cidr.includes(':') ? 16 : 8);
         const publicAllowed = (rule: World['rules'][number]) => w.groupTier === 'web' && (rule.port === 80 || rule.port === 443);
         const expected = new Set(
           created

@@ -74,13 +74,27 @@ describe('tiers: which tier a group or subnet is in, and which may reach which',
     expect(allowedFrom('web', policy)).toEqual(['web']);
   });
 
-  it('the subnets of a tier with their IPv4 CIDRs; a subnet of no tier, or without IPv4, is left out', () => {
-    expect(tierSubnets([...SUBNETS, { subnetId: 'subnet-0a1b2c3d4e5f6b030', vpcId: VPC, tags: { Tier: 'Database' } }], policy)).toEqual([
-      { subnetId: 'subnet-0a1b2c3d4e5f6b001', cidrIpv4: '10.0.0.0/24', tier: 'web' },
-      { subnetId: 'subnet-0a1b2c3d4e5f6b002', cidrIpv4: '10.0.1.0/24', tier: 'web' },
-      { subnetId: 'subnet-0a1b2c3d4e5f6b011', cidrIpv4: '10.0.10.0/24', tier: 'application' },
-      { subnetId: 'subnet-0a1b2c3d4e5f6b021', cidrIpv4: '10.0.20.0/24', tier: 'database' },
+  it('the subnets of a tier with their CIDRs of both families; a subnet of no tier is left out', () => {
+    const ipv6Only: Subnet = { subnetId: 'subnet-0a1b2c3d4e5f6b030', vpcId: VPC, cidrIpv6: ['2001:db8:0:30::/64'], tags: { Tier: 'Database' } };
+    const dual: Subnet = { ...subnet('subnet-0a1b2c3d4e5f6b003', '10.0.3.0/24', 'Web'), cidrIpv6: ['2001:db8:0:3::/64'] };
+    expect(tierSubnets([...SUBNETS, ipv6Only, dual], policy)).toEqual([
+      { subnetId: 'subnet-0a1b2c3d4e5f6b001', cidrs: ['10.0.0.0/24'], tier: 'web' },
+      { subnetId: 'subnet-0a1b2c3d4e5f6b002', cidrs: ['10.0.1.0/24'], tier: 'web' },
+      { subnetId: 'subnet-0a1b2c3d4e5f6b011', cidrs: ['10.0.10.0/24'], tier: 'application' },
+      { subnetId: 'subnet-0a1b2c3d4e5f6b021', cidrs: ['10.0.20.0/24'], tier: 'database' },
+      { subnetId: 'subnet-0a1b2c3d4e5f6b030', cidrs: ['2001:db8:0:30::/64'], tier: 'database' },
+      { subnetId: 'subnet-0a1b2c3d4e5f6b003', cidrs: ['10.0.3.0/24', '2001:db8:0:3::/64'], tier: 'web' },
     ]);
+  });
+
+  it('an IPv6 source lands in the subnets whose IPv6 blocks it covers, never in an IPv4 one', () => {
+    const dual: TierView = {
+      groupTiers: new Map(),
+      subnets: tierSubnets([{ ...subnet('subnet-0a1b2c3d4e5f6b003', '10.0.3.0/24', 'Web'), cidrIpv6: ['2001:db8:0:3::/64'] }], policy),
+    };
+    expect(landingsOf(rule('sgr-6', { cidrIpv6: '2001:db8:0:3::1/128' }), dual, lists)).toEqual([{ tier: 'web', via: 'subnet-0a1b2c3d4e5f6b003' }]);
+    expect(landingsOf(rule('sgr-6', { cidrIpv6: '2001:db8:0:4::/64' }), dual, lists)).toEqual([]);
+    expect(landingsOf(rule('sgr-6', { cidrIpv6: '::ffff:10.0.3.0/120' }), dual, lists)).toEqual([]);
   });
 
   it('a policy of its own chain and tags', () => {
@@ -173,7 +187,7 @@ describe('findTierSkips: the rules that let a tier skip one', () => {
 });
 
 describe('tierCandidates: the requested rules a tier view may find skipping, from the request alone', () => {
-  it('a group, a prefix list, a CIDR in the tiers’ address space; not a public CIDR, not IPv6, none without tiers', () => {
+  it('a group, a prefix list, an IPv4 CIDR in the tiers’ address space, any IPv6 CIDR; not a public IPv4 CIDR, none without tiers', () => {
     const requested = [
       { protocol: 'tcp', referencedGroupId: WEB.groupId },
       { protocol: 'tcp', prefixListId: 'pl-0a1b2c3d4e5f6a001' },
@@ -182,7 +196,8 @@ describe('tierCandidates: the requested rules a tier view may find skipping, fro
       { protocol: 'tcp', cidrIpv4: '203.0.113.0/24' },
       { protocol: 'tcp', cidrIpv6: '2001:db8::/64' },
     ];
-    expect(tierCandidates(requested, policy)).toEqual(requested.slice(0, 4));
+    // An IPv6 CIDR is always one: a VPC's IPv6 blocks are public space, no range tells them apart.
+    expect(tierCandidates(requested, policy)).toEqual([...requested.slice(0, 4), requested[5]]);
     expect(tierCandidates(requested, parsePolicy({ tiers: { chain: [] } }))).toEqual([]);
   });
 });
