@@ -193,11 +193,12 @@ describe('AuthorizeSecurityGroupIngress: every form of one world-open rule', () 
     });
   });
 
-  it('a record whose request form is unknown is still matched by its response rule set (quota raised to 4096)', () => {
-    const raised = deployedRules({ eventPatternSizeLimit: 4096 });
+  it('a record whose request form is unknown is still matched by its response rule set (without tiers: the quota raised to 4096; with them, the default, at 2048)', () => {
+    const raised = deployedRules({ policy: { tiers: { chain: [] } }, eventPatternSizeLimit: 4096 });
     const r = record('AuthorizeSecurityGroupIngress', { groupId: GROUP, somethingNew: { cidr: '0.0.0.0/0' } }, ruleSet({ cidrIpv4: '0.0.0.0/0' }));
     expect(matched(raised, r)).toEqual(['security-group']);
-    expect(matched(DEFAULT, r)).toEqual([]);
+    expect(matched(UNTIERED, r)).toEqual([]);
+    expect(matched(DEFAULT, r)).toEqual(['security-group']);
   });
 
   it('a managed prefix list, in the request and in the response: the rule fires and the rule is a candidate (the handler reads its entries)', () => {
