@@ -49,6 +49,13 @@ const stillAdmits = async (t: GamedayTarget, groupId: string, cidr: string, port
     ? []
     : [`${groupId} lost its rule from ${cidr}${port ? ` on ${port}` : ''}: a negative control was touched`];
 
+/** A negative control's check: the group still has a rule that `matches` picks. */
+const keeps = async (t: GamedayTarget, groupId: string, matches: (r: SgRule) => boolean, what: string): Promise<string[]> =>
+  (await t.ingressRules(groupId)).some(matches) ? [] : [`${groupId} lost its rule from ${what}: a negative control was touched`];
+
+/** tcp on one port from a security group. */
+const fromGroup = (port: number, referencedGroupId: string) => ({ protocol: 'tcp', fromPort: port, toPort: port, referencedGroupId });
+
 const noInternetRoute = async (t: GamedayTarget, subnetIds: readonly string[]): Promise<string[]> => {
   const problems: string[] = [];
   for (const subnetId of subnetIds) {
@@ -248,10 +255,7 @@ export const CATALOGUE: readonly Scenario[] = [
     expected: 'ignored',
     mustHold: 'the db tier keeps its rule from the office list',
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: t.ids.prefixLists.office }]),
-    check: async (t) =>
-      (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.prefixListId === t.ids.prefixLists.office)
-        ? []
-        : [`${t.ids.securityGroups.db} lost its rule from ${t.ids.prefixLists.office}: a negative control was touched`],
+    check: (t) => keeps(t, t.ids.securityGroups.db, (r) => r.prefixListId === t.ids.prefixLists.office, t.ids.prefixLists.office),
   },
   {
     name: 'office-list-opened-to-the-world',
@@ -388,7 +392,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'tier skip: the db tier gets tcp/3306 from the web tier’s group, skipping the application tier (SEC05-BP01 example 3)',
     expected: 'remediated',
     mustHold: 'the db tier admits no rule from the web tier’s group; its rule from the app tier stays',
-    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, referencedGroupId: t.ids.securityGroups.web }]),
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [fromGroup(3306, t.ids.securityGroups.web)]),
     check: async (t) => {
       const rules = await t.ingressRules(t.ids.securityGroups.db);
       return [
@@ -413,22 +417,16 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'tier chain: the db tier gets tcp/5432 from the app tier’s group (the tier before it: not drift)',
     expected: 'ignored',
     mustHold: 'the db tier keeps its new rule from the app tier',
-    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: t.ids.securityGroups.app }]),
-    check: async (t) =>
-      (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.referencedGroupId === t.ids.securityGroups.app && r.fromPort === 5432)
-        ? []
-        : [`${t.ids.securityGroups.db} lost its rule from the app tier on 5432: a negative control was touched`],
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [fromGroup(5432, t.ids.securityGroups.app)]),
+    check: (t) => keeps(t, t.ids.securityGroups.db, (r) => r.referencedGroupId === t.ids.securityGroups.app && r.fromPort === 5432, 'the app tier on 5432'),
   },
   {
     name: 'control-db-admits-untiered-group',
     drift: 'tier chain: the db tier gets tcp/22 from a group in no tier (as a bastion’s: not judged)',
     expected: 'ignored',
     mustHold: 'the db tier keeps its rule from the untiered group',
-    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 22, toPort: 22, referencedGroupId: t.ids.securityGroups.exempt }]),
-    check: async (t) =>
-      (await t.ingressRules(t.ids.securityGroups.db)).some((r) => r.referencedGroupId === t.ids.securityGroups.exempt)
-        ? []
-        : [`${t.ids.securityGroups.db} lost its rule from the untiered group: a negative control was touched`],
+    inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [fromGroup(22, t.ids.securityGroups.exempt)]),
+    check: (t) => keeps(t, t.ids.securityGroups.db, (r) => r.referencedGroupId === t.ids.securityGroups.exempt, 'the untiered group'),
   },
   {
     name: 'control-db-admits-peered-range',

@@ -8,6 +8,7 @@ import { UnsupportedEventError } from '../../functions/core/errors.js';
 import type { NetworkAclEntry } from '../../functions/core/network.js';
 import { loadEvent } from '../support/events.js';
 import { fresh } from '../support/fresh.js';
+import { refusalOf } from '../support/refusal.js';
 
 /*
  * How CloudTrail records of the network-ACL calls (CreateNetworkAclEntry, ReplaceNetworkAclEntry,
@@ -69,15 +70,7 @@ const entryOf = (patch: Json, eventName?: 'CreateNetworkAclEntry' | 'ReplaceNetw
   return change.entry;
 };
 
-const messageOf = (record: CloudTrailRecord): string => {
-  try {
-    toChange(record);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UnsupportedEventError);
-    return (error as Error).message;
-  }
-  throw new Error('expected toChange to refuse the record');
-};
+const messageOf = (record: CloudTrailRecord): string => refusalOf(() => toChange(record), UnsupportedEventError);
 
 const MYSQL: NetworkAclEntry = {
   ruleNumber: 90,

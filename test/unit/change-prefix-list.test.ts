@@ -6,6 +6,7 @@ import { type CloudTrailRecord, parseTrigger } from '../../functions/core/cloudt
 import { UnsupportedEventError } from '../../functions/core/errors.js';
 import { loadEvent } from '../support/events.js';
 import { fresh } from '../support/fresh.js';
+import { refusalOf } from '../support/refusal.js';
 
 /*
  * How ModifyManagedPrefixList records are read, and how a malformed one is refused. The request is the
@@ -31,15 +32,7 @@ const record = (requestParameters: unknown): CloudTrailRecord => ({
 });
 const wrapped = (body: Record<string, unknown>) => record({ ModifyManagedPrefixListRequest: { PrefixListId: PL, ...body } });
 
-const messageOf = (r: CloudTrailRecord): string => {
-  try {
-    toChange(r);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UnsupportedEventError);
-    return (error as Error).message;
-  }
-  throw new Error('expected toChange to refuse the record');
-};
+const messageOf = (r: CloudTrailRecord): string => refusalOf(() => toChange(r), UnsupportedEventError);
 
 describe('ModifyManagedPrefixList records read into a change', () => {
   it('the published form: one entry, `cidr`, the version as text', () => {
