@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseCidr } from './cidr.js';
 import { ConfigError } from './errors.js';
 import type { Tags } from './network.js';
 import './zod-locale.js';
@@ -192,7 +193,12 @@ export const PolicySchema = z.strictObject({
         DEFAULT_TIER_CHAIN,
       ),
       addressSpace: z._default(
-        z.array(z.string().check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.0.0.0/8'))).check(z.maxLength(8)),
+        z
+          .array(
+            // Read as cidr.ts reads every CIDR: four octets of 0-255 and a prefix of 0-32.
+            z.string().check(z.refine((v) => parseCidr(v)?.family === 4, 'an IPv4 CIDR like 10.0.0.0/8')),
+          )
+          .check(z.maxLength(8)),
         DEFAULT_TIER_ADDRESS_SPACE,
       ),
     }),

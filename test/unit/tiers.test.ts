@@ -285,7 +285,7 @@ describe('the tiers’ policy: names and address space of the documented shape o
   it.each([['web tier'], ['a'.repeat(33)], ['-web'], ['web!']])('refuses the tier name %j', (name) => {
     expect(() => parsePolicy({ tiers: { chain: [{ name, tags: [{ key: 'a', value: 'b' }] }] } })).toThrow('a tier name is lower case, like web or application');
   });
-  it.each([['x10.0.0.0/8'], ['10.0.0.0/8x'], ['10.0.0.0/8 '], ['10.0.0/8']])('refuses the address space %j', (cidr) => {
+  it.each([['x10.0.0.0/8'], ['10.0.0.0/8x'], ['10.0.0.0/8 '], ['10.0.0/8'], ['256.0.0.0/8'], ['10.0.0.0/33']])('refuses the address space %j', (cidr) => {
     expect(() => parsePolicy({ tiers: { addressSpace: [cidr] } })).toThrow('an IPv4 CIDR like 10.0.0.0/8');
   });
   it('accepts a name of 32 characters', () => {
