@@ -281,6 +281,26 @@ export const CATALOGUE: readonly Scenario[] = [
       outcome.resources.includes(t.ids.securityGroups.app) ? [] : [`the outcome does not name ${t.ids.securityGroups.app}, which referenced the list`],
   },
   {
+    name: 'db-list-gains-a-web-subnet',
+    drift: 'tier skip: 10.0.1.0/24, a web subnet’s range, added to the office list, which the db tier names on tcp/3306 (ModifyManagedPrefixList)',
+    expected: 'remediated',
+    mustHold: 'the office list holds its office ranges and not the web subnet’s; the db tier keeps its rule from the list',
+    // As the other prefix-list scenarios: moto 5.2 does not answer GetManagedPrefixListAssociations.
+    targets: ['simulated'],
+    setup: async (t) => {
+      await t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: t.ids.prefixLists.office }]);
+    },
+    inject: (t) => prefixListTarget(t).modifyPrefixList(t.ids.prefixLists.office, ['10.0.1.0/24']),
+    check: async (t) => {
+      const entries = await prefixListTarget(t).prefixListEntries(t.ids.prefixLists.office);
+      const problems = entries.includes('10.0.1.0/24') ? [`${t.ids.prefixLists.office} still holds the web subnet's 10.0.1.0/24`] : [];
+      if (!entries.includes('203.0.113.0/24')) problems.push(`${t.ids.prefixLists.office} lost its office range 203.0.113.0/24`);
+      return [...problems, ...(await keeps(t, t.ids.securityGroups.db, (r) => r.prefixListId === t.ids.prefixLists.office, t.ids.prefixLists.office))];
+    },
+    checkOutcome: ({ outcome }) =>
+      outcome.drift.some((d) => d.kind === 'prefix-list-tier-entry') ? [] : ['the outcome names no prefix-list-tier-entry drift'],
+  },
+  {
     name: 'control-office-list-gains-a-branch',
     drift: 'prefix list: a branch office range 10.20.0.0/16 added to the office list, which the app tier names on tcp/22 (not the internet)',
     expected: 'ignored',

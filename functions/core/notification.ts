@@ -195,6 +195,11 @@ function describeDrift(d: Drift): string {
       const back = d.isolatedNetworkAclId ? `; isolated network ACL ${s(d.isolatedNetworkAclId)}` : '; no isolated network ACL known';
       return `isolated subnet ${s(d.subnetId)} associated with network ACL ${s(d.networkAclId)}, which admits the internet${back}`;
     }
+    case 'prefix-list-tier-entry': {
+      const entries = d.cidrs.slice(0, 5).map((c) => `${s(c, 64)} (${s(d.reached[c] ?? '?', 200)})`);
+      const more = d.cidrs.length > 5 ? `; +${d.cidrs.length - 5} more` : '';
+      return `prefix list ${s(d.prefixListId)} gained ranges of tiers that may not reach the groups that name it: ${entries.join('; ')}${more}`;
+    }
     case 'prefix-list-internet-entry': {
       // Every group that referenced the list is named: the people who own them need to know.
       const groups = d.groupIds.slice(0, LIST_MAX).map((id) => s(id, 64));

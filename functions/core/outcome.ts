@@ -95,6 +95,22 @@ export type Drift =
       readonly referencedBy: readonly string[];
     }
   | {
+      /**
+       * Entries added to a customer-managed prefix list that a tier's group names in its ingress, which
+       * cover the subnets of a tier that may not reach that group's tier (`policy.tiers`): through the
+       * list, the group admits a tier that skips one.
+       */
+      readonly kind: 'prefix-list-tier-entry';
+      readonly prefixListId: string;
+      /** The entries (CIDRs) to remove, as the list holds them. */
+      readonly cidrs: readonly string[];
+      /** The tiers' groups the entries reach into. */
+      readonly groupIds: readonly string[];
+      /** By entry: where it lands and whose tier may not be reached from there, "web (subnet-0a) into sg-0db (database)". */
+      readonly reached: Readonly<Record<string, string>>;
+      readonly referencedBy: readonly string[];
+    }
+  | {
       readonly kind: 'isolated-subnet-on-internet-acl';
       readonly subnetId: string;
       readonly associationId: string;

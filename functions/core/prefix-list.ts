@@ -1,10 +1,11 @@
 import type { Change } from './change.js';
-import { isSameNetwork } from './cidr.js';
+import { isSameNetwork, parseCidr } from './cidr.js';
 import { readExemption } from './exemption.js';
 import type { PrefixList, PrefixListAssociation, SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
 import type { Policy } from './policy.js';
-import { describeRule, findWorldOpenRules, isWorldOpenCidr } from './security-group.js';
+import { describeRule, findWorldOpenRules, isWorldOpen, isWorldOpenCidr } from './security-group.js';
+import { describeLandings, findTierSkips, type TierView, tierOf } from './tiers.js';
 
 /**
  * Managed prefix lists: an entry that is the internet, added to a customer-managed list that guarded
@@ -17,6 +18,7 @@ import { describeRule, findWorldOpenRules, isWorldOpenCidr } from './security-gr
 
 type PlChange = Extract<Change, { kind: 'prefix-list-entries' }>;
 export type PrefixListDrift = Extract<Drift, { kind: 'prefix-list-internet-entry' }>;
+export type PrefixListTierDrift = Extract<Drift, { kind: 'prefix-list-tier-entry' }>;
 
 /**
  * "The ID of the owner of the prefix list" for the lists AWS manages (DescribeManagedPrefixLists
@@ -32,6 +34,13 @@ export const isAwsManaged = (list: Pick<PrefixList, 'ownerId'>): boolean => list
 export const internetCandidates = (change: Pick<PlChange, 'added'>, policy: Policy): string[] => [
   ...new Set(change.added.filter((cidr) => isWorldOpenCidr(cidr, policy))),
 ];
+
+/**
+ * The CIDRs the change added that are not the internet: another tier's range, if a tier's group names
+ * the list (only the live groups and subnets can tell). None when the policy judges no tiers.
+ */
+export const tierEntryCandidates = (change: Pick<PlChange, 'added'>, policy: Policy): string[] =>
+  policy.tiers.chain.length === 0 ? [] : [...new Set(change.added.filter((cidr) => parseCidr(cidr) !== undefined && !isWorldOpenCidr(cidr, policy)))];
 
 /** A group that references the list, read live: its tags and every rule. */
 export interface ReferencingGroup {
@@ -125,8 +134,60 @@ export function evaluatePrefixList(
   };
 }
 
+/**
+ * Of the candidate entries still in the list, those through which a tier's group that names the list
+ * (not exempt; a rule that is world-open through the list is the internet decision's) admits a tier that
+ * may not reach its own: each entry judged as a rule's CIDR would be, on the subnets of the group's VPC
+ * (`views`, by group id). `undefined` when there is none. Pure.
+ */
+export function findTierEntries(
+  candidates: readonly string[],
+  list: PrefixList,
+  entries: readonly string[],
+  associations: readonly PrefixListAssociation[],
+  groups: readonly ReferencingGroup[],
+  policy: Policy,
+  now: Date,
+  views: ReadonlyMap<string, TierView>,
+): PrefixListTierDrift | undefined {
+  const id = list.prefixListId;
+  const present = entries.filter((e) => candidates.some((c) => isSameNetwork(e, c)));
+  const reached = new Map<string, string[]>();
+  const groupIds: string[] = [];
+  for (const { group, rules } of groups) {
+    const tier = tierOf(group.tags, policy);
+    const view = views.get(group.groupId);
+    if (tier === undefined || view === undefined || readExemption(group.tags, policy.exemption, now).exempt) continue;
+    const lists = new Map([[id, entries]]);
+    const naming = rules.filter((r) => r.prefixListId === id && !r.isEgress && !isWorldOpen(r, policy, lists));
+    let opened = false;
+    for (const cidr of present) {
+      // The entry as the source of each naming rule: where it lands, and whether it may reach the group's tier.
+      const skips = findTierSkips(tier, naming.map((r) => ({ ...r, prefixListId: undefined, cidrIpv4: cidr.includes(':') ? undefined : cidr, cidrIpv6: cidr.includes(':') ? cidr : undefined })), policy, view, lists);
+      if (skips.length === 0) continue;
+      opened = true;
+      const where = `${describeLandings(skips.flatMap((k) => k.landings))} into ${group.groupId} (${tier})`;
+      reached.set(cidr, [...(reached.get(cidr) ?? []), where]);
+    }
+    if (opened) groupIds.push(group.groupId);
+  }
+  if (reached.size === 0) return undefined;
+  return {
+    kind: 'prefix-list-tier-entry',
+    prefixListId: id,
+    cidrs: [...reached.keys()],
+    groupIds,
+    reached: Object.fromEntries([...reached].map(([cidr, where]) => [cidr, where.join('; ')])),
+    referencedBy: associations.map((a) => a.resourceId),
+  };
+}
+
+/** "pl-0a gained 10.0.1.0/24 (web (subnet-0a) into sg-0db (database)): a tier the ... may not be reached from". */
+export const describeTierEntries = (drift: PrefixListTierDrift, verb: 'gained' | 'holds' = 'gained'): string =>
+  `${drift.prefixListId} ${verb} ${drift.cidrs.map((c) => `${c} (${drift.reached[c]})`).join(', ')}: ranges of tiers that may not reach those groups' tiers`;
+
 /** The revert: remove exactly the drift's entries, at the list's live version. */
-export const planPrefixListRevert = (drift: PrefixListDrift, currentVersion: number | undefined): Action => ({
+export const planPrefixListRevert = (drift: Pick<PrefixListDrift, 'prefixListId' | 'cidrs'>, currentVersion: number | undefined): Action => ({
   type: 'remove-prefix-list-entries',
   prefixListId: drift.prefixListId,
   ...(currentVersion !== undefined ? { currentVersion } : {}),

@@ -26,7 +26,7 @@ export type RouteDrift = Extract<Drift, { kind: 'forbidden-route-on-isolated-sub
 export type UnknownRouteDrift = Extract<Drift, { kind: 'unknown-default-route-on-isolated-subnet' }>;
 export type AssociationDrift = Extract<Drift, { kind: 'isolated-subnet-on-internet-table' }>;
 /** The drift a route-table finding can carry: never a network ACL's (core/network-acl.ts decides those). */
-type TableDrift = Exclude<Drift, { kind: 'internet-entry-on-isolated-acl' | 'isolated-subnet-on-internet-acl' | 'prefix-list-internet-entry' }>;
+type TableDrift = Exclude<Drift, { kind: 'internet-entry-on-isolated-acl' | 'isolated-subnet-on-internet-acl' | 'prefix-list-internet-entry' | 'prefix-list-tier-entry' }>;
 
 /** A subnet is isolated when the policy names it by id or it carries one of the policy's tags. */
 export const isIsolatedSubnet = (subnet: Pick<Subnet, 'subnetId' | 'tags'>, policy: Policy): boolean =>

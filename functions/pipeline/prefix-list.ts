@@ -4,14 +4,19 @@ import { AwsCallError, LayerGuardError, VerificationError } from '../core/errors
 import type { NetworkApi, PrefixList, PrefixListAssociation } from '../core/network.js';
 import type { Action, Outcome, Trigger } from '../core/outcome.js';
 import {
+  describeTierEntries,
   evaluatePrefixList,
+  findTierEntries,
   internetCandidates,
   localGroupIds,
   planPrefixListRevert,
   screenPrefixList,
   type PrefixListDrift,
   type ReferencingGroup,
+  tierEntryCandidates,
 } from '../core/prefix-list.js';
+import { type TierView, tierOf, tierSubnets } from '../core/tiers.js';
+import { tierReader } from './security-group.js';
 import type { PipelineDeps } from './deps.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
 import { withPublicTier } from './public-tier.js';
@@ -46,8 +51,11 @@ async function readGroups(ids: readonly string[], present: readonly string[], li
   return read.flatMap((g): ReferencingGroup[] => (g ? [g] : []));
 }
 
+/** The entries to remove: one drift's, or the union of the list's drifts. */
+type Removal = Pick<PrefixListDrift, 'prefixListId' | 'cidrs'>;
+
 /** The entries of the drift still in the list (compared as networks). */
-const stillThere = (entries: readonly string[], drift: PrefixListDrift): string[] =>
+const stillThere = (entries: readonly string[], drift: Removal): string[] =>
   drift.cidrs.filter((c) => entries.some((e) => isSameNetwork(e, c)));
 
 /** How long to wait for a list that is still `modify-in-progress` before reading it again (ms): EC2 applies a version asynchronously. */
@@ -60,7 +68,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * refuses a `CurrentVersion` that "does not match the true current version number", EC2 API Reference,
  * ModifyManagedPrefixList) the removal is tried once more at the new version; otherwise the error stands.
  */
-async function removeEntries(network: NetworkApi, list: PrefixList, drift: PrefixListDrift): Promise<{ result: 'done' | 'already-gone'; version?: number }> {
+async function removeEntries(network: NetworkApi, list: PrefixList, drift: Removal): Promise<{ result: 'done' | 'already-gone'; version?: number }> {
   try {
     return { result: await network.removePrefixListEntries(list.prefixListId, list.version, drift.cidrs) };
   } catch (error) {
@@ -93,7 +101,7 @@ async function settledList(network: NetworkApi, prefixListId: string): Promise<P
 }
 
 /** Reads the entries until none of the drift's is left, waiting while the list is `modify-in-progress`; throws when one stays. */
-async function verifyRemoved(network: NetworkApi, listId: string, drift: PrefixListDrift): Promise<string[]> {
+async function verifyRemoved(network: NetworkApi, listId: string, drift: Removal): Promise<string[]> {
   for (let attempt = 0; ; attempt += 1) {
     const entries = await network.getPrefixListEntries(listId);
     const left = stillThere(entries, drift);
@@ -130,7 +138,9 @@ export async function remediatePrefixList(
   const { network, policy } = deps;
   const id = change.prefixListId;
   const candidates = internetCandidates(change, policy);
-  if (candidates.length === 0) {
+  // Another tier's range, if a tier's group names the list: only the live groups and subnets can tell.
+  const tierCandidates = tierEntryCandidates(change, policy);
+  if (candidates.length === 0 && tierCandidates.length === 0) {
     const what = change.added.length > 0 ? `no entry the request added (${change.added.join(', ')}) is open to the internet` : 'the request added no entry';
     return makeOutcome(trigger, 'ignored', what, { resources: [id] });
   }
@@ -142,47 +152,70 @@ export async function remediatePrefixList(
     return makeOutcome(trigger, decision.status, decision.reason, { resources: [id], before, after: before });
   }
   const [entries, associations] = await Promise.all([network.getPrefixListEntries(id), network.getPrefixListAssociations(id)]);
-  const present = entries.filter((e) => candidates.some((c) => isSameNetwork(e, c)));
+  const present = entries.filter((e) => [...candidates, ...tierCandidates].some((c) => isSameNetwork(e, c)));
   const groups = present.length > 0 ? await readGroups(localGroupIds(associations, list.ownerId ?? trigger.account), present, id, deps) : [];
-  const decision = evaluatePrefixList(candidates, list, entries, associations, groups, policy, deps.clock(), opts.runbook ? 'holds' : 'gained');
+  const verb = opts.runbook ? 'holds' : 'gained';
+  const decision = candidates.length > 0 ? evaluatePrefixList(candidates, list, entries, associations, groups, policy, deps.clock(), verb) : undefined;
+  const tierDrift =
+    tierCandidates.length > 0 && groups.length > 0
+      ? findTierEntries(tierCandidates, list, entries, associations, groups, policy, deps.clock(), await tierViews(groups, deps))
+      : undefined;
   const before = listState(list, id, entries, associations);
   const resources = [id, ...associations.map((a) => a.resourceId)];
-  if (decision.status !== 'drift') {
-    return makeOutcome(trigger, decision.status, decision.reason, { resources, before, after: before });
+  const drifts = [...(decision?.status === 'drift' ? [decision.drift] : []), ...(tierDrift ? [tierDrift] : [])];
+  const tierNote = tierCandidates.length > 0 && !tierDrift ? `no entry added (${tierCandidates.join(', ')}) is a range of a tier that may not reach a group naming ${id}` : undefined;
+  if (drifts.length === 0) {
+    const reason = [decision?.reason, tierNote].filter((r) => r !== undefined).join('; ');
+    const status = decision !== undefined && decision.status !== 'drift' ? decision.status : 'ignored';
+    return makeOutcome(trigger, status, reason, { resources, before, after: before });
   }
 
-  const plan = planPrefixListRevert(decision.drift, list.version);
+  const removal: Removal = { prefixListId: id, cidrs: [...new Set(drifts.flatMap((d) => d.cidrs))] };
+  const why = [decision?.status === 'drift' ? decision.reason : undefined, tierDrift ? describeTierEntries(tierDrift, verb) : undefined]
+    .filter((r) => r !== undefined)
+    .join('; ');
+  const plan = planPrefixListRevert(removal, list.version);
   if (policy.mode === 'dry-run') {
-    return makeOutcome(trigger, 'dry-run', `would remove: ${decision.reason}`, {
+    return makeOutcome(trigger, 'dry-run', `would remove: ${why}`, {
       resources,
-      drift: [decision.drift],
+      drift: drifts,
       actions: [{ ...plan, result: 'skipped' }],
       before,
       after: before,
     });
   }
-  const removed = await removeEntries(network, list, decision.drift);
-  const after = await verifyRemoved(network, id, decision.drift);
+  const removed = await removeEntries(network, list, removal);
+  const after = await verifyRemoved(network, id, removal);
   const action: Action = { ...plan, ...(removed.version !== undefined ? { currentVersion: removed.version } : {}), result: removed.result };
   const state = { ...listState(list, id, after, associations), verifiedBy: 'read-back' };
   if (removed.result === 'already-gone') {
-    return makeOutcome(trigger, 'already-compliant', `the removal was answered with an error and the list, read again, no longer holds the entries: ${decision.reason}`, {
+    return makeOutcome(trigger, 'already-compliant', `the removal was answered with an error and the list, read again, no longer holds the entries: ${why}`, {
       resources,
-      drift: [decision.drift],
+      drift: drifts,
       actions: [action],
       before,
       after: state,
     });
   }
-  return makeOutcome(trigger, 'remediated', `removed ${decision.drift.cidrs.join(', ')} from ${id}: ${decision.reason}`, {
+  return makeOutcome(trigger, 'remediated', `removed ${removal.cidrs.join(', ')} from ${id}: ${why}`, {
     resources,
-    drift: [decision.drift],
+    drift: drifts,
     actions: [action],
     before,
     after: state,
     // A runbook does not know when the entries came.
     ...(opts.runbook ? {} : { secondsOpen: secondsSince(trigger.eventTime, deps.clock()) }),
   });
+}
+
+/** What the tiers' groups among the referencing ones can reach: the subnets of each one's VPC (DescribeSubnets once per VPC). */
+async function tierViews(groups: readonly ReferencingGroup[], deps: PipelineDeps): Promise<Map<string, TierView>> {
+  const reader = tierReader(deps);
+  const tiered = groups.filter((g) => tierOf(g.group.tags, deps.policy) !== undefined && g.group.vpcId !== undefined);
+  const views = await Promise.all(
+    tiered.map(async (g) => [g.group.groupId, { groupTiers: new Map(), subnets: tierSubnets(await reader.subnetsOf(g.group.vpcId as string), deps.policy) }] as const),
+  );
+  return new Map(views);
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   DescribeManagedPrefixListsCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   EC2Client,
   GetManagedPrefixListAssociationsCommand,
   GetManagedPrefixListEntriesCommand,
@@ -78,6 +79,7 @@ const office = (over: Partial<ManagedPrefixList> = {}): ManagedPrefixList => ({
   ...over,
 });
 const entries = (...cidrs: string[]) => ({ Entries: cidrs.map((Cidr) => ({ Cidr })) });
+const subnet = (SubnetId: string, CidrBlock: string, Tier: string) => ({ SubnetId, VpcId: 'vpc-0a1b2c3d4e5f60001', CidrBlock, Tags: [{ Key: 'Tier', Value: Tier }] });
 const sshFromList: SecurityGroupRule = { SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f6e301', GroupId: APP, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListId: PL };
 
 beforeEach(() => {
@@ -104,6 +106,7 @@ afterEach(() => {
   events.reset();
 });
 
+const names = () => ec2.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
 const modifies = () => ec2.commandCalls(ModifyManagedPrefixListCommand).map((c) => c.args[0].input);
 
 describe('security-group handler: ModifyManagedPrefixList', () => {
@@ -150,11 +153,48 @@ describe('security-group handler: ModifyManagedPrefixList', () => {
     expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupsCommand, 0);
   });
 
-  it('private ranges added: ignored from the request, no EC2 call', async () => {
+  it('private ranges added: not the internet, and no tier’s range (the app tier names the list; the VPC’s subnets read): ignored, nothing changed', async () => {
+    ec2.on(GetManagedPrefixListEntriesCommand).resolves(entries('203.0.113.0/24', '10.20.0.0/16', '192.168.0.0/16'));
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet('subnet-0a1b2c3d4e5f6b001', '10.0.1.0/24', 'Web'), subnet('subnet-0a1b2c3d4e5f6b011', '10.0.11.0/24', 'Application')] });
     const outcome = (await handler(sample('ModifyManagedPrefixList/private-cidrs-added.json'), context)) as Outcome;
     expect(outcome.outcome).toBe('ignored');
-    expect(outcome.reason).toBe('no entry the request added (10.20.0.0/16, 192.168.0.0/16) is open to the internet');
-    expect(ec2.calls()).toHaveLength(0);
+    expect(outcome.reason).toBe(`no entry added (10.20.0.0/16, 192.168.0.0/16) is a range of a tier that may not reach a group naming ${PL}`);
+    expect(names()).toEqual([
+      'DescribeManagedPrefixLists',
+      'GetManagedPrefixListEntries',
+      'GetManagedPrefixListAssociations',
+      'DescribeSecurityGroups',
+      'DescribeSecurityGroupRules',
+      'DescribeSubnets',
+    ]);
+    expect(modifies()).toEqual([]);
+  });
+
+  it('a web subnet’s range added to a list the database tier names: the entry is removed at the live version, and the notice says where it lands', async () => {
+    const DB = 'sg-0a1b2c3d4e5f67003';
+    ec2.on(GetManagedPrefixListAssociationsCommand).resolves({ PrefixListAssociations: [{ ResourceId: DB, ResourceOwner: '111122223333' }] });
+    ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [{ GroupId: DB, GroupName: 'db-tier', VpcId: 'vpc-0a1b2c3d4e5f60001', Tags: [{ Key: 'Tier', Value: 'Database' }] }],
+    });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ ...sshFromList, GroupId: DB, FromPort: 3306, ToPort: 3306 }] });
+    ec2.on(GetManagedPrefixListEntriesCommand).resolvesOnce(entries('203.0.113.0/24', '10.0.1.0/24')).resolves(entries('203.0.113.0/24'));
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [subnet('subnet-0a1b2c3d4e5f6b001', '10.0.1.0/24', 'Web'), subnet('subnet-0a1b2c3d4e5f6b011', '10.0.11.0/24', 'Application')] });
+    const outcome = (await handler(sample('ModifyManagedPrefixList/web-subnet-added.json'), context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(outcome.drift).toEqual([
+      {
+        kind: 'prefix-list-tier-entry',
+        prefixListId: PL,
+        cidrs: ['10.0.1.0/24'],
+        groupIds: [DB],
+        reached: { '10.0.1.0/24': `web (subnet-0a1b2c3d4e5f6b001) into ${DB} (database)` },
+        referencedBy: [DB],
+      },
+    ]);
+    expect(modifies()).toEqual([{ PrefixListId: PL, CurrentVersion: 2, RemoveEntries: [{ Cidr: '10.0.1.0/24' }] }]);
+    expect(outcome.reason).toBe(
+      `removed 10.0.1.0/24 from ${PL}: ${PL} gained 10.0.1.0/24 (web (subnet-0a1b2c3d4e5f6b001) into ${DB} (database)): ranges of tiers that may not reach those groups' tiers`,
+    );
   });
 
   it('a failed call: ignored, no EC2 call', async () => {

@@ -953,3 +953,20 @@ describe('a tier skip’s notice', () => {
     );
   });
 });
+
+describe('a prefix list’s tier entries in the notice', () => {
+  const line = (cidrs: string[], reached: Record<string, string>) =>
+    lineOf(formatNotification({ ...base, drift: [{ kind: 'prefix-list-tier-entry', prefixListId: 'pl-0a', cidrs, groupIds: ['sg-0db'], reached, referencedBy: ['sg-0db'] }] }).message, '  - prefix list ');
+
+  it('each entry with where it lands, at most five, then how many more', () => {
+    expect(line(['10.0.1.0/24'], { '10.0.1.0/24': 'web (subnet-0a) into sg-0db (database)' })).toBe(
+      '  - prefix list pl-0a gained ranges of tiers that may not reach the groups that name it: 10.0.1.0/24 (web (subnet-0a) into sg-0db (database))',
+    );
+    const six = Array.from({ length: 6 }, (_, i) => `10.0.${i}.0/24`);
+    expect(line(six, {})).toBe(
+      `  - prefix list pl-0a gained ranges of tiers that may not reach the groups that name it: ${six.slice(0, 5).map((c) => `${c} (?)`).join('; ')}; +1 more`,
+    );
+    expect(line(six.slice(0, 5), {})).not.toMatch(/more/);
+  });
+});
+

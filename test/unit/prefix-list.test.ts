@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest';
 import type { PrefixList, PrefixListAssociation, SecurityGroup, SgRule } from '../../functions/core/network.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../functions/core/policy.js';
 import {
+  describeTierEntries,
   evaluatePrefixList,
+  findTierEntries,
   internetCandidates,
   isAwsManaged,
   localGroupIds,
   planPrefixListRevert,
   type ReferencingGroup,
   screenPrefixList,
+  tierEntryCandidates,
 } from '../../functions/core/prefix-list.js';
 
 const NOW = new Date('2025-03-14T12:00:00Z');
@@ -321,5 +324,66 @@ describe('a property: the drift is exactly the added entries that a model of its
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('tier entries: ranges of tiers that may not reach a group naming the list (policy.tiers)', () => {
+  const DB = 'sg-0a1b2c3d4e5f67003';
+  const dbGroup = (tags: Record<string, string> = { Tier: 'Database' }): ReferencingGroup => ({
+    group: group(DB, tags),
+    rules: [rule(DB, { fromPort: 3306, toPort: 3306 })],
+  });
+  const views = new Map([
+    [
+      DB,
+      {
+        groupTiers: new Map<string, string>(),
+        subnets: [
+          { subnetId: 'subnet-0a1b2c3d4e5f6b001', cidrs: ['10.0.1.0/24'], tier: 'web' },
+          { subnetId: 'subnet-0a1b2c3d4e5f6b011', cidrs: ['10.0.11.0/24', '2001:db8:0:11::/64'], tier: 'application' },
+        ],
+      },
+    ],
+  ]);
+  const find = (candidates: string[], entries: string[], groups: ReferencingGroup[], over: { policy?: typeof policy } = {}) =>
+    findTierEntries(candidates, list(), entries, assoc(...groups.map((g) => g.group.groupId)), groups, over.policy ?? policy, NOW, views);
+
+  it('candidates: the added entries that are not the internet; none without tiers', () => {
+    expect(tierEntryCandidates({ added: ['10.0.1.0/24', '0.0.0.0/0', '10.0.1.0/24', 'not-a-cidr', '2001:db8::/64'] }, policy)).toEqual(['10.0.1.0/24', '2001:db8::/64']);
+    expect(tierEntryCandidates({ added: ['10.0.1.0/24'] }, parsePolicy({ tiers: { chain: [] } }))).toEqual([]);
+  });
+
+  it('a web subnet’s range on a list the database tier names: that entry, the group, where it lands', () => {
+    expect(find(['10.0.1.0/24'], ['203.0.113.0/24', '10.0.1.0/24'], [dbGroup()])).toStrictEqual({
+      kind: 'prefix-list-tier-entry',
+      prefixListId: PL,
+      cidrs: ['10.0.1.0/24'],
+      groupIds: [DB],
+      reached: { '10.0.1.0/24': `web (subnet-0a1b2c3d4e5f6b001) into ${DB} (database)` },
+      referencedBy: [DB],
+    });
+  });
+
+  it('none: the application tier’s range (IPv4 or IPv6) reaches the database tier as the chain allows; an entry gone; a group in no tier, exempt, or not read', () => {
+    expect(find(['10.0.11.0/24', '2001:db8:0:11::/64'], ['10.0.11.0/24', '2001:db8:0:11::/64'], [dbGroup()])).toBeUndefined();
+    expect(find(['10.0.1.0/24'], ['203.0.113.0/24'], [dbGroup()])).toBeUndefined();
+    expect(find(['10.0.1.0/24'], ['10.0.1.0/24'], [dbGroup({})])).toBeUndefined();
+    expect(find(['10.0.1.0/24'], ['10.0.1.0/24'], [dbGroup({ Tier: 'Database', 'layerguard:exempt': 'until=2025-03-20;reason=migration' })])).toBeUndefined();
+    expect(findTierEntries(['10.0.1.0/24'], list(), ['10.0.1.0/24'], assoc(DB), [dbGroup()], policy, NOW, new Map())).toBeUndefined();
+  });
+
+  it('a rule that admits the internet through the list is the internet decision’s; an egress rule is none', () => {
+    const open = { ...dbGroup(), rules: [rule(DB, { fromPort: 3306, toPort: 3306 }), rule(DB, { fromPort: 22, toPort: 22, isEgress: true })] };
+    expect(find(['10.0.1.0/24'], ['0.0.0.0/0', '10.0.1.0/24'], [open])).toBeUndefined();
+    const egressOnly = { ...dbGroup(), rules: [rule(DB, { isEgress: true })] };
+    expect(find(['10.0.1.0/24'], ['10.0.1.0/24'], [egressOnly])).toBeUndefined();
+  });
+
+  it('the reason names each entry and where it lands', () => {
+    const drift = find(['10.0.1.0/24'], ['10.0.1.0/24'], [dbGroup()]);
+    expect(drift && describeTierEntries(drift)).toBe(
+      `${PL} gained 10.0.1.0/24 (web (subnet-0a1b2c3d4e5f6b001) into ${DB} (database)): ranges of tiers that may not reach those groups' tiers`,
+    );
+    expect(drift && describeTierEntries(drift, 'holds')).toMatch(/ holds 10\.0\.1\.0\/24 /);
   });
 });
