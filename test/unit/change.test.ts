@@ -275,6 +275,7 @@ const EXPECTED: Record<string, Change> = {
   'ModifyManagedPrefixList/world-added-to-office-list.json': prefixList({ currentVersion: 1, added: ['0.0.0.0/0'] }),
   'ModifyManagedPrefixList/split-world-bare.json': prefixList({ currentVersion: 1, added: ['0.0.0.0/1', '128.0.0.0/1'], removed: ['10.8.0.0/16'] }),
   'ModifyManagedPrefixList/private-cidrs-added.json': prefixList({ currentVersion: 1, added: ['10.20.0.0/16', '192.168.0.0/16'] }),
+  'ModifyManagedPrefixList/web-subnet-added.json': prefixList({ currentVersion: 1, added: ['10.0.1.0/24'] }),
   'ModifyManagedPrefixList/failed-call.json': prefixList({ currentVersion: 7, added: ['0.0.0.0/0'] }),
   'ModifyManagedPrefixList/aws-managed-list.json': prefixList({ added: ['0.0.0.0/0'] }, 'pl-63a5400a'),
   'CreateNetworkAclEntry/world-mysql-on-database-acl.json': aclEntry('CreateNetworkAclEntry', { ruleNumber: 90, egress: false, ruleAction: 'allow', protocol: '6', cidrIpv4: '0.0.0.0/0', portRange: { from: 3306, to: 3306 } }),
