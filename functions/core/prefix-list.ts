@@ -5,7 +5,7 @@ import type { PrefixList, PrefixListAssociation, SecurityGroup, SgRule } from '.
 import type { Action, Drift } from './outcome.js';
 import type { Policy } from './policy.js';
 import { describeRule, findWorldOpenRules, isWorldOpen, isWorldOpenCidr } from './security-group.js';
-import { describeLandings, findTierSkips, type TierView, tierOf } from './tiers.js';
+import { describeLandings, landingsOfCidrs, mayReach, type TierView, tierOf } from './tiers.js';
 
 /**
  * Managed prefix lists: an entry that is the internet, added to a customer-managed list that guarded
@@ -159,15 +159,15 @@ export function findTierEntries(
     const view = views.get(group.groupId);
     if (tier === undefined || view === undefined || readExemption(group.tags, policy.exemption, now).exempt) continue;
     const lists = new Map([[id, entries]]);
-    const naming = rules.filter((r) => r.prefixListId === id && !r.isEgress && !isWorldOpen(r, policy, lists));
+    // Through the list only an ingress rule that names it, and is not open to the internet by it, lets an entry in.
+    if (!rules.some((r) => r.prefixListId === id && !r.isEgress && !isWorldOpen(r, policy, lists))) continue;
     let opened = false;
     for (const cidr of present) {
-      // The entry as the source of each naming rule: where it lands, and whether it may reach the group's tier.
-      const skips = findTierSkips(tier, naming.map((r) => ({ ...r, prefixListId: undefined, cidrIpv4: cidr.includes(':') ? undefined : cidr, cidrIpv6: cidr.includes(':') ? cidr : undefined })), policy, view, lists);
-      if (skips.length === 0) continue;
+      // The entry as the rule's source: where it lands, and whether that tier may reach the group's.
+      const landings = landingsOfCidrs([cidr], view).filter((l) => !mayReach(l.tier, tier, policy));
+      if (landings.length === 0) continue;
       opened = true;
-      const where = `${describeLandings(skips.flatMap((k) => k.landings))} into ${group.groupId} (${tier})`;
-      reached.set(cidr, [...(reached.get(cidr) ?? []), where]);
+      reached.set(cidr, [...(reached.get(cidr) ?? []), `${describeLandings(landings)} into ${group.groupId} (${tier})`]);
     }
     if (opened) groupIds.push(group.groupId);
   }

@@ -63,10 +63,13 @@ export function landingsOf(rule: Pick<SgRule, 'cidrIpv4' | 'cidrIpv6' | 'prefixL
     return tier === undefined ? [] : [{ tier, via: rule.referencedGroupId }];
   }
   const cidr = rule.cidrIpv4 ?? rule.cidrIpv6;
-  const cidrs = cidr !== undefined ? [cidr] : (lists.get(rule.prefixListId as string) ?? []);
-  // overlaps() compares networks of one family, and answers false across families.
-  return view.subnets.filter((s) => cidrs.some((c) => s.cidrs.some((own) => overlaps(c, own)))).map((s) => ({ tier: s.tier, via: s.subnetId }));
+  return landingsOfCidrs(cidr !== undefined ? [cidr] : (lists.get(rule.prefixListId as string) ?? []), view);
 }
+
+/** The tier subnets that any of these CIDRs (of either family) covers in part or whole. */
+export const landingsOfCidrs = (cidrs: readonly string[], view: TierView): Landing[] =>
+  // overlaps() compares networks of one family, and answers false across families.
+  view.subnets.filter((s) => cidrs.some((c) => s.cidrs.some((own) => overlaps(c, own)))).map((s) => ({ tier: s.tier, via: s.subnetId }));
 
 /** An ingress rule of a tier's group whose source lands in a tier that may not reach it. */
 export interface TierSkip {

@@ -379,6 +379,30 @@ describe('tier entries: ranges of tiers that may not reach a group naming the li
     expect(find(['10.0.1.0/24'], ['10.0.1.0/24'], [egressOnly])).toBeUndefined();
   });
 
+  it('only the added entries still in the list, each one: not another entry of the list, not a candidate that is gone', () => {
+    expect(find(['10.0.99.0/24'], ['10.0.1.0/24'], [dbGroup()])).toBeUndefined();
+    expect(find(['10.0.1.0/24', '10.0.2.0/24'], ['10.0.1.0/24'], [dbGroup()])?.cidrs).toEqual(['10.0.1.0/24']);
+  });
+
+  it('through a rule that names the list on ingress only: a group naming it by an egress rule, with ingress from elsewhere, is not reached', () => {
+    const elsewhere = { ...dbGroup(), rules: [rule(DB, { isEgress: true }), rule(DB, { prefixListId: 'pl-0a1b2c3d4e5f6a999' }), rule(DB, { prefixListId: undefined, cidrIpv4: '10.0.11.0/24' })] };
+    expect(find(['10.0.1.0/24'], ['10.0.1.0/24'], [elsewhere])).toBeUndefined();
+  });
+
+  it('two groups: only the one the entry reaches into is named; an entry reaching two groups names both, two entries are both described', () => {
+    const APP_GROUP: ReferencingGroup = { group: group(APP, { Tier: 'Application' }), rules: [rule(APP, { fromPort: 8080, toPort: 8080 })] };
+    const both = new Map([...views, [APP, views.get(DB) as NonNullable<ReturnType<typeof views.get>>]]);
+    const onlyDb = findTierEntries(['10.0.11.0/24'], list(), ['10.0.11.0/24'], assoc(DB, APP), [dbGroup(), APP_GROUP], policy, NOW, both);
+    expect(onlyDb).toBeUndefined(); // the application tier's range: the database tier may be reached from it, the application tier from itself
+    const DB2 = 'sg-0a1b2c3d4e5f67013';
+    const second: ReferencingGroup = { group: group(DB2, { Tier: 'Database' }), rules: [rule(DB2, { fromPort: 5432, toPort: 5432 })] };
+    const withDb2 = new Map([...views, [DB2, views.get(DB) as NonNullable<ReturnType<typeof views.get>>]]);
+    const drift = findTierEntries(['10.0.1.0/24', '10.0.1.128/25'], list(), ['10.0.1.0/24', '10.0.1.128/25'], assoc(DB, APP, DB2), [dbGroup(), APP_GROUP, second], policy, NOW, withDb2);
+    expect(drift?.groupIds).toEqual([DB, DB2]);
+    expect(drift?.reached['10.0.1.0/24']).toBe(`web (subnet-0a1b2c3d4e5f6b001) into ${DB} (database); web (subnet-0a1b2c3d4e5f6b001) into ${DB2} (database)`);
+    expect(drift && describeTierEntries(drift)).toMatch(/^pl-0a1b2c3d4e5f6a001 gained 10\.0\.1\.0\/24 \(.*\), 10\.0\.1\.128\/25 \(.*\): ranges of tiers/);
+  });
+
   it('the reason names each entry and where it lands', () => {
     const drift = find(['10.0.1.0/24'], ['10.0.1.0/24'], [dbGroup()]);
     expect(drift && describeTierEntries(drift)).toBe(
