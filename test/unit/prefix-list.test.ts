@@ -396,7 +396,7 @@ describe('tier entries: ranges of tiers that may not reach a group naming the li
     expect(onlyDb).toBeUndefined(); // the application tier's range: the database tier may be reached from it, the application tier from itself
     const DB2 = 'sg-0a1b2c3d4e5f67013';
     const second: ReferencingGroup = { group: group(DB2, { Tier: 'Database' }), rules: [rule(DB2, { fromPort: 5432, toPort: 5432 })] };
-    const withDb2 = new Map([...views, [DB2, views.get(DB) as NonNullable<ReturnType<typeof views.get>>]]);
+    const withDb2 = new Map([...both, [DB2, views.get(DB) as NonNullable<ReturnType<typeof views.get>>]]);
     const drift = findTierEntries(['10.0.1.0/24', '10.0.1.128/25'], list(), ['10.0.1.0/24', '10.0.1.128/25'], assoc(DB, APP, DB2), [dbGroup(), APP_GROUP, second], policy, NOW, withDb2);
     expect(drift?.groupIds).toEqual([DB, DB2]);
     expect(drift?.reached['10.0.1.0/24']).toBe(`web (subnet-0a1b2c3d4e5f6b001) into ${DB} (database); web (subnet-0a1b2c3d4e5f6b001) into ${DB2} (database)`);
