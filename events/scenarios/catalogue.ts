@@ -53,6 +53,20 @@ const stillAdmits = async (t: GamedayTarget, groupId: string, cidr: string, port
 const keeps = async (t: GamedayTarget, groupId: string, matches: (r: SgRule) => boolean, what: string): Promise<string[]> =>
   (await t.ingressRules(groupId)).some(matches) ? [] : [`${groupId} lost its rule from ${what}: a negative control was touched`];
 
+/**
+ * A prefix-list scenario's check: the office list holds none of the entries that had to go, still holds
+ * its office range, and the group that names it keeps its rule (only the entry was to go).
+ */
+const officeListReverted = async (t: GamedayTarget, mustGo: (cidr: string) => boolean, groupId: string): Promise<string[]> => {
+  const office = t.ids.prefixLists.office;
+  const entries = await prefixListTarget(t).prefixListEntries(office);
+  return [
+    ...entries.filter(mustGo).map((c) => `${office} still holds ${c}`),
+    ...(entries.includes('203.0.113.0/24') ? [] : [`${office} lost its office range 203.0.113.0/24`]),
+    ...(await keeps(t, groupId, (r) => r.prefixListId === office, office)),
+  ];
+};
+
 /** tcp on one port from a security group. */
 const fromGroup = (port: number, referencedGroupId: string) => ({ protocol: 'tcp', fromPort: port, toPort: port, referencedGroupId });
 
@@ -268,15 +282,7 @@ export const CATALOGUE: readonly Scenario[] = [
       await t.authorizeIngress(t.ids.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: t.ids.prefixLists.office }]);
     },
     inject: (t) => prefixListTarget(t).modifyPrefixList(t.ids.prefixLists.office, ['0.0.0.0/0']),
-    check: async (t) => {
-      const entries = await prefixListTarget(t).prefixListEntries(t.ids.prefixLists.office);
-      const problems = entries.filter((c) => isWorldOpenCidr(c, DEFAULT_POLICY)).map((c) => `${t.ids.prefixLists.office} still holds ${c}`);
-      if (!entries.includes('203.0.113.0/24')) problems.push(`${t.ids.prefixLists.office} lost its office range 203.0.113.0/24`);
-      if (!(await t.ingressRules(t.ids.securityGroups.app)).some((r) => r.prefixListId === t.ids.prefixLists.office)) {
-        problems.push(`${t.ids.securityGroups.app} lost its rule from ${t.ids.prefixLists.office}: only the entry was to go`);
-      }
-      return problems;
-    },
+    check: (t) => officeListReverted(t, (c) => isWorldOpenCidr(c, DEFAULT_POLICY), t.ids.securityGroups.app),
     checkOutcome: ({ outcome, target: t }) =>
       outcome.resources.includes(t.ids.securityGroups.app) ? [] : [`the outcome does not name ${t.ids.securityGroups.app}, which referenced the list`],
   },
@@ -291,12 +297,7 @@ export const CATALOGUE: readonly Scenario[] = [
       await t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: 'tcp', fromPort: 3306, toPort: 3306, prefixListId: t.ids.prefixLists.office }]);
     },
     inject: (t) => prefixListTarget(t).modifyPrefixList(t.ids.prefixLists.office, ['10.0.1.0/24']),
-    check: async (t) => {
-      const entries = await prefixListTarget(t).prefixListEntries(t.ids.prefixLists.office);
-      const problems = entries.includes('10.0.1.0/24') ? [`${t.ids.prefixLists.office} still holds the web subnet's 10.0.1.0/24`] : [];
-      if (!entries.includes('203.0.113.0/24')) problems.push(`${t.ids.prefixLists.office} lost its office range 203.0.113.0/24`);
-      return [...problems, ...(await keeps(t, t.ids.securityGroups.db, (r) => r.prefixListId === t.ids.prefixLists.office, t.ids.prefixLists.office))];
-    },
+    check: (t) => officeListReverted(t, (c) => c === '10.0.1.0/24', t.ids.securityGroups.db),
     checkOutcome: ({ outcome }) =>
       outcome.drift.some((d) => d.kind === 'prefix-list-tier-entry') ? [] : ['the outcome names no prefix-list-tier-entry drift'],
   },
