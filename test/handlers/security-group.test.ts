@@ -410,6 +410,34 @@ describe('security-group handler: tiers', () => {
     expect(mutating()).toBe(0);
   });
 
+  it('the subnets cannot be read: the invocation fails (retried, then dead-lettered), nothing is revoked', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [fromApp, dbRule('sgr-0a1b2c3d4e5f6e402', { CidrIpv4: '10.0.1.0/24' })] });
+    ec2.on(DescribeSubnetsCommand).rejects(
+      Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+    );
+    await expect(handler(sample('AuthorizeSecurityGroupIngress/tier-skip-web-subnet-on-db.json'), context)).rejects.toThrow(/DescribeSubnets/);
+    expect(mutating()).toBe(0);
+  });
+
+  it('the same skip spelled with host bits (10.0.1.77/24) lands in the same web subnet and is revoked', async () => {
+    const skip = dbRule('sgr-0a1b2c3d4e5f6e402', { CidrIpv4: '10.0.1.0/24' });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [fromApp, skip] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, RevokedSecurityGroupRules: [{ SecurityGroupRuleId: skip.SecurityGroupRuleId, GroupId: DB }] });
+    const event = sample('AuthorizeSecurityGroupIngress/tier-skip-web-subnet-on-db.json') as unknown as {
+      detail: {
+        requestParameters: { ipPermissions: { items: Array<{ ipRanges: { items: Array<{ cidrIp: string }> } }> } };
+        responseElements: { securityGroupRuleSet: { items: Array<{ cidrIpv4: string }> } };
+      };
+    };
+    const range = event.detail.requestParameters.ipPermissions.items[0]?.ipRanges.items[0];
+    if (range) range.cidrIp = '10.0.1.77/24';
+    const created = event.detail.responseElements.securityGroupRuleSet.items[0];
+    if (created) created.cidrIpv4 = '10.0.1.77/24';
+    const outcome = (await handler(event, context)) as Outcome;
+    expect(outcome.outcome).toBe('remediated');
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]?.args[0].input).toEqual({ GroupId: DB, SecurityGroupRuleIds: [skip.SecurityGroupRuleId] });
+  });
+
   it('a narrow public CIDR (outside the tiers’ address space): ignored from the request alone, no EC2 call', async () => {
     // The request and the rule EC2 created (the response) both name the CIDR.
     const event = sample('AuthorizeSecurityGroupIngress/narrow-cidr.json') as unknown as {
