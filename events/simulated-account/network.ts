@@ -12,6 +12,7 @@ import type { SimulatedAccount } from './account.js';
 import { isGone, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { Ec2Error } from './ec2-error.js';
 import type { Ec2Throttle } from './throttle.js';
+import type { Pacer } from '../../functions/pipeline/pacer.js';
 
 /** The EC2 operation behind each port method, and the throttling bucket it draws from. */
 const OPERATIONS = {
@@ -68,6 +69,8 @@ export interface SimulatedNetworkOptions {
   readonly throttle?: Ec2Throttle;
   /** A fault to inject into a call, or `undefined` to let it run. */
   readonly fault?: (operation: Operation, attempt: number) => Error | undefined;
+  /** Paces each attempt as the functions' EC2 clients do (functions/adapters/pace.ts). */
+  readonly pacer?: Pacer;
   /** Retries on throttling and 5xx, with exponential backoff and jitter, as the SDK's standard mode. */
   readonly retry?: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
 }
@@ -95,6 +98,7 @@ export class SimulatedNetwork implements NetworkApi {
     const [operation, bucket] = OPERATIONS[method];
     const retry = this.options.retry ?? { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
     for (let attempt = 1; ; attempt += 1) {
+      await this.options.pacer?.acquire(operation);
       const startedAt = performance.now();
       await sleep(this.options.latencyMs ?? 0);
       let error: Error | undefined = this.options.fault?.(operation, attempt);
@@ -110,6 +114,7 @@ export class SimulatedNetwork implements NetworkApi {
         }
       }
       const code = error ? (error instanceof AwsCallError ? error.code : error.name) : undefined;
+      if (code === 'RequestLimitExceeded') this.options.pacer?.throttled(operation);
       this.calls.push({ operation, startedAt, endedAt: performance.now(), result: error ? 'error' : 'ok', errorCode: code, attempt });
       if (!error) return value as T;
       // The adapter's tables: the same "already gone" codes per call, the same retry classifier.

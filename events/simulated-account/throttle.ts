@@ -1,3 +1,5 @@
+import { EC2_BUCKETS } from '../../functions/core/ec2-rates.js';
+
 /** A token bucket as EC2 throttles API calls: a burst capacity, refilled at a steady rate. */
 export class TokenBucket {
   #tokens: number;
@@ -28,7 +30,7 @@ export interface Ec2Throttle {
 }
 
 export const ec2Throttle = (now?: () => number): Ec2Throttle => ({
-  sgIngress: new TokenBucket(50, 5, now),
-  mutating: new TokenBucket(50, 5, now),
-  reads: new TokenBucket(100, 20, now),
+  sgIngress: new TokenBucket(EC2_BUCKETS.sgIngress.capacity, EC2_BUCKETS.sgIngress.refillPerSecond, now),
+  mutating: new TokenBucket(EC2_BUCKETS.mutating.capacity, EC2_BUCKETS.mutating.refillPerSecond, now),
+  reads: new TokenBucket(EC2_BUCKETS.reads.capacity, EC2_BUCKETS.reads.refillPerSecond, now),
 });

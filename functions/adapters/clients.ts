@@ -7,6 +7,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
+import { paceClient } from './pace.js';
 
 /**
  * Module-scope AWS clients, created on first use and reused across warm Lambda invocations.
@@ -60,10 +61,10 @@ let lambda: LambdaClient | undefined;
  */
 export function ec2Client(region?: string): EC2Client {
   if (region === undefined) {
-    ec2 ??= new EC2Client({ ...retryConfig() });
+    ec2 ??= paceClient(new EC2Client({ ...retryConfig() }));
     return ec2;
   }
-  return inRegion('ec2', region, () => new EC2Client({ ...retryConfig(), region }));
+  return inRegion('ec2', region, () => paceClient(new EC2Client({ ...retryConfig(), region })));
 }
 
 /** The shared SNS client. */
@@ -132,7 +133,7 @@ export type CredentialProvider = () => Promise<{
 export function clientsAs(region: string, credentials: CredentialProvider) {
   const config = { ...retryConfig(), region, credentials };
   return {
-    ec2: new EC2Client(config),
+    ec2: paceClient(new EC2Client(config)),
     elbv2: new ElasticLoadBalancingV2Client(config),
     classicElb: new ElasticLoadBalancingClient(config),
   };

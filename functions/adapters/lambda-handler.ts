@@ -96,57 +96,118 @@ export function createHandler<E, R>(name: string, body: (event: E, context: Cont
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
+/** What an SQS-triggered invocation returns: the messages to deliver again (partial batch responses). */
+export interface BatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+interface QueueRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly receiptHandle?: string;
+}
+
+/** An SQS event (the queue between the rules and the function): every record from `aws:sqs`. */
+export function isQueueBatch(event: unknown): event is { Records: QueueRecord[] } {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:sqs' && typeof (r as QueueRecord).messageId === 'string')
+  );
+}
+
+/** A message's body as the rule sent it (the EventBridge event, as JSON); a body that is not JSON stays text (unreadable). */
+const bodyOf = (record: QueueRecord): unknown => {
+  try {
+    return JSON.parse(record.body);
+  } catch {
+    return record.body;
+  }
+};
+
+/** How one event's handling ends for Lambda: an answer, and whether it must be delivered again. */
+interface Settled {
+  readonly answer?: Outcome | Rejected;
+  readonly retry: boolean;
+  readonly error?: unknown;
+}
+
 /**
- * A thin Middy handler around an engine: logs with the CloudTrail event id as correlation id, counts
- * each outcome, returns the outcome, and throws on `failed` (and on a concurrent duplicate still in
- * progress) so that Lambda retries; unreadable input is answered with `ignored` and never retried.
+ * A thin Middy handler around an engine, for one event (an EventBridge target or a direct invoke) and
+ * for a batch from the rules' queue. Logs with the CloudTrail event id, counts each outcome, and:
+ * alone, returns the outcome and throws on `failed` (and on a concurrent duplicate still in
+ * progress) so that Lambda retries; in a batch, handles the events together (`Engine.handleBatch`) and
+ * returns the messages of those events as `batchItemFailures`, so that each is delivered again alone,
+ * then dead-lettered by the queue's redrive policy. Unreadable input is answered with `ignored` and
+ * never retried.
  */
 export function createLambdaHandler(name: string, engine: Engine, canaryGroupId = loadConfig().canaryGroupId) {
-  return createHandler(name, async (event: unknown, context: Context, { logger, metrics }): Promise<Outcome | Rejected> => {
+  return createHandler(name, async (event: unknown, context: Context, tools): Promise<Outcome | Rejected | BatchResponse> => {
+    const { logger } = tools;
+    if (isQueueBatch(event)) {
+      logger.removeKeys(['correlation_id']);
+      const bodies = event.Records.map(bodyOf);
+      const results = await engine.handleBatch(bodies, context);
+      const settled = results.map((r, i) => settle(r, eventIdOf(bodies[i]), tools, canaryGroupId));
+      const batchItemFailures = event.Records.flatMap((record, i) =>
+        settled[i]?.retry ? [{ itemIdentifier: record.messageId }] : [],
+      );
+      logger.info('batch', { events: bodies.length, retried: batchItemFailures.length });
+      return { batchItemFailures };
+    }
     const eventId = eventIdOf(event);
     // The logger outlives the invocation: an event without an id must not be logged under the previous
     // event's (Powertools keeps an appended key until it is removed).
     if (eventId) logger.setCorrelationId(eventId);
     else logger.removeKeys(['correlation_id']);
-    let outcome: Outcome;
-    try {
-      outcome = await engine.handle(event, context);
-    } catch (error) {
-      if (error instanceof UnreadableEventError) {
-        // A watched call whose event could not be read: people were told (the engine did), and it is counted.
-        logger.warn('unreadable event of a watched call: no action taken, a person is told', {
-          reason: error.message,
-          eventId: error.outcome?.eventId ?? eventId,
-        });
-        metrics.addMetric(METRICS.unreadableEvents, MetricUnit.Count, 1);
-        return { outcome: 'ignored', reason: error.message, ...(error.outcome ? { eventId: error.outcome.eventId } : {}) };
-      }
-      if (error instanceof UnsupportedEventError) {
-        logger.warn('unsupported event: no action taken', { reason: error.message, eventId });
-        metrics.addMetric('unsupported', MetricUnit.Count, 1);
-        return { outcome: 'ignored', reason: error.message, ...(eventId ? { eventId } : {}) };
-      }
-      if (error instanceof IdempotencyAlreadyInProgressError) {
-        logger.info('the same event is being handled by another invocation; retrying later', { eventId });
-      } else {
-        logger.error('trigger not handled', { error: error as Error, eventId });
-        metrics.addMetric('error', MetricUnit.Count, 1);
-      }
-      throw error;
-    }
-    logger.info('outcome', { outcome });
-    metrics.addMetric(outcome.outcome, MetricUnit.Count, 1);
-    if (outcome.fight) metrics.addMetric(METRICS.reconcilerFights, MetricUnit.Count, 1);
-    if (outcome.secondsOpen !== undefined) metrics.addMetric('secondsOpen', MetricUnit.Seconds, outcome.secondsOpen);
-    const canary = canaryRevertOf(outcome, canaryGroupId);
-    if (canary) {
-      // Its own metric set, dimensions account and region only (the canary alarm watches exactly these).
-      const single = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard', singleMetric: true });
-      single.addDimensions({ account: canary.account, region: canary.region });
-      single.addMetric(CANARY_METRIC, MetricUnit.Seconds, canary.secondsToRevert);
-      logger.info('canary reverted', { ...canary });
-    }
-    if (outcome.outcome === 'failed') throw new RemediationFailedError(outcome);
-    return outcome;
+    const [result] = await Promise.allSettled([engine.handle(event, context)]);
+    const { answer, retry, error } = settle(result as PromiseSettledResult<Outcome>, eventId, tools, canaryGroupId);
+    if (!retry) return answer as Outcome | Rejected;
+    if (answer?.outcome === 'failed') throw new RemediationFailedError(answer as Outcome);
+    throw error;
   });
+}
+
+/** Logs and counts one event's result, and says whether Lambda must deliver it again. */
+function settle(result: PromiseSettledResult<Outcome>, eventId: string | undefined, tools: HandlerTools, canaryGroupId: string | undefined): Settled {
+  const { logger, metrics } = tools;
+  if (result.status === 'rejected') {
+    const error: unknown = result.reason;
+    if (error instanceof UnreadableEventError) {
+      // A watched call whose event could not be read: people were told (the engine did), and it is counted.
+      logger.warn('unreadable event of a watched call: no action taken, a person is told', {
+        reason: error.message,
+        eventId: error.outcome?.eventId ?? eventId,
+      });
+      metrics.addMetric(METRICS.unreadableEvents, MetricUnit.Count, 1);
+      return { answer: { outcome: 'ignored', reason: error.message, ...(error.outcome ? { eventId: error.outcome.eventId } : {}) }, retry: false };
+    }
+    if (error instanceof UnsupportedEventError) {
+      logger.warn('unsupported event: no action taken', { reason: error.message, eventId });
+      metrics.addMetric('unsupported', MetricUnit.Count, 1);
+      return { answer: { outcome: 'ignored', reason: error.message, ...(eventId ? { eventId } : {}) }, retry: false };
+    }
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      logger.info('the same event is being handled by another invocation; retrying later', { eventId });
+    } else {
+      logger.error('trigger not handled', { error: error as Error, eventId });
+      metrics.addMetric('error', MetricUnit.Count, 1);
+    }
+    return { retry: true, error };
+  }
+  const outcome = result.value;
+  logger.info('outcome', { outcome });
+  metrics.addMetric(outcome.outcome, MetricUnit.Count, 1);
+  if (outcome.fight) metrics.addMetric(METRICS.reconcilerFights, MetricUnit.Count, 1);
+  if (outcome.secondsOpen !== undefined) metrics.addMetric('secondsOpen', MetricUnit.Seconds, outcome.secondsOpen);
+  const canary = canaryRevertOf(outcome, canaryGroupId);
+  if (canary) {
+    // Its own metric set, dimensions account and region only (the canary alarm watches exactly these).
+    const single = new Metrics({ namespace: 'LayerGuard', serviceName: 'layerguard', singleMetric: true });
+    single.addDimensions({ account: canary.account, region: canary.region });
+    single.addMetric(CANARY_METRIC, MetricUnit.Seconds, canary.secondsToRevert);
+    logger.info('canary reverted', { ...canary });
+  }
+  return { answer: outcome, retry: outcome.outcome === 'failed' };
 }

@@ -8,10 +8,13 @@ import { NotApplicableEventError, UnreadableEventError, UnsupportedEventError } 
 import { resourceAccount, toTrigger } from '../core/guards.js';
 import type { NotificationChannel } from '../core/notifier.js';
 import type { Outcome } from '../core/outcome.js';
-import type { PipelineDeps, Remediators } from './deps.js';
+import type { PipelineDeps, Reach, Remediators } from './deps.js';
 import { unreadableOutcome } from './outcomes.js';
 import { MemoryRepeatLedger } from './memory-repeat-ledger.js';
 import { remediate } from './remediate.js';
+import { type Coalescer, createCoalescer, groupKey, type Participant, tableKey } from './coalesce.js';
+import { toChange } from '../core/change.js';
+import type { NetworkApi } from '../core/network.js';
 
 /**
  * The id an unreadable event is told under when its record names none: EventBridge's own event id
@@ -49,6 +52,13 @@ export interface EngineDeps extends PipelineDeps {
 export interface Engine {
   /** Handles one trigger end to end; returns its outcome (also `failed`: the caller decides to throw). */
   handle(input: unknown, context?: Context): Promise<Outcome>;
+  /**
+   * Handles a batch of triggers together: each is handled as `handle` would (its own outcome, its own
+   * notices, once), on a network coalesced per resource (pipeline/coalesce.ts), so that the events about
+   * one group or route table in one account and region are judged on one read and reverted together.
+   * One settled result per input, in order.
+   */
+  handleBatch(inputs: readonly unknown[], context?: Context): Promise<PromiseSettledResult<Outcome>[]>;
 }
 
 const DAY = 86_400;
@@ -75,8 +85,8 @@ export function createEngine(given: EngineDeps): Engine {
   const remediationConfig = config('[account, eventId]');
 
   const remediateOnce = makeIdempotent(
-    async (_key: TriggerKey, parsed: ReturnType<typeof parseTrigger>): Promise<Outcome> => {
-      const outcome = await remediate(parsed, deps.remediators, deps);
+    async (_key: TriggerKey, parsed: ReturnType<typeof parseTrigger>, placed: EngineDeps = deps): Promise<Outcome> => {
+      const outcome = await remediate(parsed, deps.remediators, placed);
       if (outcome.outcome === 'failed') throw new FailedOutcomeError(outcome);
       return outcome;
     },
@@ -108,8 +118,8 @@ export function createEngine(given: EngineDeps): Engine {
     if (failure) throw failure.reason;
   }
 
-  return {
-    async handle(input, context) {
+  async function handleWith(input: unknown, context: Context | undefined, placed: EngineDeps): Promise<Outcome> {
+    {
       // Outside Lambda there is no deadline; a local one bounds how long an interrupted run holds the event.
       const deadline = context ?? LOCAL_CONTEXT;
       remediationConfig.registerLambdaContext(deadline);
@@ -124,7 +134,7 @@ export function createEngine(given: EngineDeps): Engine {
       const trigger: TriggerKey = { account: resourceAccount(parsed.record) ?? '', eventId: parsed.record.eventID };
       let outcome: Outcome;
       try {
-        outcome = await remediateOnce(trigger, parsed);
+        outcome = await remediateOnce(trigger, parsed, placed);
       } catch (error) {
         if (error instanceof FailedOutcomeError) outcome = error.outcome;
         else if (error instanceof UnsupportedEventError && !(error instanceof NotApplicableEventError)) {
@@ -142,6 +152,48 @@ export function createEngine(given: EngineDeps): Engine {
       const failure = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failure) throw failure.reason;
       return outcome;
+    }
+  }
+
+  return {
+    handle: (input, context) => handleWith(input, context, deps),
+    async handleBatch(inputs, context) {
+      const participants = inputs.map((input, id) => participantOf(id, input));
+      const coalescer = createCoalescer(participants);
+      return Promise.allSettled(
+        inputs.map((input, i) => {
+          const participant = participants[i] as Participant;
+          return handleWith(input, context, coalesced(deps, coalescer, participant)).finally(() => coalescer.finish(participant));
+        }),
+      );
     },
   };
+}
+
+/** Where an event happened (its account and region) and the resource it is about, as far as it can be read. */
+function participantOf(id: number, input: unknown): Participant {
+  try {
+    const parsed = parseTrigger(input);
+    const place = placeKey(toTrigger(parsed).account, parsed.record.awsRegion);
+    const change = toChange(parsed.record);
+    if (change.kind === 'sg-ingress' && change.groupId) return { id, place, resource: groupKey(change.groupId) };
+    if (change.kind === 'route') return { id, place, resource: tableKey(change.routeTableId) };
+    return { id, place };
+  } catch {
+    return { id };
+  }
+}
+
+const placeKey = (account: string | undefined, region: string): string => `${account ?? ''} ${region}`;
+
+/** `deps` whose networks, wherever the event is placed, are the participant's views of the batch's coalesced network. */
+function coalesced(deps: EngineDeps, coalescer: Coalescer, participant: Participant): EngineDeps {
+  const { reach } = deps;
+  const view = (network: NetworkApi, place: string) => coalescer.view(participant, place, network);
+  if (!reach) return { ...deps, network: view(deps.network, participant.place ?? '') };
+  // The reach keeps its own methods (OUs, aliases); only its networks are coalesced.
+  const placed: Reach = Object.assign(Object.create(reach) as Reach, {
+    network: (region: string, account?: string) => view(reach.network(region, account), placeKey(account, region)),
+  });
+  return { ...deps, reach: placed };
 }

@@ -48,7 +48,7 @@ async function emitted(result: Outcome, canaryGroupId: string | undefined): Prom
     lines.push(args.map(String).join(' '));
   });
   try {
-    const engine: Engine = { handle: async () => result };
+    const engine: Engine = { handleBatch: async () => [], handle: async () => result };
     await createLambdaHandler('security-group', engine, canaryGroupId)({}, context);
   } finally {
     spy.mockRestore();

@@ -41,6 +41,10 @@ const outcomeOf = (o: Partial<Outcome>): Outcome =>
 
 /** An engine that answers `answer` (or throws it). */
 const engineOf = (answer: Outcome | Error): Engine => ({
+  handleBatch: async (inputs) => Promise.allSettled(inputs.map(async () => {
+    if (answer instanceof Error) throw answer;
+    return answer;
+  })),
   handle: async () => {
     if (answer instanceof Error) throw answer;
     return answer;

@@ -34,7 +34,7 @@ beforeAll(async () => {
 
 /** The EMF documents one handler call wrote to stdout. */
 async function emfOf(outcome: Outcome): Promise<Array<Record<string, unknown>>> {
-  const engine: Engine = { handle: async () => outcome };
+  const engine: Engine = { handleBatch: async () => [], handle: async () => outcome };
   const handler = createLambdaHandler('security-group', engine, undefined);
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

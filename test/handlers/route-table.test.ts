@@ -69,7 +69,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_REGION = 'us-east-1';
-  ({ handler } = await import('../../functions/route-table/handler.js'));
+  ({ handler } = (await import('../../functions/route-table/handler.js')) as unknown as { handler: typeof handler });
 });
 
 const context = {
