@@ -33,6 +33,40 @@ export const STACK_NAME_MAX = 64 - '-security-group-'.length - 16;
 
 const concurrency = z.number().int().min(1).max(1000);
 
+/**
+ * The queue between the rules and the event functions, and its event source mapping. Bounds from the
+ * Lambda API reference (CreateEventSourceMapping): a standard queue's `BatchSize` is 1 to 10,000, and
+ * more than 10 needs a `MaximumBatchingWindowInSeconds` of at least 1 (0 to 300);
+ * `ScalingConfig.MaximumConcurrency` is 2 to 1,000. `maxReceiveCount` is the redrive policy's: AWS
+ * advises at least 5 for a queue a Lambda function reads
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+ */
+export const QUEUE_DEFAULTS = {
+  /** Large, so that a storm's events about one resource land in one batch and are reverted together. */
+  batchSize: 1000,
+  /** What a lone event waits at most before its batch is handed over. */
+  batchingWindowSeconds: 1,
+  /** Invocations at a time per function; each paces its EC2 calls at 1/maxConcurrency of EC2's buckets. */
+  maxConcurrency: 2,
+  /** A failed event is delivered again after this long (the handler sets its message's visibility). */
+  retryDelaySeconds: 60,
+  maxReceiveCount: 5,
+} as const;
+
+const QueueConfigSchema = z
+  .strictObject({
+    batchSize: z.number().int().min(1).max(10_000).default(QUEUE_DEFAULTS.batchSize),
+    batchingWindowSeconds: z.number().int().min(0).max(300).default(QUEUE_DEFAULTS.batchingWindowSeconds),
+    maxConcurrency: z.number().int().min(2).max(1000).default(QUEUE_DEFAULTS.maxConcurrency),
+    retryDelaySeconds: z.number().int().min(0).max(43_200).default(QUEUE_DEFAULTS.retryDelaySeconds),
+    maxReceiveCount: z.number().int().min(1).max(1000).default(QUEUE_DEFAULTS.maxReceiveCount),
+  })
+  .refine((q) => q.batchSize <= 10 || q.batchingWindowSeconds >= 1, {
+    message: 'a batch size over 10 needs a batching window of at least 1 second (Lambda refuses it otherwise)',
+    path: ['batchingWindowSeconds'],
+  })
+  .default(QUEUE_DEFAULTS);
+
 const StackConfigSchema = z.strictObject({
   /** The CloudFormation stack name. */
   stackName: z
@@ -89,6 +123,8 @@ const StackConfigSchema = z.strictObject({
       runbook: concurrency.optional(),
     })
     .default({}),
+  /** The rules' queue and how the event functions read it (QUEUE_DEFAULTS). */
+  queue: QueueConfigSchema,
   /**
    * CloudTrail: `check` (default) relies on a trail that already logs management events here, and the
    * canary proves it every interval; `create` makes a multi-region trail with an encrypted bucket.
@@ -165,6 +201,7 @@ export function parseStackConfig(input: unknown, source = 'configuration'): Stac
     });
   }
   if (organization) checkOrganizationDeployment(organization, result.data.env, source);
+  checkConcurrency(result.data.reservedConcurrency, result.data.queue.maxConcurrency, source);
   const { organization: _raw, ...rest } = result.data;
   return { ...rest, policy, ...(organization ? { organization } : {}) };
 }
@@ -189,6 +226,23 @@ function checkOrganizationDeployment(
     problems.push(`env.region: the stack is the hub, in ${organization.hub.region} (organization.hub.region)`);
   }
   if (problems.length > 0) throw new ConfigError(`invalid LayerGuard configuration (${source}): ${problems.join('; ')}`);
+}
+
+/**
+ * A reservation below the queue's maximum concurrency makes Lambda throttle the event source mapping's
+ * invocations, and the messages come back as failures ("Configuring maximum concurrency for Amazon SQS
+ * event sources": reserved concurrency should be at least the maximum concurrency).
+ */
+function checkConcurrency(
+  reserved: { securityGroup?: number | undefined; routeTable?: number | undefined },
+  maxConcurrency: number,
+  source: string,
+): void {
+  const low = (['securityGroup', 'routeTable'] as const).filter((f) => reserved[f] !== undefined && (reserved[f] as number) < maxConcurrency);
+  if (low.length === 0) return;
+  throw new ConfigError(
+    `invalid LayerGuard configuration (${source}): ${low.map((f) => `reservedConcurrency.${f}: at least queue.maxConcurrency (${maxConcurrency}), or Lambda throttles the queue's invocations`).join('; ')}`,
+  );
 }
 
 /** Where the configuration is read from: CDK context first, then the config file, else defaults. */

@@ -7,7 +7,9 @@ import type {
   RouteTable,
   RouteTableFilter,
   SecurityGroup,
+  SgRule,
 } from '../../functions/core/network.js';
+import { FILTER_VALUES_MAX } from '../../functions/core/network.js';
 import type { SimulatedAccount } from './account.js';
 import { isGone, isRetryable } from '../../functions/adapters/ec2-errors.js';
 import { Ec2Error } from './ec2-error.js';
@@ -18,6 +20,8 @@ import type { Pacer } from '../../functions/pipeline/pacer.js';
 const OPERATIONS = {
   getSecurityGroup: ['DescribeSecurityGroups', 'reads'],
   listRules: ['DescribeSecurityGroupRules', 'reads'],
+  getSecurityGroups: ['DescribeSecurityGroups', 'reads'],
+  listRulesOf: ['DescribeSecurityGroupRules', 'reads'],
   getPrefixListEntries: ['GetManagedPrefixListEntries', 'reads'],
   getPrefixList: ['DescribeManagedPrefixLists', 'reads'],
   getPrefixListAssociations: ['GetManagedPrefixListAssociations', 'reads'],
@@ -149,6 +153,32 @@ export class SimulatedNetwork implements NetworkApi {
 
   listRules(groupId: string) {
     return this.call('listRules', () => this.account.rulesOf(groupId).map((r) => ({ ...r })));
+  }
+
+  /** One call a chunk of 200 ids, as the EC2 adapter makes them (a filter's most values). */
+  async getSecurityGroups(groupIds: readonly string[]) {
+    const found: SecurityGroup[] = [];
+    for (let i = 0; i < groupIds.length; i += FILTER_VALUES_MAX) {
+      const chunk = groupIds.slice(i, i + FILTER_VALUES_MAX);
+      found.push(
+        ...(await this.call('getSecurityGroups', () =>
+          chunk.flatMap((groupId) => {
+            const g = this.account.findGroup({ groupId });
+            return g ? [{ ...g, tags: { ...g.tags } }] : [];
+          }),
+        )),
+      );
+    }
+    return found;
+  }
+
+  async listRulesOf(groupIds: readonly string[]) {
+    const rules: SgRule[] = [];
+    for (let i = 0; i < groupIds.length; i += FILTER_VALUES_MAX) {
+      const chunk = groupIds.slice(i, i + FILTER_VALUES_MAX);
+      rules.push(...(await this.call('listRulesOf', () => chunk.flatMap((groupId) => this.account.rulesOf(groupId).map((r) => ({ ...r }))))));
+    }
+    return rules;
   }
 
   getPrefixListEntries(prefixListId: string) {

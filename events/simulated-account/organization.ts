@@ -7,6 +7,7 @@ import { seedThreeTier } from './baseline.js';
 import { BASELINE } from './ids.js';
 import { SimulatedNetwork, type SimulatedNetworkOptions } from './network.js';
 import { type Ec2Throttle, ec2Throttle } from './throttle.js';
+import type { Pacer } from '../../functions/pipeline/pacer.js';
 
 /**
  * An AWS Organization held in memory: a hub account and member accounts, each with the three-tier
@@ -32,6 +33,12 @@ export const SIMULATED_ORGANIZATION_ID = 'o-lg1sim2org3';
 export interface AccountRegion {
   readonly account: string;
   readonly region: string;
+}
+
+/** A function instance of the hub: a pacer of its own for each account-region, and the networks it made (their call logs). */
+export interface PacedInstance {
+  readonly pacer: () => Pacer;
+  readonly networks: SimulatedNetwork[];
 }
 
 export interface SimulatedOrganizationOptions {
@@ -130,17 +137,30 @@ export class SimulatedOrganization {
    * `AccountAccessError` (`assume-role`), as the hub's credentials provider does on AWS
    * (functions/adapters/member-credentials.ts); the state there is never touched.
    */
-  reach(): Reach {
+  reach(instance?: PacedInstance): Reach {
     const organization = this.organization;
+    // One function instance's own networks (its own pacer each) over the account-regions' shared state and buckets.
+    const own = new Map<string, SimulatedNetwork>();
+    const networkOf = (account: string, region: string): SimulatedNetwork => {
+      const place = this.place(account, region);
+      if (!instance) return place.network;
+      let network = own.get(key(account, region));
+      if (!network) {
+        network = new SimulatedNetwork(place.account, { ...place.network.options, pacer: instance.pacer() });
+        own.set(key(account, region), network);
+        instance.networks.push(network);
+      }
+      return network;
+    };
     return {
       account: this.hub.account,
       organization,
       network: (region, account = this.hub.account) => {
-        if (account === this.hub.account) return this.network(account, region);
+        if (account === this.hub.account) return networkOf(account, region);
         const code = this.#brokenRoles.get(account);
         if (code === undefined) {
           this.assumeRoleCalls.push(account);
-          return this.network(account, region);
+          return networkOf(account, region);
         }
         return refusing(() => {
           this.assumeRoleCalls.push(account);

@@ -54,6 +54,7 @@ import type {
   Subnet,
   Tags,
 } from '../core/network.js';
+import { FILTER_VALUES_MAX } from '../core/network.js';
 import { definedOnly } from '../core/defined.js';
 import { canonicalAclProtocol, DEFAULT_ENTRY_RULE_NUMBER } from '../core/network-acl.js';
 import { errorCode, GONE_CODES, isRetryable, NOT_FOUND_BY_RESOURCE } from './ec2-errors.js';
@@ -337,6 +338,9 @@ function revokeResult(groupId: string, output: RevokeSecurityGroupIngressCommand
   return confirmed ? { result: 'done', confirmedRuleIds: confirmed } : { result: 'done' };
 }
 
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 /**
  * The `NetworkApi` port on @aws-sdk/client-ec2. "Already gone" error codes become `undefined` (reads)
  * or `'already-gone'` (writes); any other failure is an `AwsCallError` with EC2's code and `retryable`
@@ -487,6 +491,49 @@ export function createEc2Network(
         ),
       )) {
         rules.push(...(page.SecurityGroupRules ?? []).map(toSgRule));
+      }
+      return rules;
+    },
+
+    /**
+     * DescribeSecurityGroups by the `group-id` filter, not `GroupIds`: one unknown id in `GroupIds` fails
+     * the whole call (InvalidGroup.NotFound), a filter leaves it out. At most 200 values a filter
+     * (EC2 answers FilterLimitExceeded past "the maximum number of filter values specified on a single
+     * call is 200"), so in chunks; every page of each.
+     */
+    async getSecurityGroups(groupIds) {
+      const groups: SecurityGroup[] = [];
+      for (const chunk of chunks(groupIds, FILTER_VALUES_MAX)) {
+        for await (const page of pages('DescribeSecurityGroups', (NextToken) =>
+          client.send(
+            new DescribeSecurityGroupsCommand({
+              Filters: [{ Name: 'group-id', Values: [...chunk] }],
+              MaxResults: PAGE_SIZE.securityGroups,
+              ...(NextToken ? { NextToken } : {}),
+            }),
+          ),
+        )) {
+          groups.push(...(page.SecurityGroups ?? []).map(toSecurityGroup));
+        }
+      }
+      return groups;
+    },
+
+    /** DescribeSecurityGroupRules by the `group-id` filter, in chunks of 200 values, every page. */
+    async listRulesOf(groupIds) {
+      const rules: SgRule[] = [];
+      for (const chunk of chunks(groupIds, FILTER_VALUES_MAX)) {
+        for await (const page of pages('DescribeSecurityGroupRules', (NextToken) =>
+          client.send(
+            new DescribeSecurityGroupRulesCommand({
+              Filters: [{ Name: 'group-id', Values: [...chunk] }],
+              MaxResults: PAGE_SIZE.securityGroupRules,
+              ...(NextToken ? { NextToken } : {}),
+            }),
+          ),
+        )) {
+          rules.push(...(page.SecurityGroupRules ?? []).map(toSgRule));
+        }
       }
       return rules;
     },

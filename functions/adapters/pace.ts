@@ -1,16 +1,30 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { type BucketName, EC2_BUCKETS } from '../core/ec2-rates.js';
 import { createPacer, type Pacer } from '../pipeline/pacer.js';
 
-/** This process's part of each account-region's EC2 buckets (the stack sets 1/k for k concurrent invocations). */
+/**
+ * This process's part of each account-region's EC2 buckets, as JSON: one number, or one per bucket
+ * (`{"sgIngress":0.5,"reads":0.25}`). The stack sets 1/k of a bucket for k invocations at a time that draw from it.
+ */
 export const EC2_SHARE_ENV = 'LAYERGUARD_EC2_SHARE';
 
-/** The share the environment names; 1 when unset. A value outside (0, 1] is a configuration error, said at cold start. */
-export function ec2Share(env: NodeJS.ProcessEnv = process.env): number {
+/** The share the environment names; 1 when unset. A malformed one is a configuration error, said at cold start. */
+export function ec2Share(env: NodeJS.ProcessEnv = process.env): number | Partial<Record<BucketName, number>> {
   const text = env[EC2_SHARE_ENV]?.trim();
   if (!text) return 1;
-  const share = Number(text);
-  if (!(share > 0 && share <= 1)) throw new RangeError(`${EC2_SHARE_ENV} must be a number in (0, 1], not "${text}"`);
-  return share;
+  let share: unknown;
+  try {
+    share = JSON.parse(text);
+  } catch {
+    share = undefined;
+  }
+  const valid = (n: unknown) => typeof n === 'number' && n > 0 && n <= 1;
+  if (valid(share)) return share as number;
+  if (share && typeof share === 'object' && !Array.isArray(share)) {
+    const entries = Object.entries(share);
+    if (entries.every(([k, v]) => k in EC2_BUCKETS && valid(v))) return share as Partial<Record<BucketName, number>>;
+  }
+  throw new RangeError(`${EC2_SHARE_ENV} must be a number in (0, 1] or an object of them by bucket (${Object.keys(EC2_BUCKETS).join(', ')}), not ${text.slice(0, 100)}`);
 }
 
 /**

@@ -5,6 +5,12 @@
 
 export type Tags = Readonly<Record<string, string>>;
 
+/**
+ * The most values one EC2 filter takes: past it EC2 answers FilterLimitExceeded ("The maximum number of
+ * filter values specified on a single call is 200").
+ */
+export const FILTER_VALUES_MAX = 200;
+
 /** A security group, without its rules (those come from `listRules`, with their ids). */
 export interface SecurityGroup {
   readonly groupId: string;
@@ -195,6 +201,13 @@ export interface NetworkApi {
   getSecurityGroup(ref: { groupId?: string; groupName?: string; vpcId?: string }): Promise<SecurityGroup | undefined>;
   /** Every rule of the group (ingress and egress), with rule ids. */
   listRules(groupId: string): Promise<SgRule[]>;
+  /**
+   * Several groups by id in as few calls as EC2 allows; a group that does not exist is left out.
+   * Optional: a batch's reads of many groups become one call where the network has it (pipeline/coalesce.ts).
+   */
+  getSecurityGroups?(groupIds: readonly string[]): Promise<SecurityGroup[]>;
+  /** Every rule of several groups, as `listRules` of each (optional, as `getSecurityGroups`). */
+  listRulesOf?(groupIds: readonly string[]): Promise<SgRule[]>;
   /** The CIDRs of a managed prefix list's entries, at its current version (a rule's source judged by them). */
   getPrefixListEntries(prefixListId: string): Promise<string[]>;
   /** One managed prefix list by id (DescribeManagedPrefixLists); `undefined` when it does not exist. */

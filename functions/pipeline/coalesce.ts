@@ -1,11 +1,14 @@
-import type { NetworkApi, RevokeResult, RouteDestination, ChangeResult } from '../core/network.js';
+import type { ChangeResult, NetworkApi, RevokeResult, RouteDestination, SgRule } from '../core/network.js';
 
 /**
  * One batch's network, coalesced per resource: the events of a batch that touch the same security group
  * (or route table) in the same account and region are judged on one read of it and reverted together.
  *
  * - Reads: the same read, asked while no write in that account-region has been answered since, is one
- *   call whose answer every asker gets (each its own copy of the list).
+ *   call whose answer every asker gets (each its own copy of the list). Where the batch has several
+ *   events in one account-region, the reads of groups by id (and of their rules) asked within
+ *   `GATHER_MS` go out together: DescribeSecurityGroups and DescribeSecurityGroupRules take a filter
+ *   of up to 200 group ids.
  * - Writes: the participants of a resource (the batch's events about it) meet before the first write
  *   to it. When every one of them has asked to write, or has finished without writing, the writes go
  *   out: every revoke of a group as one `RevokeSecurityGroupIngress` carrying every rule id (EC2 takes
@@ -48,6 +51,18 @@ interface Meeting {
   readonly arrived: Set<number>;
   readonly pending: Pending[];
   held: boolean;
+}
+
+/**
+ * How long a batch gathers the reads of many groups into one call: its events reach their first read
+ * within a few milliseconds of each other (each after its own idempotency record is written).
+ */
+export const GATHER_MS = 20;
+
+/** Reads of many groups asked within `GATHER_MS`, waiting to go out as one call. */
+interface Gathering<T> {
+  readonly ids: Set<string>;
+  readonly answer: Promise<Map<string, T>>;
 }
 
 const copy = <T>(value: T): T => (Array.isArray(value) ? ([...value] as T) : value);
@@ -127,6 +142,30 @@ export function createCoalescer(participants: readonly Participant[]): Coalescer
     if (network) void dispatch(place, resource, meeting, network);
   }
 
+  // Gathered reads of groups by id, per place and kind; only when the batch has several events in the place.
+  const crowded = new Set<string>();
+  const counts = new Map<string, number>();
+  for (const p of participants) if (p.place !== undefined) counts.set(p.place, (counts.get(p.place) ?? 0) + 1);
+  for (const [place, n] of counts) if (n > 1) crowded.add(place);
+  const gatherings = new Map<string, Gathering<unknown>>();
+  function gathered<T>(place: string, kind: string, id: string, fetch: (ids: string[]) => Promise<Map<string, T>>): Promise<T | undefined> {
+    const key = `${place}#${kind}`;
+    let gathering = gatherings.get(key) as Gathering<T> | undefined;
+    if (!gathering) {
+      const ids = new Set<string>();
+      const answer = new Promise<Map<string, T>>((resolve, reject) => {
+        setTimeout(() => {
+          gatherings.delete(key);
+          fetch([...ids]).then(resolve, reject);
+        }, GATHER_MS);
+      });
+      gathering = { ids, answer };
+      gatherings.set(key, gathering as Gathering<unknown>);
+    }
+    gathering.ids.add(id);
+    return gathering.answer.then((found) => found.get(id));
+  }
+
   const networks = new Map<string, NetworkApi>();
   return {
     finish(participant) {
@@ -141,11 +180,27 @@ export function createCoalescer(participants: readonly Participant[]): Coalescer
           ? meeting
           : undefined;
       };
+      const many = crowded.has(place);
+      const getGroups = many ? network.getSecurityGroups?.bind(network) : undefined;
+      const getRules = many ? network.listRulesOf?.bind(network) : undefined;
       const wrapped: NetworkApi = {
         ...bindAll(network),
         getSecurityGroup: (ref) =>
-          shared(place, 'getSecurityGroup', ref, () => network.getSecurityGroup(ref)),
-        listRules: (groupId) => shared(place, 'listRules', groupId, () => network.listRules(groupId)),
+          shared(place, 'getSecurityGroup', ref, () =>
+            getGroups && ref.groupId && !ref.groupName && !ref.vpcId
+              ? gathered(place, 'groups', ref.groupId, async (ids) => new Map((await getGroups(ids)).map((g) => [g.groupId, g])))
+              : network.getSecurityGroup(ref),
+          ),
+        listRules: (groupId) =>
+          shared(place, 'listRules', groupId, async () =>
+            getRules
+              ? ((await gathered(place, 'rules', groupId, async (ids) => {
+                  const byGroup = new Map<string, SgRule[]>(ids.map((id) => [id, []]));
+                  for (const r of await getRules(ids)) byGroup.get(r.groupId)?.push(r);
+                  return byGroup;
+                })) ?? [])
+              : network.listRules(groupId),
+          ),
         getRouteTable: (id) => shared(place, 'getRouteTable', id, () => network.getRouteTable(id)),
         listRouteTables: (vpcId) => shared(place, 'listRouteTables', vpcId, () => network.listRouteTables(vpcId)),
         listSubnets: (vpcId) => shared(place, 'listSubnets', vpcId, () => network.listSubnets(vpcId)),

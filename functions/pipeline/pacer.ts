@@ -4,8 +4,9 @@ import { type Bucket, type BucketName, bucketOf, EC2_BUCKETS } from '../core/ec2
  * Paces one account-region's EC2 calls to EC2's own buckets, so that a storm runs at the rate EC2
  * allows instead of into it: each attempt waits for a token of its bucket before it goes out (no
  * attempt is spent on a throttle the pacer could foresee). `share` is this process's part of the
- * account-region's buckets: with up to k invocations at a time (the queue's maximum concurrency), each
- * takes 1/k of the burst and of the refill, so that together they stay within EC2's. A throttle
+ * account-region's buckets: with up to k invocations at a time drawing from a bucket (the queues'
+ * maximum concurrency), each takes 1/k of its burst and of its refill, so that together they stay
+ * within EC2's. A throttle
  * answered anyway (another caller in the account drew from the same bucket) empties this pacer's
  * bucket: the next attempt waits for the next token.
  */
@@ -18,8 +19,8 @@ export interface Pacer {
 
 export interface PacerOptions {
   readonly buckets?: Readonly<Record<BucketName, Bucket>>;
-  /** This process's part of each bucket, in (0, 1]. */
-  readonly share?: number;
+  /** This process's part of each bucket, in (0, 1]: one for all, or one per bucket (the rest 1). */
+  readonly share?: number | Partial<Readonly<Record<BucketName, number>>>;
   /** Milliseconds, monotonic (performance.now: the bench's virtual clock replaces it). */
   readonly now?: () => number;
 }
@@ -84,15 +85,19 @@ class PacedBucket {
 }
 
 export function createPacer(options: PacerOptions = {}): Pacer {
-  const share = options.share ?? 1;
-  if (!(share > 0 && share <= 1)) throw new RangeError(`a pacer's share is in (0, 1], not ${share}`);
+  const given = options.share ?? 1;
+  const shareOf = (name: BucketName): number => (typeof given === 'number' ? given : (given[name] ?? 1));
+  for (const name of Object.keys(EC2_BUCKETS) as BucketName[]) {
+    const share = shareOf(name);
+    if (!(share > 0 && share <= 1)) throw new RangeError(`a pacer's share is in (0, 1], not ${share} (${name})`);
+  }
   const now = options.now ?? (() => performance.now());
   const specs = options.buckets ?? EC2_BUCKETS;
   const buckets = new Map<BucketName, PacedBucket>();
   const bucket = (operation: string): PacedBucket => {
     const name = bucketOf(operation);
     let b = buckets.get(name);
-    if (!b) buckets.set(name, (b = new PacedBucket(specs[name], share, now)));
+    if (!b) buckets.set(name, (b = new PacedBucket(specs[name], shareOf(name), now)));
     return b;
   };
   return {

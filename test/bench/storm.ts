@@ -1,34 +1,28 @@
+import type { Context } from 'aws-lambda';
 import { inject } from '../../events/generator/inject.js';
 import type { SimulatedAccount } from '../../events/simulated-account/account.js';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
-import { simulatedEngine } from '../../events/simulated-account/engine.js';
 import { BASELINE } from '../../events/simulated-account/ids.js';
-import type { CallRecord } from '../../events/simulated-account/network.js';
-import { SimulatedOrganization } from '../../events/simulated-account/organization.js';
+import { type CallRecord, SimulatedNetwork } from '../../events/simulated-account/network.js';
+import { RecordingNotifier } from '../../events/simulated-account/notifier.js';
+import { type PacedInstance, SimulatedOrganization } from '../../events/simulated-account/organization.js';
+import { type QueueMessage, type QueueOptions, SimulatedQueue } from '../../events/simulated-account/queue.js';
 import { ec2Throttle } from '../../events/simulated-account/throttle.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/clients.js';
-import type { Outcome } from '../../functions/core/outcome.js';
+import { type BatchResponse, createLambdaHandler } from '../../functions/adapters/lambda-handler.js';
+import { type BucketName, bucketOf, EC2_BUCKETS } from '../../functions/core/ec2-rates.js';
+import type { NotificationChannel } from '../../functions/core/notifier.js';
 import { parsePolicy } from '../../functions/core/policy.js';
 import type { Remediators } from '../../functions/pipeline/deps.js';
+import { createEngine } from '../../functions/pipeline/engine.js';
+import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
+import { createPacer } from '../../functions/pipeline/pacer.js';
 import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
-import { remediateSecurityGroup } from '../../functions/pipeline/security-group.js';
-import { ASYNC_RETRY_ATTEMPTS } from '../../infra/constructs/functions.js';
+import { SECURITY_GROUP_REMEDIATORS } from '../../functions/pipeline/security-group.js';
+import { QUEUE_DEFAULTS } from '../../infra/config.js';
+import { ec2Shares } from '../../infra/constructs/event-queue.js';
 import { log, round } from './stats.js';
 import { VirtualClock } from './virtual-time.js';
-
-/** The buckets of events/simulated-account/throttle.ts (EC2's documented defaults), for the bound. */
-const BUCKETS = {
-  sgIngress: { capacity: 50, refillPerSecond: 5 },
-  mutating: { capacity: 50, refillPerSecond: 5 },
-  reads: { capacity: 100, refillPerSecond: 20 },
-} as const;
-type Bucket = keyof typeof BUCKETS;
-const BUCKET_OF: Record<string, Bucket> = {
-  RevokeSecurityGroupIngress: 'sgIngress',
-  DeleteRoute: 'mutating',
-  ReplaceRouteTableAssociation: 'mutating',
-};
-const bucketOf = (operation: string): Bucket => BUCKET_OF[operation] ?? 'reads';
 
 /**
  * The storm's policy: the default, with the repeat limit lifted. A storm repeats the same kind of
@@ -39,65 +33,80 @@ const bucketOf = (operation: string): Bucket => BUCKET_OF[operation] ?? 'reads';
 const STORM_POLICY = parsePolicy({ reconciler: { maxRepeats: 100 } });
 
 /** SDK v3 standard retry mode: full-jitter exponential backoff from 500 ms for throttling, capped at 20 s. */
-const SDK_RETRY = { maxAttempts: DEFAULT_MAX_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 20_000 };
-/** Lambda's asynchronous invocation retries: about 1 minute before the second attempt, 2 before the third. */
-const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000];
+export const SDK_RETRY = { maxAttempts: DEFAULT_MAX_ATTEMPTS, baseDelayMs: 500, maxDelayMs: 20_000 };
+
+/** The queue and event source mapping as the stack deploys them (infra/config.ts `queue`). */
+export const STACK_QUEUE: QueueOptions = {
+  batchSize: QUEUE_DEFAULTS.batchSize,
+  batchingWindowMs: QUEUE_DEFAULTS.batchingWindowSeconds * 1000,
+  maxConcurrency: QUEUE_DEFAULTS.maxConcurrency,
+  retryDelayMs: QUEUE_DEFAULTS.retryDelaySeconds * 1000,
+  maxReceiveCount: QUEUE_DEFAULTS.maxReceiveCount,
+};
 
 export interface StormOptions {
+  readonly name: string;
   readonly groups: number;
   readonly routeTables: number;
   readonly events: number;
   readonly arrivalMs: number;
   readonly latencyMs: number;
-  /** Reserved concurrency of each function (the stack's default: infra/config.ts). */
-  readonly concurrency: { readonly securityGroup: number; readonly routeTable: number };
   readonly seed: number;
+  readonly queue: QueueOptions;
   /** The SDK retry policy on throttling (default: the clients' standard mode, 5 attempts). */
-  readonly retry?: {
-    readonly maxAttempts: number;
-    readonly baseDelayMs: number;
-    readonly maxDelayMs: number;
-  };
+  readonly retry?: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  /** Pace calls at each instance's share of EC2's buckets (the functions do); false: send at will. */
+  readonly paced?: boolean;
 }
 
-export { SDK_RETRY };
 export const DEFAULT_STORM: StormOptions = {
+  name: 'groups-and-tables',
   groups: 200,
   routeTables: 50,
   events: 1000,
   arrivalMs: 1000,
   latencyMs: 50,
-  concurrency: { securityGroup: 5, routeTable: 5 },
   seed: 6,
+  queue: STACK_QUEUE,
 };
 
+/** 1,000 events, each on a group of its own: nothing to coalesce, so the revoke bucket alone sets the pace. */
+export const GROUP_EACH_STORM: StormOptions = { ...DEFAULT_STORM, name: 'one-group-each', groups: 1000, routeTables: 0 };
+
 export interface StormReport {
-  /** Virtual seconds from the first event to the last drift reverted (or, if some never were, the last event settled). */
+  readonly name: string;
+  /** Virtual seconds from the first event to the last drift reverted and told (or, if some never were, the last event settled). */
   readonly seconds: number;
-  /** The least time the buckets allow for the calls the current design needs (one invocation per event). */
+  /**
+   * The least time EC2's buckets allow for the calls this design needed: per account-region and bucket,
+   * the calls that drew a token, less the bucket's burst, over its refill rate (and no less than the
+   * arrivals, the batching window and one event's round trips).
+   */
   readonly boundSeconds: number;
-  /** The bound for a design that coalesces events per resource (one read and one revoke per group). */
-  readonly boundSecondsCoalesced: number;
-  /** The least time the functions' reserved concurrency allows: each event's sequential round trips, slot by slot. */
-  readonly concurrencyBoundSeconds: number;
-  /** Across accounts: how many accounts and regions the storm was spread over. */
+  /** The same for a design that needs one read of each resource and one revoke per group (every event of a resource in one batch). */
+  readonly idealBoundSeconds: number;
+  /** Calls EC2 answered `RequestLimitExceeded`. */
+  readonly throttledCalls: number;
+  /** Deliveries of a message after its first (the queue's retries). */
+  readonly retries: number;
+  readonly deadLettered: number;
+  /** Events whose drift is still there and that are not in the dead-letter queue. */
+  readonly lost: number;
+  /** Events told twice of the same outcome, or remediated twice. */
+  readonly handledTwice: number;
+  readonly events: number;
+  readonly reverted: number;
+  readonly batches: number;
+  readonly largestBatch: number;
+  readonly ec2Calls: number;
+  readonly callsByBucket: Record<BucketName, number>;
+  readonly revokes: number;
+  readonly outcomes: Record<string, number>;
+  readonly queue: QueueOptions;
+  readonly latencyMs: number;
   readonly accounts?: number;
   readonly regions?: number;
   readonly accountRegions?: number;
-  readonly throttledCalls: number;
-  /** Events that ended with their drift still there and without a failed outcome headed for the dead-letter queue. */
-  readonly lost: number;
-  readonly events: number;
-  readonly reverted: number;
-  readonly deadLettered: number;
-  readonly unrevertedDrift: number;
-  readonly lambdaRetries: number;
-  readonly ec2Calls: number;
-  readonly callsByBucket: Record<Bucket, number>;
-  readonly outcomes: Record<string, number>;
-  readonly concurrency: StormOptions['concurrency'];
-  readonly latencyMs: number;
-  readonly neededCalls: Record<Bucket, number>;
 }
 
 /** A small seeded generator, so that the storm's order and jitter repeat from run to run. */
@@ -112,6 +121,7 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+
 interface StormEvent {
   readonly index: number;
   readonly fn: 'securityGroup' | 'routeTable';
@@ -119,10 +129,7 @@ interface StormEvent {
   readonly arrivesAt: number;
   /** True while the drift this event reports is still on the account. */
   readonly present: () => boolean;
-  attempts: number;
-  final?: 'reverted' | 'dead-lettered';
-  settledAt?: number;
-  lastOutcome?: string;
+  readonly place: string;
 }
 
 const SG_PORTS = [22, 3389, 3306, 5432, 6379, 9200];
@@ -181,7 +188,7 @@ function stormAccount(
         fn: 'securityGroup',
         event: injected.event,
         present: () => account.rules.has(rule.ruleId ?? ''),
-        attempts: 0,
+        place: placeOf(account),
       });
     } else {
       const j = i - sgEvents;
@@ -201,7 +208,7 @@ function stormAccount(
           account
             .routeTable(table)
             ?.routes.some((r) => r.cidrIpv4 === cidr && r.gatewayId === BASELINE.internetGatewayId) ?? false,
-        attempts: 0,
+        place: placeOf(account),
       });
     }
   }
@@ -220,20 +227,39 @@ function stormAccount(
   return { account, events };
 }
 
+
+const placeOf = (account: SimulatedAccount): string => `${account.account} ${account.region}`;
+
 /** The least seconds the buckets allow for `calls` calls per bucket: the burst, then the refill rate. */
-const bucketBound = (calls: Record<Bucket, number>): number =>
+const bucketBound = (calls: Record<BucketName, number>): number =>
   Math.max(
-    ...(Object.keys(BUCKETS) as Bucket[]).map((b) =>
-      Math.max(0, (calls[b] - BUCKETS[b].capacity) / BUCKETS[b].refillPerSecond),
+    ...(Object.keys(EC2_BUCKETS) as BucketName[]).map((b) =>
+      Math.max(0, (calls[b] - EC2_BUCKETS[b].capacity) / EC2_BUCKETS[b].refillPerSecond),
     ),
   );
+const noCalls = (): Record<BucketName, number> => ({ sgIngress: 0, mutating: 0, reads: 0 });
+
+/** Stores shared by a function's instances (DynamoDB is one table for all of them), step by step in the order each engine asks. */
+function sharedStores(): () => () => MemoryIdempotencyStore {
+  const stores: MemoryIdempotencyStore[] = [];
+  return () => {
+    let i = 0;
+    return () => {
+      const store = (stores[i] ??= new MemoryIdempotencyStore());
+      i += 1;
+      return store;
+    };
+  };
+}
 
 /**
- * 1,000 drift events over 200 groups and 50 isolated route tables, arriving within a second, handled
- * as the stack deploys them: one function per drift family, each invocation handling one event, at
- * most `concurrency` invocations at a time (reserved concurrency; events wait in Lambda's async queue
- * for a free slot), SDK standard retries on `RequestLimitExceeded`, then Lambda's two async retries,
- * then the failure queue. The simulated account enforces EC2's buckets for the whole account.
+ * A storm of drift events, handled as the stack deploys them: the rules put each event on its
+ * function's queue, the event source mapping hands batches to at most `queue.maxConcurrency`
+ * instances at a time, each instance runs the deployed handler (functions/adapters/lambda-handler.ts:
+ * the batch judged together, its calls paced at the instance's share of EC2's buckets, partial batch
+ * responses), failed messages come back after the retry delay and go to the dead-letter queue after
+ * `maxReceiveCount` receives. The simulated account enforces EC2's buckets per account-region.
+ * Virtual time: a storm of minutes runs in seconds.
  */
 export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: StormSpread): Promise<StormReport> {
   const clock = new VirtualClock();
@@ -241,182 +267,160 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: Stor
   const epoch = Date.parse('2025-01-01T00:00:00Z');
   const retry = opts.retry ?? SDK_RETRY;
   const organization = spread ? stormOrganization(spread, opts, clock.now, retry) : undefined;
-  const places = organization ? organization.places : undefined;
+  const places = organization?.places;
   const single = places ? undefined : stormAccount(opts, rand, epoch);
-  // Across accounts: the same counts, shared out over the account-regions (each its own resources and buckets).
-  const perPlace = places?.map((p, i) => stormAccount(share(opts, i, places.length), rand, epoch, organization?.org.place(p.account, p.region).account));
+  const perPlace = places?.map((p, i) =>
+    stormAccount(share(opts, i, places.length), rand, epoch, organization?.org.place(p.account, p.region).account),
+  );
   const events = single ? single.events : mergeArrivals(perPlace ?? []);
-  const account = single ? single.account : (organization?.org.place(organization.org.hub.account, organization.org.hub.region).account as SimulatedAccount);
   const throttle = ec2Throttle(clock.now);
-  const network = { latencyMs: opts.latencyMs, throttle, retry };
-  const reach = organization?.org.reach();
   const now = () => new Date(epoch + clock.now());
-  const fns: Record<StormEvent['fn'], { remediators: Remediators; concurrency: number }> = {
-    securityGroup: {
-      remediators: { 'sg-ingress': remediateSecurityGroup },
-      concurrency: opts.concurrency.securityGroup,
-    },
-    routeTable: {
-      remediators: ROUTE_TABLE_REMEDIATORS,
-      concurrency: opts.concurrency.routeTable,
+  const k = opts.queue.maxConcurrency;
+  const shares = ec2Shares(k, k);
+
+  // Who was told what, when: the time of an event's last notice is when its revert was proven and told.
+  const told = new Map<string, { at: number; outcomes: string[] }>();
+  const recorder = new RecordingNotifier();
+  const timed: NotificationChannel = {
+    name: recorder.name,
+    audience: recorder.audience,
+    async send(outcome) {
+      const seen = told.get(outcome.eventId) ?? { at: 0, outcomes: [] };
+      told.set(outcome.eventId, { at: clock.now(), outcomes: [...seen.outcomes, outcome.outcome] });
+      return recorder.send(outcome);
     },
   };
-  const engines = Object.fromEntries(
-    Object.entries(fns).map(([name, f]) => [
-      name,
-      simulatedEngine(account, { policy: STORM_POLICY, remediators: f.remediators, network, clock: now, ...(reach ? { reach } : {}) }),
-    ]),
-  ) as Record<StormEvent['fn'], ReturnType<typeof simulatedEngine>>;
+
+  const networks: SimulatedNetwork[] = [];
+  const context = (fn: string) =>
+    ({ functionName: `layerguard-${fn}`, awsRequestId: 'storm', getRemainingTimeInMillis: () => 600_000 }) as unknown as Context;
+  const functions: Record<StormEvent['fn'], Remediators> = {
+    securityGroup: SECURITY_GROUP_REMEDIATORS,
+    routeTable: ROUTE_TABLE_REMEDIATORS,
+  };
+  const instancesOf = (fn: StormEvent['fn']) => {
+    const stores = sharedStores();
+    const pacer = () => (opts.paced === false ? undefined : createPacer({ share: shares[fn], now: clock.now }));
+    return Array.from({ length: k }, () => {
+      const instance: PacedInstance = { pacer: () => pacer() as ReturnType<typeof createPacer>, networks };
+      const network = single
+        ? new SimulatedNetwork(single.account, { latencyMs: opts.latencyMs, throttle, retry, ...(pacer() ? { pacer: pacer() } : {}) })
+        : undefined;
+      if (network) networks.push(network);
+      const reach = organization ? organization.org.reach(opts.paced === false ? undefined : instance) : undefined;
+      const engine = createEngine({
+        network: network ?? (reach?.network(organization?.org.hub.region ?? '') as SimulatedNetwork),
+        ...(reach ? { reach } : {}),
+        channels: [timed],
+        makeStore: stores(),
+        policy: STORM_POLICY,
+        clock: now,
+        remediators: functions[fn],
+      });
+      return createLambdaHandler(fn, engine, '');
+    });
+  };
 
   const outcomes: Record<string, number> = {};
-  let lambdaRetries = 0;
-  // Math.random drives the SDK-like jitter in the simulated network: seeded for the storm's duration.
-  const realRandom = Math.random;
-  Math.random = rand;
-  try {
-    await clock.run(async () => {
-      const pools = (Object.keys(fns) as StormEvent['fn'][]).map(async (fn) => {
-        const { engine } = engines[fn];
-        const queue: StormEvent[] = []; // ready to run, in the order they became ready
-        let pending = events.filter((e) => e.fn === fn).length;
-        let wake: (() => void) | undefined;
-        const ready = (e: StormEvent, delayMs: number) =>
-          setTimeout(() => {
-            queue.push(e);
-            wake?.();
-          }, delayMs);
-        for (const e of events.filter((x) => x.fn === fn)) ready(e, e.arrivesAt);
-
-        const invoke = async (e: StormEvent): Promise<void> => {
-          e.attempts += 1;
-          let outcome: Outcome | undefined;
-          try {
-            outcome = await engine.handle(e.event);
-          } catch {
-            outcome = undefined; // the function threw: Lambda treats it as a failed invocation
-          }
-          const status = outcome?.outcome ?? 'error';
-          e.lastOutcome = status;
-          outcomes[status] = (outcomes[status] ?? 0) + 1;
-          if (status !== 'failed' && status !== 'error') {
-            e.final = 'reverted';
-            e.settledAt = clock.now();
-            pending -= 1;
-            return;
-          }
-          const delay = LAMBDA_RETRY_DELAYS_MS[e.attempts - 1];
-          if (e.attempts <= ASYNC_RETRY_ATTEMPTS && delay !== undefined) {
-            lambdaRetries += 1;
-            ready(e, delay);
-          } else {
-            e.final = 'dead-lettered';
-            e.settledAt = clock.now();
-            pending -= 1;
-          }
-        };
-
-        const worker = async (): Promise<void> => {
-          while (pending > 0) {
-            const next = queue.shift();
-            if (next) {
-              await invoke(next);
-              continue;
-            }
-            await new Promise<void>((resolve) => {
-              const previous = wake;
-              wake = () => {
-                wake = previous;
-                resolve();
-                previous?.();
-              };
+  const reports = await (async () => {
+    // Math.random drives the SDK-like jitter in the simulated network: seeded for the storm's duration.
+    const realRandom = Math.random;
+    Math.random = rand;
+    try {
+      return await clock.run(async () =>
+        Promise.all(
+          (Object.keys(functions) as StormEvent['fn'][]).map(async (fn) => {
+            const mine = events.filter((e) => e.fn === fn);
+            if (mine.length === 0) return undefined;
+            const handlers = instancesOf(fn);
+            const queue = new SimulatedQueue<StormEvent>(opts.queue);
+            for (const e of mine) queue.send(e, e.arrivesAt);
+            return queue.run(async (batch: readonly QueueMessage<StormEvent>[], poller: number) => {
+              const records = batch.map((m) => ({ messageId: m.messageId, body: JSON.stringify(m.body.event), eventSource: 'aws:sqs' }));
+              const handler = handlers[poller] as (typeof handlers)[number];
+              const answer = (await handler({ Records: records }, context(fn))) as BatchResponse;
+              return answer.batchItemFailures.map((f) => f.itemIdentifier);
             });
-          }
-          wake?.();
-        };
-        await Promise.all(Array.from({ length: fns[fn].concurrency }, worker));
-      });
-      await Promise.all(pools);
-    });
-  } finally {
-    Math.random = realRandom;
-  }
+          }),
+        ),
+      );
+    } finally {
+      Math.random = realRandom;
+    }
+  })();
+  for (const sent of recorder.sent) outcomes[sent.outcome] = (outcomes[sent.outcome] ?? 0) + 1;
 
-  const placeCalls = (places ?? []).flatMap((p) => organization?.org.place(p.account, p.region).network.calls ?? []);
-  const calls: CallRecord[] = [...engines.securityGroup.network.calls, ...engines.routeTable.network.calls, ...placeCalls];
-  const callsByBucket: Record<Bucket, number> = { sgIngress: 0, mutating: 0, reads: 0 };
+  const placeCalls = new Map<string, CallRecord[]>();
+  for (const n of networks) placeCalls.set(placeOf(n.account), [...(placeCalls.get(placeOf(n.account)) ?? []), ...n.calls]);
+  const calls = [...placeCalls.values()].flat();
+  const callsByBucket = noCalls();
   for (const c of calls) callsByBucket[bucketOf(c.operation)] += 1;
   const throttledCalls = calls.filter((c) => c.errorCode === 'RequestLimitExceeded').length;
-
-  const sg = events.filter((e) => e.fn === 'securityGroup').length;
-  const rt = events.length - sg;
-  // The calls the current design needs with no throttling: 2 reads + 1 revoke per security-group
-  // event; DescribeRouteTables + DescribeSubnets, DeleteRoute, DescribeRouteTables per route event.
-  const neededCalls: Record<Bucket, number> = { sgIngress: sg, mutating: rt, reads: 2 * sg + 3 * rt };
-  const floor = (opts.arrivalMs + opts.latencyMs * 4) / 1000;
-  // EC2's buckets are per account-region: across accounts, the bound is the busiest account-region's.
-  const placeBound = perPlace
-    ? Math.max(...perPlace.map((p) => bucketBound(neededFor(p.events))))
-    : bucketBound(neededCalls);
-  // The functions' reserved concurrency, shared by every account: events × round trips × latency / slots, per function.
-  const concurrencyBoundSeconds = Math.max(
-    (sg * ROUND_TRIPS.securityGroup * opts.latencyMs) / 1000 / opts.concurrency.securityGroup,
-    (rt * ROUND_TRIPS.routeTable * opts.latencyMs) / 1000 / opts.concurrency.routeTable,
-  );
-  const boundSeconds = spread ? Math.max(floor, placeBound, concurrencyBoundSeconds) : Math.max(floor, bucketBound(neededCalls));
-  const coalesced: Record<Bucket, number> = {
-    sgIngress: opts.groups,
-    mutating: rt,
-    reads: 2 * opts.groups + 3 * opts.routeTables,
+  // A call that drew a token: every call EC2 did not throttle.
+  const drew = (list: readonly CallRecord[]) => {
+    const n = noCalls();
+    for (const c of list) if (c.errorCode !== 'RequestLimitExceeded') n[bucketOf(c.operation)] += 1;
+    return n;
   };
-  const boundSecondsCoalesced = Math.max(floor, bucketBound(coalesced));
+  const floor = (opts.arrivalMs + opts.queue.batchingWindowMs + opts.latencyMs * 4) / 1000;
+  const boundSeconds = Math.max(floor, ...[...placeCalls.values()].map((list) => bucketBound(drew(list))));
+  // One read of each group and its rules and one revoke per group; a table's two reads, its deletes and one read-back.
+  const ideal = (list: readonly StormEvent[]) => {
+    const groups = new Set(list.filter((e) => e.fn === 'securityGroup').map((e) => groupOfEvent(e)));
+    const routes = list.filter((e) => e.fn === 'routeTable');
+    const tables = new Set(routes.map((e) => tableOfEvent(e)));
+    return { sgIngress: groups.size, mutating: routes.length, reads: 2 * groups.size + 3 * tables.size };
+  };
+  const byPlace = new Map<string, StormEvent[]>();
+  for (const e of events) byPlace.set(e.place, [...(byPlace.get(e.place) ?? []), e]);
+  const idealBoundSeconds = Math.max(floor, ...[...byPlace.values()].map((list) => bucketBound(ideal(list))));
 
+  const deadLetteredEvents = new Set(reports.flatMap((r) => (r?.deadLettered ?? []).map((m) => m.body.index)));
   const unreverted = events.filter((e) => e.present());
-  const lost = unreverted.filter((e) => e.final !== 'dead-lettered').length;
-  const revertedAt = events
-    .filter((e) => !e.present() && e.settledAt !== undefined)
-    .map((e) => e.settledAt as number);
-  const settledAt = events.map((e) => e.settledAt ?? Number.POSITIVE_INFINITY);
-  const end = unreverted.length === 0 ? Math.max(...revertedAt) : Math.max(...settledAt);
+  const lost = unreverted.filter((e) => !deadLetteredEvents.has(e.index)).length;
+  const eventIdOf = (e: StormEvent) => (e.event as { detail: { eventID: string } }).detail.eventID;
+  const handledTwice = events.filter((e) => {
+    const said = told.get(eventIdOf(e))?.outcomes ?? [];
+    return said.length !== new Set(said).size || said.filter((o) => o === 'remediated').length > 1;
+  }).length;
+  const end = Math.max(0, ...events.map((e) => told.get(eventIdOf(e))?.at ?? 0));
+  const batchSizes = reports.flatMap((r) => r?.batchSizes ?? []);
   const report: StormReport = {
+    name: opts.name,
     seconds: round(end / 1000, 1),
     boundSeconds: round(boundSeconds, 1),
-    boundSecondsCoalesced: round(boundSecondsCoalesced, 1),
-    concurrencyBoundSeconds: round(concurrencyBoundSeconds, 1),
-    ...(spread ? { accounts: spread.accounts, regions: spread.regions, accountRegions: spread.accounts * spread.regions } : {}),
+    idealBoundSeconds: round(idealBoundSeconds, 1),
     throttledCalls,
+    retries: reports.reduce((n, r) => n + (r?.redeliveries ?? 0), 0),
+    deadLettered: deadLetteredEvents.size,
     lost,
+    handledTwice,
     events: events.length,
     reverted: events.length - unreverted.length,
-    deadLettered: events.filter((e) => e.final === 'dead-lettered').length,
-    unrevertedDrift: unreverted.length,
-    lambdaRetries,
+    batches: batchSizes.length,
+    largestBatch: Math.max(0, ...batchSizes),
     ec2Calls: calls.length,
     callsByBucket,
+    revokes: calls.filter((c) => c.operation === 'RevokeSecurityGroupIngress').length,
     outcomes,
-    concurrency: opts.concurrency,
+    queue: opts.queue,
     latencyMs: opts.latencyMs,
-    neededCalls,
+    ...(spread ? { accounts: spread.accounts, regions: spread.regions, accountRegions: spread.accounts * spread.regions } : {}),
   };
   log(
-    `storm${spread ? ` over ${spread.accounts} accounts × ${spread.regions} regions` : ''}: ${report.events} events, ${report.seconds} s (bound ${report.boundSeconds} s), ${report.throttledCalls} throttled calls, ${report.deadLettered} dead-lettered, ${report.lost} lost`,
+    `storm ${report.name}${spread ? ` over ${spread.accounts} accounts × ${spread.regions} regions` : ''}: ${report.events} events, ${report.seconds} s (bound ${report.boundSeconds} s, ideal ${report.idealBoundSeconds} s), ${report.throttledCalls} throttled calls, ${report.retries} retries, ${report.deadLettered} dead-lettered, ${report.lost} lost, ${report.handledTwice} handled twice`,
   );
   return report;
 }
+
+const groupOfEvent = (e: StormEvent): string => (e.event as { detail: { requestParameters: { groupId: string } } }).detail.requestParameters.groupId;
+const tableOfEvent = (e: StormEvent): string =>
+  (e.event as { detail: { requestParameters: { routeTableId: string } } }).detail.requestParameters.routeTableId;
 
 /** A storm spread over an organisation's account-regions instead of one. */
 export interface StormSpread {
   readonly accounts: number;
   readonly regions: number;
-}
-
-/** Sequential round trips per event (README, Performance #3): a security group's two reads in parallel, then the revoke; a route's four. */
-const ROUND_TRIPS = { securityGroup: 2, routeTable: 4 } as const;
-
-/** The calls each event kind needs with no throttling (as `neededCalls`), for one account-region's events. */
-function neededFor(events: readonly StormEvent[]): Record<Bucket, number> {
-  const sg = events.filter((e) => e.fn === 'securityGroup').length;
-  const rt = events.length - sg;
-  return { sgIngress: sg, mutating: rt, reads: 2 * sg + 3 * rt };
 }
 
 /** The `i`th of `n` shares of the storm's groups, tables and events (the remainders to the first shares). */

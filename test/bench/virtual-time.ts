@@ -50,8 +50,10 @@ export class VirtualClock {
       });
     };
     globalThis.setTimeout = fake as unknown as typeof setTimeout;
+    // A timer set with node:timers' own setTimeout (Middy's early timeout) is a real one: cleared for real.
     globalThis.clearTimeout = ((t?: Timer) => {
       if (t && typeof t === 'object' && 'cancelled' in t) t.cancelled = true;
+      else real.clearTimeout(t as Parameters<typeof clearTimeout>[0]);
     }) as typeof clearTimeout;
     Object.defineProperty(performance, 'now', { value: this.now, configurable: true, writable: true });
     try {
