@@ -7,7 +7,7 @@ import { type ColdStartReport, measureColdStart } from './cold-start.js';
 import { measureDecisions } from './decisions.js';
 import { KINDS, measureLatency, measureOverhead } from './latency.js';
 import { log } from './stats.js';
-import { DEFAULT_STORM, runStorm, SDK_RETRY } from './storm.js';
+import { DEFAULT_STORM, GROUP_EACH_STORM, runStorm } from './storm.js';
 
 const json = process.argv.includes('--json');
 const loadAtStart = loadavg()[0] ?? 0;
@@ -23,24 +23,26 @@ async function main(): Promise<void> {
   const latency = await measureLatency(LATENCY_MS);
   log('bench: 5/6 cold start');
   const cold: ColdStartReport = await measureColdStart();
-  log('bench: 6/6 storm');
-  const storm = await runStorm();
-  // What-if: the same storm with 10 SDK attempts instead of 5 (AWS_MAX_ATTEMPTS=10).
-  const stormRetry10 = await runStorm({ ...DEFAULT_STORM, retry: { ...SDK_RETRY, maxAttempts: 10 } });
-  log('bench: 6·/6 storm across accounts');
-  // The same 1,000 events over 10 accounts × 2 regions: each account-region has EC2 buckets of its own;
-  // the hub's functions (and their reserved concurrency) are shared by all of them.
-  const stormAcrossAccounts = await runStorm(DEFAULT_STORM, { accounts: 10, regions: 2 });
-  const scaling = {
-    accountRegions: stormAcrossAccounts.accountRegions,
-    events: stormAcrossAccounts.events,
-    secondsOneAccountRegion: storm.seconds,
-    secondsAcrossAccounts: stormAcrossAccounts.seconds,
-    /** How many times faster the same storm clears when spread (one account-region's seconds / the spread's). */
-    speedup: Math.round((storm.seconds / stormAcrossAccounts.seconds) * 10) / 10,
-    /** What bounds the spread storm: EC2's buckets of its busiest account-region, or the functions' reserved concurrency. */
-    boundBy: stormAcrossAccounts.concurrencyBoundSeconds >= stormAcrossAccounts.boundSeconds ? 'reserved concurrency' : 'EC2 buckets',
-  };
+  log('bench: 6/6 storms');
+  // Two storms in one account-region: 1,000 events over 200 groups and 50 tables, and 1,000 groups one
+  // event each; then the first spread over 10 accounts × 2 regions (each its own EC2 buckets). And what
+  // pacing buys: the first storm with each instance sending at will.
+  const storms = [
+    await runStorm(DEFAULT_STORM),
+    await runStorm(GROUP_EACH_STORM),
+    await runStorm({ ...DEFAULT_STORM, name: 'across-accounts' }, { accounts: 10, regions: 2 }),
+  ];
+  const unpaced = await runStorm({ ...DEFAULT_STORM, name: 'groups-and-tables-unpaced', paced: false });
+  const stormSummary = storms.map((s) => ({
+    name: s.name,
+    seconds: s.seconds,
+    boundSeconds: s.boundSeconds,
+    throttledCalls: s.throttledCalls,
+    retries: s.retries,
+    deadLettered: s.deadLettered,
+    lost: s.lost,
+    handledTwice: s.handledTwice,
+  }));
 
   const perKind = <T>(f: (k: (typeof KINDS)[number]) => T) => Object.fromEntries(KINDS.map((k) => [k, f(k)]));
   const result = {
@@ -78,10 +80,9 @@ async function main(): Promise<void> {
     coldStartSourceMapsMs: cold.sourceMapsMs,
     coldStartBareNodeMs: cold.bareNodeMs,
     coldStartRuns: cold.runs,
-    storm,
-    stormWith10SdkAttempts: stormRetry10,
-    stormAcrossAccounts,
-    stormScaling: scaling,
+    storms: stormSummary,
+    stormDetails: storms,
+    stormUnpaced: unpaced,
     benchSeconds: Math.round((performance.now() - started) / 1000),
   };
 
@@ -129,30 +130,16 @@ async function main(): Promise<void> {
       `alone: ${d.name}`,
       `${(d.bundleBytes / 1e6).toFixed(2)} MB, ${d.initMsOverBareNode} ms median, ${d.initMsOverBareNodeMin} ms fastest`,
     );
-  const s = storm;
-  row(
-    6,
-    `storm: ${s.events} events, concurrency ${s.concurrency.securityGroup}+${s.concurrency.routeTable}, ${s.latencyMs} ms a call`,
-    `${s.seconds} s (bound ${s.boundSeconds} s; coalesced per resource ${s.boundSecondsCoalesced} s)`,
-  );
-  row(
-    6,
-    'storm: throttled calls, Lambda retries, dead-lettered, lost',
-    `${s.throttledCalls}, ${s.lambdaRetries}, ${s.deadLettered}, ${s.lost}`,
-  );
-  const r = stormRetry10;
-  row(
-    '6·',
-    'storm with 10 SDK attempts: seconds, throttled, Lambda retries, lost',
-    `${r.seconds} s, ${r.throttledCalls}, ${r.lambdaRetries}, ${r.lost}`,
-  );
-  const a = stormAcrossAccounts;
-  row(
-    7,
-    `storm across ${a.accounts} accounts × ${a.regions} regions: ${a.events} events, concurrency ${a.concurrency.securityGroup}+${a.concurrency.routeTable}`,
-    `${a.seconds} s (bound ${a.boundSeconds} s: ${scaling.boundBy}, ${a.concurrencyBoundSeconds} s); ${a.throttledCalls} throttled, ${a.lambdaRetries} Lambda retries, ${a.deadLettered} dead-lettered, ${a.lost} lost`,
-  );
-  row(7, `storm: one account-region against ${a.accountRegions}, same ${a.events} events`, `${scaling.secondsOneAccountRegion} s against ${scaling.secondsAcrossAccounts} s: ${scaling.speedup}× faster spread`);
+  for (const s of [...storms, unpaced]) {
+    const within = s.boundSeconds > 0 ? Math.round((s.seconds / s.boundSeconds - 1) * 1000) / 10 : 0;
+    const where = s.accountRegions ? ` over ${s.accounts} accounts × ${s.regions} regions` : '';
+    row(
+      6,
+      `storm ${s.name}: ${s.events} events${where}, batches of up to ${s.queue.batchSize}, ${s.queue.maxConcurrency} invocations a function`,
+      `${s.seconds} s (bound ${s.boundSeconds} s, ${within >= 0 ? '+' : ''}${within} %; one batch per resource ${s.idealBoundSeconds} s); ${s.revokes} revokes, ${s.ec2Calls} EC2 calls`,
+    );
+    row(6, `storm ${s.name}: throttled calls, retries, dead-lettered, lost, handled twice`, `${s.throttledCalls}, ${s.retries}, ${s.deadLettered}, ${s.lost}, ${s.handledTwice}`);
+  }
   out.push(
     '',
     `bare node -e 0: ${cold.bareNodeMs} ms; medians of ${cold.runs} fresh processes. Bench took ${result.benchSeconds} s.`,

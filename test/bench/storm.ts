@@ -228,6 +228,11 @@ function stormAccount(
 }
 
 
+const restoreEnv = (name: string, value: string | undefined): void => {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+};
+
 const placeOf = (account: SimulatedAccount): string => `${account.account} ${account.region}`;
 
 /** The least seconds the buckets allow for `calls` calls per bucket: the burst, then the refill rate. */
@@ -326,6 +331,12 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: Stor
     // Math.random drives the SDK-like jitter in the simulated network: seeded for the storm's duration.
     const realRandom = Math.random;
     Math.random = rand;
+    // The deployed handler logs each outcome and flushes metrics after each batch: silent here.
+    const realWarn = console.warn;
+    const env = { log: process.env.POWERTOOLS_LOG_LEVEL, metrics: process.env.POWERTOOLS_METRICS_DISABLED };
+    console.warn = () => {};
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     try {
       return await clock.run(async () =>
         Promise.all(
@@ -346,6 +357,9 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: Stor
       );
     } finally {
       Math.random = realRandom;
+      console.warn = realWarn;
+      restoreEnv('POWERTOOLS_LOG_LEVEL', env.log);
+      restoreEnv('POWERTOOLS_METRICS_DISABLED', env.metrics);
     }
   })();
   for (const sent of recorder.sent) outcomes[sent.outcome] = (outcomes[sent.outcome] ?? 0) + 1;
