@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
+import { ConfigError } from '../../functions/core/errors.js';
 import {
   ACCOUNT_ID,
   GROUP_ID,
@@ -113,7 +114,8 @@ export const RESERVED_DOCUMENT_PREFIXES = ['aws', 'amazon', 'amzn'] as const;
  */
 export function documentName(stackName: string, action: RunbookActionName): string {
   const reserved = RESERVED_DOCUMENT_PREFIXES.find((p) => stackName.toLowerCase().startsWith(p));
-  if (reserved) throw new Error(`stack name ${stackName}: Systems Manager document names may not start with "${reserved}"`);
+  // A configuration error (printed as one line by infra/app.ts), before CloudFormation would refuse the names.
+  if (reserved) throw new ConfigError(`stackName ${stackName}: Systems Manager document names may not start with "${reserved}"`);
   return `${stackName}-${RUNBOOK_DOCUMENTS[action].suffix}`;
 }
 

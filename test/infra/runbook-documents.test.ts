@@ -5,6 +5,7 @@ import type * as z from 'zod/mini';
 import { threeTierAccount } from '../../events/simulated-account/baseline.js';
 import { BASELINE as B } from '../../events/simulated-account/ids.js';
 import { SimulatedNetwork } from '../../events/simulated-account/network.js';
+import { ConfigError } from '../../functions/core/errors.js';
 import { OUTCOME_STATUSES } from '../../functions/core/outcome.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import {
@@ -107,9 +108,13 @@ describe('the documents', () => {
   });
 
   it('take the stack name first, so that two stacks in one account and region do not collide', () => {
-    expect(documentName('LayerGuardStaging', 'sweep')).toBe('LayerGuardStaging-Sweep');
-    // Prefixes Systems Manager keeps for itself (CreateDocument, Name).
-    for (const name of ['AwsGuard', 'amazonGuard', 'AMZN-x']) expect(() => documentName(name, 'sweep')).toThrow(/may not start with/);
+    const staging = synth({ stackName: 'LayerGuardStaging' }).template;
+    const names = Object.values(staging.findResources('AWS::SSM::Document')).map((r) => r.Properties.Name as string);
+    expect(names).toHaveLength(6);
+    for (const name of names) expect(name).toMatch(/^LayerGuardStaging-(Revert[A-Za-z]+|Sweep)$/);
+    // Prefixes Systems Manager keeps for itself (CreateDocument, Name): refused at synth, as configuration.
+    expect(() => synth({ stackName: 'AwsGuard' })).toThrow(ConfigError);
+    for (const name of ['amazonGuard', 'AMZN-x']) expect(() => documentName(name, 'sweep')).toThrow(/may not start with "(amazon|amzn)"/);
   });
 
   it.each(RUNBOOK_ACTION_NAMES)('%s: an Automation document of schema 0.3, three steps, the outcome as outputs', (action) => {
