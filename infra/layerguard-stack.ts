@@ -22,6 +22,7 @@ import { HubBus } from './constructs/hub-bus.js';
 import { IdempotencyTable } from './constructs/idempotency.js';
 import { MemberStackSet } from './constructs/member-stackset.js';
 import { Notifications } from './constructs/notifications.js';
+import { RunbookDocuments } from './constructs/runbook-documents.js';
 import { CloudTrailRule, RULE_IDS } from './constructs/rules.js';
 import { SweepSchedule } from './constructs/sweep.js';
 import { LayerGuardTrail } from './constructs/trail.js';
@@ -271,6 +272,11 @@ export class LayerGuardStack extends Stack {
       description: 'invoke for runbook and sweep',
     });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.table.tableName });
+    // Systems Manager runbooks (Incident Manager, Security Hub custom actions) that call the runbook function.
+    const documents = new RunbookDocuments(this, 'RunbookDocuments', { runbook: runbook.fn, stackName: this.stackName });
+    for (const document of Object.values(documents.documents)) {
+      new CfnOutput(this, `${document.node.id}DocumentName`, { value: document.name ?? '', description: 'SSM Automation runbook' });
+    }
     if (canary) {
       new CfnOutput(this, 'CanaryGroupId', { value: canary.group.attrGroupId, description: "the canary's security group" });
       new CfnOutput(this, 'CanaryFunctionName', { value: canary.fn.functionName });

@@ -12,6 +12,9 @@ import { ofType, synthOrganization } from './organization-support.js';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
 
+/** The invokes that are not a function's: the schedules' roles and the Systems Manager runbooks' (test/infra/runbook-documents.test.ts). */
+const NOT_A_FUNCTION = new Set(['InvokeTheFunction', 'InvokeTheRunbookFunction']);
+
 type Target = { Input: string; RetryPolicy: unknown };
 const runbookSchedule = (template: ReturnType<typeof synth>['template']): { Properties: { Target: Target } } | undefined =>
   Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule')).find((s) => JSON.stringify(s.Properties.Target).includes('RunbookFunction')) as
@@ -44,7 +47,7 @@ describe('the scheduled sweep of an organisation', () => {
     expect(policy?.Properties.Roles).toEqual([{ Ref: runbookRole }]);
     // No other function role may invoke a function or list the accounts.
     expect(statementsOf(hub, 'organizations:ListAccounts')).toHaveLength(1);
-    expect(statementsOf(hub, 'lambda:InvokeFunction').filter((s) => s.Sid !== 'InvokeTheFunction')).toHaveLength(1);
+    expect(statementsOf(hub, 'lambda:InvokeFunction').filter((s) => !NOT_A_FUNCTION.has(s.Sid ?? ''))).toHaveLength(1);
   });
 
   it('alarms when sweeps could not be queued (the runbook function’s SweepsNotQueued)', () => {
@@ -61,8 +64,8 @@ describe('the scheduled sweep of an organisation', () => {
   it('without the schedule, none of it', () => {
     const { hub: off } = synthOrganization(undefined, { sweep: { enabled: false } });
     expect(statementsOf(off, 'organizations:ListAccounts')).toEqual([]);
-    // The schedules' own roles (InvokeTheFunction) aside, no role may invoke a function.
-    expect(statementsOf(off, 'lambda:InvokeFunction').filter((s) => s.Sid !== 'InvokeTheFunction')).toEqual([]);
+    // The schedules' and the runbooks' own roles aside, no role may invoke a function.
+    expect(statementsOf(off, 'lambda:InvokeFunction').filter((s) => !NOT_A_FUNCTION.has(s.Sid ?? ''))).toEqual([]);
     expect(ofType(off, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === METRICS.sweepsNotQueued)).toEqual([]);
   });
 });
@@ -72,6 +75,6 @@ describe('a single-account stack', () => {
   it('keeps its one-region sweep and grants no ListAccounts and no self-invoke', () => {
     expect(JSON.parse(runbookSchedule(template)?.Properties.Target.Input ?? 'null')).toEqual({ action: 'sweep', dryRun: false });
     expect(statementsOf(template, 'organizations:ListAccounts')).toEqual([]);
-    expect(statementsOf(template, 'lambda:InvokeFunction').map((s) => s.Sid)).toEqual(['InvokeTheFunction', 'InvokeTheFunction']);
+    expect(statementsOf(template, 'lambda:InvokeFunction').map((s) => s.Sid).sort()).toEqual(['InvokeTheFunction', 'InvokeTheFunction', 'InvokeTheRunbookFunction']);
   });
 });

@@ -239,9 +239,10 @@ describe('functions', () => {
 
 describe('IAM, written out', () => {
   it('has one policy per role and nothing else', () => {
-    // The three functions' roles, the canary function's, and the canary's and the sweep's schedules'.
-    template.resourceCountIs('AWS::IAM::Policy', 6);
-    template.resourceCountIs('AWS::IAM::Role', 6);
+    // The three functions' roles, the canary function's, the canary's and the sweep's schedules', and the
+    // Systems Manager runbooks' (test/infra/runbook-documents.test.ts).
+    template.resourceCountIs('AWS::IAM::Policy', 7);
+    template.resourceCountIs('AWS::IAM::Role', 7);
   });
 
   it.each([
