@@ -182,6 +182,7 @@ export type StackConfig = Omit<z.infer<typeof StackConfigSchema>, 'policy' | 'or
   readonly organization?: Organization;
 };
 export type StackConfigInput = z.input<typeof StackConfigSchema>;
+export type QueueConfig = StackConfig['queue'];
 
 /** Validates a configuration object; `source` names where it came from in the error message. */
 export function parseStackConfig(input: unknown, source = 'configuration'): StackConfig {

@@ -24,9 +24,16 @@ import { MemberStackSet } from './constructs/member-stackset.js';
 import { Notifications } from './constructs/notifications.js';
 import { RunbookDocuments } from './constructs/runbook-documents.js';
 import { CloudTrailRule, RULE_IDS } from './constructs/rules.js';
+import { EventQueue, ec2Shares } from './constructs/event-queue.js';
 import { SweepSchedule } from './constructs/sweep.js';
 import { LayerGuardTrail } from './constructs/trail.js';
 import { hubBusName, memberRoleOf, organizationPartition } from './hub.js';
+
+/**
+ * The event functions' timeout: a storm's batch of up to 1,000 events is paced at EC2's rate (at half
+ * the revoke bucket, 1,000 revokes take 390 s), and Lambda allows 900 s.
+ */
+export const QUEUED_FUNCTION_TIMEOUT = Duration.minutes(10);
 
 /** The runbook function's timeout: a whole region's sweep must finish in one invocation. */
 export const RUNBOOK_TIMEOUT = Duration.minutes(5);
@@ -163,6 +170,8 @@ export class LayerGuardStack extends Stack {
       reservedConcurrency: config.reservedConcurrency.securityGroup,
       environment: { ...canaryEnv, ...orgEnv },
       statements: orgStatements(),
+      // A batch of a storm is paced at EC2's rate: it may take minutes (QUEUED_FUNCTION_TIMEOUT).
+      timeout: QUEUED_FUNCTION_TIMEOUT,
     });
     const routeTable = new RemediationFunction(this, 'RouteTable', {
       ...common,
@@ -174,7 +183,14 @@ export class LayerGuardStack extends Stack {
       reservedConcurrency: config.reservedConcurrency.routeTable,
       environment: orgEnv,
       statements: orgStatements(),
+      timeout: QUEUED_FUNCTION_TIMEOUT,
     });
+    // The rules put events on a queue per function; batches are judged together (infra/constructs/event-queue.ts).
+    const shares = ec2Shares(config.queue.maxConcurrency, config.queue.maxConcurrency);
+    const queues = {
+      'security-group': new EventQueue(this, 'SecurityGroupEvents', { consumer: securityGroup, config: config.queue, shares: shares.securityGroup }),
+      'route-table': new EventQueue(this, 'RouteTableEvents', { consumer: routeTable, config: config.queue, shares: shares.routeTable }),
+    } as const;
     const runbook = new RemediationFunction(this, 'Runbook', {
       ...common,
       handlerDir: 'runbook',
@@ -195,19 +211,18 @@ export class LayerGuardStack extends Stack {
       // The member role acts for LayerGuard in every member account (the hub's too, where it is one).
       ...(organization ? { memberRole: memberRoleOf(organization) } : {}),
     });
-    const handlers = { 'security-group': securityGroup, 'route-table': routeTable } as const;
     const rules = this.rules.map(
       (spec) =>
         new CloudTrailRule(this, `${RULE_IDS[spec.name]}Rule`, {
           spec,
-          target: handlers[spec.handler].fn,
+          target: queues[spec.handler].queue,
         }),
     );
 
     // The organisation's events arrive on the hub bus, forwarded by the members' rules with the same
     // patterns; the same patterns again here invoke the same functions, with the same retries and DLQs.
     const hub = organization
-      ? this.organizationHub(organization, config.stackName, props.memberTemplate ?? {}, handlers, [securityGroup, routeTable, runbook])
+      ? this.organizationHub(organization, config.stackName, props.memberTemplate ?? {}, queues, [securityGroup, routeTable, runbook])
       : undefined;
     const ruleQueues = (list: readonly CloudTrailRule[], prefix: string) =>
       Object.fromEntries(
@@ -224,10 +239,13 @@ export class LayerGuardStack extends Stack {
       unreadableEvents: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
       reconcilerFights: { SecurityGroupFunction: 'security-group', RouteTableFunction: 'route-table' },
       ...(organization && config.sweep.enabled ? { sweepsNotQueued: { RunbookFunction: 'runbook' } } : {}),
+      eventQueues: { SecurityGroupEvents: queues['security-group'].queue, RouteTableEvents: queues['route-table'].queue },
       queues: {
         SecurityGroupFailureQueue: securityGroup.failureQueue,
         RouteTableFailureQueue: routeTable.failureQueue,
         RunbookFailureQueue: runbook.failureQueue,
+        SecurityGroupEventsDeadLetterQueue: queues['security-group'].deadLetterQueue,
+        RouteTableEventsDeadLetterQueue: queues['route-table'].deadLetterQueue,
         ...ruleQueues(rules, ''),
         ...(hub ? ruleQueues(hub.rules, 'Hub') : {}),
       },
@@ -329,7 +347,7 @@ export class LayerGuardStack extends Stack {
     organization: Organization,
     stackName: string,
     memberTemplate: Record<string, unknown>,
-    handlers: Readonly<Record<RuleSpec['handler'], RemediationFunction>>,
+    queues: Readonly<Record<RuleSpec['handler'], EventQueue>>,
     functions: readonly RemediationFunction[],
   ) {
     const bus = new HubBus(this, 'HubBus', {
@@ -341,7 +359,7 @@ export class LayerGuardStack extends Stack {
       (spec) =>
         new CloudTrailRule(this, `Hub${RULE_IDS[spec.name]}Rule`, {
           spec,
-          target: handlers[spec.handler].fn,
+          target: queues[spec.handler].queue,
           eventBus: bus.bus,
         }),
     );

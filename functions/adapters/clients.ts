@@ -6,6 +6,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { paceClient } from './pace.js';
 
@@ -47,6 +48,7 @@ function inRegion<T>(kind: string, region: string, make: () => T): T {
   return regional.get(key) as T;
 }
 let sns: SNSClient | undefined;
+let sqs: SQSClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
 let dynamoDb: DynamoDBClient | undefined;
 let elbv2: ElasticLoadBalancingV2Client | undefined;
@@ -68,6 +70,12 @@ export function ec2Client(region?: string): EC2Client {
 }
 
 /** The shared SNS client. */
+/** The shared SQS client (an event function delays the retry of a failed event with it). */
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({ ...retryConfig() });
+  return sqs;
+}
+
 export function snsClient(): SNSClient {
   sns ??= new SNSClient({ ...retryConfig() });
   return sns;
@@ -148,6 +156,7 @@ export function resetClients(): void {
   ec2 = undefined;
   regional.clear();
   sns = undefined;
+  sqs = undefined;
   eventBridge = undefined;
   dynamoDb = undefined;
   elbv2 = undefined;

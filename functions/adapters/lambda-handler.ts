@@ -13,7 +13,8 @@ import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
-import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient } from './clients.js';
+import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient, sqsClient } from './clients.js';
+import { type FailedMessage, QUEUE_ENV, retryDelayOf, retryLater } from './queue.js';
 import { DynamoDbRepeatLedger } from './dynamodb-repeat-ledger.js';
 import { METRICS } from './metrics.js';
 import { createEc2Network } from './ec2-network.js';
@@ -153,6 +154,13 @@ export function createLambdaHandler(name: string, engine: Engine, canaryGroupId 
       const batchItemFailures = event.Records.flatMap((record, i) =>
         settled[i]?.retry ? [{ itemIdentifier: record.messageId }] : [],
       );
+      const queueUrl = process.env[QUEUE_ENV.url];
+      const delay = retryDelayOf();
+      const failed = event.Records.filter((r, i) => settled[i]?.retry && r.receiptHandle);
+      if (queueUrl && delay !== undefined && failed.length > 0) {
+        const later = await retryLater(sqsClient(), queueUrl, failed as FailedMessage[], delay);
+        if (later.unchanged > 0) logger.warn('failed events come back after the queue\'s visibility timeout', { ...later });
+      }
       logger.info('batch', { events: bodies.length, retried: batchItemFailures.length });
       return { batchItemFailures };
     }

@@ -28,7 +28,16 @@ export interface AlarmsProps {
    * could not be queued), by a short display name: the value of the metric's `function` dimension.
    */
   readonly sweepsNotQueued?: Readonly<Record<string, string>>;
+  /**
+   * The rules' event queues by a short display name: alarmed when their oldest message is older than
+   * `EVENT_AGE_ALARM` (the functions stopped reading, or a storm outruns EC2's rate): an event the
+   * queue kept past its retention would be dropped unseen.
+   */
+  readonly eventQueues?: Readonly<Record<string, sqs.IQueue>>;
 }
+
+/** How old the oldest waiting event may get: a storm of 1,000 groups is cleared in about 200 s. */
+export const EVENT_AGE_ALARM = Duration.minutes(15);
 
 /** Alarms on function errors and throttles and on any message in a dead-letter queue, to the topic. */
 export class Alarms extends Construct {
@@ -116,6 +125,18 @@ export class Alarms extends Construct {
             statistic: cloudwatch.Stats.MAXIMUM,
           }),
           threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, queue] of Object.entries(props.eventQueues ?? {})) {
+      add(
+        new cloudwatch.Alarm(this, `${name}Age`, {
+          alarmDescription: `LayerGuard ${name}: events have waited over ${EVENT_AGE_ALARM.toMinutes()} minutes to be handled`,
+          metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+          threshold: EVENT_AGE_ALARM.toSeconds(),
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RuleName, RuleSpec } from '../../functions/core/patterns.js';
@@ -12,14 +11,15 @@ export const TARGET_MAX_EVENT_AGE = Duration.hours(2);
 
 export interface CloudTrailRuleProps {
   readonly spec: RuleSpec;
-  readonly target: lambda.IFunction;
+  /** The function's queue (infra/constructs/event-queue.ts). */
+  readonly target: sqs.IQueue;
   /** The bus the rule is on; the account's default bus unless given (the hub bus of an organisation). */
   readonly eventBus?: events.IEventBus;
 }
 
 /**
  * One rule on the default bus (or the given bus) with the pattern from `functions/core/patterns.ts`, exactly as built, and a
- * Lambda target with a retry policy and an encrypted dead-letter queue.
+ * queue target with a retry policy and an encrypted dead-letter queue (for deliveries EventBridge could not make).
  */
 export class CloudTrailRule extends Construct {
   readonly rule: events.Rule;
@@ -38,7 +38,7 @@ export class CloudTrailRule extends Construct {
       description: spec.description.slice(0, 512),
       eventPattern: toCdkEventPattern(spec.pattern),
       targets: [
-        new targets.LambdaFunction(props.target, {
+        new targets.SqsQueue(props.target, {
           deadLetterQueue: this.deadLetterQueue,
           retryAttempts: TARGET_RETRY_ATTEMPTS,
           maxEventAge: TARGET_MAX_EVENT_AGE,

@@ -376,7 +376,8 @@ export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: Stor
     for (const c of list) if (c.errorCode !== 'RequestLimitExceeded') n[bucketOf(c.operation)] += 1;
     return n;
   };
-  const floor = (opts.arrivalMs + opts.queue.batchingWindowMs + opts.latencyMs * 4) / 1000;
+  // The last event arrives, its batch's window closes, and its round trips run.
+  const floor = (Math.max(opts.arrivalMs, opts.queue.batchingWindowMs) + opts.latencyMs * 4) / 1000;
   const boundSeconds = Math.max(floor, ...[...placeCalls.values()].map((list) => bucketBound(drew(list))));
   // One read of each group and its rules and one revoke per group; a table's two reads, its deletes and one read-back.
   const ideal = (list: readonly StormEvent[]) => {

@@ -1,3 +1,4 @@
+import { QUEUE_CONSUMER_ACTIONS } from '../../infra/constructs/event-queue.js';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import {
@@ -292,12 +293,18 @@ const NEVER: Call[] = [
   { action: 'kms:ScheduleKeyDeletion', resource: keyArn },
 ];
 
+/** What the event source mapping and the handler do with an event function's queue (infra/constructs/event-queue.ts). */
+const queueCalls = (prefix: string): Call[] =>
+  prefix === 'Runbook'
+    ? []
+    : QUEUE_CONSUMER_ACTIONS.map((action) => ({ action, resource: getAtt(logicalId(`${prefix}EventsQueue`, 'AWS::SQS::Queue'), 'Arn') }));
+
 describe('each function may make every call it makes, on the resources it uses', () => {
   it.each(Object.entries(FUNCTIONS))('%s', async (prefix, { calls }) => {
     const fn = functionRole(`${prefix}Function`);
     const failureQueue = getAtt(logicalId(`${prefix}FailureQueue`, 'AWS::SQS::Queue'), 'Arn');
     const decisions = await Promise.all(
-      [...calls, ...commonCalls(fn, failureQueue)].map(async (c) => `${c.action} ${c.resource}: ${await decide(fn.principal, fn.policies, c)}`),
+      [...calls, ...commonCalls(fn, failureQueue), ...queueCalls(prefix)].map(async (c) => `${c.action} ${c.resource}: ${await decide(fn.principal, fn.policies, c)}`),
     );
     expect(decisions.filter((d) => !d.endsWith(': Allowed'))).toEqual([]);
     expect(decisions.length).toBeGreaterThan(10);
@@ -308,8 +315,18 @@ describe('and nothing it must never do', () => {
   it.each(Object.keys(FUNCTIONS))('%s', async (prefix) => {
     const fn = functionRole(`${prefix}Function`);
     const otherQueue = getAtt(logicalId(prefix === 'Runbook' ? 'SecurityGroupFailureQueue' : 'RunbookFailureQueue', 'AWS::SQS::Queue'), 'Arn');
+    // Another function's event queue is not read; its own is never written to (only EventBridge puts events there).
+    const otherEvents = getAtt(logicalId(prefix === 'SecurityGroup' ? 'RouteTableEventsQueue' : 'SecurityGroupEventsQueue', 'AWS::SQS::Queue'), 'Arn');
+    const ownEvents = prefix === 'Runbook' ? otherEvents : getAtt(logicalId(`${prefix}EventsQueue`, 'AWS::SQS::Queue'), 'Arn');
     const decisions = await Promise.all(
-      [...NEVER, { action: 'sqs:SendMessage', resource: otherQueue }].map(
+      [
+        ...NEVER,
+        { action: 'sqs:SendMessage', resource: otherQueue },
+        { action: 'sqs:ReceiveMessage', resource: otherEvents },
+        { action: 'sqs:DeleteMessage', resource: otherEvents },
+        { action: 'sqs:SendMessage', resource: ownEvents },
+        { action: 'sqs:PurgeQueue', resource: ownEvents },
+      ].map(
         async (c) => `${c.action} ${c.resource}: ${await decide(fn.principal, fn.policies, c)}`,
       ),
     );
@@ -410,24 +427,24 @@ describe('service principals can do what the design needs', () => {
     }
   });
 
-  it('EventBridge invokes each rule’s function', async () => {
+  it('EventBridge sends each rule’s events to its function’s queue, and no other rule’s', async () => {
+    const rules = byType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined);
+    const queues = ['SecurityGroupEventsQueue', 'RouteTableEventsQueue'].map((q) => getAtt(logicalId(q, 'AWS::SQS::Queue'), 'Arn'));
     let checked = 0;
-    for (const [ruleId, rule] of byType('AWS::Events::Rule')) {
-      for (const target of rule.Properties.Targets as Array<Record<string, any>>) {
-        const fnArn = resolve(target.Arn) as string;
-        if (!fnArn.startsWith('arn:aws:lambda:')) continue;
-        const fnName = fnArn.split(':').pop();
-        const permission = byType('AWS::Lambda::Permission').find(
-          ([, p]) => resolve(p.Properties.FunctionName) === fnArn && resolve(p.Properties.SourceArn) === getAtt(ruleId, 'Arn'),
-        );
-        expect(permission?.[1].Properties, `a Lambda permission for ${ruleId} -> ${fnName}`).toMatchObject({
-          Action: 'lambda:InvokeFunction',
-          Principal: 'events.amazonaws.com',
-        });
-        checked += 1;
+    for (const queue of queues) {
+      for (const [ruleId, rule] of rules) {
+        const targets = (rule.Properties.Targets as Array<Record<string, any>>).map((t) => resolve(t.Arn));
+        const context = { 'aws:SourceArn': getAtt(ruleId, 'Arn'), 'aws:SourceAccount': ACCOUNT };
+        const answer = await decide('events.amazonaws.com', [], { action: 'sqs:SendMessage', resource: queue, context });
+        expect(answer === 'Allowed', `${ruleId} -> ${queue}`).toBe(targets.includes(queue));
+        if (targets.includes(queue)) checked += 1;
       }
+      // Not for an event of another source (a rule of someone else's, or none).
+      expect(await decide('events.amazonaws.com', [], { action: 'sqs:SendMessage', resource: queue, context: { 'aws:SourceAccount': ACCOUNT } })).not.toBe(
+        'Allowed',
+      );
     }
-    expect(checked).toBe(4); // the security-group, route-table, network-acl and prefix-list rules (network-acl: the route-table function; prefix-list: the security-group function)
+    expect(checked).toBe(4); // the security-group and prefix-list rules to one queue, the route-table and network-acl rules to the other
   });
 
   it('the scheduler assumes each schedule’s role, which invokes its function and nothing else', async () => {

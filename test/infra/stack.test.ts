@@ -76,6 +76,17 @@ const expectedStatements = (
     Action: 'sqs:SendMessage',
     Resource: getAtt(`${fn}FailureQueue`),
   },
+  // The event functions read their queue (infra/constructs/event-queue.ts); the runbook is invoked directly.
+  ...(fn === 'Runbook'
+    ? []
+    : [
+        {
+          Sid: 'ReadEventQueue',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: getAtt(`${fn}EventsQueue`),
+        },
+      ]),
 ];
 
 describe('EventBridge rules', () => {
@@ -104,21 +115,62 @@ describe('EventBridge rules', () => {
   });
 
   it.each([
-    ['SecurityGroupRule', 'SecurityGroupFunction'],
-    ['RouteTableRule', 'RouteTableFunction'],
-    ['NetworkAclRule', 'RouteTableFunction'],
-    ['PrefixListRule', 'SecurityGroupFunction'],
-  ])('%s targets %s with retries and an encrypted dead-letter queue', (rule, fn) => {
+    ['SecurityGroupRule', 'SecurityGroupEvents'],
+    ['RouteTableRule', 'RouteTableEvents'],
+    ['NetworkAclRule', 'RouteTableEvents'],
+    ['PrefixListRule', 'SecurityGroupEvents'],
+  ])('%s puts events on the %s queue, with retries and an encrypted dead-letter queue', (rule, queue) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       Targets: [
         {
           Id: 'Target0',
-          Arn: getAtt(fn),
+          Arn: getAtt(`${queue}Queue`),
           RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
           DeadLetterConfig: { Arn: getAtt(`${rule}DeadLetterQueue`) },
         },
       ],
     });
+  });
+
+  it.each([
+    ['SecurityGroupEvents', 'SecurityGroupFunction'],
+    ['RouteTableEvents', 'RouteTableFunction'],
+  ])('%s feeds %s in batches: 1,000 at most, a 1 s window, 2 at a time, partial batch responses', (queue, fn) => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: getAtt(`${queue}Queue`),
+      FunctionName: { Ref: Match.stringLikeRegexp(`^${fn}`) },
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // Six times the function's 600 s timeout (AWS's advice), and dead-lettered after 5 receives.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 3600,
+      RedrivePolicy: { deadLetterTargetArn: getAtt(`${queue}DeadLetterQueue`), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: getAtt(fn.replace('Function', 'Role')),
+      Timeout: 600,
+      Environment: {
+        Variables: Match.objectLike({
+          LAYERGUARD_QUEUE_URL: { Ref: Match.stringLikeRegexp(`^${queue}Queue`) },
+          LAYERGUARD_RETRY_DELAY_SECONDS: '60',
+          LAYERGUARD_EC2_SHARE: Match.stringLikeRegexp('^\\{"sgIngress":'),
+        }),
+      },
+    });
+  });
+
+  it('queue settings come from the configuration; a reservation under the maximum concurrency is refused', () => {
+    const { template: tuned } = synth({ queue: { batchSize: 100, batchingWindowSeconds: 2, maxConcurrency: 4, retryDelaySeconds: 30, maxReceiveCount: 7 } });
+    tuned.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 100, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 4 } });
+    tuned.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 7 }) });
+    expect(() => synth({ queue: { maxConcurrency: 4 }, reservedConcurrency: { securityGroup: 3 } })).toThrow(
+      /reservedConcurrency.securityGroup: at least queue.maxConcurrency \(4\)/,
+    );
+    expect(() => synth({ queue: { batchSize: 50, batchingWindowSeconds: 0 } })).toThrow(/batching window of at least 1 second/);
+    expect(() => synth({ queue: { maxConcurrency: 1 } })).toThrow(/queue.maxConcurrency/);
   });
 
   it('matches the game-day source only when configured', () => {
@@ -378,12 +430,14 @@ describe('encryption', () => {
   });
 
   it('encrypts every queue and enforces TLS on it', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 7); // seven dead-letter queues: three functions', four rules'
-    template.allResourcesProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 1209600,
-    });
-    template.resourceCountIs('AWS::SQS::QueuePolicy', 7);
+    // Nine dead-letter queues (three functions', four rules', two event queues') kept 14 days, and the two
+    // event queues, kept one day (as long as EventBridge retries a delivery, and more).
+    template.resourceCountIs('AWS::SQS::Queue', 11);
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    const retention = Object.values(resourcesOf(template, 'AWS::SQS::Queue')).map((q) => q.Properties.MessageRetentionPeriod);
+    expect(retention.filter((r) => r === 1209600)).toHaveLength(9);
+    expect(retention.filter((r) => r === 86400)).toHaveLength(2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 11);
   });
 
   it('keeps idempotency records in an encrypted on-demand table with TTL and PITR', () => {
@@ -446,8 +500,20 @@ describe('notifications and alarms', () => {
     }
   });
 
-  it('alarms on any message in each of the seven dead-letter queues', () => {
+  it('alarms on any message in each of the nine dead-letter queues, and on events waiting over 15 minutes', () => {
+    for (const queue of ['SecurityGroupEventsQueue', 'RouteTableEventsQueue']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${queue}`), 'QueueName'] } }],
+        Threshold: 900,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [ref('NotificationsAlarmTopic')],
+      });
+    }
     for (const queue of [
+      'SecurityGroupEventsDeadLetterQueue',
+      'RouteTableEventsDeadLetterQueue',
       'SecurityGroupFailureQueue',
       'RouteTableFailureQueue',
       'RunbookFailureQueue',
@@ -467,7 +533,7 @@ describe('notifications and alarms', () => {
         AlarmActions: [ref('NotificationsAlarmTopic')],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 18); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 22); // + the canary's (test/infra/canary.test.ts), the unreadable events' (test/infra/counted-alarms.test.ts) and the reconciler fights' (test/infra/counted-alarms.test.ts)
   });
 
   it('outputs the topic, the bus and the functions', () => {
