@@ -8,10 +8,14 @@ import { createPacer, type Pacer } from '../pipeline/pacer.js';
  */
 export const EC2_SHARE_ENV = 'LAYERGUARD_EC2_SHARE';
 
-/** The share the environment names; 1 when unset. A malformed one is a configuration error, said at cold start. */
-export function ec2Share(env: NodeJS.ProcessEnv = process.env): number | Partial<Record<BucketName, number>> {
+/**
+ * The share the environment names; `undefined` when unset: only the stack's event functions are paced
+ * (the command line, the game day's sandbox and the runbook send as the SDK does). A malformed share is
+ * a configuration error, said at cold start.
+ */
+export function ec2Share(env: NodeJS.ProcessEnv = process.env): number | Partial<Record<BucketName, number>> | undefined {
   const text = env[EC2_SHARE_ENV]?.trim();
-  if (!text) return 1;
+  if (!text) return undefined;
   let share: unknown;
   try {
     share = JSON.parse(text);
@@ -31,9 +35,13 @@ export function ec2Share(env: NodeJS.ProcessEnv = process.env): number | Partial
  * Paces every attempt of `client` (one account-region's EC2 client) by `pacer`: the step sits inside
  * the SDK's retry step (finalizeRequest, priority low; the retry middleware is finalizeRequest, priority
  * high: @smithy/middleware-retry), so each retry waits for a token too, and a `RequestLimitExceeded`
- * answer empties the pacer's bucket.
+ * answer empties the pacer's bucket. Without a pacer given, by the share the environment names; with
+ * none named, the client is left as it is.
  */
-export function paceClient<C extends EC2Client>(client: C, pacer: Pacer = createPacer({ share: ec2Share() })): C {
+export function paceClient<C extends EC2Client>(client: C, given?: Pacer): C {
+  const share = given ? undefined : ec2Share();
+  if (!given && share === undefined) return client;
+  const pacer = given ?? createPacer({ share });
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName ?? '').replace(/Command$/, '');

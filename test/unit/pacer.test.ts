@@ -64,7 +64,7 @@ describe('bucketOf', () => {
 
 describe('ec2Share', () => {
   it('reads a number or a share per bucket; refuses anything else at cold start', () => {
-    expect(ec2Share({})).toBe(1);
+    expect(ec2Share({})).toBeUndefined();
     expect(ec2Share({ LAYERGUARD_EC2_SHARE: '0.5' })).toBe(0.5);
     expect(ec2Share({ LAYERGUARD_EC2_SHARE: '{"sgIngress":0.5,"reads":0.25}' })).toEqual({ sgIngress: 0.5, reads: 0.25 });
     expect(() => ec2Share({ LAYERGUARD_EC2_SHARE: '2' })).toThrow(/LAYERGUARD_EC2_SHARE/);
