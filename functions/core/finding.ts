@@ -19,10 +19,13 @@ import { partitionOf } from './own-roles.js';
 export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
 export type ComplianceStatus = 'PASSED' | 'WARNING' | 'FAILED' | 'NOT_AVAILABLE';
 
+/** The partitions ASFF names (the SDK's `Partition`, enums.d.ts): those `partitionOf` answers. */
+export type AsffPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
+
 export interface AsffResource {
   readonly Type: string;
   readonly Id: string;
-  readonly Partition: string;
+  readonly Partition: AsffPartition;
   readonly Region: string;
 }
 
@@ -170,7 +173,7 @@ export function findingId(account: string, region: string, unit: DriftUnit): str
 export const productArn = (partition: string, region: string, account: string): string =>
   `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`;
 
-function resourceOf(id: string, partition: string, region: string, account: string): AsffResource {
+function resourceOf(id: string, partition: AsffPartition, region: string, account: string): AsffResource {
   const kind = RESOURCE_KINDS[id.slice(0, id.indexOf('-'))] ?? { asff: 'Other', arnType: 'resource' };
   return { Type: kind.asff, Id: `arn:${partition}:ec2:${region}:${account}:${kind.arnType}/${id}`, Partition: partition, Region: region };
 }
@@ -184,7 +187,7 @@ export function toFinding(outcome: Outcome, unit: DriftUnit, ctx: FindingContext
   const region = outcome.trigger.region ?? ctx.region;
   // AwsAccountId is 12 digits; a hand-made event naming anything else has no account to file it in.
   if (!state || !account || !/^\d{12}$/.test(account) || !region) return undefined;
-  const partition = partitionOf(region);
+  const partition = partitionOf(region) as AsffPartition;
   const severity = severityOf(unit.kind, unit.tier, ctx.tiers);
   const observed = observedAt(outcome.trigger.eventTime, ctx.now);
   const now = ctx.now.toISOString();
