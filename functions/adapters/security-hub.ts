@@ -6,10 +6,14 @@ import {
   type BatchUpdateFindingsResponse,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
+import type { HandlerConfig } from '../core/config.js';
 import { AwsCallError } from '../core/errors.js';
 import { type AsffFinding, type FindingContext, toFindings, UPDATED_BY } from '../core/finding.js';
 import type { NotificationChannel } from '../core/notifier.js';
+import { partitionOf } from '../core/own-roles.js';
+import { securityHubClient, securityHubClientAs, stsClient } from './clients.js';
 import { toAwsCallError } from './ec2-network.js';
+import { createMemberCredentials, roleSessionName } from './member-credentials.js';
 
 /**
  * What the Security Hub channel calls. BatchImportFindings authorizes on the `product` resource type,
@@ -140,4 +144,45 @@ export function createSecurityHubChannel(deps: SecurityHubChannelDeps): Notifica
       return findings.length === 1 ? first.Id : `${first.Id} (+${findings.length - 1} more)`;
     },
   };
+}
+
+/**
+ * The Security Hub channel of a deployed function, when the configuration turns it on (`securityHub`);
+ * none otherwise. A drift of the function's own account is filed with the function's credentials; in an
+ * organisation's hub, a member account's drift with that account's member role (its own credentials
+ * cache: one AssumeRole per account while they are fresh), since only the finding's account may import
+ * it into its default product.
+ */
+export function awsSecurityHubChannels(config: HandlerConfig, functionName: string): NotificationChannel[] {
+  if (!config.securityHub) return [];
+  const { organization } = config;
+  const own = config.account ?? organization?.hub.account;
+  const credentials = organization
+    ? createMemberCredentials(stsClient(), {
+        organization,
+        sessionName: roleSessionName(functionName),
+        partition: partitionOf(organization.hub.region),
+      })
+    : undefined;
+  const members = new Map<string, SecurityHubClient>();
+  return [
+    createSecurityHubChannel({
+      clientFor(account, region) {
+        if (!credentials || account === own) return securityHubClient(region);
+        const key = `${account} ${region}`;
+        let client = members.get(key);
+        if (!client) {
+          client = securityHubClientAs(region, credentials.provider(account));
+          members.set(key, client);
+        }
+        return client;
+      },
+      context: {
+        account: config.account,
+        region: config.region,
+        tiers: config.policy.tiers.chain.map((t) => t.name),
+        canaryGroupId: config.canaryGroupId,
+      },
+    }),
+  ];
 }

@@ -2,7 +2,10 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSecurityHubChannel, SECURITY_HUB_CHANNEL } from '../../functions/adapters/security-hub.js';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { resetClients } from '../../functions/adapters/clients.js';
+import { awsSecurityHubChannels, createSecurityHubChannel, SECURITY_HUB_CHANNEL } from '../../functions/adapters/security-hub.js';
+import { ENV, loadConfig } from '../../functions/core/config.js';
 import { AwsCallError } from '../../functions/core/errors.js';
 import type { NetworkApi } from '../../functions/core/network.js';
 import type { Outcome, OutcomeStatus } from '../../functions/core/outcome.js';
@@ -233,5 +236,44 @@ describe('the security-hub channel through createEngine', () => {
     await expect(e.handle(event())).rejects.toBeInstanceOf(AwsCallError);
     await e.handle(event());
     expect(importedIds()).toEqual([ID, ID]);
+  });
+});
+
+describe('awsSecurityHubChannels: what a deployed function adds', () => {
+  const stsMock = mockClient(STSClient);
+  afterEach(() => {
+    stsMock.reset();
+    resetClients();
+  });
+  const organization = { id: 'o-a1b2c3d4e5', hub: { account: '999988887777', region: 'us-east-1' }, memberRegions: ['us-east-1'] };
+
+  it('adds nothing while the switch is off', () => {
+    expect(awsSecurityHubChannels(loadConfig({}), 'security-group')).toEqual([]);
+  });
+
+  it("files the function's own account's drift with its own credentials", async () => {
+    const [hub] = awsSecurityHubChannels(loadConfig({ [ENV.securityHub]: 'true', [ENV.account]: ACCOUNT, AWS_REGION: REGION }), 'security-group');
+    expect(hub?.name).toBe('security-hub');
+    await hub?.send(outcome('remediated'));
+    expect(hubMock).toHaveReceivedCommandTimes(BatchImportFindingsCommand, 1);
+    expect(stsMock.calls()).toHaveLength(0);
+  });
+
+  it("in a hub, files a member account's drift with that account's member role, assumed once", async () => {
+    // Prepare
+    stsMock.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'AKIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) },
+    });
+    const config = loadConfig({ [ENV.securityHub]: 'true', [ENV.account]: '999988887777', [ENV.organization]: JSON.stringify(organization), AWS_REGION: 'us-east-1' });
+    const [hub] = awsSecurityHubChannels(config, 'security-group');
+    // Act
+    await hub?.send(outcome('remediated'));
+    await hub?.send(outcome('dry-run', { actions: [] }));
+    // Assess: one member client for both (the mock stops before signing, so its credentials are asked here)
+    const [first, second] = hubMock.commandCalls(BatchImportFindingsCommand).map((c) => c.thisValue as SecurityHubClient);
+    expect(second).toBe(first);
+    expect(await first?.config.credentials()).toMatchObject({ accessKeyId: 'AKIA' });
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(stsMock).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/layerguard-member`, RoleSessionName: 'layerguard-security-group' });
   });
 });
