@@ -108,6 +108,12 @@ const StackConfigSchema = z.strictObject({
     )
     .max(20)
     .default([]),
+  /**
+   * File each drift as an AWS Security Hub finding (ASFF, BatchImportFindings into the drift account's
+   * default product, in its region). Off by default: Security Hub must be enabled there, or every
+   * finding is refused and the channel retried.
+   */
+  securityHub: z.boolean().default(false),
   /** Match game-day events (source `layerguard.gameday`) as well as CloudTrail's. Off in production. */
   gameday: z.boolean().default(false),
   /**

@@ -143,6 +143,7 @@ export class LayerGuardStack extends Stack {
       bus: notifications.bus,
       idempotencyTable: idempotency.table,
       logRetentionDays: config.logRetentionDays,
+      securityHub: config.securityHub,
       // A hub acts in its own account with the functions' own roles, in every member region.
       ...(organization ? { writeRegions: organization.memberRegions } : {}),
     };

@@ -11,6 +11,7 @@ import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js'
 import { RULE_IDS } from './constructs/rules.js';
 import type { StackConfig } from './config.js';
 import { toCdkEventPattern } from './constructs/rules.js';
+import { securityHubStatements } from './constructs/functions.js';
 import { hubBusArn, hubFunctionRoleArns, memberRoleOf, organizationPartition } from './hub.js';
 import { WRITE_SCOPES } from './layerguard-stack.js';
 
@@ -105,7 +106,7 @@ export class LayerGuardMemberStack extends Stack {
     }
     onlyIf(forwarding, forwards);
 
-    const member = memberRole(this, config.stackName, organization, hubRoleArns);
+    const member = memberRole(this, config.stackName, organization, hubRoleArns, config.securityHub);
     this.memberRole = member.role;
     onlyIf(member.role, inHomeRegion);
     onlyIf(member.permissions, inHomeRegion);
@@ -121,13 +122,15 @@ function onlyIf(scope: IConstruct, condition: CfnCondition): void {
  * The role the hub's functions assume here: the EC2 permissions the functions have in the hub (the
  * runbook's, which are the union of the handlers'; functions/adapters/permissions.ts), the writes scoped
  * to this account and the member regions; trusted only by the hub functions' roles, by exact ARN, with
- * the external id when the configuration sets one, else only from inside the organisation.
+ * the external id when the configuration sets one, else only from inside the organisation. With
+ * `securityHub`, it may also file findings of this account (functions/adapters/security-hub.ts).
  */
 function memberRole(
   scope: Construct,
   stackName: string,
   organization: Organization,
   hubRoleArns: readonly string[],
+  securityHub: boolean,
 ): { role: iam.Role; permissions: iam.Policy } {
   // sts:ExternalId in a trust policy: IAM User Guide, "Access to AWS accounts owned by third parties";
   // aws:PrincipalOrgID: the global condition context keys
@@ -164,6 +167,8 @@ function memberRole(
             resources: writeResources(action),
           }),
       ),
+      // Only this account may import its findings into its default product: the hub files a member's drift here.
+      ...(securityHub ? securityHubStatements(organization.memberRegions, Aws.ACCOUNT_ID, Aws.PARTITION) : []),
     ],
   });
   role.attachInlinePolicy(permissions);

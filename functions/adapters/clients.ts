@@ -5,6 +5,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -123,6 +124,16 @@ export function organizationsClient(): OrganizationsClient {
 export function lambdaClient(): LambdaClient {
   lambda ??= new LambdaClient({ ...retryConfig() });
   return lambda;
+}
+
+/** The shared Security Hub client of `region` (findings are filed in the region of their drift). */
+export function securityHubClient(region: string): SecurityHubClient {
+  return inRegion('securityhub', region, () => new SecurityHubClient({ ...retryConfig(), region }));
+}
+
+/** A Security Hub client of one region of another account, signing with `credentials` (the member role's); the caller caches it. */
+export function securityHubClientAs(region: string, credentials: CredentialProvider): SecurityHubClient {
+  return new SecurityHubClient({ ...retryConfig(), region, credentials });
 }
 
 /** Temporary credentials of another account, as a provider: the SDK calls it, and again before they expire. */

@@ -21,6 +21,7 @@ import { createEc2Network } from './ec2-network.js';
 import { defaultLoadBalancerReader } from './elb.js';
 import { createAwsChannels } from './notifier.js';
 import { createAwsReach } from './reach.js';
+import { awsSecurityHubChannels } from './security-hub.js';
 
 /** Thrown for a `failed` outcome so that Lambda retries the event and, in the end, dead-letters it. */
 export class RemediationFailedError extends LayerGuardError {
@@ -58,12 +59,16 @@ export function createAwsEngine(remediators: Remediators, name = 'function'): En
       ...(config.account ? { account: config.account } : {}),
       ...(config.organization ? { organization: config.organization } : {}),
     }),
-    channels: createAwsChannels({
-      sns: snsClient(),
-      eventBridge: eventBridgeClient(),
-      topicArn: config.topicArn,
-      eventBusName: config.eventBusName,
-    }),
+    channels: [
+      ...createAwsChannels({
+        sns: snsClient(),
+        eventBridge: eventBridgeClient(),
+        topicArn: config.topicArn,
+        eventBusName: config.eventBusName,
+      }),
+      // Only when the stack's `securityHub` switch is on (LAYERGUARD_SECURITY_HUB).
+      ...awsSecurityHubChannels(config, name),
+    ],
     policy: config.policy,
     clock: () => new Date(),
     remediators,

@@ -17,6 +17,10 @@ export interface HandlerConfig {
   readonly account?: string;
   /** The organisation this function guards from its hub (`organization` of the configuration); none: one account. */
   readonly organization?: Organization;
+  /** File each drift as a Security Hub finding too (the stack's `securityHub` switch); off unless set. */
+  readonly securityHub?: true;
+  /** The function's region (Lambda sets AWS_REGION): where a drift whose trigger names none is filed. */
+  readonly region?: string;
 }
 
 /** Environment variable names: the stack sets them, the handlers read them. */
@@ -31,6 +35,7 @@ export const ENV = {
   sweepConcurrency: 'LAYERGUARD_SWEEP_CONCURRENCY',
   account: 'LAYERGUARD_ACCOUNT_ID',
   organization: 'LAYERGUARD_ORGANIZATION',
+  securityHub: 'LAYERGUARD_SECURITY_HUB',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -57,6 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     idempotencyTable: optional(env, ENV.idempotencyTable),
     canaryGroupId: optional(env, ENV.canaryGroupId),
     account: optional(env, ENV.account),
+    region: optional(env, 'AWS_REGION'),
+    ...(optional(env, ENV.securityHub) === 'true' ? { securityHub: true as const } : {}),
     ...definedOrganization(optional(env, ENV.organization), policy),
   };
 }

@@ -35,6 +35,8 @@ export type Drift =
   | {
       readonly kind: 'sg-world-open';
       readonly groupId: string;
+      /** The group's tier (`policy.tiers.chain`, by its tags), when it is in one: what the drift's severity weighs. */
+      readonly tier?: string;
       readonly rules: readonly SgRule[];
     }
   | {

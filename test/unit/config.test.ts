@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('turns the Security Hub channel on only for "true", and reads the region Lambda sets', () => {
+    expect(loadConfig({ [ENV.securityHub]: 'true', AWS_REGION: 'eu-west-1' })).toMatchObject({ securityHub: true, region: 'eu-west-1' });
+    expect(loadConfig({ [ENV.securityHub]: 'yes' }).securityHub).toBeUndefined();
+    expect(loadConfig({}).securityHub).toBeUndefined();
+  });
+
   it('names the variable when the policy is not JSON', () => {
     expect(() => loadConfig({ [ENV.policy]: '{mode:' })).toThrow(new ConfigError(`${ENV.policy} is not valid JSON`));
   });

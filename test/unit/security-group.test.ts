@@ -395,7 +395,7 @@ describe('evaluateSecurityGroup', () => {
       live: appRules,
       expected: {
         status: 'drift',
-        drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] }],
+        drifts: [{ kind: 'sg-world-open', groupId: app.groupId, tier: 'application', rules: [ssh] }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0`,
       },
     },
@@ -409,6 +409,7 @@ describe('evaluateSecurityGroup', () => {
         drifts: [{
           kind: 'sg-world-open',
           groupId: app.groupId,
+          tier: 'application',
           rules: [{ ...ssh, ruleId: 'sgr-0a1b2c3d4e5f69555' }],
         }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0`,
@@ -427,6 +428,7 @@ describe('evaluateSecurityGroup', () => {
         drifts: [{
           kind: 'sg-world-open',
           groupId: app.groupId,
+          tier: 'application',
           rules: [
             rule(app.groupId, 'sgr-0a1b2c3d4e5f6e104', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' }),
             rule(app.groupId, 'sgr-0a1b2c3d4e5f6e105', { fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' }),
@@ -445,6 +447,7 @@ describe('evaluateSecurityGroup', () => {
         drifts: [{
           kind: 'sg-world-open',
           groupId: web.groupId,
+          tier: 'web',
           rules: [
             rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
@@ -474,6 +477,7 @@ describe('evaluateSecurityGroup', () => {
         drifts: [{
           kind: 'sg-world-open',
           groupId: web.groupId,
+          tier: 'web',
           rules: [
             rule(web.groupId, 'sgr-0a1b2c3d4e5f6e10d', { fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }),
           ],
@@ -488,7 +492,7 @@ describe('evaluateSecurityGroup', () => {
       live: appRules,
       expected: {
         status: 'drift',
-        drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [ssh] }],
+        drifts: [{ kind: 'sg-world-open', groupId: app.groupId, tier: 'application', rules: [ssh] }],
         reason: `${app.groupId} admits tcp/22 from 0.0.0.0/0 (exemption expired on 2025-01-31)`,
       },
     },
@@ -741,7 +745,7 @@ describe('a managed prefix list is judged by its entries', () => {
     const decision = evaluateSecurityGroup([rule], app, [rule], policy, NOW, lists);
     expect(decision).toEqual({
       status: 'drift',
-      drifts: [{ kind: 'sg-world-open', groupId: app.groupId, rules: [rule] }],
+      drifts: [{ kind: 'sg-world-open', groupId: app.groupId, tier: 'application', rules: [rule] }],
       reason: `${app.groupId} admits tcp/22 from ${EVERYWHERE} (0.0.0.0/0)`,
     });
     expect(planSgRevert((decision as Extract<typeof decision, { status: 'drift' }>).drifts)).toEqual({
