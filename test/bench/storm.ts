@@ -15,12 +15,13 @@ import type { NotificationChannel } from '../../functions/core/notifier.js';
 import { parsePolicy } from '../../functions/core/policy.js';
 import type { Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
-import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { createPacer } from '../../functions/pipeline/pacer.js';
 import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
 import { SECURITY_GROUP_REMEDIATORS } from '../../functions/pipeline/security-group.js';
 import { QUEUE_DEFAULTS } from '../../infra/config.js';
 import { ec2Shares } from '../../infra/constructs/event-queue.js';
+import { sharedStores } from '../../events/simulated-account/stores.js';
+import { prng } from '../support/prng.js';
 import { log, round } from './stats.js';
 import { VirtualClock } from './virtual-time.js';
 
@@ -109,17 +110,6 @@ export interface StormReport {
   readonly accountRegions?: number;
 }
 
-/** A small seeded generator, so that the storm's order and jitter repeat from run to run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 
 interface StormEvent {
@@ -244,18 +234,6 @@ const bucketBound = (calls: Record<BucketName, number>): number =>
   );
 const noCalls = (): Record<BucketName, number> => ({ sgIngress: 0, mutating: 0, reads: 0 });
 
-/** Stores shared by a function's instances (DynamoDB is one table for all of them), step by step in the order each engine asks. */
-function sharedStores(): () => () => MemoryIdempotencyStore {
-  const stores: MemoryIdempotencyStore[] = [];
-  return () => {
-    let i = 0;
-    return () => {
-      const store = (stores[i] ??= new MemoryIdempotencyStore());
-      i += 1;
-      return store;
-    };
-  };
-}
 
 /**
  * A storm of drift events, handled as the stack deploys them: the rules put each event on its
@@ -268,7 +246,7 @@ function sharedStores(): () => () => MemoryIdempotencyStore {
  */
 export async function runStorm(opts: StormOptions = DEFAULT_STORM, spread?: StormSpread): Promise<StormReport> {
   const clock = new VirtualClock();
-  const rand = mulberry32(opts.seed);
+  const rand = prng(opts.seed);
   const epoch = Date.parse('2025-01-01T00:00:00Z');
   const retry = opts.retry ?? SDK_RETRY;
   const organization = spread ? stormOrganization(spread, opts, clock.now, retry) : undefined;

@@ -1,3 +1,4 @@
+import { prng } from '../support/prng.js';
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   DescribeSecurityGroupRulesCommand,
@@ -300,17 +301,6 @@ describe('the same event delivered 10 times at once', () => {
   });
 });
 
-/** A small deterministic PRNG (mulberry32), so that the count check is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('count check: 10,000 events with 10 % injected faults', () => {
   it('every event ends in an outcome or in the dead-letter path; none is lost, none is handled twice', async () => {

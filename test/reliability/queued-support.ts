@@ -1,3 +1,4 @@
+import { sharedStores } from '../../events/simulated-account/stores.js';
 import type { Context } from 'aws-lambda';
 import type { SimulatedAccount } from '../../events/simulated-account/account.js';
 import { ALL_REMEDIATORS } from '../../events/simulated-account/engine.js';
@@ -9,7 +10,6 @@ import type { NotificationChannel } from '../../functions/core/notifier.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
 import { createEngine } from '../../functions/pipeline/engine.js';
-import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
 import { clock } from './support.js';
 
 /**
@@ -77,18 +77,6 @@ export class FlakyChannel implements NotificationChannel {
   }
 }
 
-/** Stores shared by a function's instances (DynamoDB is one table for all of them), step by step in the order each engine asks. */
-export function sharedStores(): () => () => MemoryIdempotencyStore {
-  const stores: MemoryIdempotencyStore[] = [];
-  return () => {
-    let i = 0;
-    return () => {
-      const store = (stores[i] ??= new MemoryIdempotencyStore());
-      i += 1;
-      return store;
-    };
-  };
-}
 
 /** A message's end: deleted (its last invocation did not name it as failed) or dead-lettered. */
 export interface Fate {
@@ -204,14 +192,4 @@ export function silencePowertools(): () => void {
   };
 }
 
-/** A small deterministic PRNG (mulberry32): the same faults are drawn in the same order on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+

@@ -6,7 +6,8 @@ import { BASELINE } from '../../events/simulated-account/ids.js';
 import type { CallRecord } from '../../events/simulated-account/network.js';
 import type { QueueOptions } from '../../events/simulated-account/queue.js';
 import { inject } from '../../events/generator/inject.js';
-import { type Fate, messageIdOf, prng, queuedFunction, silencePowertools } from './queued-support.js';
+import { prng } from '../support/prng.js';
+import { type Fate, messageIdOf, queuedFunction, silencePowertools } from './queued-support.js';
 
 /**
  * The delivery guarantees of test/reliability/faults.test.ts ('the same event delivered 10 times at
