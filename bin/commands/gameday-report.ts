@@ -12,10 +12,11 @@ export const scenarioRow = (r: ScenarioResult): string[] => [
   mark(r.detected),
   mark(r.reverted),
   mark(r.notified),
+  r.finding ?? '-',
   seconds(r.secondsToRevert),
 ];
 
-export const HEADER = ['', 'scenario', 'expected', 'outcome', 'detected', 'reverted', 'notified', 'seconds'];
+export const HEADER = ['', 'scenario', 'expected', 'outcome', 'detected', 'reverted', 'notified', 'finding', 'seconds'];
 
 /** A plain-text table with aligned columns. */
 export function table(rows: string[][]): string[] {

@@ -7,6 +7,7 @@ import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempote
 import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js';
 import { SECURITY_GROUP_REMEDIATORS } from '../../functions/pipeline/security-group.js';
 import { RecordingNotifier } from '../simulated-account/notifier.js';
+import { createSecurityHubChannel } from '../../functions/adapters/security-hub.js';
 import type { Scenario } from './catalogue.js';
 import type { GamedayTarget } from './target.js';
 
@@ -33,6 +34,11 @@ export interface ScenarioResult {
   readonly reverted: boolean;
   /** The outcome was sent to people and machines. */
   readonly notified: boolean;
+  /**
+   * What the target's Security Hub holds after the scenario (targets that have one): the drift's finding
+   * `resolved` (Workflow RESOLVED, Compliance PASSED), still `open` (NEW: alert-only, dry-run), `suppressed`, or `none`.
+   */
+  readonly finding?: 'none' | 'resolved' | 'open' | 'suppressed';
   /** From the injected change to the verified revert; null when nothing was reverted. */
   readonly secondsToRevert: number | null;
   /**
@@ -82,7 +88,16 @@ const judge = (expected: OutcomeStatus, r: Omit<ScenarioResult, 'passed'>): bool
   r.violations.length === 0 &&
   (expected !== 'remediated' || (r.detected && r.reverted && r.notified)) &&
   (expected !== 'dry-run' || (r.detected && r.notified)) &&
-  (expected === 'remediated' || !r.reverted);
+  (expected === 'remediated' || !r.reverted) &&
+  (r.finding === undefined || r.finding === FINDING_EXPECTED[expected] || FINDING_EXPECTED[expected] === undefined);
+
+/** The finding each outcome leaves in Security Hub (core/finding.ts); outcomes not listed are not scored. */
+const FINDING_EXPECTED: Partial<Record<OutcomeStatus, ScenarioResult['finding']>> = {
+  remediated: 'resolved',
+  'dry-run': 'open',
+  'alert-only': 'open',
+  ignored: 'none',
+};
 
 /**
  * The deployed path of one event: the rules it matches, then each rule's function. Across accounts,
@@ -93,13 +108,23 @@ const judge = (expected: OutcomeStatus, r: Omit<ScenarioResult, 'passed'>): bool
  */
 function deliverer(target: GamedayTarget, policy: Policy, notifier: RecordingNotifier, reach: Reach | undefined) {
   const patterns = buildRulePatterns(policy, { gameday: true });
+  // The real Security Hub channel, on the target's Security Hub where it has one.
+  const hub = target.securityHub;
+  const findings = hub
+    ? [
+        createSecurityHubChannel({
+          clientFor: () => hub.client,
+          context: { account: target.where?.account, region: target.where?.region, tiers: policy.tiers.chain.map((t) => t.name) },
+        }),
+      ]
+    : [];
   const engines = new Map<RuleName, ReturnType<typeof createEngine>>();
   const engineFor = (rule: RuleName) => {
     let engine = engines.get(rule);
     if (!engine) {
       engine = createEngine({
         network: target.network,
-        channels: [notifier],
+        channels: [notifier, ...findings],
         policy,
         clock: () => new Date(),
         remediators: HANDLERS[rule],
@@ -161,6 +186,7 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
       detected: rules.length > 0,
       reverted,
       notified: notifier.sent.some((o) => o.eventId === injected.eventId),
+      ...(target.securityHub ? { finding: target.securityHub.state() } : {}),
       secondsToRevert: reverted ? round((handledAt - injected.injectedAt) / 1000) : null,
       rules,
       violations,

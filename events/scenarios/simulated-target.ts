@@ -1,3 +1,4 @@
+import { SimulatedSecurityHub } from '../simulated-account/security-hub.js';
 import type { NetworkAcl, NetworkAclEntry, RouteDestination, RouteTable, RouteTarget } from '../../functions/core/network.js';
 import { inject } from '../generator/inject.js';
 import type { RuleRequest, SimulatedAccount } from '../simulated-account/account.js';
@@ -31,6 +32,7 @@ export class SimulatedTarget implements GamedayTarget {
   readonly ids = ids;
   readonly account: SimulatedAccount;
   readonly network: SimulatedNetwork;
+  readonly securityHub: SimulatedSecurityHub;
   #organization?: SimulatedOrganization;
   #members = new Map<MemberName, SimulatedTarget>();
 
@@ -44,6 +46,7 @@ export class SimulatedTarget implements GamedayTarget {
     organization?: SimulatedOrganization,
   ) {
     this.account = place?.account ?? threeTierAccount();
+    this.securityHub = new SimulatedSecurityHub();
     this.network = place?.network ?? new SimulatedNetwork(this.account, options);
     this.#organization = organization;
   }
