@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -223,6 +223,15 @@ export class RemediationFunction extends Construct {
     const permissions = new iam.Policy(this, 'Permissions', { statements });
     this.role.attachInlinePolicy(permissions);
     this.permissions = permissions;
+    if (props.flowLogEvidence) {
+      // cdk-nag names pseudo parameters as <AWS::…>; a stack with an environment has the values.
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      for (const region of props.writeRegions ?? [Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region])
+        Validations.of(permissions).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:*]`,
+          reason: 'Flow-log groups are named by the VPC owners, known only from DescribeFlowLogs at run time; StartQuery and GetQueryResults only, this account and region.',
+        });
+    }
     this.writeResourceTypes = [...new Set(props.writeActions.flatMap((w) => w.resourceTypes))];
     this.writeRegions = props.writeRegions;
 
