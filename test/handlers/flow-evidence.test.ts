@@ -166,4 +166,13 @@ describe('flow-log evidence after a world-open revert', () => {
     expect(outcome.outcome).toBe('remediated');
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
   });
+
+  it('in an SQS batch too: each event reverted, told, then its evidence told', async () => {
+    const bodies = [sample(), sample()];
+    const batch = { Records: bodies.map((b, i) => ({ messageId: `m-${i}`, eventSource: 'aws:sqs', body: JSON.stringify(b) })) };
+    const answer = (await handler(batch, context)) as unknown as { batchItemFailures: unknown[] };
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(logs).toHaveReceivedCommandTimes(StartQueryCommand, 2);
+    expect(details().filter((d) => d.evidence?.status === 'used')).toHaveLength(2);
+  });
 });
