@@ -114,6 +114,12 @@ const StackConfigSchema = z.strictObject({
    * finding is refused and the channel retried.
    */
   securityHub: z.boolean().default(false),
+  /**
+   * After a verified revert of world-open ingress, ask the VPC's flow logs (CloudWatch Logs destination)
+   * whether the window was used, and tell it as a follow-up notice. Off by default: each answer is a
+   * Logs Insights query, billed per GB scanned (README, "Flow-log evidence").
+   */
+  flowLogEvidence: z.boolean().default(false),
   /** Match game-day events (source `layerguard.gameday`) as well as CloudTrail's. Off in production. */
   gameday: z.boolean().default(false),
   /**

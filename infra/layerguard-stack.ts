@@ -171,6 +171,8 @@ export class LayerGuardStack extends Stack {
       reservedConcurrency: config.reservedConcurrency.securityGroup,
       environment: { ...canaryEnv, ...orgEnv },
       statements: orgStatements(),
+      // Only this function reverts world-open ingress, so only it asks the flow logs.
+      flowLogEvidence: config.flowLogEvidence,
       // A batch of a storm is paced at EC2's rate: it may take minutes (QUEUED_FUNCTION_TIMEOUT).
       timeout: QUEUED_FUNCTION_TIMEOUT,
     });

@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
@@ -129,6 +130,11 @@ export function lambdaClient(): LambdaClient {
 /** The shared Security Hub client of `region` (findings are filed in the region of their drift). */
 export function securityHubClient(region: string): SecurityHubClient {
   return inRegion('securityhub', region, () => new SecurityHubClient({ ...retryConfig(), region }));
+}
+
+/** The CloudWatch Logs client of `region` (flow-log evidence is queried where the flow logs are). */
+export function logsClient(region: string): CloudWatchLogsClient {
+  return inRegion('logs', region, () => new CloudWatchLogsClient({ ...retryConfig(), region }));
 }
 
 /** A Security Hub client of one region of another account, signing with `credentials` (the member role's); the caller caches it. */

@@ -13,7 +13,8 @@ import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
-import { dynamoDbClient, ec2Client, eventBridgeClient, snsClient, sqsClient } from './clients.js';
+import { dynamoDbClient, ec2Client, eventBridgeClient, logsClient, snsClient, sqsClient } from './clients.js';
+import { gatherFlowEvidence } from './flow-evidence.js';
 import { type FailedMessage, QUEUE_ENV, retryDelayOf, retryLater } from './queue.js';
 import { DynamoDbRepeatLedger } from './dynamodb-repeat-ledger.js';
 import { METRICS } from './metrics.js';
@@ -73,6 +74,7 @@ export function createAwsEngine(remediators: Remediators, name = 'function'): En
     clock: () => new Date(),
     remediators,
     audience: { canaryGroupId: config.canaryGroupId },
+    ...(config.flowLogEvidence ? flowEvidenceDeps(config.account) : {}),
     // Reverts per drift and actor, in the idempotency table beside its records (memory without one).
     ...(config.idempotencyTable ? { repeats: new DynamoDbRepeatLedger(dynamoDbClient(), config.idempotencyTable) } : {}),
     makeStore: () =>
@@ -80,6 +82,33 @@ export function createAwsEngine(remediators: Remediators, name = 'function'): En
         ? new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() })
         : new MemoryIdempotencyStore(),
   });
+}
+
+/** Time kept back from the evidence's wait, so that the invocation ends before its timeout. */
+const EVIDENCE_MARGIN_MS = 5_000;
+
+/**
+ * The engine's flow-log evidence step (the `flowLogEvidence` switch): in the function's own account,
+ * in the event's region. An event of another account (an organisation's hub) is `unknown`: the member
+ * role is not granted the flow-log reads.
+ */
+function flowEvidenceDeps(account: string | undefined) {
+  const logger = new Logger({ serviceName: METRICS.service });
+  return {
+    evidence: async (outcome: Outcome, context: Context) => {
+      const region = outcome.trigger.region ?? process.env.AWS_REGION ?? 'us-east-1';
+      if (account && outcome.trigger.account && outcome.trigger.account !== account)
+        return { status: 'unknown' as const, text: 'unknown: flow logs are read in the hub account only' };
+      const left = context.getRemainingTimeInMillis?.() ?? 60_000;
+      return gatherFlowEvidence(
+        { ec2: ec2Client(region), logs: logsClient(region) },
+        outcome,
+        { maxWaitMs: Math.max(0, Math.min(60_000, left - EVIDENCE_MARGIN_MS)) },
+      );
+    },
+    onEvidenceError: (error: unknown, outcome: Outcome) =>
+      logger.warn('flow-log evidence not told', { error: error as Error, eventId: outcome.eventId }),
+  };
 }
 
 /** What a handler body logs and counts with. */

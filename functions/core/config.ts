@@ -19,6 +19,8 @@ export interface HandlerConfig {
   readonly organization?: Organization;
   /** File each drift as a Security Hub finding too (the stack's `securityHub` switch); off unless set. */
   readonly securityHub?: true;
+  /** After a remediated world-open revert, ask the flow logs whether the window was used (the stack's `flowLogEvidence`). */
+  readonly flowLogEvidence?: true;
   /** The function's region (Lambda sets AWS_REGION): where a drift whose trigger names none is filed. */
   readonly region?: string;
 }
@@ -36,6 +38,7 @@ export const ENV = {
   account: 'LAYERGUARD_ACCOUNT_ID',
   organization: 'LAYERGUARD_ORGANIZATION',
   securityHub: 'LAYERGUARD_SECURITY_HUB',
+  flowLogEvidence: 'LAYERGUARD_FLOW_LOG_EVIDENCE',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     account: optional(env, ENV.account),
     region: optional(env, 'AWS_REGION'),
     ...(optional(env, ENV.securityHub) === 'true' ? { securityHub: true as const } : {}),
+    ...(optional(env, ENV.flowLogEvidence) === 'true' ? { flowLogEvidence: true as const } : {}),
     ...definedOrganization(optional(env, ENV.organization), policy),
   };
 }

@@ -98,6 +98,8 @@ const HEADLINE: Readonly<Record<Outcome['outcome'], string>> = {
 
 /** The headline: an ignored outcome that needs a person says so. */
 const headline = (o: Outcome): string | undefined =>
+  // The follow-up of a revert: its news is the evidence, not the revert (told already).
+  o.evidence ? `FLOW-LOG EVIDENCE - ${o.evidence.status.toUpperCase()}` :
   o.outcome === 'ignored' && undone(o) ? 'NOT JUDGED - ACTION REQUIRED' : HEADLINE[o.outcome];
 
 function list<T>(items: readonly T[], render: (item: T) => string): string[] {
@@ -274,6 +276,12 @@ export function formatNotification(outcome: Outcome): { subject: string; message
   lines.push(`  Event time: ${s(t.eventTime ?? 'unknown', 64)}`);
   if (outcome.secondsOpen !== undefined) lines.push(`  Open for:   ${duration(outcome.secondsOpen)}`);
 
+  if (outcome.evidence) {
+    const e = outcome.evidence;
+    lines.push('', 'Flow-log evidence', `  ${s(e.text, FIELD_MAX.text)}`);
+    if (e.window) lines.push(`  Window:     ${s(e.window.start, 64)} to ${s(e.window.end, 64)}`);
+    if (e.logGroupNames) lines.push('  Log groups:', ...list(e.logGroupNames, (g) => s(g)));
+  }
   if (outcome.drift.length > 0) lines.push('', 'Drift found', ...list(outcome.drift, describeDrift));
   lines.push('', 'What LayerGuard did');
   if (outcome.actions.length === 0) lines.push('  - nothing');

@@ -1,3 +1,4 @@
+import type { FlowEvidence } from './flow-evidence.js';
 import type { NetworkAclEntry, RouteDestination, RouteTarget, SgRule } from './network.js';
 
 /** The stable vocabulary of what came of one trigger (logs, notifications, CLI and tests use it). */
@@ -204,6 +205,11 @@ export interface Outcome {
    * told of this fight inside the window: then it stays on the bus.
    */
   readonly fight?: { readonly actorArn: string; readonly reverts: number; readonly windowMinutes: number; readonly quiet: boolean };
+  /**
+   * Set only on the follow-up notice of a `remediated` world-open revert (the `flowLogEvidence` switch):
+   * whether the flow logs show the window was used.
+   */
+  readonly evidence?: FlowEvidence;
   /** The error, for `failed`. */
   readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
 }

@@ -15,6 +15,7 @@ import { remediate } from './remediate.js';
 import { type Coalescer, createCoalescer, groupKey, type Participant, tableKey } from './coalesce.js';
 import { toChange } from '../core/change.js';
 import type { NetworkApi } from '../core/network.js';
+import { type FlowEvidence, unknownEvidence, wantsFlowEvidence, withEvidence } from '../core/flow-evidence.js';
 
 /**
  * The id an unreadable event is told under when its record names none: EventBridge's own event id
@@ -47,6 +48,13 @@ export interface EngineDeps extends PipelineDeps {
   readonly rememberSeconds?: number;
   /** What `audiencesOf` needs to decide who is told (the canary's group). */
   readonly audience?: AudienceContext;
+  /**
+   * Flow-log evidence of a remediated world-open revert (the `flowLogEvidence` switch): asked only after
+   * the revert's notices were sent, and told as a second notice. Its failure is logged, never thrown.
+   */
+  readonly evidence?: (outcome: Outcome, context: Context) => Promise<FlowEvidence>;
+  /** Where the evidence step's failures go (they never fail the event). */
+  readonly onEvidenceError?: (error: unknown, outcome: Outcome) => void;
 }
 
 export interface Engine {
@@ -102,6 +110,40 @@ export function createEngine(given: EngineDeps): Engine {
     return { channel, channelConfig, sendOnce };
   });
 
+  // Once per trigger, like the remediation: a redelivered event does not query (and pay) again.
+  const evidenceConfig = config('[account, eventId]');
+  const { evidence } = deps;
+  const evidenceOnce =
+    evidence &&
+    makeIdempotent(
+      async (_key: TriggerKey, outcome: Outcome, context: Context): Promise<FlowEvidence> => {
+        try {
+          return await evidence(outcome, context);
+        } catch (error) {
+          deps.onEvidenceError?.(error, outcome);
+          return unknownEvidence(`the evidence step failed (${(error as Error)?.name ?? 'error'})`);
+        }
+      },
+      { persistenceStore: deps.makeStore(), config: evidenceConfig, dataIndexArgument: 0, keyPrefix: 'evidence' },
+    );
+
+  /**
+   * The follow-up: the evidence, told on the channels that heard the revert, once per channel under the
+   * outcome `evidence`. Anything that goes wrong here is logged: the event was handled already.
+   */
+  async function tellEvidence(trigger: TriggerKey, outcome: Outcome, context: Context): Promise<void> {
+    if (!evidenceOnce || !wantsFlowEvidence(outcome)) return;
+    try {
+      const followUp = withEvidence(outcome, await evidenceOnce(trigger, outcome, context));
+      const audiences = audiencesOf(outcome, deps.audience);
+      const told = channels.filter((c) => audiences.includes(c.channel.audience));
+      const sent = await Promise.allSettled(told.map((c) => c.sendOnce({ ...trigger, outcome: 'evidence' }, followUp)));
+      for (const s of sent) if (s.status === 'rejected') deps.onEvidenceError?.(s.reason, outcome);
+    } catch (error) {
+      deps.onEvidenceError?.(error, outcome);
+    }
+  }
+
   /**
    * A watched call that could not be read: people are told once per event (what arrived, its id, why),
    * on every channel, idempotently; a channel that fails throws, so that the event is retried.
@@ -124,6 +166,7 @@ export function createEngine(given: EngineDeps): Engine {
       const deadline = context ?? LOCAL_CONTEXT;
       remediationConfig.registerLambdaContext(deadline);
       for (const c of channels) c.channelConfig.registerLambdaContext(deadline);
+      evidenceConfig.registerLambdaContext(deadline);
       let parsed: ParsedTrigger;
       try {
         parsed = parseTrigger(input);
@@ -151,6 +194,8 @@ export function createEngine(given: EngineDeps): Engine {
       const sent = await Promise.allSettled(told.map((c) => c.sendOnce(key, outcome)));
       const failure = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failure) throw failure.reason;
+      // Only now, with the revert told: the evidence never delays the revert or its notices.
+      await tellEvidence(trigger, outcome, deadline);
       return outcome;
     }
   }

