@@ -19,6 +19,8 @@ export interface HandlerConfig {
   readonly organization?: Organization;
   /** File each drift as a Security Hub finding too (the stack's `securityHub` switch); off unless set. */
   readonly securityHub?: true;
+  /** Restore a ModifySecurityGroupRules / ReplaceRoute from AWS Config where it can (the stack's `configRestore` switch); off unless set. */
+  readonly configRestore?: true;
   /** The function's region (Lambda sets AWS_REGION): where a drift whose trigger names none is filed. */
   readonly region?: string;
 }
@@ -36,6 +38,7 @@ export const ENV = {
   account: 'LAYERGUARD_ACCOUNT_ID',
   organization: 'LAYERGUARD_ORGANIZATION',
   securityHub: 'LAYERGUARD_SECURITY_HUB',
+  configRestore: 'LAYERGUARD_CONFIG_RESTORE',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     account: optional(env, ENV.account),
     region: optional(env, 'AWS_REGION'),
     ...(optional(env, ENV.securityHub) === 'true' ? { securityHub: true as const } : {}),
+    ...(optional(env, ENV.configRestore) === 'true' ? { configRestore: true as const } : {}),
     ...definedOrganization(optional(env, ENV.organization), policy),
   };
 }
