@@ -120,6 +120,13 @@ const StackConfigSchema = z.strictObject({
    * Logs Insights query, billed per GB scanned (README, "Flow-log evidence").
    */
   flowLogEvidence: z.boolean().default(false),
+  /**
+   * Restore instead of revoke where the previous definition is known: for a ModifySecurityGroupRules or
+   * ReplaceRoute, the resource's AWS Config item from before the change gives the rule's old source or
+   * the route's old target, put back when the policy allows it (functions/core/restore.ts). Off by
+   * default: AWS Config must record security groups and route tables in the account and region.
+   */
+  configRestore: z.boolean().default(false),
   /** Match game-day events (source `layerguard.gameday`) as well as CloudTrail's. Off in production. */
   gameday: z.boolean().default(false),
   /**

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import {
   ORGANIZATION_ACTIONS,
   ORGANIZATION_SWEEP_ACTIONS,
+  CONFIG_RESTORE_ACTIONS,
   ROUTE_TABLE_ACTIONS,
   RUNBOOK_ACTIONS,
   SECURITY_GROUP_ACTIONS,
@@ -168,6 +169,7 @@ export class LayerGuardStack extends Stack {
       description: 'LayerGuard: reverts world-open security group ingress',
       readActions: SECURITY_GROUP_ACTIONS.read,
       writeActions: scoped(SECURITY_GROUP_ACTIONS.write),
+      ...(config.configRestore ? { configRestore: [CONFIG_RESTORE_ACTIONS.securityGroup] } : {}),
       reservedConcurrency: config.reservedConcurrency.securityGroup,
       environment: { ...canaryEnv, ...orgEnv },
       statements: orgStatements(),
@@ -183,6 +185,7 @@ export class LayerGuardStack extends Stack {
       description: 'LayerGuard: reverts internet routes, route-table moves and network-ACL openings of isolated subnets',
       readActions: ROUTE_TABLE_ACTIONS.read,
       writeActions: scoped(ROUTE_TABLE_ACTIONS.write),
+      ...(config.configRestore ? { configRestore: [CONFIG_RESTORE_ACTIONS.routeTable] } : {}),
       reservedConcurrency: config.reservedConcurrency.routeTable,
       environment: orgEnv,
       statements: orgStatements(),

@@ -178,6 +178,10 @@ function describeAction(a: Outcome['actions'][number]): string {
   switch (a.type) {
     case 'revoke-ingress':
       return `revoke ${a.ruleIds.join(', ')} from ${a.groupId}`;
+    case 'restore-ingress':
+      return `restore ${a.rules.map((r) => r.ruleId).join(', ')} of ${a.groupId} from AWS Config`;
+    case 'replace-route':
+      return `restore the route to ${a.destination.cidrIpv4 ?? a.destination.cidrIpv6 ?? a.destination.prefixListId} on ${a.routeTableId} from AWS Config`;
     case 'delete-route':
       return `delete the route to ${a.destination.cidrIpv4 ?? a.destination.cidrIpv6 ?? a.destination.prefixListId} from ${a.routeTableId}`;
     case 'replace-association':

@@ -1,5 +1,6 @@
 import type { Policy } from '../../functions/core/policy.js';
 import { DEFAULT_POLICY } from '../../functions/core/policy.js';
+import type { ConfigHistory } from '../../functions/core/restore.js';
 import type { Reach, Remediators } from '../../functions/pipeline/deps.js';
 import { createEngine, type Engine } from '../../functions/pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../../functions/pipeline/memory-idempotency-store.js';
@@ -31,6 +32,8 @@ export function simulatedEngine(
     clock?: () => Date;
     /** Other regions (and the function's account) for events that say where they happened. */
     reach?: Reach;
+    /** `configRestore` on: the account's AWS Config history (every place of the engine reads this one). */
+    configHistory?: ConfigHistory;
   } = {},
 ): SimulatedEngine {
   const network = new SimulatedNetwork(account, opts.network);
@@ -43,6 +46,7 @@ export function simulatedEngine(
     clock: opts.clock ?? (() => new Date()),
     remediators: opts.remediators ?? ALL_REMEDIATORS,
     ...(opts.reach ? { reach: opts.reach } : {}),
+    ...(opts.configHistory ? { configHistory: () => opts.configHistory } : {}),
   });
   return { engine, network, notifier };
 }

@@ -4,8 +4,11 @@ import type {
   LoadBalancer,
   NetworkAcl,
   NetworkApi,
+  RouteDestination,
   RouteTable,
   RouteTableFilter,
+  RouteTarget,
+  RuleDefinition,
   SecurityGroup,
   SgRule,
 } from '../../functions/core/network.js';
@@ -32,6 +35,8 @@ const OPERATIONS = {
   listSubnets: ['DescribeSubnets', 'reads'],
   getSubnet: ['DescribeSubnets', 'reads'],
   deleteRoute: ['DeleteRoute', 'mutating'],
+  replaceRoute: ['ReplaceRoute', 'mutating'],
+  modifyIngressRule: ['ModifySecurityGroupRules', 'mutating'],
   replaceRouteTableAssociation: ['ReplaceRouteTableAssociation', 'mutating'],
   associateRouteTable: ['AssociateRouteTable', 'mutating'],
   pageSecurityGroups: ['DescribeSecurityGroups', 'reads'],
@@ -49,6 +54,8 @@ const OPERATIONS = {
 const MUTATING_GONE = new Set<keyof NetworkApi>([
   'revokeIngress',
   'deleteRoute',
+  'replaceRoute',
+  'modifyIngressRule',
   'replaceRouteTableAssociation',
   'deleteNetworkAclEntry',
   'replaceNetworkAclAssociation',
@@ -237,6 +244,14 @@ export class SimulatedNetwork implements NetworkApi {
 
   deleteRoute(routeTableId: string, destination: Parameters<NetworkApi['deleteRoute']>[1]) {
     return this.change('deleteRoute', () => this.account.deleteRoute(routeTableId, destination));
+  }
+
+  replaceRoute(routeTableId: string, destination: RouteDestination, target: RouteTarget) {
+    return this.change('replaceRoute', () => void this.account.replaceRoute(routeTableId, destination, target));
+  }
+
+  modifyIngressRule(groupId: string, ruleId: string, definition: RuleDefinition) {
+    return this.change('modifyIngressRule', () => void this.account.modifyRule(groupId, ruleId, definition));
   }
 
   async replaceRouteTableAssociation(associationId: string, routeTableId: string) {

@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
@@ -125,6 +126,11 @@ export function organizationsClient(): OrganizationsClient {
 export function lambdaClient(): LambdaClient {
   lambda ??= new LambdaClient({ ...retryConfig() });
   return lambda;
+}
+
+/** The shared AWS Config client of `region` (`configRestore`: a resource's history is read where it is recorded). */
+export function configClient(region?: string): ConfigServiceClient {
+  return inRegion('config', region ?? '', () => new ConfigServiceClient({ ...retryConfig(), ...(region ? { region } : {}) }));
 }
 
 /** The shared Security Hub client of `region` (findings are filed in the region of their drift). */

@@ -61,6 +61,14 @@ export const GONE_CODES = {
   /** DescribeSubnets with an unknown SubnetIds entry ("Error codes for the Amazon EC2 API"; moto: InvalidSubnetIdError). */
   getSubnet: [NOT_FOUND_BY_RESOURCE.subnet],
   deleteRoute: [ROUTE_NOT_FOUND, NOT_FOUND_BY_RESOURCE.rtb],
+  /** A restore of a rule that was revoked or whose group was deleted meanwhile: nothing left to restore. */
+  modifyIngressRule: [NOT_FOUND_BY_RESOURCE.sg, ...RULE_NOT_FOUND],
+  /**
+   * A restore of a route that was deleted meanwhile, or whose table was: the same codes as DeleteRoute
+   * (moto: InvalidRouteError for a missing destination). A target that no longer exists is not "gone":
+   * it fails, and the pipeline retries then dead-letters, as for any failed write.
+   */
+  replaceRoute: [ROUTE_NOT_FOUND, NOT_FOUND_BY_RESOURCE.rtb],
   replaceRouteTableAssociation: [NOT_FOUND_BY_RESOURCE.rtbassoc],
   getNetworkAcl: [NOT_FOUND_BY_RESOURCE.acl, MOTO_ACL_NOT_FOUND],
   deleteNetworkAclEntry: [ACL_ENTRY_NOT_FOUND, NOT_FOUND_BY_RESOURCE.acl],

@@ -1,6 +1,9 @@
 import {
   DeleteNetworkAclEntryCommand,
   DeleteRouteCommand,
+  ModifySecurityGroupRulesCommand,
+  ReplaceRouteCommand,
+  type ReplaceRouteCommandInput,
   DescribeNetworkAclsCommand,
   type DescribeNetworkAclsCommandInput,
   type NetworkAcl as Ec2NetworkAcl,
@@ -49,6 +52,8 @@ import type {
   RouteTable,
   RouteTableAssociation,
   RouteTableFilter,
+  RouteTarget,
+  RuleDefinition,
   SecurityGroup,
   SgRule,
   Subnet,
@@ -293,6 +298,32 @@ export async function* pages<T extends { NextToken?: string | undefined }>(
       );
     }
   } while (token !== undefined);
+}
+
+/**
+ * ReplaceRoute's target fields (the SDK's `ReplaceRouteRequest`, models_8.d.ts: GatewayId, NatGatewayId,
+ * EgressOnlyInternetGatewayId, TransitGatewayId, VpcPeeringConnectionId, NetworkInterfaceId, InstanceId,
+ * VpcEndpointId, CarrierGatewayId, LocalGatewayId, CoreNetworkArn): exactly one, as a route has.
+ */
+function targetInput(routeTableId: string, target: RouteTarget): Partial<ReplaceRouteCommandInput> {
+  const fields = {
+    GatewayId: target.gatewayId,
+    NatGatewayId: target.natGatewayId,
+    EgressOnlyInternetGatewayId: target.egressOnlyInternetGatewayId,
+    TransitGatewayId: target.transitGatewayId,
+    VpcPeeringConnectionId: target.vpcPeeringConnectionId,
+    NetworkInterfaceId: target.networkInterfaceId,
+    InstanceId: target.instanceId,
+    VpcEndpointId: target.vpcEndpointId,
+    CarrierGatewayId: target.carrierGatewayId,
+    LocalGatewayId: target.localGatewayId,
+    CoreNetworkArn: target.coreNetworkArn,
+  };
+  const set = definedOnly(fields);
+  if (Object.keys(set).length !== 1) {
+    throw new LayerGuardError(`refusing to replace a route in ${routeTableId}: the target must name exactly one field (got ${JSON.stringify(target)})`);
+  }
+  return set;
 }
 
 /** Exactly one destination field, or a refusal: an empty destination would be a bug upstream. */
@@ -699,6 +730,37 @@ export function createEc2Network(
     async deleteRoute(routeTableId, destination): Promise<ChangeResult> {
       const input = destinationInput(routeTableId, destination);
       const answer = await call('DeleteRoute', () => client.send(new DeleteRouteCommand(input)), GONE_CODES.deleteRoute);
+      return answer.gone ? 'already-gone' : 'done';
+    },
+
+    /** ReplaceRoute to a route's target before the change (a restore from AWS Config); the destination as DeleteRoute takes it. */
+    async replaceRoute(routeTableId, destination, target): Promise<ChangeResult> {
+      const input: ReplaceRouteCommandInput = { ...destinationInput(routeTableId, destination), ...targetInput(routeTableId, target) };
+      const answer = await call('ReplaceRoute', () => client.send(new ReplaceRouteCommand(input)), GONE_CODES.replaceRoute);
+      return answer.gone ? 'already-gone' : 'done';
+    },
+
+    /**
+     * ModifySecurityGroupRules of one rule by id (the SDK's `SecurityGroupRuleUpdate`: SecurityGroupRuleId and
+     * a `SecurityGroupRuleRequest` of IpProtocol, FromPort, ToPort, CidrIpv4, CidrIpv6, PrefixListId,
+     * ReferencedGroupId, Description): the rule keeps its id, so what referenced it still does.
+     */
+    async modifyIngressRule(groupId, ruleId, definition: RuleDefinition): Promise<ChangeResult> {
+      const rule = definedOnly({
+        IpProtocol: definition.protocol,
+        FromPort: definition.fromPort,
+        ToPort: definition.toPort,
+        CidrIpv4: definition.cidrIpv4,
+        CidrIpv6: definition.cidrIpv6,
+        PrefixListId: definition.prefixListId,
+        ReferencedGroupId: definition.referencedGroupId,
+        Description: definition.description,
+      });
+      const answer = await call(
+        'ModifySecurityGroupRules',
+        () => client.send(new ModifySecurityGroupRulesCommand({ GroupId: groupId, SecurityGroupRules: [{ SecurityGroupRuleId: ruleId, SecurityGroupRule: rule }] })),
+        GONE_CODES.modifyIngressRule,
+      );
       return answer.gone ? 'already-gone' : 'done';
     },
 

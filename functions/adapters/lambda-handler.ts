@@ -13,9 +13,10 @@ import type { Outcome } from '../core/outcome.js';
 import type { Remediators } from '../pipeline/deps.js';
 import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
-import { dynamoDbClient, ec2Client, eventBridgeClient, logsClient, snsClient, sqsClient } from './clients.js';
+import { configClient, dynamoDbClient, ec2Client, eventBridgeClient, logsClient, snsClient, sqsClient } from './clients.js';
 import { gatherFlowEvidence } from './flow-evidence.js';
 import { type FailedMessage, QUEUE_ENV, retryDelayOf, retryLater } from './queue.js';
+import { createConfigHistory } from './config-history.js';
 import { DynamoDbRepeatLedger } from './dynamodb-repeat-ledger.js';
 import { METRICS } from './metrics.js';
 import { createEc2Network } from './ec2-network.js';
@@ -76,6 +77,17 @@ export function createAwsEngine(remediators: Remediators, name = 'function'): En
     audience: { canaryGroupId: config.canaryGroupId },
     ...(config.flowLogEvidence ? flowEvidenceDeps(config.account) : {}),
     // Reverts per drift and actor, in the idempotency table beside its records (memory without one).
+    // Only when the stack's `configRestore` switch is on (LAYERGUARD_CONFIG_RESTORE): the function's own
+    // account only, whose role the stack grants GetResourceConfigHistory; a member account's history is
+    // not read (its role has no such grant), so there the revert stays a revoke or a delete.
+    ...(config.configRestore
+      ? {
+          configHistory: (region: string | undefined, account: string | undefined) =>
+            account !== undefined && config.account !== undefined && account !== config.account
+              ? undefined
+              : createConfigHistory(configClient(region)),
+        }
+      : {}),
     ...(config.idempotencyTable ? { repeats: new DynamoDbRepeatLedger(dynamoDbClient(), config.idempotencyTable) } : {}),
     makeStore: () =>
       config.idempotencyTable

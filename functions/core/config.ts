@@ -21,6 +21,8 @@ export interface HandlerConfig {
   readonly securityHub?: true;
   /** After a remediated world-open revert, ask the flow logs whether the window was used (the stack's `flowLogEvidence`). */
   readonly flowLogEvidence?: true;
+  /** Restore a ModifySecurityGroupRules / ReplaceRoute from AWS Config where it can (the stack's `configRestore` switch); off unless set. */
+  readonly configRestore?: true;
   /** The function's region (Lambda sets AWS_REGION): where a drift whose trigger names none is filed. */
   readonly region?: string;
 }
@@ -39,6 +41,7 @@ export const ENV = {
   organization: 'LAYERGUARD_ORGANIZATION',
   securityHub: 'LAYERGUARD_SECURITY_HUB',
   flowLogEvidence: 'LAYERGUARD_FLOW_LOG_EVIDENCE',
+  configRestore: 'LAYERGUARD_CONFIG_RESTORE',
 } as const;
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
@@ -68,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig 
     region: optional(env, 'AWS_REGION'),
     ...(optional(env, ENV.securityHub) === 'true' ? { securityHub: true as const } : {}),
     ...(optional(env, ENV.flowLogEvidence) === 'true' ? { flowLogEvidence: true as const } : {}),
+    ...(optional(env, ENV.configRestore) === 'true' ? { configRestore: true as const } : {}),
     ...definedOrganization(optional(env, ENV.organization), policy),
   };
 }

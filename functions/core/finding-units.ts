@@ -91,7 +91,11 @@ export function isRevertedBy(unit: DriftUnit, action: Action): boolean {
   switch (action.type) {
     case 'revoke-ingress':
       return same(action.groupId) && action.ruleIds.some((id) => oneSpelling(id) === unit.detail);
+    case 'restore-ingress':
+      // The rule keeps its id and gets its definition back: the world-open source it had is gone.
+      return same(action.groupId) && action.rules.some((r) => oneSpelling(r.ruleId) === unit.detail);
     case 'delete-route':
+    case 'replace-route':
       return same(action.routeTableId) && destinationKey(action.destination) === unit.detail;
     case 'replace-association':
     case 'associate-subnet':

@@ -52,6 +52,16 @@ export interface SgRule {
   readonly description?: string;
 }
 
+/**
+ * A rule's definition as ModifySecurityGroupRules takes it (the SDK's `SecurityGroupRuleRequest`,
+ * @aws-sdk/client-ec2: IpProtocol, FromPort, ToPort, CidrIpv4, CidrIpv6, PrefixListId,
+ * ReferencedGroupId, Description): one source, and the rule keeps its id.
+ */
+export type RuleDefinition = Pick<
+  SgRule,
+  'protocol' | 'fromPort' | 'toPort' | 'cidrIpv4' | 'cidrIpv6' | 'prefixListId' | 'referencedGroupId' | 'description'
+>;
+
 /** What a route sends traffic to. Exactly one field is set for a real route. */
 export interface RouteTarget {
   readonly gatewayId?: string; // igw-..., vgw-..., or 'local'
@@ -229,6 +239,13 @@ export interface NetworkApi {
   /** One subnet by id; `undefined` when it does not exist. */
   getSubnet(subnetId: string): Promise<Subnet | undefined>;
   deleteRoute(routeTableId: string, destination: RouteDestination): Promise<ChangeResult>;
+  /**
+   * ModifySecurityGroupRules of one ingress rule, by its id, to `definition` (a restore from AWS Config:
+   * the rule keeps its id). `already-gone` when the group or the rule no longer exists.
+   */
+  modifyIngressRule(groupId: string, ruleId: string, definition: RuleDefinition): Promise<ChangeResult>;
+  /** ReplaceRoute: the route to `destination` points at `target` (a restore from AWS Config); `already-gone` when the route or table is gone. */
+  replaceRoute(routeTableId: string, destination: RouteDestination, target: RouteTarget): Promise<ChangeResult>;
   replaceRouteTableAssociation(associationId: string, routeTableId: string): Promise<ReplaceAssociationResult>;
   /** AssociateRouteTable for a subnet that has no explicit association (it used the main table implicitly). */
   associateRouteTable(routeTableId: string, subnetId: string): Promise<ReplaceAssociationResult>;

@@ -122,8 +122,14 @@ function describeAction(a: Action): string {
       const more = a.ruleIds.length > LIST_MAX ? ` +${a.ruleIds.length - LIST_MAX} more` : '';
       return `revoke ingress rule(s) ${ids.join(', ')}${more} from ${s(a.groupId)}: ${s(result)}`;
     }
+    case 'restore-ingress': {
+      const ids = a.rules.slice(0, LIST_MAX).map((r) => s(r.ruleId, 64));
+      return `restore ingress rule(s) ${ids.join(', ')} of ${s(a.groupId)} to their definition before the change (AWS Config): ${s(result)}`;
+    }
     case 'delete-route':
       return `delete route to ${destination(a.destination)} from ${s(a.routeTableId)}: ${s(result)}`;
+    case 'replace-route':
+      return `restore the route to ${destination(a.destination)} on ${s(a.routeTableId)} to its target before the change (AWS Config): ${s(result)}`;
     case 'replace-association':
     case 'associate-subnet': {
       const next = a.newAssociationId ? ` (new association ${s(a.newAssociationId)})` : '';

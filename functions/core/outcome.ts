@@ -1,5 +1,5 @@
 import type { FlowEvidence } from './flow-evidence.js';
-import type { NetworkAclEntry, RouteDestination, RouteTarget, SgRule } from './network.js';
+import type { NetworkAclEntry, RouteDestination, RouteTarget, RuleDefinition, SgRule } from './network.js';
 
 /** The stable vocabulary of what came of one trigger (logs, notifications, CLI and tests use it). */
 export const OUTCOME_STATUSES = [
@@ -131,6 +131,21 @@ export type Action =
       readonly result?: 'done' | 'already-gone' | 'skipped';
     }
   | {
+      /** ModifySecurityGroupRules: each rule, by its id, back to its definition before the change (from AWS Config). */
+      readonly type: 'restore-ingress';
+      readonly groupId: string;
+      readonly rules: readonly { readonly ruleId: string; readonly definition: RuleDefinition }[];
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
+      /** ReplaceRoute: the route back to its target before the change (from AWS Config). */
+      readonly type: 'replace-route';
+      readonly routeTableId: string;
+      readonly destination: RouteDestination;
+      readonly target: RouteTarget;
+      readonly result?: 'done' | 'already-gone' | 'skipped';
+    }
+  | {
       readonly type: 'delete-route';
       readonly routeTableId: string;
       readonly destination: RouteDestination;
@@ -210,6 +225,13 @@ export interface Outcome {
    * whether the flow logs show the window was used.
    */
   readonly evidence?: FlowEvidence;
+  /**
+   * With `configRestore` on, for a ModifySecurityGroupRules or ReplaceRoute whose drift was reverted:
+   * where the definition put back came from. `aws-config`: the configuration item captured at
+   * `restore.capturedAt`; `none`: revoked or deleted as without the switch, `restore.why` says why.
+   */
+  readonly restoredFrom?: 'aws-config' | 'none';
+  readonly restore?: { readonly capturedAt?: string; readonly why?: string };
   /** The error, for `failed`. */
   readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
 }

@@ -283,6 +283,8 @@ const isolatedTablesOf = (tablesOfVpc: readonly RouteTable[], policy: Policy): R
   tablesOfVpc.filter((t) => isIsolatedRouteTable(t, policy) && !hasForbiddenRoute(t, policy));
 
 export type DeleteRouteAction = Extract<Action, { type: 'delete-route' }>;
+/** A route back to its target before the change (`configRestore`, in place of the delete). */
+export type ReplaceRouteAction = Extract<Action, { type: 'replace-route' }>;
 export type ReplaceAssociationAction = Extract<Action, { type: 'replace-association' }>;
 export type AssociateSubnetAction = Extract<Action, { type: 'associate-subnet' }>;
 /** A subnet move: an explicit association replaced, or an implicit (main-table) one made explicit. */
@@ -290,7 +292,7 @@ export type MoveAction = ReplaceAssociationAction | AssociateSubnetAction;
 
 /** One drift the decision found, and what comes of it. */
 export type Finding =
-  | { readonly status: 'revert'; readonly drift: RouteDrift; readonly action: DeleteRouteAction; readonly reason: string }
+  | { readonly status: 'revert'; readonly drift: RouteDrift; readonly action: DeleteRouteAction | ReplaceRouteAction; readonly reason: string }
   | {
       readonly status: 'revert';
       readonly drift: AssociationDrift & { readonly isolatedRouteTableId: string };

@@ -238,6 +238,8 @@ export function createCoalescer(participants: readonly Participant[]): Coalescer
 
 const OTHER_WRITES = [
   'removePrefixListEntries',
+  'modifyIngressRule',
+  'replaceRoute',
   'replaceRouteTableAssociation',
   'associateRouteTable',
   'deleteNetworkAclEntry',
@@ -267,6 +269,8 @@ const METHODS = [
   'listSubnets',
   'getSubnet',
   'deleteRoute',
+  'replaceRoute',
+  'modifyIngressRule',
   'replaceRouteTableAssociation',
   'associateRouteTable',
   'pageSecurityGroups',

@@ -3,6 +3,7 @@ import type { NetworkApi } from '../core/network.js';
 import type { Organization } from '../core/organization.js';
 import type { Outcome, Trigger } from '../core/outcome.js';
 import type { Policy } from '../core/policy.js';
+import type { ConfigHistory } from '../core/restore.js';
 
 /** What a remediation needs: the network, the policy, and a clock (injected so tests and game days control time). */
 export interface PipelineDeps {
@@ -19,6 +20,11 @@ export interface PipelineDeps {
   readonly reach?: Reach;
   /** Where the event path counts its reverts per drift and actor, to stop fighting a reconciler; none: not counted. */
   readonly repeats?: RepeatLedger;
+  /**
+   * `configRestore`: the AWS Config history of the event's account and region, where a ModifySecurityGroupRules
+   * or ReplaceRoute is restored from; `undefined` (or none for that place) when the switch is off.
+   */
+  readonly configHistory?: (region: string | undefined, account: string | undefined) => ConfigHistory | undefined;
 }
 
 /**

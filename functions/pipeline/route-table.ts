@@ -22,6 +22,8 @@ import type { PipelineDeps, Remediators } from './deps.js';
 import { NETWORK_ACL_REMEDIATORS } from './network-acl.js';
 import { makeOutcome } from './outcomes.js';
 import { type Layer, type ReadBack, type SettleOptions, settleFindings } from './settle.js';
+import { planRouteRestore } from '../core/restore.js';
+import { historyFor, itemBefore, notRestored } from './restore.js';
 
 type RouteChange = Extract<Change, { kind: 'route' }>;
 type AssociationChange = Extract<Change, { kind: 'association' }>;
@@ -79,9 +81,28 @@ export async function remediateRoute(change: RouteChange, trigger: Trigger, deps
   const tables =
     !reads.tables && needsIsolatedTable(table, first, subnets, policy) ? await network.listRouteTables(table.vpcId) : first;
   const decision = evaluateRoute(change, table, tables, subnets, policy, deps.clock());
-  // CloudTrail does not record what ReplaceRoute replaced, so a route is deleted rather than restored.
-  const note = change.eventName === 'ReplaceRoute' ? 'the previous target is unknown, so the route is deleted' : undefined;
-  return settle(decision, table, trigger, deps, { deleteNote: note });
+  const deletes = decision.status === 'judged' && decision.findings.some((f) => f.status === 'revert' && f.action.type === 'delete-route');
+  if (change.eventName !== 'ReplaceRoute' || !deletes || !deps.configHistory) {
+    // CloudTrail does not record what ReplaceRoute replaced, so a route is deleted rather than restored.
+    const note = change.eventName === 'ReplaceRoute' ? 'the previous target is unknown, so the route is deleted' : undefined;
+    return settle(decision, table, trigger, deps, { deleteNote: note });
+  }
+  // `configRestore`: the route's target before the change, from AWS Config, where the decision allows it.
+  const history = historyFor(trigger, deps);
+  const answer = history ? await itemBefore(history, 'AWS::EC2::RouteTable', routeTableId, trigger) : { why: 'AWS Config is not read in this account' };
+  const found = 'why' in answer ? { ok: false as const, why: answer.why } : planRouteRestore(answer.item, change, table, tables, subnets, policy, deps.clock());
+  if (!found.ok) {
+    const note = `the previous target could not be restored (${found.why}), so the route is deleted`;
+    return notRestored(await settle(decision, table, trigger, deps, { deleteNote: note }), found.why);
+  }
+  const findings = (decision as Extract<typeof decision, { status: 'judged' }>).findings.map((f): Finding =>
+    f.status === 'revert' && f.action.type === 'delete-route'
+      ? ({ ...f, action: { type: 'replace-route', routeTableId, destination: f.action.destination, target: found.value } } as Finding)
+      : f,
+  );
+  const outcome = await settle({ status: 'judged', findings }, table, trigger, deps, {});
+  const restored = outcome.actions.some((a) => a.type === 'replace-route');
+  return restored ? { ...outcome, restoredFrom: 'aws-config', restore: { capturedAt: found.capturedAt } } : outcome;
 }
 
 /**
@@ -188,6 +209,8 @@ const describeRevert = (a: Action): string => {
   switch (a.type) {
     case 'delete-route':
       return `deleted ${describeRoute({ ...a.destination })} route from ${a.routeTableId}`;
+    case 'replace-route':
+      return `restored ${describeRoute({ ...a.destination, ...a.target })} on ${a.routeTableId} (its target before the change, from AWS Config)`;
     case 'replace-association':
     case 'associate-subnet':
       return `moved isolated subnet ${a.subnetId} from ${a.fromRouteTableId} to ${a.toRouteTableId}`;
@@ -232,6 +255,16 @@ async function applyOne(
     const target = 'target' in f.drift ? routeTargetOf(f.drift.target)?.id : undefined;
     if (left && routeTargetOf(left)?.id === target) {
       throw new VerificationError(`${describeRoute(left)} is still on ${a.routeTableId} after DeleteRoute`);
+    }
+    return { action: { ...a, result }, read: { resource: table, id: a.routeTableId } };
+  }
+  if (a.type === 'replace-route') {
+    const result = await network.replaceRoute(a.routeTableId, a.destination, a.target);
+    const table = await network.getRouteTable(a.routeTableId);
+    const live = table && findRoute(table, a.destination);
+    // Done means the route now points at the restored target; gone means the route (or table) went meanwhile.
+    if (result === 'done' && routeTargetOf(live ?? {})?.id !== routeTargetOf(a.target)?.id) {
+      throw new VerificationError(`the route to ${describeRoute({ ...a.destination })} on ${a.routeTableId} does not point at its restored target`);
     }
     return { action: { ...a, result }, read: { resource: table, id: a.routeTableId } };
   }

@@ -18,6 +18,7 @@ import type { PipelineDeps, Remediators } from './deps.js';
 import { remediatePrefixList } from './prefix-list.js';
 import { makeOutcome, secondsSince } from './outcomes.js';
 import { withPublicTier } from './public-tier.js';
+import { applySgRestore, historyFor, notRestored, planSgRestore } from './restore.js';
 
 type SgChange = Extract<Change, { kind: 'sg-ingress' }>;
 
@@ -118,13 +119,28 @@ export async function remediateSecurityGroup(change: SgChange, trigger: Trigger,
   const judged = await withPublicTier(group, candidates, deps, lists);
   const asked = liveRules.filter((r) => candidates.some((c) => (c.ruleId ? c.ruleId === r.ruleId : isSamePermission(r, c))));
   const tiers = await tierReader(deps).read(judged, asked, lists);
-  const outcome = await revertWorldOpen(candidates, judged, liveRules, named, trigger, deps, true, lists, tiers);
+  const history = change.eventName === 'ModifySecurityGroupRules' ? historyFor(trigger, deps) : undefined;
+  let why: string | undefined;
+  if (history && judged) {
+    // The same decision as the revoke's (pure, no second read): only drift is restored.
+    const decision = evaluateSecurityGroup(candidates, judged, liveRules, policy, deps.clock(), lists, tiers);
+    if (decision.status === 'drift') {
+      const restore = await planSgRestore(decision.drifts, judged, liveRules, trigger, deps, history);
+      if (!('why' in restore)) return applySgRestore(restore, decision.drifts, decision.reason, judged, liveRules, trigger, deps);
+      why = restore.why;
+    }
+  } else if (change.eventName === 'ModifySecurityGroupRules' && deps.configHistory) {
+    why = 'AWS Config is not read in this account';
+  }
+  const revoked = await revertWorldOpen(candidates, judged, liveRules, named, trigger, deps, true, lists, tiers);
+  const outcome = why === undefined ? revoked : notRestored(revoked, why);
   if (change.eventName !== 'ModifySecurityGroupRules' || outcome.outcome !== 'remediated') return outcome;
-  // CloudTrail records only a modified rule's new definition, so revoking is the only safe revert.
+  // CloudTrail records only a modified rule's new definition: without a restore, revoking is the only safe revert.
   const ruleIds = outcome.actions.flatMap((a) => (a.type === 'revoke-ingress' ? a.ruleIds : []));
+  const unknown = why === undefined ? 'their definition before the edit is not in the event' : `their definition before the edit could not be restored (${why})`;
   return {
     ...outcome,
-    humanAction: `Rules ${ruleIds.join(', ')} of ${outcome.resources.join(', ')} were revoked because they were edited to admit the internet; their definition before the edit is not in the event. Re-create them with their intended source if they were needed.`,
+    humanAction: `Rules ${ruleIds.join(', ')} of ${outcome.resources.join(', ')} were revoked because they were edited to admit the internet; ${unknown}. Re-create them with their intended source if they were needed.`,
   };
 }
 

@@ -74,7 +74,7 @@ export async function settleFindings<F extends Settleable<Drift, Action>, T>(
   const besides = aside.length > 0 ? `; besides: ${aside.join('; ')}` : '';
   const describe = (a: Action) => layer.describeRevert(a, findings);
   if (deps.policy.mode === 'dry-run') {
-    const would = reverts.map((f) => describe(f.action).replace(/^deleted/, 'delete').replace(/^moved/, 'move'));
+    const would = reverts.map((f) => describe(f.action).replace(/^deleted/, 'delete').replace(/^moved/, 'move').replace(/^restored/, 'restore'));
     return makeOutcome(trigger, 'dry-run', `would ${would.join(', ')}: ${why}${note}${besides}`, {
       resources,
       drift,

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { NOTIFIER_ACTIONS } from '../../functions/adapters/permissions.js';
+import { CONFIG_RESTORE_ACTIONS, NOTIFIER_ACTIONS } from '../../functions/adapters/permissions.js';
 import { FLOW_EVIDENCE_ACTIONS } from '../../functions/adapters/flow-evidence.js';
 import { SECURITY_HUB_ACTIONS } from '../../functions/adapters/security-hub.js';
 import { ENV } from '../../functions/core/config.js';
@@ -57,6 +57,11 @@ export interface RemediationFunctionProps {
   readonly securityHub?: boolean;
   /** Query flow logs after a world-open revert (`flowLogEvidence` of the configuration). */
   readonly flowLogEvidence?: boolean;
+  /**
+   * `configRestore` on: the writes this function's restores make (ModifySecurityGroupRules, ReplaceRoute),
+   * scoped as its other writes, with GetResourceConfigHistory. Absent: neither, and no environment switch.
+   */
+  readonly configRestore?: readonly ScopedAction[];
 }
 
 /**
@@ -179,7 +184,10 @@ export class RemediationFunction extends Construct {
         // EC2 Describe* calls do not support resource-level permissions.
         resources: ['*'],
       }),
-      ...props.writeActions.map(
+      ...(props.configRestore
+        ? [new iam.PolicyStatement({ sid: 'ReadConfigHistory', actions: [...CONFIG_RESTORE_ACTIONS.read], resources: ['*'] })]
+        : []),
+      ...[...props.writeActions, ...(props.configRestore ?? [])].map(
         (w) =>
           new iam.PolicyStatement({
             sid: `Remediate${w.action.replace(/^ec2:/, '')}`,
@@ -260,6 +268,7 @@ export class RemediationFunction extends Construct {
         ...props.environment,
         ...(props.securityHub ? { [ENV.securityHub]: 'true' } : {}),
         ...(props.flowLogEvidence ? { [ENV.flowLogEvidence]: 'true' } : {}),
+        ...(props.configRestore ? { [ENV.configRestore]: 'true' } : {}),
         // No --enable-source-maps: it costs ~50 ms of every cold start. The maps are still deployed,
         // so a stack trace can be decoded, or maps enabled with NODE_OPTIONS while debugging.
       },

@@ -1,8 +1,8 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { SECURITY_HUB_ACTIONS } from '../../functions/adapters/security-hub.js';
 import { ENV } from '../../functions/core/config.js';
 import { ORG, synthOrganization } from './organization-support.js';
+import { ACCOUNT, decide, functionRoles, OTHER, policiesOf, REGION, resolverIn, type Template } from './iam-support.js';
 import { synth } from './support.js';
 
 /**
@@ -12,60 +12,6 @@ import { synth } from './support.js';
  * BatchImportFindings into the account's default product and BatchUpdateFindings on its hub, in its
  * regions. Off: no Security Hub action at all.
  */
-
-const ACCOUNT = '111122223333';
-const REGION = 'us-east-1';
-const OTHER = '444455556666';
-
-type Resource = { Type: string; Properties: Record<string, any> };
-type Template = { Resources: Record<string, Resource> };
-
-/** Ref of pseudo parameters and Fn::Join as CloudFormation resolves them in account/region; other references, placeholders. */
-function resolverIn(account: string, region: string) {
-  const pseudo: Record<string, string> = { 'AWS::AccountId': account, 'AWS::Region': region, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
-  const resolve = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(resolve);
-    if (value === null || typeof value !== 'object') return value;
-    const entries = Object.entries(value);
-    if (entries.length === 1) {
-      const [[key, arg]] = entries as [[string, any]];
-      if (key === 'Ref') return pseudo[arg] ?? `arn:aws:placeholder:${region}:${account}:${arg}`;
-      if (key === 'Fn::Join') return (resolve(arg[1]) as unknown[]).join(arg[0]);
-      if (key === 'Fn::GetAtt') return `arn:aws:placeholder:${region}:${account}:${arg[0]}`;
-    }
-    return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
-  };
-  return resolve;
-}
-
-const policiesOf = (template: Template, roleId: string, resolve: (v: unknown) => unknown) =>
-  Object.entries(template.Resources)
-    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .map(([id, r]) => ({ name: id, policy: resolve(r.Properties.PolicyDocument) }));
-
-/** The role of each LayerGuard function that files findings, by the function's logical id prefix. */
-function functionRoles(template: Template) {
-  return ['SecurityGroup', 'RouteTable', 'Runbook'].map((prefix) => {
-    const [fnId, fn] = Object.entries(template.Resources).find(([id, r]) => id.startsWith(`${prefix}Function`) && r.Type === 'AWS::Lambda::Function') ?? [];
-    if (!fnId || !fn) throw new Error(`no ${prefix} function`);
-    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-    return { prefix, roleId, environment: fn.Properties.Environment.Variables as Record<string, unknown> };
-  });
-}
-
-async function decide(principal: string, identityPolicies: Array<{ name: string; policy: unknown }>, action: string, resource: string): Promise<string> {
-  const answer = await runSimulation(
-    {
-      request: { principal, action, resource: { resource, accountId: resource.split(':')[4] || ACCOUNT }, contextVariables: { 'aws:SecureTransport': 'true' } },
-      identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  if (answer.resultType === 'error') throw new Error(`${action} on ${resource}: ${JSON.stringify(answer.errors)}`);
-  return answer.overallResult;
-}
 
 const product = (account: string, region: string) => `arn:aws:securityhub:${region}:${account}:product/${account}/default`;
 const hub = (account: string, region: string) => `arn:aws:securityhub:${region}:${account}:hub/default`;
