@@ -11,8 +11,8 @@ import {
 import { withOwnRoles } from '../functions/core/own-roles.js';
 import { canaryCidr } from '../functions/core/canary.js';
 import { ENV } from '../functions/core/config.js';
-import type { Organization } from '../functions/core/organization.js';
-import type { Policy } from '../functions/core/policy.js';
+import type { Organization, OrganizationInput } from '../functions/core/organization.js';
+import type { Policy, PolicyInput } from '../functions/core/policy.js';
 import { buildRulePatterns, type RuleSpec } from '../functions/core/patterns.js';
 import { parseStackConfig, type StackConfig, type StackConfigInput } from './config.js';
 import { Alarms } from './constructs/alarms.js';
@@ -46,7 +46,11 @@ export const RUNBOOK_TIMEOUT = Duration.minutes(5);
  * `env`: those are the enclosing stack's. Validated when the construct is created; anything invalid
  * throws with every problem named.
  */
-export interface LayerGuardProps extends Omit<StackConfigInput, 'stackName' | 'env'> {
+export interface LayerGuardProps extends Omit<StackConfigInput, 'stackName' | 'env' | 'policy' | 'organization'> {
+  /** What is drift and what is allowed (README, "Policy"); `mode` is `dry-run` unless `enforce`. */
+  readonly policy?: PolicyInput;
+  /** Guard a whole AWS Organization from this stack, its hub (README, "Organizations"). */
+  readonly organization?: OrganizationInput;
   /**
    * With `organization`: the synthesised member template (infra/member-stack.ts) that the hub's
    * StackSet deploys. Required with an organisation, ignored without one.
