@@ -4,7 +4,6 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -12,6 +11,7 @@ import { CANARY_ACTIONS } from '../../functions/adapters/permissions.js';
 import { CANARY_METRIC, CANARY_PORT } from '../../functions/core/canary.js';
 import { ENV } from '../../functions/core/config.js';
 import { BUNDLING, PROJECT_ROOT } from './functions.js';
+import { handlerFunction } from './handler-code.js';
 import { FunctionSchedule } from './schedule.js';
 
 /**
@@ -61,7 +61,7 @@ export interface CanaryProps {
 export class Canary extends Construct {
   readonly group: ec2.CfnSecurityGroup;
   readonly vpcId: string;
-  readonly fn: nodejs.NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly permissions: iam.Policy;
   readonly schedule: FunctionSchedule;
@@ -125,11 +125,9 @@ export class Canary extends Construct {
       reason: 'EC2 Describe* actions do not support resource-level permissions; only the read actions are granted on "*".',
     });
 
-    this.fn = new nodejs.NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}functions/canary/handler.ts`,
-      handler: 'handler',
+    this.fn = handlerFunction(this, 'Function', {
+      handlerDir: 'canary',
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       description: 'LayerGuard canary: opens one rule in its empty group for the deployed path to revert',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -16,6 +16,7 @@ import { SECURITY_HUB_ACTIONS } from '../../functions/adapters/security-hub.js';
 import { ENV } from '../../functions/core/config.js';
 import { type OwnFunction, ownRoleName } from '../../functions/core/own-roles.js';
 import type { Policy } from '../../functions/core/policy.js';
+import { handlerFunction } from './handler-code.js';
 
 /** The repository root (entries and the lock file are resolved from it, not from the shell's cwd). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -138,7 +139,7 @@ export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
  * failed every retry.
  */
 export class RemediationFunction extends Construct {
-  readonly fn: nodejs.NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly failureQueue: sqs.Queue;
@@ -243,11 +244,9 @@ export class RemediationFunction extends Construct {
     this.writeResourceTypes = [...new Set(props.writeActions.flatMap((w) => w.resourceTypes))];
     this.writeRegions = props.writeRegions;
 
-    this.fn = new nodejs.NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}functions/${props.handlerDir}/handler.ts`,
-      handler: 'handler',
+    this.fn = handlerFunction(this, 'Function', {
+      handlerDir: props.handlerDir,
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
