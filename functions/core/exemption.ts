@@ -71,3 +71,12 @@ export function readExemption(tags: Tags, policy: ExemptionPolicy, now: Date): E
   }
   return { exempt: true, until, reason };
 }
+
+/** How every decision words an exemption that holds: "<id> is exempt until 2026-01-31: <reason>". */
+export const describeExemption = (id: string, e: { readonly until: string; readonly reason: string }): string =>
+  `${id} is exempt until ${e.until}: ${e.reason}`;
+
+/** The `until` day of a text `describeExemption` wrote (an outcome's reason, or a part of it); `undefined` otherwise. */
+export function exemptUntil(text: string): string | undefined {
+  return /\bis exempt until (\d{4}-\d{2}-\d{2}): /.exec(text)?.[1];
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isCanaryOutcome } from './canary.js';
 import { type DriftUnit, isRevertedBy, RESOURCE_KINDS, unitsOf } from './finding-units.js';
 import { type SeverityLabel, severityOf } from './finding-severity.js';
+import { exemptUntil } from './exemption.js';
 import { sanitize } from './notification.js';
 import type { Outcome } from './outcome.js';
 import { partitionOf } from './own-roles.js';
@@ -99,8 +100,15 @@ interface UnitState {
   readonly recommendation: string;
 }
 
-/** "<id> is exempt until 2026-01-31: <reason>": how the decisions word an exemption (core/security-group.ts, route-table.ts, …). */
-const EXEMPT_UNTIL = /exempt until (\d{4}-\d{2}-\d{2})/;
+/** A unit an exemption sets aside: suppressed, with the exemption's words and its last day. */
+function suppressed(exemption: string): UnitState {
+  const until = exemptUntil(exemption);
+  return {
+    workflow: 'SUPPRESSED',
+    compliance: 'FAILED',
+    recommendation: `Exempt${until ? ` until ${until}` : ''}: ${exemption}. LayerGuard reverts it once the exemption ends.`,
+  };
+}
 
 /**
  * What becomes of a unit by outcome. `ignored` (not drift) and `already-compliant` (nothing was left to
@@ -115,14 +123,8 @@ function stateOf(outcome: Outcome, unit: DriftUnit): UnitState | undefined {
     case 'ignored':
     case 'already-compliant':
       return undefined;
-    case 'exempt': {
-      const until = EXEMPT_UNTIL.exec(outcome.reason)?.[1];
-      return {
-        workflow: 'SUPPRESSED',
-        compliance: 'FAILED',
-        recommendation: `Exempt${until ? ` until ${until}` : ''}: ${outcome.reason}. LayerGuard reverts it once the exemption ends.`,
-      };
-    }
+    case 'exempt':
+      return suppressed(outcome.reason);
     case 'dry-run':
       return {
         workflow: 'NEW',
@@ -140,7 +142,7 @@ function stateOf(outcome: Outcome, unit: DriftUnit): UnitState | undefined {
       if (outcome.actions.some((a) => isRevertedBy(unit, a))) {
         return { workflow: 'RESOLVED', compliance: 'PASSED', recommendation: `LayerGuard reverted this and read it back: ${outcome.reason}.${person}` };
       }
-      // A remediated outcome's unit that no action names was set aside (exempt beside the reverts).
+      // A remediated outcome's unit that no action names and no exemption sets aside: judged, not reverted, not found again.
       if (outcome.outcome === 'remediated') return undefined;
       return {
         workflow: 'NEW',
@@ -181,8 +183,8 @@ function resourceOf(id: string, partition: AsffPartition, region: string, accoun
 const text = (value: string, max: number): string => sanitize(value, max) || '-';
 
 /** The finding of one unit of an outcome; `undefined` when the outcome makes none for it (see `stateOf`). */
-export function toFinding(outcome: Outcome, unit: DriftUnit, ctx: FindingContext): AsffFinding | undefined {
-  const state = stateOf(outcome, unit);
+export function toFinding(outcome: Outcome, unit: DriftUnit, ctx: FindingContext, exemption?: string): AsffFinding | undefined {
+  const state = exemption === undefined ? stateOf(outcome, unit) : suppressed(exemption);
   const account = outcome.trigger.account ?? ctx.account;
   const region = outcome.trigger.region ?? ctx.region;
   // AwsAccountId is 12 digits; a hand-made event naming anything else has no account to file it in.
@@ -193,7 +195,7 @@ export function toFinding(outcome: Outcome, unit: DriftUnit, ctx: FindingContext
   const now = ctx.now.toISOString();
   const t = outcome.trigger;
   const by = [t.actorArn && `by ${t.actorArn}`, t.sourceIp && `from ${t.sourceIp}`].filter(Boolean).join(' ');
-  const until = outcome.outcome === 'exempt' ? EXEMPT_UNTIL.exec(outcome.reason)?.[1] : undefined;
+  const until = state.workflow === 'SUPPRESSED' ? exemptUntil(exemption ?? outcome.reason) : undefined;
   const resources = [unit.resourceId, ...unit.related.filter((r) => r !== unit.resourceId)].slice(0, ASFF_MAX.resources);
   return {
     SchemaVersion: SCHEMA_VERSION,
@@ -241,8 +243,11 @@ export function toFinding(outcome: Outcome, unit: DriftUnit, ctx: FindingContext
 /** Every finding of an outcome: one per unit of its drift; none for a canary's revert, an ignored or an already-compliant outcome. */
 export function toFindings(outcome: Outcome, ctx: FindingContext): AsffFinding[] {
   if (isCanaryOutcome(outcome, ctx.canaryGroupId) && outcome.outcome !== 'failed') return [];
-  const findings = outcome.drift.flatMap(unitsOf).flatMap((unit) => toFinding(outcome, unit, ctx) ?? []);
+  const judged = outcome.drift.flatMap(unitsOf).flatMap((unit) => toFinding(outcome, unit, ctx) ?? []);
+  const setAside = (outcome.setAside ?? []).flatMap((a) => unitsOf(a.drift).flatMap((unit) => toFinding(outcome, unit, ctx, a.reason) ?? []));
   // One finding per Id: two drifts of an outcome may name one unit (a rule both world-open and a tier skip
-  // is two kinds, so two Ids; the same kind twice is one), and a batch must not hold an Id twice.
+  // is two kinds, so two Ids; the same kind twice is one), and a batch must not hold an Id twice. A unit
+  // set aside is also in `drift` where the decision lists it (route tables): the exemption's word is last, so it wins.
+  const findings = [...judged, ...setAside];
   return [...new Map(findings.map((f) => [f.Id, f])).values()];
 }

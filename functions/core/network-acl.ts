@@ -1,6 +1,6 @@
 import type { Change } from './change.js';
 import { isSameNetwork, isWithin, parseCidr } from './cidr.js';
-import { readExemption } from './exemption.js';
+import { describeExemption, readExemption } from './exemption.js';
 import type { NetworkAcl, NetworkAclAssociation, NetworkAclEntry, Subnet } from './network.js';
 import type { Action, Drift } from './outcome.js';
 import { hasAnyTag, type Policy } from './policy.js';
@@ -259,7 +259,7 @@ function decideAcl(
   const exemptions = new Map(isolated.map((s) => [s.subnetId, readExemption(s.tags, policy.exemption, now)]));
   const problems = [aclExemption, ...exemptions.values()].flatMap((e) => (!e.exempt && e.problem ? [e.problem] : []));
   const note = problems.length > 0 ? ` (${problems.join('; ')})` : '';
-  const aclExempt = aclExemption.exempt ? `${id} is exempt until ${aclExemption.until}: ${aclExemption.reason}` : undefined;
+  const aclExempt = aclExemption.exempt ? describeExemption(id, aclExemption) : undefined;
   const entriesText = open.map(describeEntry).join(', ');
   const closing = !focus.networkAclId && !focus.entry && !focus.subnetIds && !focus.placement;
   const candidates = homesOf(vpcAcls, subnets, policy, now, closing).filter((a) => a.networkAclId !== id);
@@ -276,7 +276,7 @@ function decideAcl(
       networkAclId: id,
     };
     const e = exemptions.get(s.subnetId);
-    const exempt = aclExempt ?? (e?.exempt ? `${s.subnetId} is exempt until ${e.until}: ${e.reason}` : undefined);
+    const exempt = aclExempt ?? (e?.exempt ? describeExemption(s.subnetId, e) : undefined);
     return { association, drift, exempt };
   };
   const move = (s: Subnet, reason: string, to: NetworkAcl): AclFinding => {

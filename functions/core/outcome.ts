@@ -196,6 +196,12 @@ export type Action =
       readonly result?: 'done' | 'already-gone' | 'skipped';
     };
 
+/** Drift left as it is because an exemption covers it; `reason` is the exemption as the decision words it. */
+export interface SetAside {
+  readonly drift: Drift;
+  readonly reason: string;
+}
+
 /** What one trigger came to. Serialisable as JSON; the CLI's `--json` prints it as it is. */
 export interface Outcome {
   readonly outcome: OutcomeStatus;
@@ -206,6 +212,12 @@ export interface Outcome {
   /** Resource ids the outcome is about (group, route table, subnets). */
   readonly resources: readonly string[];
   readonly drift: readonly Drift[];
+  /**
+   * Drift an exemption leaves as it is, each with the exemption's words (`describeExemption`: the id, the
+   * `until` day, the tag's reason): what a suppressed Security Hub finding reports. Kept apart from
+   * `drift`, which lists what the outcome judged and, where it says so, reverted or would revert.
+   */
+  readonly setAside?: readonly SetAside[];
   readonly actions: readonly Action[];
   /** The relevant state before and after (rules, routes, associations); free-form per resource kind. */
   readonly before?: unknown;

@@ -1,6 +1,6 @@
 import type { Change } from './change.js';
 import { isSameNetwork, parseCidr } from './cidr.js';
-import { readExemption } from './exemption.js';
+import { describeExemption, readExemption } from './exemption.js';
 import type { PrefixList, PrefixListAssociation, SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
 import type { Policy } from './policy.js';
@@ -74,7 +74,7 @@ export function screenPrefixList(list: PrefixList | undefined, policy: Policy, n
     return { status: 'ignored', reason: `${list.prefixListId} is AWS-managed: only AWS changes its entries, and LayerGuard never does` };
   }
   const exemption = readExemption(list.tags, policy.exemption, now);
-  if (exemption.exempt) return { status: 'exempt', reason: `${list.prefixListId} is exempt until ${exemption.until}: ${exemption.reason}` };
+  if (exemption.exempt) return { status: 'exempt', reason: describeExemption(list.prefixListId, exemption) };
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { Change } from './change.js';
 import { isSameNetwork } from './cidr.js';
 import { definedOnly } from './defined.js';
-import { readExemption } from './exemption.js';
+import { describeExemption, readExemption } from './exemption.js';
 import type {
   Route,
   RouteDestination,
@@ -381,7 +381,7 @@ function decideTable(
   const note = problems.length > 0 ? ` (${problems.join('; ')})` : '';
   const viaMain = isMainTable(table) ? ' (through the main route table)' : '';
   const tableExempt = tableExemption.exempt
-    ? `${id} is exempt until ${tableExemption.until}: ${tableExemption.reason}`
+    ? describeExemption(id, tableExemption)
     : undefined;
   // A route is kept for exempt subnets only when every isolated subnet on it is exempt.
   const routeExempt = (on: readonly Subnet[] = isolated): string | undefined => {
@@ -445,7 +445,7 @@ function decideTable(
       routeTableId: id,
     });
     const e = exemptions.get(s.subnetId);
-    const exempt = tableExempt ?? (e?.exempt ? `${s.subnetId} is exempt until ${e.until}: ${e.reason}` : undefined);
+    const exempt = tableExempt ?? (e?.exempt ? describeExemption(s.subnetId, e) : undefined);
     return { association, drift, exempt };
   };
   const move = (s: Subnet, reason: string, to: RouteTable): Finding => {

@@ -1,6 +1,6 @@
 import type { RequestedRule } from './change.js';
 import { isBroaderThan, isPrivateIpv6, isSameNetwork, overlaps, parseCidr } from './cidr.js';
-import { readExemption } from './exemption.js';
+import { describeExemption, type ExemptionStatus, readExemption } from './exemption.js';
 import type { SecurityGroup, SgRule } from './network.js';
 import type { Action, Drift } from './outcome.js';
 import { type AllowedPort, type Policy } from './policy.js';
@@ -112,7 +112,8 @@ export type SgDrift = Extract<Drift, { kind: 'sg-world-open' | 'sg-tier-skip' }>
 
 /** What the live state says about a change's candidates. */
 export type SgDecision =
-  | { readonly status: 'exempt'; readonly reason: string }
+  /** `setAside`: the drift the exemption leaves as it is (none when the rules asked about are not drift). */
+  | { readonly status: 'exempt'; readonly reason: string; readonly setAside: readonly SgDrift[] }
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'already-compliant'; readonly reason: string }
   | { readonly status: 'drift'; readonly drifts: readonly [SgDrift, ...SgDrift[]]; readonly reason: string };
@@ -191,9 +192,22 @@ export function evaluateSecurityGroup(
 ): SgDecision {
   if (!group) return { status: 'already-compliant', reason: 'the security group no longer exists' };
   const exemption = readExemption(group.tags, policy.exemption, now);
-  if (exemption.exempt) {
-    return { status: 'exempt', reason: `${group.groupId} is exempt until ${exemption.until}: ${exemption.reason}` };
-  }
+  const judged = judgeRules(candidates, group, liveRules, policy, exemption, lists, tiers);
+  if (!exemption.exempt) return judged;
+  // The drift is still judged: an exempt group's drift is reported as set aside (a suppressed finding), never reverted.
+  return { status: 'exempt', reason: describeExemption(group.groupId, exemption), setAside: judged.status === 'drift' ? judged.drifts : [] };
+}
+
+/** The decision on the group's rules alone, as if no exemption held (`exemption` only words a tag's problem). */
+function judgeRules(
+  candidates: readonly RequestedRule[],
+  group: SecurityGroup,
+  liveRules: readonly SgRule[],
+  policy: Policy,
+  exemption: ExemptionStatus,
+  lists: PrefixLists,
+  tiers: TierView,
+): Exclude<SgDecision, { status: 'exempt' }> {
   const matched = new Map<string, SgRule>();
   const narrow = new Map<string, SgRule>();
   let allowed = 0;
@@ -250,7 +264,7 @@ export function evaluateSecurityGroup(
     return { status: 'already-compliant', reason: 'the world-open rules are already gone' };
   }
   const rules = [...matched.values()];
-  const note = exemption.problem ? ` (${exemption.problem})` : '';
+  const note = !exemption.exempt && exemption.problem ? ` (${exemption.problem})` : '';
   // Say why the rest stays: the reader sees the public tier's basis (tag or load balancer) either way.
   const kept = allowed > 0 ? `; ${allowed} on allowed ports kept: the public tier (${publicTierBasis(group, policy)})` : '';
   // A skip was found only in a tier's group (`tier` is set whenever `skips` is not empty).

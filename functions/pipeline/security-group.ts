@@ -166,7 +166,13 @@ export async function revertWorldOpen(
   const before = state(groupId, liveRules);
   const decision = evaluateSecurityGroup(candidates, group, liveRules, policy, deps.clock(), lists, tiers);
   if (decision.status !== 'drift') {
-    return makeOutcome(trigger, decision.status, decision.reason, { resources: [groupId], before, after: before });
+    const setAside = decision.status === 'exempt' ? decision.setAside.map((drift) => ({ drift, reason: decision.reason })) : [];
+    return makeOutcome(trigger, decision.status, decision.reason, {
+      resources: [groupId],
+      before,
+      after: before,
+      ...(setAside.length > 0 ? { setAside } : {}),
+    });
   }
 
   const plan = planSgRevert(decision.drifts);

@@ -64,11 +64,12 @@ export async function settleFindings<F extends Settleable<Drift, Action>, T>(
   const actionsText = [...alerts.map((a) => a.humanAction), ...(restore ? [restore] : [])];
   const humanAction = actionsText.length > 0 ? actionsText.join(' ') : undefined;
   const aside = [...alerts, ...exempts].map((f) => f.reason);
+  const setAside = exempts.length > 0 ? { setAside: exempts.map((f) => ({ drift: f.drift, reason: f.reason })) } : {};
   const note = deletes && options.deleteNote ? `; ${options.deleteNote}` : '';
 
   if (reverts.length === 0) {
     const status: OutcomeStatus = alerts.length > 0 ? 'alert-only' : 'exempt';
-    return makeOutcome(trigger, status, aside.join('; '), { resources, drift, before, after: before, humanAction });
+    return makeOutcome(trigger, status, aside.join('; '), { resources, drift, ...setAside, before, after: before, humanAction });
   }
   const why = reverts.map((f) => f.reason).join('; ');
   const besides = aside.length > 0 ? `; besides: ${aside.join('; ')}` : '';
@@ -78,6 +79,7 @@ export async function settleFindings<F extends Settleable<Drift, Action>, T>(
     return makeOutcome(trigger, 'dry-run', `would ${would.join(', ')}: ${why}${note}${besides}`, {
       resources,
       drift,
+      ...setAside,
       actions: reverts.map((f) => ({ ...f.action, result: 'skipped' as const })),
       before,
       after: before,
@@ -102,6 +104,7 @@ export async function settleFindings<F extends Settleable<Drift, Action>, T>(
   return makeOutcome(trigger, status, reason, {
     resources,
     drift,
+    ...setAside,
     actions,
     before,
     after: after.length === 1 ? after[0] : after,

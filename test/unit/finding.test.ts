@@ -170,6 +170,42 @@ describe('toFindings: what each outcome becomes', () => {
     expect(toFindings(given, ctx).map((f) => f.Id)).toEqual([ID]);
   });
 
+  it('an exempt group: its drift set aside is a suppressed finding with the exemption and its last day', () => {
+    const exemption = 'sg-0abc is exempt until 2026-04-30: vendor load test';
+    const given = outcome('exempt', { reason: exemption, drift: [], setAside: [{ drift: worldOpen('application'), reason: exemption }] });
+    const findings = toFindings(given, ctx);
+    expect(findings.map((f) => [f.Id, f.Workflow.Status, f.Compliance.Status, f.ProductFields['layerguard/exemptUntil']])).toEqual([
+      [ID, 'SUPPRESSED', 'FAILED', '2026-04-30'],
+    ]);
+    expect(findings[0]?.Remediation.Recommendation.Text).toBe(`Exempt until 2026-04-30: ${exemption}. LayerGuard reverts it once the exemption ends.`);
+  });
+
+  it('an exempt group with nothing set aside (the rule asked about is not drift) makes no finding', () => {
+    expect(toFindings(outcome('exempt', { reason: 'sg-0abc is exempt until 2026-04-30: x', drift: [] }), ctx)).toEqual([]);
+  });
+
+  it('beside a revert, an exemption wins over the outcome: resolved for the revert, suppressed for what it set aside', () => {
+    const route = (cidrIpv4: string): Drift => ({
+      kind: 'forbidden-route-on-isolated-subnet',
+      routeTableId: 'rtb-0db',
+      destination: { cidrIpv4 },
+      target: { gatewayId: 'igw-0a' },
+      subnetIds: ['subnet-0db1'],
+    });
+    const exemption = 'subnet-0db1 is exempt until 2026-05-01: cutover';
+    const deleted = { type: 'delete-route' as const, routeTableId: 'rtb-0db', destination: { cidrIpv4: '0.0.0.0/0' }, result: 'done' as const };
+    for (const status of ['remediated', 'alert-only', 'dry-run'] as const) {
+      const given = outcome(status, {
+        drift: [route('0.0.0.0/0'), route('198.51.100.0/24')],
+        setAside: [{ drift: route('198.51.100.0/24'), reason: exemption }],
+        actions: status === 'dry-run' ? [{ ...deleted, result: 'skipped' as const }] : [deleted],
+      });
+      const byDestination = Object.fromEntries(toFindings(given, ctx).map((f) => [f.Id.split('/').slice(-2).join('/'), f.Workflow.Status]));
+      expect(byDestination['198.51.100.0/24'], status).toBe('SUPPRESSED');
+      expect(byDestination['0.0.0.0/0'], status).toBe(status === 'dry-run' ? 'NEW' : 'RESOLVED');
+    }
+  });
+
   it("the canary's revert makes no finding; its failure does", () => {
     const canary = { ...ctx, canaryGroupId: 'sg-0abc' };
     expect(toFindings(outcome('remediated', { actions: [revoked] }), canary)).toEqual([]);
