@@ -13,10 +13,11 @@ export const scenarioRow = (r: ScenarioResult): string[] => [
   mark(r.reverted),
   mark(r.notified),
   r.finding ?? '-',
+  r.evidence ?? '-',
   seconds(r.secondsToRevert),
 ];
 
-export const HEADER = ['', 'scenario', 'expected', 'outcome', 'detected', 'reverted', 'notified', 'finding', 'seconds'];
+export const HEADER = ['', 'scenario', 'expected', 'outcome', 'detected', 'reverted', 'notified', 'finding', 'evidence', 'seconds'];
 
 /** A plain-text table with aligned columns. */
 export function table(rows: string[][]): string[] {
