@@ -52,6 +52,7 @@ export function markdownReport(card: Scorecard, when: Date): string {
       '',
       `- drift: ${escapeMd(r.drift)}`,
       `- LayerGuard: ${escapeMd(r.outcome)}: ${escapeMd(r.reason)}`,
+      ...(r.evidenceText ? [`- flow-log evidence: ${escapeMd(r.evidenceText)}`] : []),
       ...r.violations.map((v) => `- still wrong: ${escapeMd(v)}`),
       '',
     ]),
@@ -67,7 +68,9 @@ export function htmlReport(card: Scorecard, when: Date): string {
   const details = card.scenarios
     .map(
       (r) =>
-        `<h3>${escapeHtml(r.name)}</h3><p>${escapeHtml(r.drift)}</p><p>${escapeHtml(r.outcome)}: ${escapeHtml(r.reason)}</p>${r.violations
+        `<h3>${escapeHtml(r.name)}</h3><p>${escapeHtml(r.drift)}</p><p>${escapeHtml(r.outcome)}: ${escapeHtml(r.reason)}</p>${
+          r.evidenceText ? `<p>flow-log evidence: ${escapeHtml(r.evidenceText)}</p>` : ''
+        }${r.violations
           .map((v) => `<p class="fail">still wrong: ${escapeHtml(v)}</p>`)
           .join('')}`,
     )

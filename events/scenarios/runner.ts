@@ -47,6 +47,8 @@ export interface ScenarioResult {
    * follow-up notice (the one whose outcome carries `evidence`), or `none` when none was sent.
    */
   readonly evidence?: EvidenceStatus | 'none';
+  /** What that follow-up told people (`used: 8 flows from 3 public addresses (top 3: …)`), when one was sent. */
+  readonly evidenceText?: string;
   /** From the injected change to the verified revert; null when nothing was reverted. */
   readonly secondsToRevert: number | null;
   /**
@@ -251,6 +253,7 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
       notified: notices.length > 0,
       ...(target.securityHub ? { finding: target.securityHub.state() } : {}),
       ...(target.flowLogs ? { evidence: followUp?.status ?? ('none' as const) } : {}),
+      ...(followUp ? { evidenceText: followUp.text } : {}),
       secondsToRevert: reverted ? round((handledAt - injected.injectedAt) / 1000) : null,
       rules,
       violations,
