@@ -13,10 +13,11 @@ export const scenarioRow = (r: ScenarioResult): string[] => [
   mark(r.reverted),
   mark(r.notified),
   r.finding ?? '-',
+  r.evidence ?? '-',
   seconds(r.secondsToRevert),
 ];
 
-export const HEADER = ['', 'scenario', 'expected', 'outcome', 'detected', 'reverted', 'notified', 'finding', 'seconds'];
+export const HEADER = ['', 'scenario', 'expected', 'outcome', 'detected', 'reverted', 'notified', 'finding', 'evidence', 'seconds'];
 
 /** A plain-text table with aligned columns. */
 export function table(rows: string[][]): string[] {
@@ -51,6 +52,7 @@ export function markdownReport(card: Scorecard, when: Date): string {
       '',
       `- drift: ${escapeMd(r.drift)}`,
       `- LayerGuard: ${escapeMd(r.outcome)}: ${escapeMd(r.reason)}`,
+      ...(r.evidenceText ? [`- flow-log evidence: ${escapeMd(r.evidenceText)}`] : []),
       ...r.violations.map((v) => `- still wrong: ${escapeMd(v)}`),
       '',
     ]),
@@ -66,7 +68,9 @@ export function htmlReport(card: Scorecard, when: Date): string {
   const details = card.scenarios
     .map(
       (r) =>
-        `<h3>${escapeHtml(r.name)}</h3><p>${escapeHtml(r.drift)}</p><p>${escapeHtml(r.outcome)}: ${escapeHtml(r.reason)}</p>${r.violations
+        `<h3>${escapeHtml(r.name)}</h3><p>${escapeHtml(r.drift)}</p><p>${escapeHtml(r.outcome)}: ${escapeHtml(r.reason)}</p>${
+          r.evidenceText ? `<p>flow-log evidence: ${escapeHtml(r.evidenceText)}</p>` : ''
+        }${r.violations
           .map((v) => `<p class="fail">still wrong: ${escapeHtml(v)}</p>`)
           .join('')}`,
     )

@@ -24,6 +24,12 @@ export interface Scenario {
   readonly inject: (t: GamedayTarget) => Promise<Injection>;
   /** The violations of `mustHold` found in the live state; empty when it holds. */
   readonly check: (t: GamedayTarget, injected: Injection) => Promise<string[]>;
+  /**
+   * The security group this drift opens to the internet (world-open ingress, which LayerGuard reports
+   * as `sg-world-open`): on a target with flow logs the internet uses the group while it is open, and the
+   * revert must be followed by its flow-log evidence.
+   */
+  readonly opensToInternet?: (t: GamedayTarget) => string;
   /** Plays across accounts: the target's organisation (a hub and members) is needed; the hub's functions reach the members. */
   readonly organization?: boolean;
   /** Violations in what LayerGuard answered and told (the outcome of the event's first arrival, every arrival's, the notices of the event). */
@@ -217,6 +223,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'app tier: tcp/22 from 0.0.0.0/0 (AuthorizeSecurityGroupIngress)',
     expected: 'remediated',
     mustHold: 'the app tier admits nothing from the internet; its own rules stay',
+    opensToInternet: (t) => t.ids.securityGroups.app,
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(22, '0.0.0.0/0')]),
     check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
   },
@@ -225,6 +232,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'app tier: tcp/3389 from 0.0.0.0/0',
     expected: 'remediated',
     mustHold: 'the app tier admits nothing from the internet',
+    opensToInternet: (t) => t.ids.securityGroups.app,
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(3389, '0.0.0.0/0')]),
     check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
   },
@@ -233,6 +241,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'db tier: all traffic from ::/0',
     expected: 'remediated',
     mustHold: 'the db tier admits nothing from the internet',
+    opensToInternet: (t) => t.ids.securityGroups.db,
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.db, [{ protocol: '-1', cidrIpv6: '::/0' }]),
     check: (t) => noWorldOpen(t, t.ids.securityGroups.db),
   },
@@ -241,6 +250,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'app tier: tcp/22 from 0.0.0.0/1 and 128.0.0.0/1 (the internet in two halves)',
     expected: 'remediated',
     mustHold: 'neither half of the internet is admitted',
+    opensToInternet: (t) => t.ids.securityGroups.app,
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [tcp(22, '0.0.0.0/1'), tcp(22, '128.0.0.0/1')]),
     check: (t) => noWorldOpen(t, t.ids.securityGroups.app),
   },
@@ -249,6 +259,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: "db tier: its MySQL rule edited to tcp/3306 from 0.0.0.0/0 (ModifySecurityGroupRules)",
     expected: 'remediated',
     mustHold: 'the db tier admits nothing from the internet',
+    opensToInternet: (t) => t.ids.securityGroups.db,
     inject: (t) => t.modifyRule(t.ids.securityGroups.db, t.ids.dbFromAppRuleId, tcp(3306, '0.0.0.0/0')),
     check: (t) => noWorldOpen(t, t.ids.securityGroups.db),
   },
@@ -257,6 +268,7 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'prefix list: app tier tcp/22 from a managed prefix list whose entry is 0.0.0.0/0 (judged by its entries)',
     expected: 'remediated',
     mustHold: 'the app tier admits nothing from that list; the list itself is unchanged',
+    opensToInternet: (t) => t.ids.securityGroups.app,
     inject: (t) => t.authorizeIngress(t.ids.securityGroups.app, [{ protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: t.ids.prefixLists.everywhere }]),
     check: async (t) =>
       (await t.ingressRules(t.ids.securityGroups.app))
@@ -276,6 +288,8 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'prefix list: 0.0.0.0/0 added to the office list, which the app tier names on tcp/22 (ModifyManagedPrefixList)',
     expected: 'remediated',
     mustHold: 'the office list holds its office ranges and no entry of the internet; the app tier keeps its rule from the list; the notice names the app tier',
+    // Not `opensToInternet`: LayerGuard reports this as `prefix-list-internet-entry`, and asks the flow logs
+    // only after an `sg-world-open` revert (core/flow-evidence.ts `wantsFlowEvidence`), so no evidence is told.
     // moto 5.2 does not answer GetManagedPrefixListAssociations, and the sandbox has no prefix-list injection yet.
     targets: ['simulated'],
     setup: async (t) => {
@@ -496,6 +510,8 @@ export const CATALOGUE: readonly Scenario[] = [
     organization: true,
     targets: ['simulated', 'emulator'],
     mustHold: "the member's app tier admits nothing from the internet again; the hub's own app tier is untouched",
+    // In the member's app tier: the hub reads flow logs in its own account only, so the evidence is `unknown`.
+    opensToInternet: (t) => t.ids.securityGroups.app,
     inject: async (t) => {
       const m = await member(t);
       return inMember(m, await m.authorizeIngress(m.ids.securityGroups.app, [tcp(22, '0.0.0.0/0')]));

@@ -8,8 +8,11 @@ import { ROUTE_TABLE_REMEDIATORS } from '../../functions/pipeline/route-table.js
 import { SECURITY_GROUP_REMEDIATORS } from '../../functions/pipeline/security-group.js';
 import { RecordingNotifier } from '../simulated-account/notifier.js';
 import { createSecurityHubChannel } from '../../functions/adapters/security-hub.js';
+import { gatherFlowEvidence } from '../../functions/adapters/flow-evidence.js';
+import { type EvidenceStatus, otherAccountEvidence } from '../../functions/core/flow-evidence.js';
+import type { InternetUse } from '../simulated-account/flow-logs.js';
 import type { Scenario } from './catalogue.js';
-import type { GamedayTarget } from './target.js';
+import type { GamedayTarget, Injection } from './target.js';
 
 /** The remediators behind each deployed rule: the same split as the stack's functions. */
 export const HANDLERS: Readonly<Record<RuleName, Remediators>> = {
@@ -39,6 +42,13 @@ export interface ScenarioResult {
    * `resolved` (Workflow RESOLVED, Compliance PASSED), still `open` (NEW: alert-only, dry-run), `suppressed`, or `none`.
    */
   readonly finding?: 'none' | 'resolved' | 'open' | 'suppressed';
+  /**
+   * The flow-log evidence told after the scenario's event (targets with flow logs): the status of the
+   * follow-up notice (the one whose outcome carries `evidence`), or `none` when none was sent.
+   */
+  readonly evidence?: EvidenceStatus | 'none';
+  /** What that follow-up told people (`used: 8 flows from 3 public addresses (top 3: …)`), when one was sent. */
+  readonly evidenceText?: string;
   /** From the injected change to the verified revert; null when nothing was reverted. */
   readonly secondsToRevert: number | null;
   /**
@@ -83,13 +93,46 @@ export const expectedOutcome = (s: Scenario, policy: Policy): OutcomeStatus =>
   s.expected === 'remediated' && policy.mode === 'dry-run' ? 'dry-run' : s.expected;
 
 /** Whether the scenario holds: the expected outcome, nothing left over, and for drift: seen, reverted (or, in dry-run, reported), told. */
-const judge = (expected: OutcomeStatus, r: Omit<ScenarioResult, 'passed'>): boolean =>
+const judge = (expected: OutcomeStatus, r: Omit<ScenarioResult, 'passed'>, evidence: ScenarioResult['evidence']): boolean =>
   r.outcome === expected &&
   r.violations.length === 0 &&
   (expected !== 'remediated' || (r.detected && r.reverted && r.notified)) &&
   (expected !== 'dry-run' || (r.detected && r.notified)) &&
   (expected === 'remediated' || !r.reverted) &&
-  (r.finding === undefined || r.finding === FINDING_EXPECTED[expected] || FINDING_EXPECTED[expected] === undefined);
+  (r.finding === undefined || r.finding === FINDING_EXPECTED[expected] || FINDING_EXPECTED[expected] === undefined) &&
+  r.evidence === evidence;
+
+/**
+ * The evidence the scenario's event must be told with, on a target with flow logs: `used` after the
+ * revert of a drift that opened a group to the internet (the simulation had the internet use it),
+ * `unknown` when that drift is in another account (the flow logs are read in the function's own
+ * account only), `none` for everything else: other drift, controls, failures, and dry-run (nothing reverted).
+ */
+export const expectedEvidence = (s: Scenario, expected: OutcomeStatus, elsewhere: boolean): NonNullable<ScenarioResult['evidence']> =>
+  expected !== 'remediated' || !s.opensToInternet ? 'none' : elsewhere ? 'unknown' : 'used';
+
+/** When the injected change was made: its CloudTrail record's `eventTime` (whole seconds). */
+const changeTimeOf = (injected: Injection): Date => {
+  const at = (injected.event.detail as { eventTime?: string } | undefined)?.eventTime;
+  return at ? new Date(at) : new Date();
+};
+
+/** What is wrong with the evidence told: a failed evidence step, a status or counts other than the simulation's. */
+function evidenceViolations(
+  told: Outcome['evidence'],
+  wanted: NonNullable<ScenarioResult['evidence']>,
+  use: InternetUse | undefined,
+  errors: readonly unknown[],
+): string[] {
+  const status = told?.status ?? 'none';
+  return [
+    ...errors.map((e) => `the evidence step failed: ${(e as Error)?.message ?? String(e)}`),
+    ...(status === wanted ? [] : [`the flow-log evidence was ${told ? `"${told.text}"` : 'not told'}, not ${wanted}`]),
+    ...(status === 'used' && use && (told?.flows !== use.flows || told?.addresses !== use.addresses)
+      ? [`the evidence counts ${told?.flows} flows from ${told?.addresses} addresses; the internet made ${use.flows} from ${use.addresses}`]
+      : []),
+  ];
+}
 
 /** The finding each outcome leaves in Security Hub (core/finding.ts); outcomes not listed are not scored. */
 const FINDING_EXPECTED: Partial<Record<OutcomeStatus, ScenarioResult['finding']>> = {
@@ -108,7 +151,7 @@ const FINDING_EXPECTED: Partial<Record<OutcomeStatus, ScenarioResult['finding']>
  * matched at the member. A function's engine is kept for the whole scenario (one idempotency store
  * per function, as deployed), so an event that arrives twice meets the record of its first arrival.
  */
-function deliverer(target: GamedayTarget, policy: Policy, notifier: RecordingNotifier, reach: Reach | undefined) {
+function deliverer(target: GamedayTarget, policy: Policy, notifier: RecordingNotifier, reach: Reach | undefined, evidenceErrors: unknown[]) {
   const patterns = buildRulePatterns(policy, { gameday: true });
   // The real Security Hub channel, on the target's Security Hub where it has one.
   const hub = target.securityHub;
@@ -120,6 +163,17 @@ function deliverer(target: GamedayTarget, policy: Policy, notifier: RecordingNot
         }),
       ]
     : [];
+  // The real evidence step on the target's flow logs, as the deployed function runs it (adapters/lambda-handler.ts),
+  // without the second between polls.
+  const flowLogs = target.flowLogs;
+  const evidence = flowLogs
+    ? {
+        evidence: async (outcome: Outcome) =>
+          otherAccountEvidence(outcome, target.where?.account) ?? gatherFlowEvidence(flowLogs.clients, outcome, { pollMs: 0 }),
+        // The engine tells `unknown` and goes on; the game day also says why.
+        onEvidenceError: (error: unknown) => evidenceErrors.push(error),
+      }
+    : {};
   const engines = new Map<RuleName, ReturnType<typeof createEngine>>();
   const engineFor = (rule: RuleName) => {
     let engine = engines.get(rule);
@@ -132,6 +186,7 @@ function deliverer(target: GamedayTarget, policy: Policy, notifier: RecordingNot
         remediators: HANDLERS[rule],
         makeStore: () => new MemoryIdempotencyStore(),
         ...(reach ? { reach } : {}),
+        ...evidence,
       });
       engines.set(rule, engine);
     }
@@ -157,8 +212,12 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
     if (s.organization && !organization) throw new Error(`the ${target.kind} target models one account only`);
     await s.setup?.(target);
     const injected = await s.inject(target);
+    const elsewhere = injected.where !== undefined && injected.where.account !== target.where?.account;
+    // The internet finds the opened group while it is open (in the target's own account, where the flow logs are read).
+    const use = s.opensToInternet && target.flowLogs && !elsewhere ? target.flowLogs.internetUse(s.opensToInternet(target), changeTimeOf(injected)) : undefined;
     const notifier = new RecordingNotifier();
-    const deliver = deliverer(target, policy, notifier, organization?.reach);
+    const evidenceErrors: unknown[] = [];
+    const deliver = deliverer(target, policy, notifier, organization?.reach, evidenceErrors);
     // Every path the event arrives on; the outcome judged is its first arrival's.
     const deliveries: Outcome[] = [];
     let first: Awaited<ReturnType<typeof deliver>> | undefined;
@@ -175,8 +234,14 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
     const { rules, outcome, handledAt } = first as Awaited<ReturnType<typeof deliver>>;
     // In dry-run the drift stays by design: `mustHold` (the drift is gone) does not apply; "nothing reverted" does.
     const violations = expected === 'dry-run' ? [] : await s.check(target, injected);
+    const told = notifier.sent.filter((o) => o.eventId === injected.eventId);
+    // The revert's notices, without the evidence follow-up: that is a second notice by design, and the
+    // checks that count notices ("told once") are about the revert being told once.
+    const notices = told.filter((o) => !o.evidence);
+    const followUp = told.find((o) => o.evidence)?.evidence;
+    const wantedEvidence = target.flowLogs ? expectedEvidence(s, expected, elsewhere) : undefined;
+    if (wantedEvidence) violations.push(...evidenceViolations(followUp, wantedEvidence, use, evidenceErrors));
     if (outcome && s.checkOutcome) {
-      const notices = notifier.sent.filter((o) => o.eventId === injected.eventId);
       violations.push(...(await s.checkOutcome({ outcome, deliveries, notices, also, mode: policy.mode, target })));
     }
     const reverted = (outcome?.actions ?? []).some((a) => a.result === 'done');
@@ -187,14 +252,16 @@ async function runScenario(s: Scenario, target: GamedayTarget, policy: Policy): 
       reason: outcome?.reason ?? 'no deployed rule matches the event: no function was invoked',
       detected: rules.length > 0,
       reverted,
-      notified: notifier.sent.some((o) => o.eventId === injected.eventId),
+      notified: notices.length > 0,
       ...(target.securityHub ? { finding: target.securityHub.state() } : {}),
+      ...(target.flowLogs ? { evidence: followUp?.status ?? ('none' as const) } : {}),
+      ...(followUp ? { evidenceText: followUp.text } : {}),
       secondsToRevert: reverted ? round((handledAt - injected.injectedAt) / 1000) : null,
       rules,
       violations,
       ...(where ? { account: where.account, region: where.region } : {}),
     };
-    return { ...result, passed: judge(expected, result) };
+    return { ...result, passed: judge(expected, result, wantedEvidence) };
   } catch (error) {
     return erroredScenario(s, error);
   }

@@ -1,3 +1,4 @@
+import { baselineFlowLogs, type SimulatedFlowLogs } from '../simulated-account/flow-logs.js';
 import { SimulatedSecurityHub } from '../simulated-account/security-hub.js';
 import type { NetworkAcl, NetworkAclEntry, RouteDestination, RouteTable, RouteTarget } from '../../functions/core/network.js';
 import { inject } from '../generator/inject.js';
@@ -33,6 +34,8 @@ export class SimulatedTarget implements GamedayTarget {
   readonly account: SimulatedAccount;
   readonly network: SimulatedNetwork;
   readonly securityHub: SimulatedSecurityHub;
+  /** The baseline VPC's flow logs: an interface of each tier's group in each of its subnets, one VPC flow log. */
+  readonly flowLogs: SimulatedFlowLogs = baselineFlowLogs();
   #organization?: SimulatedOrganization;
   #members = new Map<MemberName, SimulatedTarget>();
 

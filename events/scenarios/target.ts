@@ -1,6 +1,7 @@
 import type { NetworkAcl, NetworkAclEntry, NetworkApi, RouteDestination, RouteTable, RouteTarget, SgRule } from '../../functions/core/network.js';
 import type { Reach } from '../../functions/pipeline/deps.js';
 import type { RuleRequest } from '../simulated-account/account.js';
+import type { SimulatedFlowLogs } from '../simulated-account/flow-logs.js';
 import type { SimulatedSecurityHub } from '../simulated-account/security-hub.js';
 
 /** The resources of a three-tier network a game day plays on (the baseline's, or a sandbox VPC's). */
@@ -76,6 +77,11 @@ export interface GamedayTarget {
   readonly network: NetworkApi;
   /** The target's Security Hub, where the game day scores the findings (the simulated account's). */
   readonly securityHub?: SimulatedSecurityHub;
+  /**
+   * The target's VPC flow logs and Logs Insights, where the game day scores the flow-log evidence (the
+   * simulated account's); where a target has none, evidence is not scored.
+   */
+  readonly flowLogs?: SimulatedFlowLogs;
   /** The account and region this target's network is in (known once it is built). */
   readonly where?: Where;
   /** Member accounts reached from this target's account as the hub: targets that model several accounts. */

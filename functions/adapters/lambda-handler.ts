@@ -15,6 +15,7 @@ import { createEngine, type Engine } from '../pipeline/engine.js';
 import { MemoryIdempotencyStore } from '../pipeline/memory-idempotency-store.js';
 import { configClient, dynamoDbClient, ec2Client, eventBridgeClient, logsClient, snsClient, sqsClient } from './clients.js';
 import { gatherFlowEvidence } from './flow-evidence.js';
+import { otherAccountEvidence } from '../core/flow-evidence.js';
 import { type FailedMessage, QUEUE_ENV, retryDelayOf, retryLater } from './queue.js';
 import { createConfigHistory } from './config-history.js';
 import { DynamoDbRepeatLedger } from './dynamodb-repeat-ledger.js';
@@ -109,8 +110,8 @@ function flowEvidenceDeps(account: string | undefined) {
   return {
     evidence: async (outcome: Outcome, context: Context) => {
       const region = outcome.trigger.region ?? process.env.AWS_REGION ?? 'us-east-1';
-      if (account && outcome.trigger.account && outcome.trigger.account !== account)
-        return { status: 'unknown' as const, text: 'unknown: flow logs are read in the hub account only' };
+      const elsewhere = otherAccountEvidence(outcome, account);
+      if (elsewhere) return elsewhere;
       const left = context.getRemainingTimeInMillis?.() ?? 60_000;
       return gatherFlowEvidence(
         { ec2: ec2Client(region), logs: logsClient(region) },

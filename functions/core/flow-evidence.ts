@@ -198,6 +198,16 @@ export function summariseFlows(rows: readonly ResultRow[], plan: Extract<QueryPl
 /** The evidence for a query that did not give an answer (failed, cancelled, timed out, not finished). */
 export const unknownEvidence = (why: string): FlowEvidence => ({ status: 'unknown', text: `unknown: ${why}` });
 
+/**
+ * Flow logs are read with the function's own credentials: an event of another account (an
+ * organisation's hub hearing a member) is `unknown`, since the member role is not granted the reads.
+ * One decision for the deployed function and the game day; `undefined` when the account is the own one.
+ */
+export const otherAccountEvidence = (outcome: Outcome, ownAccount: string | undefined): FlowEvidence | undefined =>
+  ownAccount && outcome.trigger.account && outcome.trigger.account !== ownAccount
+    ? unknownEvidence('flow logs are read in the hub account only')
+    : undefined;
+
 /** True for an outcome whose window the flow logs can judge: a verified revert of world-open ingress, with its time known. */
 export const wantsFlowEvidence = (outcome: Outcome): boolean =>
   outcome.outcome === 'remediated' && outcome.drift.some((d) => d.kind === 'sg-world-open') && outcome.secondsOpen !== undefined;

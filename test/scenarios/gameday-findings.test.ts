@@ -29,12 +29,15 @@ describe('game day: Security Hub findings', () => {
 
   it('a finding left open after a revert fails the scenario', async () => {
     const [drift] = played.filter((s) => s.expected === 'remediated');
-    // A Security Hub that keeps every workflow NEW: the revert is right, the finding says otherwise.
+    // A Security Hub that keeps every workflow NEW: the revert is right, the finding says otherwise. Both
+    // calls are broken: the flow-log evidence follow-up sends the remediated outcome to the channel a second
+    // time, and its BatchUpdateFindings, on the finding the first send created, would resolve it.
     const target = async () => {
       const t = new SimulatedTarget();
       const send = t.securityHub.client.send.bind(t.securityHub.client);
-      (t.securityHub.client as { send: unknown }).send = async (command: { input?: { Findings?: { Workflow?: unknown }[] } }) => {
+      (t.securityHub.client as { send: unknown }).send = async (command: { input?: { Findings?: { Workflow?: unknown }[]; Workflow?: unknown } }) => {
         for (const f of command.input?.Findings ?? []) f.Workflow = { Status: 'NEW' };
+        if (command.input?.Workflow) command.input.Workflow = { Status: 'NEW' };
         return send(command as never);
       };
       return t;

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   buildFlowQuery,
   isPublicAddress,
+  otherAccountEvidence,
   planFlowQuery,
   type QueryPlan,
   queryWindow,
   summariseFlows,
 } from '../../functions/core/flow-evidence.js';
+import type { Outcome } from '../../functions/core/outcome.js';
 
 const CHANGE = new Date('2025-03-14T09:12:44Z');
 const REVERT = new Date('2025-03-14T09:12:47Z');
@@ -118,4 +120,15 @@ describe('summariseFlows', () => {
     const partial = { ...plan, uncovered: ['eni-0c'] };
     expect(summariseFlows([], partial).text).toBe('not used (1 interface(s) without flow logs: eni-0c)');
   });
+});
+
+describe('otherAccountEvidence', () => {
+  const of = (account?: string) => ({ trigger: account ? { account } : {} }) as unknown as Outcome;
+  it('is unknown for an event of another account (the member role is not granted the flow-log reads)', () =>
+    expect(otherAccountEvidence(of('444455556666'), '111122223333')).toEqual({ status: 'unknown', text: 'unknown: flow logs are read in the hub account only' }));
+  it.each([
+    ['the own account', '111122223333', '111122223333'],
+    ['an event naming no account', undefined, '111122223333'],
+    ['a function that does not know its account', '444455556666', undefined],
+  ])('leaves %s to the flow logs', (_name, account, own) => expect(otherAccountEvidence(of(account), own)).toBeUndefined());
 });
