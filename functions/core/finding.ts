@@ -236,6 +236,11 @@ export function toFinding(outcome: Outcome, unit: DriftUnit, ctx: FindingContext
       'layerguard/eventName': text(t.eventName, 256),
       ...(t.actorArn ? { 'layerguard/actorArn': text(t.actorArn, ASFF_MAX.productField) } : {}),
       ...(until ? { 'layerguard/exemptUntil': until } : {}),
+      // The evidence follow-up of a revert (the `flowLogEvidence` switch) updates the resolved finding: its
+      // Note then says whether the window was used, and these fields keep it for filters and insights.
+      ...(outcome.evidence
+        ? { 'layerguard/flowEvidence': outcome.evidence.status, 'layerguard/flowEvidenceText': text(outcome.evidence.text, ASFF_MAX.productField) }
+        : {}),
     },
   };
 }

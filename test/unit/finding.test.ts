@@ -206,6 +206,15 @@ describe('toFindings: what each outcome becomes', () => {
     }
   });
 
+  it("the evidence follow-up updates the revert's finding: still resolved, the evidence in its note and product fields", () => {
+    const evidence = { status: 'used' as const, text: 'used: 3 flows from 2 public addresses (top 2: 198.51.100.7 2, 203.0.113.9 1)' };
+    const given = outcome('remediated', { actions: [revoked], reason: `flow-log evidence: ${evidence.text}`, evidence });
+    const [f] = toFindings(given, ctx);
+    expect([f?.Id, f?.Workflow.Status, f?.ProductFields['layerguard/flowEvidence'], f?.ProductFields['layerguard/flowEvidenceText']]).toEqual([ID, 'RESOLVED', 'used', evidence.text]);
+    expect(f?.Note.Text).toContain(`flow-log evidence: ${evidence.text}`);
+    expect(toFindings(outcome('remediated', { actions: [revoked] }), ctx)[0]?.ProductFields).not.toHaveProperty('layerguard/flowEvidence');
+  });
+
   it("the canary's revert makes no finding; its failure does", () => {
     const canary = { ...ctx, canaryGroupId: 'sg-0abc' };
     expect(toFindings(outcome('remediated', { actions: [revoked] }), canary)).toEqual([]);
