@@ -288,8 +288,8 @@ export const CATALOGUE: readonly Scenario[] = [
     drift: 'prefix list: 0.0.0.0/0 added to the office list, which the app tier names on tcp/22 (ModifyManagedPrefixList)',
     expected: 'remediated',
     mustHold: 'the office list holds its office ranges and no entry of the internet; the app tier keeps its rule from the list; the notice names the app tier',
-    // Not `opensToInternet`: LayerGuard reports this as `prefix-list-internet-entry`, and asks the flow logs
-    // only after an `sg-world-open` revert (core/flow-evidence.ts `wantsFlowEvidence`), so no evidence is told.
+    // The entry opened the app tier (the drift's `groupIds`): its flow logs are asked after the revert.
+    opensToInternet: (t) => t.ids.securityGroups.app,
     // moto 5.2 does not answer GetManagedPrefixListAssociations, and the sandbox has no prefix-list injection yet.
     targets: ['simulated'],
     setup: async (t) => {

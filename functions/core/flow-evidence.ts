@@ -210,7 +210,7 @@ export const otherAccountEvidence = (outcome: Outcome, ownAccount: string | unde
 
 /** True for an outcome whose window the flow logs can judge: a verified revert of world-open ingress, with its time known. */
 export const wantsFlowEvidence = (outcome: Outcome): boolean =>
-  outcome.outcome === 'remediated' && outcome.drift.some((d) => d.kind === 'sg-world-open') && outcome.secondsOpen !== undefined;
+  outcome.outcome === 'remediated' && worldOpenGroups(outcome).length > 0 && outcome.secondsOpen !== undefined;
 
 /** When the change happened and when it was reverted (the event's time plus the seconds it was open). */
 export function windowOf(outcome: Outcome): { changeTime: Date; revertTime: Date } | undefined {
@@ -219,9 +219,15 @@ export function windowOf(outcome: Outcome): { changeTime: Date; revertTime: Date
   return { changeTime: at, revertTime: new Date(at.getTime() + Math.ceil(outcome.secondsOpen) * 1000) };
 }
 
-/** The world-open groups of an outcome: whose interfaces the query asks about. */
-export const worldOpenGroups = (outcome: Outcome): string[] =>
-  outcome.drift.flatMap((d) => (d.kind === 'sg-world-open' ? [d.groupId] : []));
+/**
+ * The groups an outcome's drift opened to the internet: whose interfaces the query asks about. A world-open
+ * rule opens its group; an internet entry in a prefix list opens every guarded group whose ingress names the list.
+ */
+export const worldOpenGroups = (outcome: Outcome): string[] => [
+  ...new Set(
+    outcome.drift.flatMap((d) => (d.kind === 'sg-world-open' ? [d.groupId] : d.kind === 'prefix-list-internet-entry' ? d.groupIds : [])),
+  ),
+];
 
 /** The follow-up outcome that carries the evidence: the same trigger and revert, the evidence as its news. */
 export const withEvidence = (outcome: Outcome, evidence: FlowEvidence): Outcome => ({

@@ -34,6 +34,8 @@ describe('game day: flow-log evidence', () => {
       'split-world',
       'db-port-opened-by-modify',
       'ssh-from-prefix-list-of-the-world',
+      // An internet entry in a list the app tier names: the prefix-list drift's groups are asked too.
+      'office-list-opened-to-the-world',
     ]);
     for (const r of opened) expect([r.name, r.evidence, r.evidenceText]).toEqual([r.name, 'used', USED]);
     const others = card.scenarios.filter((r) => !opened.includes(r) && r.name !== 'member-drift-reverted-from-hub');

@@ -7,6 +7,8 @@ import {
   type QueryPlan,
   queryWindow,
   summariseFlows,
+  wantsFlowEvidence,
+  worldOpenGroups,
 } from '../../functions/core/flow-evidence.js';
 import type { Outcome } from '../../functions/core/outcome.js';
 
@@ -131,4 +133,22 @@ describe('otherAccountEvidence', () => {
     ['an event naming no account', undefined, '111122223333'],
     ['a function that does not know its account', '444455556666', undefined],
   ])('leaves %s to the flow logs', (_name, account, own) => expect(otherAccountEvidence(of(account), own)).toBeUndefined());
+});
+
+describe('wantsFlowEvidence and worldOpenGroups: the groups a revert had opened', () => {
+  const rule = { ruleId: 'sgr-1', groupId: 'sg-0a', isEgress: false, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
+  const outcome = (drift: Outcome['drift'], patch: Partial<Outcome> = {}) =>
+    ({ outcome: 'remediated', drift, secondsOpen: 3, trigger: {}, ...patch }) as unknown as Outcome;
+  const entry = { kind: 'prefix-list-internet-entry', prefixListId: 'pl-0a', cidrs: ['0.0.0.0/0'], groupIds: ['sg-0b', 'sg-0a'], referencedBy: ['sg-0a', 'sg-0b'] } as const;
+  it('a world-open rule opens its group; an internet entry of a prefix list opens the groups that name the list, once each', () => {
+    expect(worldOpenGroups(outcome([{ kind: 'sg-world-open', groupId: 'sg-0a', rules: [rule] }, entry]))).toEqual(['sg-0a', 'sg-0b']);
+    expect(wantsFlowEvidence(outcome([entry]))).toBe(true);
+  });
+  it('asks nothing of a route, a tier skip, an unverified revert or an unknown window', () => {
+    const route = { kind: 'forbidden-route-on-isolated-subnet', routeTableId: 'rtb-0a', destination: { cidrIpv4: '0.0.0.0/0' }, target: { gatewayId: 'igw-0a' }, subnetIds: ['subnet-0a'] } as const;
+    expect(wantsFlowEvidence(outcome([route]))).toBe(false);
+    expect(wantsFlowEvidence(outcome([{ ...entry, groupIds: [] }]))).toBe(false);
+    expect(wantsFlowEvidence(outcome([entry], { outcome: 'dry-run' }))).toBe(false);
+    expect(wantsFlowEvidence(outcome([entry], { secondsOpen: undefined }))).toBe(false);
+  });
 });
