@@ -1,7 +1,7 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { FLOW_EVIDENCE_ACTIONS } from '../../functions/adapters/flow-evidence.js';
 import { ENV } from '../../functions/core/config.js';
+import { ACCOUNT, decide as decideAs, functionRoles, policiesOf, REGION, resolverIn, type Template } from './iam-support.js';
 import { synth } from './support.js';
 
 /**
@@ -11,50 +11,15 @@ import { synth } from './support.js';
  * region. Off: none of it, anywhere. The other functions never get it (only this one reverts world-open ingress).
  */
 
-const ACCOUNT = '111122223333';
-const REGION = 'us-east-1';
-
-type Resource = { Type: string; Properties: Record<string, any> };
-type Template = { Resources: Record<string, Resource> };
-
-/** Pseudo parameters and Fn::Join as CloudFormation resolves them; other references, placeholders. */
-function resolve(value: unknown): unknown {
-  const pseudo: Record<string, string> = { 'AWS::AccountId': ACCOUNT, 'AWS::Region': REGION, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
-  if (Array.isArray(value)) return value.map(resolve);
-  if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  if (entries.length === 1) {
-    const [[key, arg]] = entries as [[string, any]];
-    if (key === 'Ref') return pseudo[arg] ?? `arn:aws:placeholder:${REGION}:${ACCOUNT}:${arg}`;
-    if (key === 'Fn::Join') return (resolve(arg[1]) as unknown[]).join(arg[0]);
-    if (key === 'Fn::GetAtt') return `arn:aws:placeholder:${REGION}:${ACCOUNT}:${arg[0]}`;
-  }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
-}
+const resolve = resolverIn(ACCOUNT, REGION);
 
 function roleOf(template: Template, prefix: string) {
-  const [, fn] = Object.entries(template.Resources).find(([id, r]) => id.startsWith(`${prefix}Function`) && r.Type === 'AWS::Lambda::Function') ?? [];
-  if (!fn) throw new Error(`no ${prefix} function`);
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-  const policies = Object.entries(template.Resources)
-    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .map(([name, r]) => ({ name, policy: resolve(r.Properties.PolicyDocument) }));
-  return { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleId}/fn`, policies, environment: fn.Properties.Environment.Variables as Record<string, unknown> };
+  const role = functionRoles(template).find((r) => r.prefix === prefix);
+  if (!role) throw new Error(`no ${prefix} function`);
+  return { principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.roleId}/fn`, policies: policiesOf(template, role.roleId, resolve), environment: role.environment };
 }
 
-async function decide(role: ReturnType<typeof roleOf>, action: string, resource: string): Promise<string> {
-  const answer = await runSimulation(
-    {
-      request: { principal: role.principal, action, resource: { resource, accountId: resource.split(':')[4] || ACCOUNT }, contextVariables: { 'aws:SecureTransport': 'true' } },
-      identityPolicies: role.policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  if (answer.resultType === 'error') throw new Error(`${action} on ${resource}: ${JSON.stringify(answer.errors)}`);
-  return answer.overallResult;
-}
+const decide = (role: ReturnType<typeof roleOf>, action: string, resource: string) => decideAs(role.principal, role.policies, action, resource);
 
 const group = (account: string, region: string, name: string) => `arn:aws:logs:${region}:${account}:log-group:${name}`;
 /** The calls the evidence step makes: EC2 Describe* on "*", the Logs calls on the flow-log group. */
