@@ -71,7 +71,7 @@ function chunks<T>(items: readonly T[]): T[][] {
  * and note; and the update never races the import ("ConcurrentUpdateError … may also occur if you call
  * BatchUpdateFindings and BatchImportFindings at the same time": the SDK's BatchUpdateFindingsUnprocessedFinding).
  */
-async function updateWorkflow(client: SecurityHubClient, findings: readonly AsffFinding[]): Promise<void> {
+async function updateWorkflow(client: SecurityHubClient, findings: readonly AsffFinding[], noteOnly: boolean): Promise<void> {
   const groups = new Map<string, AsffFinding[]>();
   for (const f of findings) {
     const key = `${f.Workflow.Status}\n${f.Note.Text}`;
@@ -84,7 +84,7 @@ async function updateWorkflow(client: SecurityHubClient, findings: readonly Asff
       answer = await client.send(
         new BatchUpdateFindingsCommand({
           FindingIdentifiers: group.map((f) => ({ Id: f.Id, ProductArn: f.ProductArn })),
-          Workflow: { Status: first.Workflow.Status },
+          ...(noteOnly ? {} : { Workflow: { Status: first.Workflow.Status } }),
           Note: { Text: first.Note.Text, UpdatedBy: UPDATED_BY },
         }),
       );
@@ -137,8 +137,11 @@ export function createSecurityHubChannel(deps: SecurityHubChannelDeps): Notifica
       if (!first) return undefined;
       // One outcome's findings are of one account and region (its trigger's, else the function's).
       const client = deps.clientFor(first.AwsAccountId, first.Region);
+      // The evidence follow-up of a revert adds to its finding and decides nothing: it sets the note, not the
+      // workflow, so a person who reopened the finding since the revert keeps it open.
+      const noteOnly = outcome.evidence !== undefined;
       for (const batch of chunks(findings)) {
-        await updateWorkflow(client, batch);
+        await updateWorkflow(client, batch, noteOnly);
         await importFindings(client, batch);
       }
       return findings.length === 1 ? first.Id : `${first.Id} (+${findings.length - 1} more)`;

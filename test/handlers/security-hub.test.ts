@@ -139,6 +139,16 @@ describe('the security-hub channel', () => {
     ]);
   });
 
+  it("the evidence follow-up of a revert sets the finding's note, never its workflow (a person may have reopened it)", async () => {
+    const evidence = { status: 'not-used' as const, text: 'not used' };
+    await channel().send(outcome('remediated', { reason: 'flow-log evidence: not used', evidence }));
+    const note = 'LayerGuard remediated (AuthorizeSecurityGroupIngress 8c1f4e2b-3d5a-4b6c-9e7f-0a1b2c3d4e01): flow-log evidence: not used';
+    const [update, imported] = sentCommands(hubMock);
+    expect(update).toEqual(['BatchUpdateFindings', { FindingIdentifiers: [{ Id: ID, ProductArn: PRODUCT }], Note: { Text: note, UpdatedBy: 'layerguard' } }]);
+    expect(imported?.[0]).toBe('BatchImportFindings');
+    expect((imported?.[1] as { Findings: { ProductFields: Record<string, string> }[] }).Findings[0]?.ProductFields).toMatchObject({ 'layerguard/flowEvidence': 'not-used' });
+  });
+
   it('sends nothing for an outcome that makes no finding', async () => {
     expect(await channel().send(outcome('ignored', { drift: [], actions: [] }))).toBeUndefined();
     expect(hubMock.calls()).toHaveLength(0);
